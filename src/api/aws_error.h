@@ -1,0 +1,17 @@
+/* aws_error.h — AWS-shaped error responses for each protocol.
+ *
+ * JSON 1.1 (cloudtrail) and rest-json (cloudtrail-data):  HTTP 4xx,
+ *     X-Amzn-ErrorType: <Code>, body {"__type":"<Code>","message":"...","Message":"..."}
+ * REST-XML (s3): <Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error> */
+#ifndef OT_AWS_ERROR_H
+#define OT_AWS_ERROR_H
+
+#include "api/http.h"
+
+void ot_aws_json_error(ot_resp *resp, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
+                      const char *resource, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+#endif

@@ -1,0 +1,54 @@
+/* server.h — the running server's shared state and the service handlers it dispatches to.
+ *
+ * One ot_server lives for the life of `opentrail serve`. Every handler gets it, reads the
+ * configuration from it and reaches the other components through it. */
+#ifndef OT_SERVER_H
+#define OT_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/http.h"
+
+struct ot_store;
+struct ot_trail_db;
+struct ot_wal;
+struct ot_creds;
+struct ot_deliver;
+
+typedef struct ot_config {
+    char listen[128];          /* host:port, default 127.0.0.1:4590 */
+    char data_dir[512];        /* default ./opentrail-data */
+    char account_id[16];       /* default 123456789012 */
+    char default_region[32];   /* used when a request names none; default us-east-1 */
+    int64_t delivery_interval_ms; /* default 5 minutes */
+    uint64_t delivery_max_bytes;  /* flush a batch past this many uncompressed bytes */
+    bool any_credentials;      /* emulator mode: accept any access key */
+    bool no_fsync;             /* benchmarks of the ceiling only; never the default */
+} ot_config;
+
+typedef struct ot_server {
+    ot_config cfg;
+    struct ot_store *store;      /* the embedded object store (data-dir/buckets) */
+    struct ot_trail_db *trails;  /* state.db */
+    struct ot_wal *wal;
+    struct ot_creds *creds;
+    struct ot_deliver *deliver;
+} ot_server;
+
+/* A service handler answers one authenticated request. It names the API operation it ran in
+ * *operation (static string, e.g. "CreateTrail", "GetObject") so the call can be audited, or
+ * leaves it NULL when nothing should be recorded. */
+typedef void (*ot_service_fn)(ot_server *srv, const ot_req *req, ot_resp *resp,
+                              const char **operation);
+
+void ot_cloudtrail_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char **operation);
+void ot_cloudtrail_data_handle(ot_server *srv, const ot_req *req, ot_resp *resp,
+                               const char **operation);
+void ot_s3_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char **operation);
+
+/* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so
+ * delivery flushes what it holds for it now. */
+void ot_server_trail_changed(ot_server *srv, const char *trail_arn);
+
+#endif

@@ -1,0 +1,44 @@
+/* event.h — an event as the WAL carries it: routing facts plus the CloudTrail record.
+ *
+ * Each WAL record is one event: a small binary header with what routing needs (category,
+ * read/write, account, region, source, channel) followed by the record's compact JSON exactly
+ * as it will appear inside {"Records":[...]}. Delivery never re-serialises the JSON. */
+#ifndef OT_EVENT_H
+#define OT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+typedef enum {
+    OT_CAT_MANAGEMENT = 1, /* eventCategory Management */
+    OT_CAT_DATA = 2,       /* eventCategory Data (S3 object access) */
+    OT_CAT_ACTIVITY = 3,   /* ActivityAuditLog from a channel (PutAuditEvents) */
+    OT_CAT_INSIGHT = 4,
+} ot_event_category;
+
+typedef enum { OT_RW_WRITE = 0, OT_RW_READ = 1, OT_RW_UNKNOWN = 2 } ot_event_rw;
+
+typedef struct ot_event {
+    int64_t ingest_ms;        /* when the server accepted it */
+    uint8_t category;         /* ot_event_category */
+    uint8_t rw;               /* ot_event_rw */
+    const char *account_id;   /* recipientAccountId: the account whose trails get it */
+    const char *region;       /* awsRegion */
+    const char *event_source; /* e.g. cloudtrail.amazonaws.com */
+    const char *event_name;
+    const char *event_id;
+    const char *channel_arn;  /* "" unless category == OT_CAT_ACTIVITY */
+    const char *json;         /* the CloudTrail record, compact, no trailing newline */
+    size_t json_len;
+} ot_event;
+
+/* Serialises e as a WAL payload (appends to out). */
+int ot_event_encode(const ot_event *e, ot_buf *out);
+/* Parses a WAL payload; the strings point into p (NUL-terminated there). OT_ECORRUPT if
+ * malformed. */
+int ot_event_decode(const void *p, size_t n, ot_event *e);
+
+#endif

@@ -1,0 +1,41 @@
+/* main.c — `opentrail <command> [options]`: dispatch through the command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define OT_VERSION "0.1.0"
+
+static const ot_command commands[] = {
+    {"serve", ot_cmd_serve, "run the CloudTrail-compatible server (CloudTrail, CloudTrail Data, S3 APIs)"},
+    {"wal", ot_cmd_wal, "inspect or repair a write-ahead log (wal check DIR)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: opentrail <command> [options]\n\n"
+                 "A self-hosted audit trail, wire- and file-compatible with AWS CloudTrail.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-10s %s\n", "version", "print the version");
+    fprintf(out, "\n'opentrail <command> --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("opentrail %s\n", OT_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "opentrail: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

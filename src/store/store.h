@@ -1,0 +1,84 @@
+/* store.h — the object store: buckets of keyed objects, as S3 has them.
+ *
+ * The embedded S3 API and log delivery both go through this interface. A backend is a const
+ * table of functions (local directory now, a remote S3 endpoint later). Object keys are untrusted:
+ * every backend must refuse keys that could escape the bucket (OT_EINVAL), see
+ * ot_store_key_valid(). Writes are atomic: a reader sees the old object or the new one, never a
+ * part, and a put that returned 0 is durable (fsynced file and directory). */
+#ifndef OT_STORE_H
+#define OT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OT_STORE_MAX_META 16
+
+typedef struct ot_store ot_store;
+
+typedef struct ot_meta {
+    char *name;  /* user metadata name without the "x-amz-meta-" prefix, lowercase */
+    char *value;
+} ot_meta;
+
+typedef struct ot_object_info {
+    uint64_t size;
+    int64_t mtime_ms;
+    char etag[35];                 /* hex MD5 of the content, without quotes */
+    char content_type[128];
+    ot_meta meta[OT_STORE_MAX_META];
+    size_t nmeta;
+} ot_object_info;
+
+typedef struct ot_list_entry {
+    char *key;
+    ot_object_info info;
+} ot_list_entry;
+
+typedef struct ot_list_result {
+    ot_list_entry *entries;        /* objects, sorted by key (byte order) */
+    size_t nentries;
+    char **common_prefixes;        /* with a delimiter: rolled-up prefixes, sorted */
+    size_t nprefixes;
+    bool truncated;
+    char *next_marker;             /* last key or prefix returned, when truncated */
+} ot_list_result;
+
+typedef struct ot_bucket_info {
+    char name[64];
+    int64_t created_ms;
+} ot_bucket_info;
+
+/* Opens the local-directory backend rooted at dir (buckets live in dir/<bucket>/). */
+int ot_store_open_local(const char *dir, ot_store **out);
+void ot_store_close(ot_store *s);
+
+/* S3 bucket naming rules (3-63 chars, lowercase letters, digits, '.', '-', ...). */
+bool ot_store_bucket_name_valid(const char *name);
+/* Object key rules: 1..1024 bytes of valid UTF-8, no NUL, and no "." or ".." path segment, no
+ * leading '/', no "//" (we map keys to paths). */
+bool ot_store_key_valid(const char *key, size_t len);
+
+int ot_store_bucket_create(ot_store *s, const char *bucket);       /* OT_EEXIST if present */
+int ot_store_bucket_exists(ot_store *s, const char *bucket);       /* 0 or OT_ENOTFOUND */
+int ot_store_bucket_list(ot_store *s, ot_bucket_info **out, size_t *n); /* free() *out */
+
+/* Writes an object atomically and durably. info may be NULL; its content_type and meta are
+ * stored, size/etag/mtime are computed. */
+int ot_store_put(ot_store *s, const char *bucket, const char *key, const void *data, size_t len,
+                 const ot_object_info *info);
+/* Stats an object. */
+int ot_store_head(ot_store *s, const char *bucket, const char *key, ot_object_info *info);
+/* Opens an object for reading: returns an fd the caller closes (for zero-copy responses). */
+int ot_store_open_read(ot_store *s, const char *bucket, const char *key, int *fd,
+                       ot_object_info *info);
+/* Reads a whole object into a malloc'd buffer (for small objects and tests). */
+int ot_store_get(ot_store *s, const char *bucket, const char *key, void **data, size_t *len);
+int ot_store_delete(ot_store *s, const char *bucket, const char *key); /* 0 even if absent */
+/* Lists keys > marker that start with prefix; rolls keys up at delimiter (may be NULL). */
+int ot_store_list(ot_store *s, const char *bucket, const char *prefix, const char *delimiter,
+                  const char *marker, size_t max_keys, ot_list_result *out);
+void ot_store_list_free(ot_list_result *r);
+void ot_object_info_free(ot_object_info *info); /* frees meta strings */
+
+#endif

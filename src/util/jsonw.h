@@ -1,0 +1,50 @@
+/* jsonw.h — compact JSON writer into an ot_buf.
+ *
+ * The writer inserts commas itself, so callers write keys and values in order:
+ *     ot_jw w; ot_jw_init(&w, &buf);
+ *     ot_jw_obj(&w); ot_jw_key(&w, "Name"); ot_jw_str(&w, name); ot_jw_end(&w);
+ * Errors (buffer cap, too deep) are sticky: check ot_jw_error() once at the end. */
+#ifndef OT_JSONW_H
+#define OT_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+#define OT_JW_MAX_DEPTH 64
+
+typedef struct ot_jw {
+    ot_buf *b;
+    int depth;
+    int err;
+    bool after_key;
+    bool need_comma[OT_JW_MAX_DEPTH + 1];
+    char closer[OT_JW_MAX_DEPTH + 1];
+} ot_jw;
+
+void ot_jw_init(ot_jw *w, ot_buf *b);
+int ot_jw_error(const ot_jw *w);
+
+void ot_jw_obj(ot_jw *w);
+void ot_jw_arr(ot_jw *w);
+void ot_jw_end(ot_jw *w); /* closes the innermost object or array */
+void ot_jw_key(ot_jw *w, const char *key);
+void ot_jw_str(ot_jw *w, const char *s);             /* NULL writes null */
+void ot_jw_strn(ot_jw *w, const char *s, size_t n);
+void ot_jw_int(ot_jw *w, int64_t v);
+void ot_jw_num(ot_jw *w, double v);
+void ot_jw_bool(ot_jw *w, bool v);
+void ot_jw_null(ot_jw *w);
+void ot_jw_raw(ot_jw *w, const char *json, size_t n); /* an already-encoded JSON value */
+
+/* Shorthands for "key": value members. */
+void ot_jw_kstr(ot_jw *w, const char *key, const char *s);
+void ot_jw_kint(ot_jw *w, const char *key, int64_t v);
+void ot_jw_kbool(ot_jw *w, const char *key, bool v);
+
+/* Appends s as a quoted, escaped JSON string (no writer state). */
+int ot_json_escape(ot_buf *b, const char *s, size_t n);
+
+#endif
