@@ -57,6 +57,13 @@ typedef struct ot_channel {
     char region[32];
     ot_channel_destination *destinations; /* malloc'd; ot_channel_free() */
     size_t ndestinations;
+    int64_t created_ms;
+    /* Ingestion status (GetChannel IngestionStatus), recorded by ot_channel_note_ingestion. */
+    int64_t latest_ingest_success_ms;      /* 0 = never */
+    char latest_ingest_success_event_id[37];
+    int64_t latest_ingest_attempt_ms;      /* 0 = never */
+    char latest_ingest_attempt_event_id[37];
+    char latest_ingest_error_code[128];    /* "" if the last attempt succeeded */
 } ot_channel;
 
 /* Opens (creating tables if needed) state.db at path. */
@@ -80,5 +87,82 @@ void ot_channel_free(ot_channel *c);
  * checkpoints). The callback runs with the db mutex held. */
 struct sqlite3;
 int ot_trail_db_with(ot_trail_db *db, int (*fn)(struct sqlite3 *sql, void *ctx), void *ctx);
+
+/* ---- Additions used by the control plane (api/api_cloudtrail*.c) ---- */
+
+#define OT_TRAIL_MAX_PER_REGION 5
+#define OT_CHANNEL_MAX_PER_REGION 25
+#define OT_TAGS_MAX_PER_RESOURCE 50
+
+/* Checks a trail name against the CloudTrail naming rules. Returns 0, or OT_EINVAL with the
+ * exact AWS message in msg (InvalidTrailNameException). */
+int ot_trail_name_check(const char *name, char *msg, size_t msgcap);
+/* "arn:aws:cloudtrail:<region>:<acct>:trail/<name>" into out; OT_ELIMIT if it does not fit. */
+int ot_trail_arn_make(char *out, size_t cap, const char *region, const char *account,
+                      const char *name);
+/* Splits a trail ARN. region, account and name get NUL-terminated copies. Returns OT_EINVAL
+ * if arn is not arn:aws:cloudtrail:<region>:<12 digits>:trail/<non-empty name>. */
+int ot_trail_arn_parse(const char *arn, char region[32], char account[16], char name[129]);
+
+/* Trails counted in region for the 5-per-region limit: those homed there plus every
+ * multi-region trail of the account (each counts in every region). */
+int ot_trail_count_in_region(ot_trail_db *db, const char *account, const char *region,
+                             size_t *n);
+/* Inserts t (t->arn is the key). Atomically refuses a duplicate: OT_EEXIST if a trail with
+ * this ARN exists or the name is taken in t->home_region by a shadow of a multi-region trail;
+ * OT_ELIMIT if the region (or, for a multi-region trail, any region) would hold more than
+ * max_per_region trails. */
+int ot_trail_create(ot_trail_db *db, const ot_trail *t, size_t max_per_region);
+/* Replaces the configuration of the trail t->arn (logging and delivery fields are kept).
+ * OT_ENOTFOUND, or OT_ELIMIT if turning it multi-region would overfill some region. */
+int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region);
+/* Deletes a trail and its tags; OT_ENOTFOUND if absent. */
+int ot_trail_delete(ot_trail_db *db, const char *arn);
+/* Every trail of the account (all home regions), ordered by home region then name.
+ * *out is malloc'd (NULL when n is 0); free() it. */
+int ot_trail_list(ot_trail_db *db, const char *account, ot_trail **out, size_t *n);
+/* StartLogging / StopLogging. Starting a logging trail or stopping a stopped one changes
+ * nothing (both are idempotent). *changed tells whether the state flipped (may be NULL). */
+int ot_trail_set_logging(ot_trail_db *db, const char *arn, bool logging, int64_t now_ms,
+                         bool *changed);
+/* Delivery outcome of a digest file (GetTrailStatus LatestDigestDelivery*). error NULL =
+ * success. */
+int ot_trail_note_digest(ot_trail_db *db, const char *trail_arn, int64_t ms, const char *error);
+/* The account's organization id, o-[a-z0-9]{10}, made once and kept in state.db. */
+int ot_trail_org_id(ot_trail_db *db, const char *account, char out[40]);
+
+/* Tags of any resource (trail or channel ARN). */
+typedef struct ot_tag {
+    char key[129];
+    char value[257];
+    bool has_value;   /* a key without a value is stored with a null value */
+} ot_tag;
+
+/* Tags of resource_arn, ordered by key; *out malloc'd (NULL when n is 0), free() it. */
+int ot_tags_list(ot_trail_db *db, const char *resource_arn, ot_tag **out, size_t *n);
+/* Adds or overwrites tags on an existing trail or channel, atomically. OT_ENOTFOUND if no
+ * trail or channel has this ARN, OT_ELIMIT if the resource would hold more than max tags. */
+int ot_tags_add(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n,
+                size_t max);
+/* Removes the given keys (values are ignored); OT_ENOTFOUND if the resource does not exist. */
+int ot_tags_remove(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n);
+
+/* Creates a channel with its destinations. OT_EEXIST if the account already has a channel of
+ * that name in c->region, OT_ELIMIT if the region already holds max channels. */
+int ot_channel_create(ot_trail_db *db, const ot_channel *c, size_t max);
+/* Renames a channel and/or replaces its destinations (name NULL = keep; dests NULL = keep).
+ * OT_ENOTFOUND, or OT_EEXIST if another channel has the new name. */
+int ot_channel_update(ot_trail_db *db, const char *arn, const char *name,
+                      const ot_channel_destination *dests, size_t ndests);
+/* Deletes a channel, its destinations and its tags; OT_ENOTFOUND if absent. */
+int ot_channel_delete(ot_trail_db *db, const char *arn);
+/* Channels of account in region with ARN > after (NULL = from the start), ordered by ARN, at
+ * most limit. Destinations are not loaded. *out malloc'd; ot_channel_list_free(). */
+int ot_channel_list(ot_trail_db *db, const char *account, const char *region, const char *after,
+                    size_t limit, ot_channel **out, size_t *n);
+void ot_channel_list_free(ot_channel *list, size_t n);
+/* Ingestion outcome of one PutAuditEvents event on the channel. error_code NULL = success. */
+int ot_channel_note_ingestion(ot_trail_db *db, const char *arn, int64_t ms, const char *event_id,
+                              const char *error_code);
 
 #endif
