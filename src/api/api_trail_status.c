@@ -1,0 +1,71 @@
+/* api_trail_status.c — StartLogging, StopLogging and GetTrailStatus.
+ *
+ * GetTrailStatus reports only what happened: a time member appears once its event took place
+ * (delivery reports outcomes through ot_trail_note_delivery / _note_digest). The string twins
+ * (TimeLoggingStarted, LatestDeliveryAttemptTime, ...) are "" when they do not apply, as AWS
+ * and moto send them. */
+#include <string.h>
+
+#include "api/api_cloudtrail.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+static int set_logging(ct_ctx *c, bool on)
+{
+    ot_trail t;
+    if (ct_trail_from_name(c, true, &t))
+        return -1;
+    int rc = ot_trail_set_logging(c->srv->trails, t.arn, on, ot_now_ms(), NULL);
+    if (rc == OT_ENOTFOUND)
+        return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s", t.arn,
+                       c->account);
+    if (rc)
+        return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
+    if (!on)
+        ot_server_trail_changed(c->srv, t.arn);
+    ct_ok(c);
+    return 0;
+}
+
+int ct_start_logging(ct_ctx *c) { return set_logging(c, true); }
+int ct_stop_logging(ct_ctx *c) { return set_logging(c, false); }
+
+static void ktime_opt(ot_jw *w, const char *key, int64_t ms)
+{
+    if (ms > 0)
+        ct_ktime(w, key, ms);
+}
+
+static void kstr_time(ot_jw *w, const char *key, int64_t ms)
+{
+    char iso[32] = "";
+    if (ms > 0)
+        ot_time_iso8601(ms, iso);
+    ot_jw_kstr(w, key, iso);
+}
+
+int ct_get_trail_status(ct_ctx *c)
+{
+    ot_trail t;
+    if (ct_trail_from_name(c, false, &t))
+        return -1;
+    ct_ok(c);
+    ot_jw *w = &c->w;
+    ot_jw_kbool(w, "IsLogging", t.logging);
+    if (t.latest_delivery_error[0])
+        ot_jw_kstr(w, "LatestDeliveryError", t.latest_delivery_error);
+    ktime_opt(w, "LatestDeliveryTime", t.latest_delivery_ms);
+    ktime_opt(w, "StartLoggingTime", t.start_logging_ms);
+    ktime_opt(w, "StopLoggingTime", t.stop_logging_ms);
+    ktime_opt(w, "LatestDigestDeliveryTime", t.latest_digest_delivery_ms);
+    if (t.latest_digest_delivery_error[0])
+        ot_jw_kstr(w, "LatestDigestDeliveryError", t.latest_digest_delivery_error);
+    kstr_time(w, "LatestDeliveryAttemptTime", t.latest_delivery_attempt_ms);
+    /* No notifications are sent yet (SNS is not implemented): nothing ever happened. */
+    kstr_time(w, "LatestNotificationAttemptTime", 0);
+    kstr_time(w, "LatestNotificationAttemptSucceeded", 0);
+    kstr_time(w, "LatestDeliveryAttemptSucceeded", t.latest_delivery_ms);
+    kstr_time(w, "TimeLoggingStarted", t.start_logging_ms);
+    kstr_time(w, "TimeLoggingStopped", t.stop_logging_ms);
+    return 0;
+}
