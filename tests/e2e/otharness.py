@@ -180,3 +180,26 @@ class ServerTestCase(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+def signed_request(server, method, path, body=b"", service="cloudtrail", headers=None,
+                   region=None, secret_override=None, sign=True, send_body=None):
+    """Sends a raw request signed with botocore's own SigV4 signer; returns (status, headers, body).
+    Lets tests send bodies no SDK would produce (malformed JSON, invalid UTF-8, huge);
+    send_body, if given, is sent in place of the signed body (tampering)."""
+    import http.client
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    key, secret = read_credentials(server.credentials_file)
+    url = server.endpoint + path
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    if sign:
+        SigV4Auth(Credentials(key, secret_override or secret), service, region or server.region).add_auth(req)
+    prepared = req.prepare()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request(method, prepared.url[len(server.endpoint):], body=body if send_body is None else send_body, headers=dict(prepared.headers))
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, dict(r.getheaders()), data
