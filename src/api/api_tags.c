@@ -161,8 +161,6 @@ static int tags_change(ct_ctx *c, bool remove)
         return -1;
     if (rc == 0)
         return ct_fail(c, "InvalidParameterException", "ResourceId must be provided.");
-    if (resource_check(c, arn, false))
-        return -1;
     ot_tag *tags;
     size_t n;
     rc = ct_tags_parse(c, c->in, "TagsList", remove, &tags, &n);
@@ -170,6 +168,10 @@ static int tags_change(ct_ctx *c, bool remove)
         return -1;
     if (rc == 0)
         return ct_fail(c, "InvalidParameterException", "TagsList must be provided.");
+    if (resource_check(c, arn, false)) {
+        free(tags);
+        return -1;
+    }
     rc = remove ? ot_tags_remove(c->srv->trails, arn, tags, n)
                 : ot_tags_add(c->srv->trails, arn, tags, n, OT_TAGS_MAX_PER_RESOURCE);
     free(tags);
