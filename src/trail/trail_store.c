@@ -224,20 +224,27 @@ out:
     return rc;
 }
 
+/* Runs a statement whose only parameter is an ARN. */
+static int exec_arn(ot_trail_db *db, enum ot_trail_stmt id, const char *arn)
+{
+    sqlite3_stmt *st = ot_trail_stmt(db, id);
+    if (!st)
+        return OT_EIO;
+    ot_trail_bind_text(st, 1, arn);
+    return ot_trail_exec(db, st);
+}
+
 int ot_trail_delete(ot_trail_db *db, const char *arn)
 {
     pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
     if (rc)
         goto out;
-    sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_DELETE);
-    rc = st ? ot_trail_exec(db, (ot_trail_bind_text(st, 1, arn), st)) : OT_EIO;
+    rc = exec_arn(db, ST_TRAIL_DELETE, arn);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
-    if (!rc) {
-        st = ot_trail_stmt(db, ST_TAG_DEL_ALL);
-        rc = st ? ot_trail_exec(db, (ot_trail_bind_text(st, 1, arn), st)) : OT_EIO;
-    }
+    if (!rc)
+        rc = exec_arn(db, ST_TAG_DEL_ALL, arn);
     rc = ot_trail_tx_end(db, rc);
 out:
     pthread_mutex_unlock(&db->mu);
