@@ -195,6 +195,23 @@ class TestCreateTrail(ControlPlaneCase):
         self.ct.delete_trail(Name="multi-a")
         self.create("west-extra", region="us-west-2")
 
+    def test_concurrent_creates_respect_the_limit(self):
+        import concurrent.futures
+
+        def attempt(i):
+            client = self.server.client("cloudtrail")
+            try:
+                client.create_trail(Name="race-%d" % i, S3BucketName="ct-logs")
+                return "ok"
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(attempt, range(12)))
+        self.assertEqual(results.count("ok"), 5, results)
+        self.assertEqual(results.count("MaximumNumberOfTrailsExceededException"), 7, results)
+        self.assertEqual(len(self.ct.list_trails()["Trails"]), 5)
+
     def test_organization_trail_gets_a_stable_org_id(self):
         out = self.create("org-trail", IsOrganizationTrail=True)
         self.assertTrue(out["IsOrganizationTrail"])
@@ -448,6 +465,9 @@ class TestProtocol(ControlPlaneCase):
         status, body = self.raw("CreateTrail", b'{"Name": "x", ')
         self.assertEqual((status, body["__type"]), (400, "SerializationException"))
         self.assertRegex(body["message"], "^Malformed JSON request body")
+        for bad in (b'{"Name": "t\xff1", "S3BucketName": "ct-logs"}', b"[" * 5000 + b"]" * 5000):
+            status, body = self.raw("CreateTrail", bad)
+            self.assertEqual((status, body["__type"]), (400, "SerializationException"))
         status, body = self.raw("CreateTrail", b'[1, 2]')
         self.assertEqual(body["__type"], "SerializationException")
         status, body = self.raw("CreateTrail", {"Name": "typed", "S3BucketName": "ct-logs",
