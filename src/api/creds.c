@@ -257,8 +257,9 @@ static int finish_profile(parser *ps, cred_profile *p)
     if (!p->access_key[0] && !p->secret[0])
         return 0;
     if (!p->access_key[0] || !p->secret[0])
-        return corrupt(ps, p->line, p->access_key[0] ? "profile has aws_access_key_id but no aws_secret_access_key"
-                                                     : "profile has aws_secret_access_key but no aws_access_key_id");
+        return corrupt(ps, p->line, p->access_key[0]
+                                        ? "profile has aws_access_key_id but no aws_secret_access_key"
+                                        : "profile has aws_secret_access_key but no aws_access_key_id");
     if (!valid_key(p->access_key))
         return corrupt(ps, p->line, "aws_access_key_id may not contain spaces or '/'");
     if (!valid_secret(p->secret))

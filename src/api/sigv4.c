@@ -32,6 +32,7 @@
 #define CANON_MAX (1024 * 1024) /* cap on a canonical request built from untrusted input */
 #define QUERY_MAX_PARAMS 1000
 #define PRESIGN_MAX_EXPIRES 604800 /* one week, as S3 enforces */
+#define MSG_BAD_DATE "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
 
 static const char MSG_MISMATCH[] =
     "The request signature we calculated does not match the signature you provided. Check your "
@@ -95,7 +96,8 @@ static size_t pct_decode(const char *in, size_t n, char *out)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (in[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)in[i + 1])) >= 0 && (lo = hexval((unsigned char)in[i + 2])) >= 0) {
+        if (in[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)in[i + 1])) >= 0 &&
+            (lo = hexval((unsigned char)in[i + 2])) >= 0) {
             out[o++] = (char)(hi << 4 | lo);
             i += 2;
         } else {
@@ -690,8 +692,9 @@ static int request_date(const ot_req *req, ot_sigv4_scope *s, ot_sigv4_error *er
     const char *d = find_header(req, "date");
     int64_t ms;
     if (xd) {
-        if (!copy_field(s->amz_date, sizeof s->amz_date, xd, strlen(xd)) || parse_amz_date(s->amz_date, &ms))
-            return malformed(err, s, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+        if (!copy_field(s->amz_date, sizeof s->amz_date, xd, strlen(xd)) ||
+            parse_amz_date(s->amz_date, &ms))
+            return malformed(err, s, MSG_BAD_DATE);
         return OT_OK;
     }
     if (d && parse_http_date(d, s->amz_date) == 0)
@@ -740,7 +743,7 @@ static int parse_presigned(const ot_req *req, ot_sigv4_scope *s, ot_sigv4_error 
         return rc;
     int64_t ms;
     if (parse_amz_date(s->amz_date, &ms))
-        return malformed(err, s, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+        return malformed(err, s, MSG_BAD_DATE);
     if (!*expires || strlen(expires) > 9 || !all_digits(expires, strlen(expires)))
         return malformed(err, s, "X-Amz-Expires should be a number");
     s->expires_s = atol(expires);
@@ -807,7 +810,7 @@ static int check_clock(const ot_sigv4_scope *s, int64_t now_ms, ot_sigv4_error *
     int64_t t;
     char now[17], bound[17];
     if (parse_amz_date(s->amz_date, &t))
-        return malformed(err, s, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+        return malformed(err, s, MSG_BAD_DATE);
     format_amz_date(now_ms, now);
     if (s->presigned) {
         if (t > now_ms + OT_SIGV4_MAX_SKEW_MS) {
