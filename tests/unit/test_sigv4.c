@@ -6,7 +6,8 @@
  *      (non-S3) path rules.
  *   2. BOTO_VECTORS: requests built and signed by boto3/botocore 1.43 on this machine, captured
  *      just before sending (tests/unit/gen_sigv4_vectors.py, output pasted below).
- *   3. Negative cases derived from both by changing one thing. */
+ *   3. CLI_CAPTURE: the aws CLI request captured on a raw socket (spec api.md 4.1).
+ *   4. Negative cases derived from these by changing one thing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,6 +248,34 @@ static const struct {
      "&X-Amz-Signature=86012e2c9ad4d77369f5d81c11f75158aae4f895a085212cc6d3f923d300bed5"},
 };
 
+/* The aws CLI 1.45 GetTrailStatus request captured byte for byte on a raw socket
+ * (/work/shared/spec/api.md section 4.1); signed with BOTO_SECRET at BOTO_NOW_MS. */
+static const vector CLI_CAPTURE = {
+    .name = "aws cloudtrail get-trail-status (raw capture)",
+    .service = "cloudtrail",
+    .method = "POST",
+    .path = "/",
+    .query = "",
+    .nheaders = 10,
+    .headers = {
+        {"host", "127.0.0.1:59407"},
+        {"accept-encoding", "identity"},
+        {"x-amz-target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrailStatus"},
+        {"content-type", "application/x-amz-json-1.1"},
+        {"user-agent", "aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7 "
+                       "md/pyimpl#CPython m/g,N,Z,b,D cfg/retry-mode#legacy botocore/1.43.11"},
+        {"x-amz-date", "20261122T063534Z"},
+        {"authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261122/eu-west-1/cloudtrail/"
+                          "aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+                          "Signature=31576460b6add8e472d50204633fb06c3b1477191f44ad062b62efc827540dd0"},
+        {"amz-sdk-invocation-id", "68bbaea2-7280-4df6-8793-ab0e52e3800a"},
+        {"amz-sdk-request", "attempt=1"},
+        {"content-length", "22"},
+    },
+    .body = "{\"Name\": \"demo-trail\"}",
+    .body_len = 22,
+};
+
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 /* A request plus the storage its strings point into, so tests can edit any part of it. */
@@ -443,6 +472,18 @@ static void test_sigv4__botocore_vectors(void **state)
     assert_int_equal(ot_sigv4_parse(&t.req, &s, &err), 0);
     assert_int_equal(s.presigned, 1);
     assert_int_equal(s.expires_s, 900);
+}
+
+static void test_sigv4__aws_cli_capture(void **state)
+{
+    (void)state;
+    treq t;
+    ot_sigv4_error err;
+    from_vector(&t, &CLI_CAPTURE);
+    assert_int_equal(check(&t, BOTO_SECRET, BOTO_NOW_MS, &err), 0);
+    strcpy(t.body, "{\"Name\": \"demo-trail2\"}");
+    t.req.body_len = strlen(t.body);
+    expect_mismatch(&t, BOTO_SECRET, BOTO_NOW_MS);
 }
 
 /* Headers botocore does not sign (user-agent, amz-sdk-*, expect) may change in transit. */
@@ -835,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_sigv4__suite_presigned_vectors),
         cmocka_unit_test(test_sigv4__botocore_get_space),
         cmocka_unit_test(test_sigv4__botocore_vectors),
+        cmocka_unit_test(test_sigv4__aws_cli_capture),
         cmocka_unit_test(test_sigv4__unsigned_headers_may_change),
         cmocka_unit_test(test_sigv4__changed_body_byte),
         cmocka_unit_test(test_sigv4__changed_signed_parts),
