@@ -20,6 +20,7 @@
 
 #include "deliver/deliver_int.h"
 #include "util/err.h"
+#include "wal/wal.h"
 #include "util/timeutil.h"
 
 #define ACCT "111122223333"
@@ -346,6 +347,7 @@ typedef struct fobj {
 
 typedef struct fake {
     pthread_mutex_t mu;
+    ot_wal *wal;              /* when set, the WAL functions go to this real WAL */
     frec *recs;
     size_t nrecs;
     uint64_t released;        /* highest keep_from passed to wal_release */
@@ -374,6 +376,10 @@ static void f_unlock(fake *f) { pthread_mutex_unlock(&f->mu); }
 static void f_listen(void *ctx, ot_wal_listener fn, void *lctx)
 {
     fake *f = ctx;
+    if (f->wal) {
+        ot_wal_set_listener(f->wal, fn, lctx);
+        return;
+    }
     f_lock(f);
     f->lfn = fn;
     f->lctx = lctx;
@@ -383,6 +389,8 @@ static void f_listen(void *ctx, ot_wal_listener fn, void *lctx)
 static int f_read(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx)
 {
     fake *f = ctx;
+    if (f->wal)
+        return ot_wal_read(f->wal, from, fn, vctx);
     f_lock(f);
     int rc = 0;
     for (size_t i = 0; i < f->nrecs && !rc; i++)
@@ -395,6 +403,8 @@ static int f_read(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx)
 static uint64_t f_durable(void *ctx)
 {
     fake *f = ctx;
+    if (f->wal)
+        return ot_wal_durable_lsn(f->wal);
     f_lock(f);
     uint64_t n = f->nrecs;
     f_unlock(f);
@@ -404,11 +414,12 @@ static uint64_t f_durable(void *ctx)
 static int f_release(void *ctx, uint64_t keep_from)
 {
     fake *f = ctx;
+    int rc = f->wal ? ot_wal_release(f->wal, keep_from) : 0;
     f_lock(f);
     if (keep_from > f->released)
         f->released = keep_from;
     f_unlock(f);
-    return 0;
+    return rc;
 }
 
 static int f_put(void *ctx, const char *bucket, const char *key, const void *data, size_t len)
@@ -973,6 +984,122 @@ static void test_trail_change_seals_first(void **state)
     ot_deliver_stop(d);
 }
 
+/* ---------------------------------------------------------------- real WAL and state.db file */
+
+static void wal_append_event(ot_wal *w, int seq)
+{
+    ev x;
+    mk_event(&x, seq, OT_CAT_MANAGEMENT, ACCT, "us-east-1", "ec2.amazonaws.com");
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    assert_int_equal(ot_event_encode(&x.e, &b), 0);
+    const void *pp[1] = {b.data};
+    size_t ln[1] = {b.len};
+    uint64_t first;
+    assert_int_equal(ot_wal_append(w, pp, ln, 1, &first), 0);
+    assert_int_equal(first, (uint64_t)seq);
+    ot_buf_free(&b);
+}
+
+static int first_visit(void *ctx, uint64_t lsn, const void *p, size_t n)
+{
+    *(uint64_t *)ctx = lsn;
+    return 1;
+}
+
+static uint64_t wal_first(ot_wal *w)
+{
+    uint64_t first = 0;
+    ot_wal_read(w, 1, first_visit, &first);
+    return first;
+}
+
+static void reopen(fake *f, const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/wal", dir);
+    ot_wal_opts wo = {.dir = path, .segment_bytes = 2048, .no_sync = true};
+    ot_wal_recovery rec;
+    assert_int_equal(ot_wal_open(&wo, &f->wal, &rec), 0);
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    assert_int_equal(sqlite3_open(path, &f->db), SQLITE_OK);
+}
+
+static void close_all(fake *f)
+{
+    ot_wal_close(f->wal);
+    f->wal = NULL;
+    sqlite3_close(f->db);
+    f->db = NULL;
+}
+
+static void test_real_wal_crash_recovery(void **state)
+{
+    fake *f = *state;
+    char dir[] = "/tmp/ot_deliver_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    sqlite3_close(f->db);
+    reopen(f, dir);
+    f->crash_on_seal = 1;
+    ot_deliver_opts o = f_opts(f);
+    ot_deliver *d;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    for (int i = 1; i <= 30; i++)
+        wal_append_event(f->wal, i);
+    ot_deliver_flush_trail(d, T1_ARN); /* seal (0, 30], write, crash before done */
+    for (int i = 31; i <= 40; i++)
+        wal_append_event(f->wal, i);
+    ot_deliver_stop(d);
+    close_all(f);
+    f_lock(f);
+    assert_int_equal(f->nobjs, 1);
+    char key[1100];
+    snprintf(key, sizeof key, "%s", f->objs[0].key);
+    size_t len = f->objs[0].len;
+    char *bytes = malloc(len);
+    memcpy(bytes, f->objs[0].data, len);
+    f_unlock(f);
+
+    /* restart from disk */
+    reopen(f, dir);
+    f->now += 120000;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    f_lock(f);
+    assert_int_equal(f->nobjs, 1);
+    assert_string_equal(f->objs[0].key, key);
+    assert_int_equal(f->objs[0].puts, 2);
+    assert_int_equal(f->objs[0].len, len);
+    assert_memory_equal(f->objs[0].data, bytes, len);
+    f_unlock(f);
+    free(bytes);
+    ot_deliver_flush_trail(d, T1_ARN);
+    int seqs[64];
+    size_t nfiles;
+    assert_int_equal(bucket_seqs(f, "logs-t1", seqs, 64, &nfiles), 40);
+    assert_int_equal(nfiles, 2);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(seqs[i], i + 1); /* files in write order, records in LSN order */
+    /* everything is delivered: the checkpoint sync lets the WAL drop its old segments */
+    for (int i = 0; i < 300 && wal_first(f->wal) <= 1; i++)
+        usleep(10000);
+    assert_true(wal_first(f->wal) > 1);
+    ot_deliver_stop(d);
+    close_all(f);
+
+    /* a third start re-reads nothing that was delivered */
+    reopen(f, dir);
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    wal_append_event(f->wal, 41);
+    ot_deliver_flush_trail(d, T1_ARN);
+    assert_int_equal(bucket_seqs(f, "logs-t1", seqs, 64, &nfiles), 41);
+    assert_int_equal(nfiles, 3);
+    ot_deliver_stop(d);
+    close_all(f);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -994,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_before_done, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_trail_change_seals_first, fake_setup,
                                         fake_teardown),
+        cmocka_unit_test_setup_teardown(test_real_wal_crash_recovery, fake_setup, fake_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
