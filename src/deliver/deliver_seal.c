@@ -95,12 +95,12 @@ static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_ba
     if (!rc)
         rc = ot_deliver_gzip(b->body.data, b->body.len, &d->gz);
     if (rc) {
-        snprintf(err, errlen, "compressing %s failed: %s", key, ot_strerror(rc));
+        snprintf(err, errlen, "compressing %.300s failed: %s", key, ot_strerror(rc));
         return rc;
     }
     rc = d->o.env.put(d->o.env.ctx, in->snap.bucket, key, d->gz.data, d->gz.len);
     if (rc) {
-        snprintf(err, errlen, "PutObject s3://%s/%s failed: %s", in->snap.bucket, key,
+        snprintf(err, errlen, "PutObject s3://%s/%.300s failed: %s", in->snap.bucket, key,
                  ot_strerror(rc));
         return rc;
     }
