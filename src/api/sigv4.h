@@ -49,6 +49,10 @@ int ot_sigv4_parse(const ot_req *req, ot_sigv4_scope *scope, ot_sigv4_error *err
 int ot_sigv4_verify(const ot_req *req, const ot_sigv4_scope *scope, const char *secret_key,
                     int64_t now_ms, ot_sigv4_error *err);
 
+/* Fills err for an access key the server does not know (403 UnrecognizedClientException /
+ * InvalidAccessKeyId). */
+void ot_sigv4_error_unknown_key(ot_sigv4_error *err);
+
 /* Computes the signature a client would send (for tests and for the load client). */
 int ot_sigv4_sign(const ot_req *req, const ot_sigv4_scope *scope, const char *secret_key,
                   char signature_hex[65]);

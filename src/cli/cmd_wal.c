@@ -1,10 +1,128 @@
-/* cmd_wal.c — `opentrail wal`: placeholder until the WAL module lands (branch wal). */
+/* cmd_wal.c — `opentrail wal check DIR [--repair] [--json]`: offline validation and repair of a
+ * write-ahead log directory (docs/wal.md). */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "wal/wal_check.h"
+
+enum { EXIT_CLEAN = 0, EXIT_DAMAGED = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: opentrail wal check DIR [--repair] [--json]\n"
+            "       opentrail wal --help\n"
+            "\n"
+            "Validates every segment and record of the write-ahead log in DIR (for a server,\n"
+            "<data-dir>/wal) and reports the segments, the record count, the LSN range and any\n"
+            "damage with its byte offset. Run it while no server has the log open.\n"
+            "\n"
+            "  A torn tail is a partial or bad record at the very end of the newest segment: the\n"
+            "  trace of a crash in the middle of a write that was never acknowledged. The server\n"
+            "  truncates it by itself when it opens the log.\n"
+            "  Corruption is damage anywhere else (an older segment, or bad bytes followed by\n"
+            "  valid records): the server refuses to start until it is repaired.\n"
+            "\n"
+            "options:\n"
+            "  --repair   cut the log at the first damage: the damaged segment keeps its valid\n"
+            "             records, newer segments are renamed <name>.orphaned (kept, not deleted).\n"
+            "             Records after the damage are lost from the log.\n"
+            "  --json     print the report as one JSON object instead of text\n"
+            "  -h, --help print this help\n"
+            "\n"
+            "exit status:\n"
+            "  0  the log is clean, or --repair fixed it\n"
+            "  1  the log is damaged (torn tail or corruption) and was not repaired\n"
+            "  2  usage error, or DIR cannot be inspected (missing, unreadable, in use)\n");
+}
+
+static bool is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
+}
+
+static int print_json(const ot_wal_report *r)
+{
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    int rc = ot_wal_report_json(r, &b);
+    if (!rc)
+        printf("%s\n", b.data);
+    ot_buf_free(&b);
+    return rc;
+}
+
+static int run_check(const char *dir, bool repair, bool json)
+{
+    ot_wal_report *r = NULL;
+    int rc = ot_wal_inspect(dir, repair, &r);
+    if (!r) {
+        const char *why = rc == OT_ENOTFOUND ? "no such directory" : strerror(errno);
+        fprintf(stderr, "opentrail wal check: %s: %s\n", dir, why);
+        return EXIT_USAGE;
+    }
+    if (json ? print_json(r) : (ot_wal_report_print(r, stdout), 0))
+        rc = OT_ENOMEM;
+    if (rc == OT_EEXIST)
+        fprintf(stderr, "opentrail wal check: %s: the log is in use by another process; stop it first\n", dir);
+    else if (rc && rc != OT_ETORN && rc != OT_ECORRUPT)
+        fprintf(stderr, "opentrail wal check: %s: repair failed: %s (%s)\n", dir, ot_strerror(rc), strerror(errno));
+    ot_wal_report_free(r);
+    if (rc == OT_EEXIST)
+        return EXIT_USAGE;
+    return rc ? EXIT_DAMAGED : EXIT_CLEAN;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *dir = NULL;
+    bool repair = false, json = false;
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            usage(stdout);
+            return EXIT_CLEAN;
+        } else if (!strcmp(argv[i], "--repair")) {
+            repair = true;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "opentrail wal check: unknown option '%s'\n\n", argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (dir) {
+            fprintf(stderr, "opentrail wal check: one DIR only ('%s' and '%s')\n\n", dir, argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "opentrail wal check: missing DIR\n\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return run_check(dir, repair, json);
+}
 
 int ot_cmd_wal(int argc, char **argv)
 {
-    fprintf(stderr, "opentrail wal: not available in this build\n");
-    return 2;
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (is_help(argv[1])) {
+        usage(stdout);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(argv[1], "check"))
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "opentrail wal: unknown subcommand '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
 }

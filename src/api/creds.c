@@ -1,0 +1,510 @@
+/* creds.c — the credentials file: access keys, their secrets and the principals they stand for.
+ *
+ * <data-dir>/credentials is an AWS shared-credentials file, so the same file configures the aws
+ * CLI and boto3 (AWS_SHARED_CREDENTIALS_FILE) and the server. It is parsed the way botocore's
+ * RawConfigParser reads it: "[profile]" sections, "key = value" or "key: value" lines, '#' and
+ * ';' comment lines, surrounding whitespace ignored, key names case-insensitive. Anything else
+ * is refused with the file and line in the log, because a half-read key file would lock users
+ * out in confusing ways. */
+#include "api/creds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/crypto.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define CREDS_FILE "credentials"
+#define CREDS_MAX_BYTES (1024 * 1024)
+#define CREDS_MAX_PROFILES 10000
+
+typedef struct cred_profile {
+    char name[128];
+    char access_key[128];
+    char secret[129];
+    char user_name[65]; /* IAM user names are at most 64 characters */
+    char account_id[16];
+    char type[16];
+    int line; /* of the section header, for messages */
+} cred_profile;
+
+struct ot_creds {
+    cred_profile *p;
+    size_t n;
+    size_t cap;
+};
+
+/* ---- principals ------------------------------------------------------------------------ */
+
+/* "AIDA" + 17 characters from a hash of the key: stable across restarts, distinct per key. */
+static void principal_id(const char *access_key, char out[22])
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    uint8_t h[32];
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    if (ot_buf_printf(&b, "opentrail-principal:%s", access_key) == 0)
+        ot_sha256(b.data, b.len, h);
+    else
+        ot_sha256(access_key, strlen(access_key), h);
+    ot_buf_free(&b);
+    memcpy(out, "AIDA", 4);
+    for (int i = 0; i < 17; i++)
+        out[4 + i] = alphabet[h[i] & 31];
+    out[21] = '\0';
+}
+
+static void fill_principal(ot_principal *p, const char *type, const char *account_id,
+                           const char *user_name, const char *access_key)
+{
+    char pid[22];
+    memset(p, 0, sizeof *p);
+    snprintf(p->type, sizeof p->type, "%s", type);
+    snprintf(p->account_id, sizeof p->account_id, "%s", account_id);
+    snprintf(p->access_key_id, sizeof p->access_key_id, "%s", access_key);
+    if (strcmp(type, "Root") == 0) {
+        snprintf(p->arn, sizeof p->arn, "arn:aws:iam::%s:root", account_id);
+        snprintf(p->principal_id, sizeof p->principal_id, "%s", account_id);
+        return;
+    }
+    principal_id(access_key, pid);
+    snprintf(p->user_name, sizeof p->user_name, "%s", user_name);
+    snprintf(p->arn, sizeof p->arn, "arn:aws:iam::%s:user/%s", account_id, user_name);
+    snprintf(p->principal_id, sizeof p->principal_id, "%s", pid);
+}
+
+void ot_creds_any_principal(const char *access_key, const char *account_id, ot_principal *p)
+{
+    fill_principal(p, "IAMUser", account_id, access_key, access_key);
+}
+
+int ot_creds_lookup(const ot_creds *c, const char *access_key, char *secret, size_t secret_cap,
+                    ot_principal *principal)
+{
+    for (size_t i = 0; c && i < c->n; i++) {
+        const cred_profile *p = &c->p[i];
+        if (strcmp(p->access_key, access_key) != 0)
+            continue;
+        if (strlen(p->secret) >= secret_cap)
+            return OT_ELIMIT;
+        memcpy(secret, p->secret, strlen(p->secret) + 1);
+        if (principal)
+            fill_principal(principal, p->type, p->account_id, p->user_name, p->access_key);
+        return OT_OK;
+    }
+    return OT_ENOTFOUND;
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+static bool valid_account(const char *s)
+{
+    if (strlen(s) != 12)
+        return false;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return false;
+    return true;
+}
+
+/* Keys appear in SigV4 credential scopes: no '/', no spaces. */
+static bool valid_key(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isgraph((unsigned char)*s) || *s == '/')
+            return false;
+    return true;
+}
+
+static bool valid_secret(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isgraph((unsigned char)*s))
+            return false;
+    return true;
+}
+
+static bool valid_user(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("+=,.@_-", *s))
+            return false;
+    return true;
+}
+
+/* ---- parsing --------------------------------------------------------------------------- */
+
+typedef struct parser {
+    const char *path;
+    int line;
+    const char *default_account;
+    ot_creds *c;
+    cred_profile *cur;
+} parser;
+
+static int corrupt(const parser *ps, int line, const char *what)
+{
+    if (line > 0)
+        ot_error("%s:%d: %s", ps->path, line, what);
+    else
+        ot_error("%s: %s", ps->path, what);
+    return OT_ECORRUPT;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int begin_profile(parser *ps, char *name)
+{
+    if (strncmp(name, "profile ", 8) == 0)
+        name = trim(name + 8);
+    if (!*name || strlen(name) >= sizeof ps->c->p[0].name)
+        return corrupt(ps, ps->line, "bad profile name");
+    for (size_t i = 0; i < ps->c->n; i++)
+        if (strcmp(ps->c->p[i].name, name) == 0)
+            return corrupt(ps, ps->line, "profile defined twice");
+    if (ps->c->n == ps->c->cap) {
+        size_t ncap = ps->c->cap ? ps->c->cap * 2 : 8;
+        if (ncap > CREDS_MAX_PROFILES)
+            return corrupt(ps, ps->line, "too many profiles");
+        cred_profile *np = realloc(ps->c->p, ncap * sizeof *np);
+        if (!np)
+            return OT_ENOMEM;
+        ps->c->p = np;
+        ps->c->cap = ncap;
+    }
+    ps->cur = &ps->c->p[ps->c->n++];
+    memset(ps->cur, 0, sizeof *ps->cur);
+    snprintf(ps->cur->name, sizeof ps->cur->name, "%s", name);
+    ps->cur->line = ps->line;
+    return OT_OK;
+}
+
+static int set_field(parser *ps, char *dst, size_t cap, const char *value)
+{
+    if (strlen(value) >= cap)
+        return corrupt(ps, ps->line, "value too long");
+    memcpy(dst, value, strlen(value) + 1);
+    return OT_OK;
+}
+
+static int key_value(parser *ps, char *line)
+{
+    size_t k = strcspn(line, "=:");
+    if (!line[k])
+        return corrupt(ps, ps->line, "expected \"key = value\", a [profile] header or a comment");
+    if (!ps->cur)
+        return corrupt(ps, ps->line, "key outside of any [profile] section");
+    line[k] = '\0';
+    char *key = trim(line), *value = trim(line + k + 1);
+    cred_profile *p = ps->cur;
+    if (strcasecmp(key, "aws_access_key_id") == 0)
+        return set_field(ps, p->access_key, sizeof p->access_key, value);
+    if (strcasecmp(key, "aws_secret_access_key") == 0)
+        return set_field(ps, p->secret, sizeof p->secret, value);
+    if (strcasecmp(key, "opentrail_user_name") == 0)
+        return set_field(ps, p->user_name, sizeof p->user_name, value);
+    if (strcasecmp(key, "opentrail_account_id") == 0)
+        return set_field(ps, p->account_id, sizeof p->account_id, value);
+    if (strcasecmp(key, "opentrail_principal_type") == 0)
+        return set_field(ps, p->type, sizeof p->type, value);
+    return OT_OK; /* region, aws_session_token, ...: botocore's business, not ours */
+}
+
+static int parse_line(parser *ps, char *raw)
+{
+    char *line = trim(raw);
+    if (!*line || *line == '#' || *line == ';')
+        return OT_OK;
+    if (*line == '[') {
+        char *end = strchr(line, ']');
+        if (!end || *trim(end + 1))
+            return corrupt(ps, ps->line, "unterminated [profile] header");
+        *end = '\0';
+        return begin_profile(ps, trim(line + 1));
+    }
+    return key_value(ps, line);
+}
+
+/* Fills defaults and checks one profile; a profile with no key at all (say, only a region) is
+ * dropped. Returns 1 if kept, 0 if dropped, or an error. */
+static int finish_profile(parser *ps, cred_profile *p)
+{
+    if (!p->access_key[0] && !p->secret[0])
+        return 0;
+    if (!p->access_key[0] || !p->secret[0])
+        return corrupt(ps, p->line, p->access_key[0]
+                                        ? "profile has aws_access_key_id but no aws_secret_access_key"
+                                        : "profile has aws_secret_access_key but no aws_access_key_id");
+    if (!valid_key(p->access_key))
+        return corrupt(ps, p->line, "aws_access_key_id may not contain spaces or '/'");
+    if (!valid_secret(p->secret))
+        return corrupt(ps, p->line, "aws_secret_access_key may not contain spaces");
+    if (!p->account_id[0])
+        snprintf(p->account_id, sizeof p->account_id, "%s", ps->default_account);
+    if (!valid_account(p->account_id))
+        return corrupt(ps, p->line, "opentrail_account_id must be 12 digits");
+    if (!p->type[0])
+        snprintf(p->type, sizeof p->type, "IAMUser");
+    if (strcmp(p->type, "IAMUser") != 0 && strcmp(p->type, "Root") != 0)
+        return corrupt(ps, p->line, "opentrail_principal_type must be IAMUser or Root");
+    if (!p->user_name[0])
+        snprintf(p->user_name, sizeof p->user_name, "%.64s", p->name);
+    if (!valid_user(p->user_name))
+        return corrupt(ps, p->line, "opentrail_user_name may use only letters, digits and +=,.@_-");
+    return 1;
+}
+
+static int finish(parser *ps)
+{
+    ot_creds *c = ps->c;
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        int rc = finish_profile(ps, &c->p[i]);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            c->p[kept++] = c->p[i];
+    }
+    c->n = kept;
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = i + 1; j < c->n; j++)
+            if (strcmp(c->p[i].access_key, c->p[j].access_key) == 0)
+                return corrupt(ps, c->p[j].line, "access key already used by another profile");
+    if (!c->n)
+        return corrupt(ps, 0, "no profile with aws_access_key_id and aws_secret_access_key");
+    return OT_OK;
+}
+
+static int parse_text(parser *ps, char *text)
+{
+    char *save = NULL;
+    ps->line = 0;
+    for (char *p = text; p; p = save) {
+        save = strchr(p, '\n');
+        if (save)
+            *save++ = '\0';
+        ps->line++;
+        int rc = parse_line(ps, p);
+        if (rc)
+            return rc;
+    }
+    return finish(ps);
+}
+
+/* ---- file I/O -------------------------------------------------------------------------- */
+
+static int read_file(const char *path, ot_buf *out, bool *absent)
+{
+    *absent = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            *absent = true;
+            return OT_ENOTFOUND;
+        }
+        ot_error("%s: %s", path, strerror(errno));
+        return OT_EIO;
+    }
+    struct stat st;
+    int rc = OT_OK;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+        ot_warn("%s is readable by group or others (mode %03o); it holds secret keys: chmod 600 it",
+                path, (unsigned)(st.st_mode & 0777));
+    char chunk[4096];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ot_error("%s: %s", path, strerror(errno));
+            rc = OT_EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        if ((rc = ot_buf_append(out, chunk, (size_t)n))) {
+            ot_error("%s: larger than %d bytes", path, CREDS_MAX_BYTES);
+            rc = rc == OT_ELIMIT ? OT_ECORRUPT : rc;
+            break;
+        }
+    }
+    close(fd);
+    if (!rc && memchr(out->data ? out->data : "", '\0', out->len)) {
+        ot_error("%s: contains a NUL byte", path);
+        rc = OT_ECORRUPT;
+    }
+    return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return OT_EIO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return OT_OK;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return OT_EIO;
+    int rc = fsync(fd) == 0 ? OT_OK : OT_EIO;
+    close(fd);
+    return rc;
+}
+
+/* "AKIA" + 16 characters of [A-Z0-9], like a real long-term key. */
+static void new_access_key(char out[21])
+{
+    static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    memcpy(out, "AKIA", 4);
+    for (int i = 4; i < 20;) {
+        uint8_t b;
+        ot_random(&b, 1);
+        if (b < 252) /* 252 = 7 * 36: rejecting the rest keeps the choice uniform */
+            out[i++] = set[b % 36];
+    }
+    out[20] = '\0';
+}
+
+static int render_new(ot_buf *b, const char *path, const char *account_id)
+{
+    char key[21], secret[41], now[32];
+    new_access_key(key);
+    ot_random_alnum(secret, 40);
+    secret[40] = '\0';
+    ot_time_iso8601(ot_now_ms(), now);
+    int rc = ot_buf_printf(b,
+                           "# opentrail credentials, created %s.\n"
+                           "# Clients can use this file directly: AWS_SHARED_CREDENTIALS_FILE=%s\n"
+                           "# Add a [profile] per user; opentrail_* keys are read by opentrail only.\n"
+                           "[default]\n"
+                           "aws_access_key_id = %s\n"
+                           "aws_secret_access_key = %s\n"
+                           "opentrail_user_name = admin\n"
+                           "opentrail_account_id = %s\n"
+                           "opentrail_principal_type = IAMUser\n",
+                           now, path, key, secret, account_id);
+    memset(secret, 0, sizeof secret);
+    return rc;
+}
+
+/* Writes a fresh file next to path and links it into place, so a crash leaves either no file
+ * or a complete one, and a file created meanwhile by someone else is never overwritten. */
+static int create_file(const char *data_dir, const char *path, const char *account_id)
+{
+    ot_buf content, tmp;
+    ot_buf_init(&content, 0);
+    ot_buf_init(&tmp, 0);
+    int fd = -1, rc;
+    if ((rc = render_new(&content, path, account_id)) || (rc = ot_buf_printf(&tmp, "%s.tmp.XXXXXX", path)))
+        goto out;
+    fd = mkstemp(tmp.data);
+    if (fd < 0 || fchmod(fd, 0600) || write_all(fd, content.data, content.len) || fsync(fd)) {
+        ot_error("%s: cannot write: %s", tmp.data, strerror(errno));
+        rc = OT_EIO;
+        goto out;
+    }
+    if (link(tmp.data, path) != 0 && errno != EEXIST) {
+        ot_error("%s: cannot create: %s", path, strerror(errno));
+        rc = OT_EIO;
+        goto out;
+    }
+    if (fsync_dir(data_dir)) {
+        ot_error("%s: cannot fsync: %s", data_dir, strerror(errno));
+        rc = OT_EIO;
+        goto out;
+    }
+    ot_info("created %s with a new access key for user admin in account %s", path, account_id);
+out:
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp.data);
+    }
+    if (content.data)
+        OPENSSL_cleanse(content.data, content.len);
+    ot_buf_free(&content);
+    ot_buf_free(&tmp);
+    return rc;
+}
+
+int ot_creds_open(const char *data_dir, const char *account_id, ot_creds **out)
+{
+    ot_buf path, text;
+    ot_buf_init(&path, 4096);
+    ot_buf_init(&text, CREDS_MAX_BYTES);
+    ot_creds *c = NULL;
+    bool absent;
+    int rc;
+    *out = NULL;
+    if (!valid_account(account_id))
+        return OT_EINVAL;
+    if ((rc = ot_buf_printf(&path, "%s/%s", data_dir, CREDS_FILE)))
+        goto out;
+    rc = read_file(path.data, &text, &absent);
+    if (absent) {
+        if ((rc = create_file(data_dir, path.data, account_id)))
+            goto out;
+        rc = read_file(path.data, &text, &absent);
+    }
+    if (rc)
+        goto out;
+    if (!(c = calloc(1, sizeof *c))) {
+        rc = OT_ENOMEM;
+        goto out;
+    }
+    parser ps = {.path = path.data, .default_account = account_id, .c = c};
+    if ((rc = parse_text(&ps, text.data ? text.data : (char[]){""})))
+        goto out;
+    *out = c;
+    c = NULL;
+out:
+    if (text.data)
+        OPENSSL_cleanse(text.data, text.len);
+    ot_buf_free(&text);
+    ot_buf_free(&path);
+    ot_creds_close(c);
+    return rc;
+}
+
+void ot_creds_close(ot_creds *c)
+{
+    if (!c)
+        return;
+    if (c->p)
+        OPENSSL_cleanse(c->p, c->cap * sizeof *c->p);
+    free(c->p);
+    free(c);
+}

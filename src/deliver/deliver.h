@@ -1,0 +1,53 @@
+/* deliver.h — turns acknowledged events (WAL records) into CloudTrail log files, exactly once.
+ *
+ * One delivery thread per server. It receives every durable WAL record from the WAL listener,
+ * routes it to the logging trails that want it, batches it per (trail, account, region) and,
+ * when a trail's batches are sealed (interval, size, or an explicit flush), writes one gzip log
+ * file per (account, region) to the trail's bucket. A seal is first recorded as an intent in
+ * state.db, so a crash at any point is repaired at the next start by redoing the intent from
+ * the WAL: same keys, same bytes. See docs/internals/DELIVERY.md. */
+#ifndef OT_DELIVER_H
+#define OT_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/server.h"
+
+typedef struct ot_deliver ot_deliver;
+
+/* Call after srv->wal, srv->store and srv->trails are open: redoes pending intents, registers
+ * the WAL listener and starts the thread, which first rebuilds the open batches from the WAL. */
+int ot_deliver_start(ot_server *srv, ot_deliver **out);
+/* Synchronous: routes everything durable so far, seals that trail and returns after its files
+ * are written or a failure was recorded for retry (StopLogging / UpdateTrail / DeleteTrail).
+ * The cached list of logging trails is refreshed too. */
+void ot_deliver_flush_trail(ot_deliver *d, const char *trail_arn);
+/* Stops the thread and frees d. Unsealed events stay in the WAL for the next start. */
+void ot_deliver_stop(ot_deliver *d);
+
+/* Statistics for /metrics. */
+typedef struct ot_deliver_trail_stats {
+    char trail_arn[320];
+    uint64_t pending_events;   /* routed to the open batches, not yet sealed */
+    uint64_t pending_bytes;    /* uncompressed JSON bytes in the open batches */
+    uint64_t sealed_lsn;       /* records <= this are sealed for the trail */
+} ot_deliver_trail_stats;
+
+typedef struct ot_deliver_stats {
+    uint64_t routed_lsn;       /* last WAL record routed */
+    uint64_t floor_lsn;        /* WAL records <= this are no longer needed by delivery */
+    uint64_t events_routed;    /* records decoded since start */
+    uint64_t files_written;
+    uint64_t bytes_written;    /* compressed */
+    uint64_t put_failures;
+    uint64_t intents_pending;  /* sealed but not yet written (being retried) */
+    uint64_t queue_overflows;  /* records the listener dropped (re-read from the WAL) */
+    ot_deliver_trail_stats *trails; /* malloc'd; ot_deliver_stats_free() */
+    size_t ntrails;
+} ot_deliver_stats;
+
+int ot_deliver_stats_get(ot_deliver *d, ot_deliver_stats *out);
+void ot_deliver_stats_free(ot_deliver_stats *s);
+
+#endif

@@ -1,0 +1,95 @@
+/* deliver_core.h — the delivery thread's state, shared by deliver*.c (not by other modules).
+ *
+ * Threads: the WAL flusher calls the listener (deliver_queue.c), which only copies the record
+ * into the inbox under mu. Everything else belongs to the delivery thread; other threads talk
+ * to it through the inbox, flush requests (under mu) and the stats snapshot (under stats_mu). */
+#ifndef OT_DELIVER_CORE_H
+#define OT_DELIVER_CORE_H
+
+#include <pthread.h>
+
+#include "deliver/deliver_int.h"
+
+typedef struct dl_trail {
+    ot_trail t;               /* the snapshot routing uses; a change seals the batches first */
+    uint64_t sealed;          /* records <= sealed are in an intent (or not for this trail) */
+    uint64_t sealed_synced;   /* value last written to deliver_checkpoint */
+    int64_t opened_mono;      /* when the open batches got their first event; 0 = empty */
+    uint64_t last_lsn;        /* last record routed to this trail */
+    int64_t seal_retry_mono;  /* after a failed state.db write: no seal before this */
+    ot_deliver_batchset open;
+} dl_trail;
+
+typedef struct dl_retry {
+    ot_deliver_intent in;
+    int attempts;
+    int64_t next_mono;
+} dl_retry;
+
+typedef struct dl_chan {
+    char arn[160];
+    char **trails;            /* AWS_SERVICE destinations */
+    size_t ntrails;
+} dl_chan;
+
+typedef struct dl_flush_req {
+    const char *arn;
+    bool done;
+    struct dl_flush_req *next;
+} dl_flush_req;
+
+struct ot_deliver {
+    ot_deliver_opts o;
+    pthread_t thread;
+    bool thread_started;
+
+    pthread_mutex_t mu;       /* guards the fields up to "thread-owned" */
+    pthread_cond_t wake;      /* the thread waits here */
+    pthread_cond_t flushed;   /* flush callers wait here */
+    ot_buf inbox;             /* records: u64 lsn | u32 len | payload */
+    uint64_t q_last_lsn;      /* newest LSN the listener saw (copied or dropped) */
+    uint64_t overflows;
+    dl_flush_req *reqs;
+    bool stop;
+    bool exited;
+
+    /* thread-owned */
+    ot_buf work;
+    uint64_t pos;             /* last LSN routed */
+    dl_trail **trails;
+    size_t ntrails;
+    dl_retry *retries;
+    size_t nretries;
+    dl_chan *chans;
+    size_t nchans;
+    int64_t next_refresh_mono;
+    uint64_t floor_synced;
+    bool crashed;             /* the test hook simulated a crash: touch nothing any more */
+    ot_buf gz;
+    uint64_t events_routed, files_written, bytes_written, put_failures;
+
+    pthread_mutex_t stats_mu;
+    ot_deliver_stats stats;   /* snapshot published by the thread */
+};
+
+/* deliver_queue.c */
+void dl_listener(void *ctx, uint64_t lsn, const void *payload, size_t len);
+/* Routes the records in d->work, then reads any gap up to last from the WAL. */
+void dl_route_work(ot_deliver *d, uint64_t last);
+
+/* deliver_cache.c */
+int dl_refresh(ot_deliver *d);
+int dl_load(ot_deliver *d, uint64_t floor);
+dl_trail *dl_trail_find(ot_deliver *d, const char *arn);
+bool dl_chan_live(void *ctx, const char *channel_arn, const char *trail_arn);
+void dl_cache_free(ot_deliver *d);
+
+/* deliver_seal.c */
+void dl_route_event(ot_deliver *d, uint64_t lsn, const ot_event *e);
+int dl_seal(ot_deliver *d, dl_trail *dt);
+void dl_retry_due(ot_deliver *d, const char *only_arn, bool ignore_backoff);
+int dl_recover_intents(ot_deliver *d);
+void dl_retries_free(ot_deliver *d);
+int dl_db(ot_deliver *d, int (*fn)(struct sqlite3 *, void *), void *ctx);
+
+#endif

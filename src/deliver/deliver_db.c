@@ -1,0 +1,294 @@
+/* deliver_db.c — delivery's own tables in state.db: seal intents, per-trail checkpoints and
+ * the WAL floor.
+ *
+ *   deliver_intent      one row per seal: the WAL range (a, b], seal time, and the trail fields
+ *                       that routing and key naming read, so a redo needs nothing else
+ *   deliver_checkpoint  per trail: records <= lsn are sealed (inside some intent)
+ *   deliver_state       'floor': records <= lsn are needed by no trail (WAL may release them)
+ *
+ * A seal inserts its intent and moves the checkpoint in one transaction: a record is therefore
+ * either in an intent or after the checkpoint, never both, never neither. */
+#include "deliver/deliver_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#define DONE_KEEP_MS (24LL * 3600 * 1000) /* done intents are kept a day, for inspection */
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS deliver_intent("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, trail_arn TEXT NOT NULL,"
+    " a INTEGER NOT NULL, b INTEGER NOT NULL, seal_ms INTEGER NOT NULL,"
+    " account_id TEXT NOT NULL, home_region TEXT NOT NULL, bucket TEXT NOT NULL,"
+    " prefix TEXT NOT NULL, org_id TEXT NOT NULL, organization INTEGER NOT NULL,"
+    " multi_region INTEGER NOT NULL, include_global INTEGER NOT NULL,"
+    " start_logging_ms INTEGER NOT NULL, channels TEXT NOT NULL,"
+    " done INTEGER NOT NULL DEFAULT 0, done_ms INTEGER);"
+    "CREATE INDEX IF NOT EXISTS deliver_intent_pending ON deliver_intent(done, id);"
+    "CREATE TABLE IF NOT EXISTS deliver_checkpoint("
+    " trail_arn TEXT PRIMARY KEY, lsn INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS deliver_state(name TEXT PRIMARY KEY, lsn INTEGER NOT NULL);";
+
+static int sql_err(sqlite3 *db, const char *what)
+{
+    ot_error("deliver: %s: %s", what, sqlite3_errmsg(db));
+    return OT_EIO;
+}
+
+int ot_deliver_db_init(sqlite3 *db)
+{
+    return sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) == SQLITE_OK ? OT_OK
+                                                                   : sql_err(db, "schema");
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? OT_OK : sql_err(db, sql);
+}
+
+/* Runs one prepared statement to completion and finalizes it. */
+static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : sql_err(db, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int set_checkpoint(sqlite3 *db, const char *arn, uint64_t lsn)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO deliver_checkpoint(trail_arn, lsn) VALUES(?1, ?2) "
+                           "ON CONFLICT(trail_arn) DO UPDATE SET lsn = excluded.lsn",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare checkpoint");
+    sqlite3_bind_text(st, 1, arn, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)lsn);
+    return step_done(db, st, "set checkpoint");
+}
+
+static int insert_intent(sqlite3 *db, ot_deliver_intent *in)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO deliver_intent(trail_arn, a, b, seal_ms, account_id,"
+                           " home_region, bucket, prefix, org_id, organization, multi_region,"
+                           " include_global, start_logging_ms, channels)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare intent");
+    const ot_trail *t = &in->snap;
+    sqlite3_bind_text(st, 1, t->arn, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)in->a);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)in->b);
+    sqlite3_bind_int64(st, 4, in->seal_ms);
+    sqlite3_bind_text(st, 5, t->account_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, t->home_region, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, t->bucket, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, t->prefix, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, t->org_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 10, t->organization);
+    sqlite3_bind_int(st, 11, t->multi_region);
+    sqlite3_bind_int(st, 12, t->include_global);
+    sqlite3_bind_int64(st, 13, t->start_logging_ms);
+    sqlite3_bind_text(st, 14, in->channels ? in->channels : "", -1, SQLITE_TRANSIENT);
+    int rc = step_done(db, st, "insert intent");
+    if (!rc)
+        in->id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+int ot_deliver_db_seal(sqlite3 *db, ot_deliver_intent *in)
+{
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc)
+        return rc;
+    rc = insert_intent(db, in);
+    if (!rc)
+        rc = set_checkpoint(db, in->snap.arn, in->b);
+    if (!rc)
+        rc = exec(db, "COMMIT");
+    if (rc)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Binds ?1 = id and, when the statement has it, ?2 = arg. */
+static int run_id(sqlite3 *db, const char *sql, int64_t id, int64_t arg)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, sql);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, arg);
+    return step_done(db, st, sql);
+}
+
+int ot_deliver_db_done(sqlite3 *db, int64_t id, int64_t now_ms)
+{
+    int rc = run_id(db, "UPDATE deliver_intent SET done = 1, done_ms = ?2 WHERE id = ?1", id,
+                    now_ms);
+    if (!rc)
+        rc = run_id(db, "DELETE FROM deliver_intent WHERE done = 1 AND done_ms < ?2",
+                    0, now_ms - DONE_KEEP_MS);
+    return rc;
+}
+
+int ot_deliver_db_drop(sqlite3 *db, int64_t id)
+{
+    return run_id(db, "DELETE FROM deliver_intent WHERE id = ?1", id, 0);
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", s ? (const char *)s : "");
+}
+
+static int read_intent(sqlite3_stmt *st, ot_deliver_intent *in)
+{
+    memset(in, 0, sizeof *in);
+    in->id = sqlite3_column_int64(st, 0);
+    ot_trail *t = &in->snap;
+    copy_col(st, 1, t->arn, sizeof t->arn);
+    in->a = (uint64_t)sqlite3_column_int64(st, 2);
+    in->b = (uint64_t)sqlite3_column_int64(st, 3);
+    in->seal_ms = sqlite3_column_int64(st, 4);
+    copy_col(st, 5, t->account_id, sizeof t->account_id);
+    copy_col(st, 6, t->home_region, sizeof t->home_region);
+    copy_col(st, 7, t->bucket, sizeof t->bucket);
+    copy_col(st, 8, t->prefix, sizeof t->prefix);
+    copy_col(st, 9, t->org_id, sizeof t->org_id);
+    t->organization = sqlite3_column_int(st, 10);
+    t->multi_region = sqlite3_column_int(st, 11);
+    t->include_global = sqlite3_column_int(st, 12);
+    t->start_logging_ms = sqlite3_column_int64(st, 13);
+    t->logging = true;
+    const unsigned char *ch = sqlite3_column_text(st, 14);
+    in->channels = strdup(ch ? (const char *)ch : "");
+    return in->channels ? OT_OK : OT_ENOMEM;
+}
+
+int ot_deliver_db_pending(sqlite3 *db, ot_deliver_intent **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, trail_arn, a, b, seal_ms, account_id, home_region, bucket,"
+                           " prefix, org_id, organization, multi_region, include_global,"
+                           " start_logging_ms, channels FROM deliver_intent WHERE done = 0"
+                           " ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare pending");
+    int rc = OT_OK, s;
+    ot_deliver_intent *v = NULL;
+    size_t cnt = 0;
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        ot_deliver_intent *nv = realloc(v, (cnt + 1) * sizeof *v);
+        if (!nv) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        v = nv;
+        rc = read_intent(st, &v[cnt]);
+        cnt++;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = sql_err(db, "read pending");
+    sqlite3_finalize(st);
+    if (rc) {
+        ot_deliver_intents_free(v, cnt);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return OT_OK;
+}
+
+void ot_deliver_intents_free(ot_deliver_intent *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].channels);
+    free(v);
+}
+
+int ot_deliver_db_checkpoints(sqlite3 *db, ot_deliver_ckpt **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT trail_arn, lsn FROM deliver_checkpoint", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sql_err(db, "prepare checkpoints");
+    int rc = OT_OK, s;
+    ot_deliver_ckpt *v = NULL;
+    size_t cnt = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        ot_deliver_ckpt *nv = realloc(v, (cnt + 1) * sizeof *v);
+        if (!nv) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        v = nv;
+        copy_col(st, 0, v[cnt].trail_arn, sizeof v[cnt].trail_arn);
+        v[cnt++].lsn = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = sql_err(db, "read checkpoints");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return OT_OK;
+}
+
+static int set_floor(sqlite3 *db, uint64_t floor)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO deliver_state(name, lsn) VALUES('floor', ?1) "
+                           "ON CONFLICT(name) DO UPDATE SET lsn = excluded.lsn",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare floor");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)floor);
+    return step_done(db, st, "set floor");
+}
+
+int ot_deliver_db_sync(sqlite3 *db, const ot_deliver_ckpt *v, size_t n, uint64_t floor)
+{
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = set_checkpoint(db, v[i].trail_arn, v[i].lsn);
+    if (!rc)
+        rc = set_floor(db, floor);
+    if (!rc)
+        rc = exec(db, "COMMIT");
+    if (rc)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int ot_deliver_db_floor(sqlite3 *db, uint64_t *floor)
+{
+    *floor = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT lsn FROM deliver_state WHERE name = 'floor'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return sql_err(db, "prepare floor");
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *floor = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? OT_OK : sql_err(db, "read floor");
+}

@@ -1,0 +1,127 @@
+/* sysio.c — the default (real) file system call table and retrying helpers over it. */
+#include "sys/sysio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+static int sys_open(const char *path, int flags, mode_t mode) { return open(path, flags | O_CLOEXEC, mode); }
+static DIR *sys_opendir(const char *path) { return opendir(path); }
+
+const ot_sysio ot_sys_default = {
+    .open = sys_open,
+    .close = close,
+    .pread = pread,
+    .pwrite = pwrite,
+    .pwritev = pwritev,
+    .fdatasync = fdatasync,
+    .fsync = fsync,
+    .ftruncate = ftruncate,
+    .fstat = fstat,
+    .flock = flock,
+    .rename = rename,
+    .unlink = unlink,
+    .mkdir = mkdir,
+    .opendir = sys_opendir,
+    .readdir = readdir,
+    .closedir = closedir,
+};
+
+const ot_sysio *ot_sys = &ot_sys_default;
+
+/* Drops the first done bytes from iov; returns the new start index. */
+static int iov_advance(struct iovec *iov, int iovcnt, int i, size_t done)
+{
+    while (i < iovcnt && done >= iov[i].iov_len) {
+        done -= iov[i].iov_len;
+        i++;
+    }
+    if (i < iovcnt) {
+        iov[i].iov_base = (char *)iov[i].iov_base + done;
+        iov[i].iov_len -= done;
+    }
+    return i;
+}
+
+int ot_sys_pwritev_all(int fd, struct iovec *iov, int iovcnt, uint64_t off)
+{
+    int i = iov_advance(iov, iovcnt, 0, 0); /* skips leading empty entries */
+    while (i < iovcnt) {
+        int cnt = iovcnt - i < IOV_MAX ? iovcnt - i : IOV_MAX;
+        ssize_t n = ot_sys->pwritev(fd, iov + i, cnt, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return OT_EIO;
+        }
+        off += (uint64_t)n;
+        i = iov_advance(iov, iovcnt, i, (size_t)n);
+    }
+    return OT_OK;
+}
+
+int ot_sys_pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+    struct iovec iov = {(void *)buf, n};
+    return ot_sys_pwritev_all(fd, &iov, 1, off);
+}
+
+int ot_sys_pread_full(int fd, void *buf, size_t n, uint64_t off, size_t *got)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = ot_sys->pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return OT_EIO;
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    *got = done;
+    return OT_OK;
+}
+
+int ot_sys_fsync_dir(const char *dir)
+{
+    int fd = ot_sys->open(dir, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0)
+        return OT_EIO;
+    int rc = ot_sys->fsync(fd) ? OT_EIO : OT_OK;
+    int saved = errno;
+    ot_sys->close(fd);
+    errno = saved;
+    return rc;
+}
+
+int ot_sys_mkdir_p(const char *path, mode_t mode)
+{
+    size_t n = strlen(path);
+    if (n == 0 || n >= PATH_MAX) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return OT_EINVAL;
+    }
+    char tmp[PATH_MAX];
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (ot_sys->mkdir(tmp, mode) && errno != EEXIST)
+            return OT_EIO;
+        *p = '/';
+    }
+    if (ot_sys->mkdir(tmp, mode) && errno != EEXIST)
+        return OT_EIO;
+    return OT_OK;
+}

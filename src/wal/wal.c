@@ -1,0 +1,582 @@
+/* wal.c — opening (with recovery) and closing the log, and the group-commit write path.
+ *
+ * Appenders queue a wal_pending on their own stack and sleep. One flusher thread takes the whole
+ * queue, assigns LSNs, writes the group with one pwritev per segment, fdatasyncs once per segment
+ * touched, publishes the new durable LSN, calls the listener, then wakes the appenders.
+ *
+ * Failure policy (docs/internals/WAL.md): if a write fails, the group's bytes are truncated
+ * away and its appenders get OT_EIO; the log stays usable. If an fdatasync fails, the group is
+ * truncated away as well, but the WAL is marked failed for good (the kernel may have dropped the
+ * dirty pages and cleared the error, so a later sync proves nothing): every later append gets
+ * OT_EIO until the log is reopened. Failed records are never published, never passed to the
+ * listener, and their LSNs are reused by the next successful group. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "sys/sysio.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "wal/wal_int.h"
+
+/* Payloads up to this size are copied next to their header, so a group of small records is one
+ * contiguous buffer; bigger ones are written from the appender's memory through their own iovec. */
+#define WAL_STAGE_MAX_PAYLOAD (16u << 10)
+
+typedef struct wal_pending {
+    const void *const *payloads;
+    const size_t *lens;
+    size_t n;
+    uint64_t first_lsn;
+    int rc;
+    bool done;
+    struct wal_pending *next;
+} wal_pending;
+
+/* A segment written by the current group: the active one, then any it rolled into. */
+typedef struct wal_gseg {
+    int fd;
+    uint64_t first_lsn;
+    uint64_t start_size, size, written;
+    uint64_t last_lsn;
+    uint64_t records;
+} wal_gseg;
+
+struct ot_wal {
+    char *dir;
+    uint64_t segment_bytes;
+    bool no_sync;
+    int lock_fd;
+
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv;
+    pthread_t flusher;
+    bool flusher_started;
+    wal_pending *head, *tail;
+    bool closing;
+    bool failed;
+    ot_wal_listener listener;
+    void *listener_ctx;
+    /* Published under mu for readers and release; segs[nsegs - 1] is the active segment and its
+     * valid_bytes is the durable end. */
+    wal_seg *segs;
+    size_t nsegs, segcap;
+    uint64_t durable_lsn;
+
+    /* Flusher-only state, reused across groups. */
+    int active_fd;
+    wal_gseg *gsegs;
+    size_t ngsegs, gsegcap;
+    char *stage;
+    size_t stagecap, stagelen;
+    struct iovec *iov;
+    size_t iovcap, niov;
+};
+
+/* ---- published state (callers hold mu) ---- */
+
+static int segs_push(ot_wal *w, const wal_seg *s)
+{
+    if (w->nsegs == w->segcap) {
+        size_t ncap = w->segcap ? w->segcap * 2 : 16;
+        wal_seg *p = realloc(w->segs, ncap * sizeof *p);
+        if (!p)
+            return OT_ENOMEM;
+        w->segs = p;
+        w->segcap = ncap;
+    }
+    w->segs[w->nsegs++] = *s;
+    return OT_OK;
+}
+
+/* ---- group building ---- */
+
+static int group_reserve(ot_wal *w, const wal_pending *batch)
+{
+    size_t stage = 0, recs = 0;
+    for (const wal_pending *p = batch; p; p = p->next)
+        for (size_t i = 0; i < p->n; i++) {
+            stage += WAL_REC_HDR + (p->lens[i] <= WAL_STAGE_MAX_PAYLOAD ? p->lens[i] : 0);
+            recs++;
+        }
+    if (stage > w->stagecap) {
+        char *s = realloc(w->stage, stage);
+        if (!s)
+            return OT_ENOMEM;
+        w->stage = s;
+        w->stagecap = stage;
+    }
+    if (2 * recs + 1 > w->iovcap) {
+        struct iovec *v = realloc(w->iov, (2 * recs + 1) * sizeof *v);
+        if (!v)
+            return OT_ENOMEM;
+        w->iov = v;
+        w->iovcap = 2 * recs + 1;
+    }
+    w->stagelen = 0;
+    w->niov = 0;
+    return OT_OK;
+}
+
+/* Adds bytes to the iovec list, extending the previous entry when they are contiguous. */
+static void iov_add(ot_wal *w, const void *p, size_t n)
+{
+    struct iovec *last = w->niov ? &w->iov[w->niov - 1] : NULL;
+    if (last && (const char *)last->iov_base + last->iov_len == (const char *)p) {
+        last->iov_len += n;
+        return;
+    }
+    w->iov[w->niov].iov_base = (void *)p;
+    w->iov[w->niov].iov_len = n;
+    w->niov++;
+}
+
+static void group_add(ot_wal *w, wal_gseg *g, uint64_t lsn, const void *payload, size_t len)
+{
+    char *h = w->stage + w->stagelen;
+    wal_rec_header((unsigned char *)h, lsn, payload, (uint32_t)len);
+    w->stagelen += WAL_REC_HDR;
+    iov_add(w, h, WAL_REC_HDR);
+    if (len <= WAL_STAGE_MAX_PAYLOAD) {
+        if (len)
+            memcpy(w->stage + w->stagelen, payload, len);
+        iov_add(w, w->stage + w->stagelen, len);
+        w->stagelen += len;
+    } else {
+        iov_add(w, payload, len);
+    }
+    g->size += WAL_REC_HDR + len;
+    g->last_lsn = lsn;
+    g->records++;
+}
+
+/* Writes the iovecs gathered for segment g (one pwritev unless the group is huge). */
+static int group_emit(ot_wal *w, wal_gseg *g)
+{
+    if (!w->niov)
+        return OT_OK;
+    int rc = ot_sys_pwritev_all(g->fd, w->iov, (int)w->niov, g->written);
+    w->niov = 0;
+    if (rc)
+        return rc;
+    g->written = g->size;
+    return OT_OK;
+}
+
+static int gseg_push(ot_wal *w, int fd, uint64_t first_lsn, uint64_t size, uint64_t last_lsn)
+{
+    if (w->ngsegs == w->gsegcap) {
+        size_t ncap = w->gsegcap ? w->gsegcap * 2 : 4;
+        wal_gseg *p = realloc(w->gsegs, ncap * sizeof *p);
+        if (!p)
+            return OT_ENOMEM;
+        w->gsegs = p;
+        w->gsegcap = ncap;
+    }
+    w->gsegs[w->ngsegs++] = (wal_gseg){fd, first_lsn, size, size, size, last_lsn, 0};
+    return OT_OK;
+}
+
+static int sync_fd(ot_wal *w, int fd)
+{
+    return w->no_sync || !ot_sys->fdatasync(fd) ? OT_OK : OT_EIO;
+}
+
+/* Seals the current segment (written and synced) and starts a new one at lsn. */
+static int group_roll(ot_wal *w, uint64_t lsn, bool *sync_failed)
+{
+    wal_gseg *g = &w->gsegs[w->ngsegs - 1];
+    int rc = group_emit(w, g);
+    if (rc)
+        return rc;
+    if ((rc = sync_fd(w, g->fd))) {
+        *sync_failed = true;
+        return rc;
+    }
+    int fd;
+    if ((rc = wal_seg_create(w->dir, lsn, !w->no_sync, &fd)))
+        return rc;
+    if ((rc = gseg_push(w, fd, lsn, WAL_SEG_HDR, lsn - 1))) {
+        char path[4096];
+        ot_sys->close(fd);
+        if (!wal_seg_path(path, sizeof path, w->dir, lsn))
+            ot_sys->unlink(path);
+    }
+    return rc;
+}
+
+static int group_write(ot_wal *w, wal_pending *batch, uint64_t lsn, bool *sync_failed)
+{
+    int rc;
+    for (wal_pending *p = batch; p; p = p->next) {
+        p->first_lsn = lsn;
+        for (size_t i = 0; i < p->n; i++, lsn++) {
+            wal_gseg *g = &w->gsegs[w->ngsegs - 1];
+            if (g->size >= w->segment_bytes && g->last_lsn >= g->first_lsn) { /* full and not empty */
+                if ((rc = group_roll(w, lsn, sync_failed)))
+                    return rc;
+                g = &w->gsegs[w->ngsegs - 1];
+            }
+            group_add(w, g, lsn, p->payloads[i], p->lens[i]);
+        }
+    }
+    wal_gseg *last = &w->gsegs[w->ngsegs - 1];
+    if ((rc = group_emit(w, last)))
+        return rc;
+    if ((rc = sync_fd(w, last->fd)))
+        *sync_failed = true;
+    return rc;
+}
+
+/* Takes the group's bytes back off the disk so that no later open finds them. */
+static int group_undo(ot_wal *w)
+{
+    int rc = OT_OK;
+    for (size_t i = w->ngsegs; i-- > 1;) {
+        char path[4096];
+        ot_sys->close(w->gsegs[i].fd);
+        if (wal_seg_path(path, sizeof path, w->dir, w->gsegs[i].first_lsn) || ot_sys->unlink(path))
+            rc = OT_EIO;
+    }
+    if (w->ngsegs > 1 && ot_sys_fsync_dir(w->dir))
+        rc = OT_EIO;
+    wal_gseg *g = &w->gsegs[0];
+    if (g->size > g->start_size &&
+        (ot_sys->ftruncate(g->fd, (off_t)g->start_size) || (!w->no_sync && ot_sys->fdatasync(g->fd))))
+        rc = OT_EIO;
+    w->ngsegs = 1;
+    return rc;
+}
+
+/* Makes the group visible: durable LSN and segment table, then seals rolled-over segments. */
+static void group_publish(ot_wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = 0; i < w->ngsegs; i++) {
+        wal_gseg *g = &w->gsegs[i];
+        wal_seg s = {.first_lsn = g->first_lsn, .last_lsn = g->last_lsn, .valid_bytes = g->size,
+                     .file_bytes = g->size};
+        if (i == 0) {
+            wal_seg *a = &w->segs[w->nsegs - 1];
+            a->last_lsn = g->last_lsn;
+            a->records += g->records;
+            a->valid_bytes = a->file_bytes = g->size;
+        } else {
+            s.records = g->records;
+            if (segs_push(w, &s)) /* only the table for readers is short; the data is durable */
+                ot_error("wal: out of memory recording segment %" PRIu64, g->first_lsn);
+        }
+        w->durable_lsn = g->last_lsn > w->durable_lsn ? g->last_lsn : w->durable_lsn;
+    }
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i + 1 < w->ngsegs; i++)
+        ot_sys->close(w->gsegs[i].fd);
+    w->active_fd = w->gsegs[w->ngsegs - 1].fd;
+}
+
+static int group_commit(ot_wal *w, wal_pending *batch)
+{
+    bool sync_failed = false;
+    pthread_mutex_lock(&w->mu); /* release may be moving the table */
+    wal_seg a = w->segs[w->nsegs - 1];
+    pthread_mutex_unlock(&w->mu);
+    w->ngsegs = 0;
+    int rc = gseg_push(w, w->active_fd, a.first_lsn, a.valid_bytes, a.last_lsn);
+    if (!rc)
+        rc = group_reserve(w, batch);
+    if (!rc)
+        rc = group_write(w, batch, w->durable_lsn + 1, &sync_failed);
+    if (!rc) {
+        group_publish(w);
+        return OT_OK;
+    }
+    int err = errno;
+    ot_error("wal: group commit failed (%s: %s); %s", ot_strerror(rc), strerror(err),
+             sync_failed ? "the log is now read-only until reopened" : "the group was discarded");
+    if (w->ngsegs && group_undo(w)) {
+        ot_error("wal: could not take the failed group back off disk: %s", strerror(errno));
+        sync_failed = true;
+    }
+    if (sync_failed) {
+        pthread_mutex_lock(&w->mu);
+        w->failed = true;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return rc == OT_ENOMEM ? OT_ENOMEM : OT_EIO;
+}
+
+static void notify(ot_wal_listener fn, void *ctx, const wal_pending *batch)
+{
+    for (const wal_pending *p = batch; p; p = p->next)
+        for (size_t i = 0; i < p->n; i++)
+            fn(ctx, p->first_lsn + i, p->payloads[i], p->lens[i]);
+}
+
+static void *flusher_main(void *arg)
+{
+    ot_wal *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (!w->head && !w->closing)
+            pthread_cond_wait(&w->work_cv, &w->mu);
+        wal_pending *batch = w->head;
+        w->head = w->tail = NULL;
+        bool failed = w->failed;
+        ot_wal_listener fn = w->listener;
+        void *ctx = w->listener_ctx;
+        pthread_mutex_unlock(&w->mu);
+        if (!batch)
+            break; /* closing and drained */
+        int rc = failed ? OT_EIO : group_commit(w, batch);
+        if (!rc && fn)
+            notify(fn, ctx, batch);
+        pthread_mutex_lock(&w->mu);
+        for (wal_pending *p = batch, *next; p; p = next) {
+            next = p->next; /* p lives on its appender's stack: do not touch it once done */
+            p->rc = rc;
+            p->done = true;
+        }
+        pthread_cond_broadcast(&w->done_cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    return NULL;
+}
+
+/* ---- public API ---- */
+
+int ot_wal_append(ot_wal *w, const void *const *payloads, const size_t *lens, size_t n, uint64_t *first_lsn)
+{
+    if (!w || !payloads || !lens || !n)
+        return OT_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (lens[i] > OT_WAL_MAX_RECORD)
+            return OT_ELIMIT;
+        if (lens[i] && !payloads[i])
+            return OT_EINVAL;
+    }
+    wal_pending p = {.payloads = payloads, .lens = lens, .n = n};
+    pthread_mutex_lock(&w->mu);
+    if (w->closing || w->failed) {
+        pthread_mutex_unlock(&w->mu);
+        return w->closing ? OT_ECLOSED : OT_EIO;
+    }
+    if (w->tail)
+        w->tail->next = &p;
+    else
+        w->head = &p;
+    w->tail = &p;
+    pthread_cond_signal(&w->work_cv);
+    while (!p.done)
+        pthread_cond_wait(&w->done_cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    if (!p.rc && first_lsn)
+        *first_lsn = p.first_lsn;
+    return p.rc;
+}
+
+uint64_t ot_wal_durable_lsn(ot_wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->durable_lsn;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
+void ot_wal_set_listener(ot_wal *w, ot_wal_listener fn, void *ctx)
+{
+    pthread_mutex_lock(&w->mu);
+    w->listener = fn;
+    w->listener_ctx = ctx;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- open / close ---- */
+
+static void wal_free(ot_wal *w)
+{
+    if (w->active_fd >= 0)
+        ot_sys->close(w->active_fd);
+    if (w->lock_fd >= 0)
+        ot_sys->close(w->lock_fd);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work_cv);
+    pthread_cond_destroy(&w->done_cv);
+    free(w->segs);
+    free(w->gsegs);
+    free(w->stage);
+    free(w->iov);
+    free(w->dir);
+    free(w);
+}
+
+static ot_wal *wal_alloc(const ot_wal_opts *opts)
+{
+    ot_wal *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->active_fd = w->lock_fd = -1;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work_cv, NULL);
+    pthread_cond_init(&w->done_cv, NULL);
+    w->segment_bytes = opts->segment_bytes ? opts->segment_bytes : WAL_DEFAULT_SEGMENT;
+    w->no_sync = opts->no_sync;
+    if (!(w->dir = strdup(opts->dir))) {
+        wal_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Scans the directory, truncates a torn tail, refuses any other damage. */
+static int recover(ot_wal *w, ot_wal_recovery *rec)
+{
+    wal_dirscan s;
+    int rc = wal_scan_dir(w->dir, &s);
+    if (rc) {
+        snprintf(rec->detail, sizeof rec->detail, "cannot scan %s: %s", w->dir, strerror(errno));
+        return rc;
+    }
+    wal_dirscan_summary(&s, rec);
+    if (s.first_bad < s.nsegs && !s.torn) {
+        size_t n = strlen(rec->detail);
+        snprintf(rec->detail + n, sizeof rec->detail - n, "; run `opentrail wal check --repair`");
+        rc = OT_ECORRUPT;
+        goto out;
+    }
+    if (s.torn) {
+        size_t orphaned;
+        rec->torn_tail = true;
+        if ((rc = wal_repair(w->dir, &s, &rec->truncated_bytes, &orphaned))) {
+            snprintf(rec->detail, sizeof rec->detail, "cannot truncate the torn tail: %s", strerror(errno));
+            goto out;
+        }
+        ot_warn("wal: %s; cut %" PRIu64 " bytes", rec->detail, rec->truncated_bytes);
+        wal_seg *g = &s.segs[s.nsegs - 1];
+        if (g->damage == WAL_DMG_SHORT_HEADER) /* rewritten as an empty segment */
+            g->valid_bytes = WAL_SEG_HDR;
+        g->damage = WAL_OK;
+        g->file_bytes = g->valid_bytes;
+    }
+    for (size_t i = 0; i < s.nsegs && !rc; i++)
+        rc = segs_push(w, &s.segs[i]);
+out:
+    wal_dirscan_free(&s);
+    return rc;
+}
+
+static int open_active(ot_wal *w, ot_wal_recovery *rec)
+{
+    int rc;
+    if (!w->nsegs) {
+        wal_seg s = {.first_lsn = 1, .last_lsn = 0, .valid_bytes = WAL_SEG_HDR, .file_bytes = WAL_SEG_HDR};
+        if ((rc = wal_seg_create(w->dir, 1, !w->no_sync, &w->active_fd)))
+            return rc;
+        return segs_push(w, &s);
+    }
+    char path[4096];
+    const wal_seg *a = &w->segs[w->nsegs - 1];
+    if ((rc = wal_seg_path(path, sizeof path, w->dir, a->first_lsn)))
+        return rc;
+    w->active_fd = ot_sys->open(path, O_WRONLY, 0);
+    return w->active_fd < 0 ? OT_EIO : OT_OK;
+}
+
+int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
+{
+    ot_wal_recovery scratch;
+    if (!rec)
+        rec = &scratch;
+    memset(rec, 0, sizeof *rec);
+    *out = NULL;
+    if (!opts || !opts->dir || !*opts->dir)
+        return OT_EINVAL;
+    ot_wal *w = wal_alloc(opts);
+    if (!w)
+        return OT_ENOMEM;
+    int rc = ot_sys_mkdir_p(w->dir, 0755);
+    if (rc) {
+        snprintf(rec->detail, sizeof rec->detail, "cannot create %s: %s", w->dir, strerror(errno));
+        goto out;
+    }
+    if ((rc = wal_lock(w->dir, &w->lock_fd))) {
+        snprintf(rec->detail, sizeof rec->detail, "%s: %s", w->dir,
+                 rc == OT_EEXIST ? "the log is in use by another process" : strerror(errno));
+        goto out;
+    }
+    if ((rc = recover(w, rec)))
+        goto out;
+    if ((rc = open_active(w, rec))) {
+        snprintf(rec->detail, sizeof rec->detail, "cannot open the active segment: %s", strerror(errno));
+        goto out;
+    }
+    rec->segments = w->nsegs;
+    w->durable_lsn = w->segs[w->nsegs - 1].last_lsn;
+    if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
+        rc = OT_EIO;
+        snprintf(rec->detail, sizeof rec->detail, "cannot start the flusher thread");
+        goto out;
+    }
+    w->flusher_started = true;
+    *out = w;
+    w = NULL;
+out:
+    if (w)
+        wal_free(w);
+    return rc;
+}
+
+void ot_wal_close(ot_wal *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->closing = true;
+    pthread_cond_signal(&w->work_cv);
+    pthread_mutex_unlock(&w->mu);
+    if (w->flusher_started)
+        pthread_join(w->flusher, NULL);
+    wal_free(w);
+}
+
+/* ---- accessors for wal_read.c ---- */
+
+int wal_snapshot(ot_wal *w, wal_seg **segs, size_t *n, uint64_t *durable)
+{
+    pthread_mutex_lock(&w->mu);
+    *n = w->nsegs;
+    *durable = w->durable_lsn;
+    *segs = malloc(w->nsegs * sizeof **segs);
+    if (*segs)
+        memcpy(*segs, w->segs, w->nsegs * sizeof **segs);
+    pthread_mutex_unlock(&w->mu);
+    return *segs ? OT_OK : OT_ENOMEM;
+}
+
+const char *wal_dir(const ot_wal *w) { return w->dir; }
+
+/* Drops the leading segments whose records are all below keep_from (never the active one) from
+ * the table; their first LSNs go to *lsns for the caller to unlink. */
+int wal_detach_old(ot_wal *w, uint64_t keep_from, uint64_t **lsns, size_t *n)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t k = 0;
+    while (k + 1 < w->nsegs && w->segs[k].last_lsn < keep_from)
+        k++;
+    *n = k;
+    *lsns = k ? malloc(k * sizeof **lsns) : NULL;
+    if (k && !*lsns) {
+        pthread_mutex_unlock(&w->mu);
+        return OT_ENOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        (*lsns)[i] = w->segs[i].first_lsn;
+    memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof *w->segs);
+    w->nsegs -= k;
+    pthread_mutex_unlock(&w->mu);
+    return OT_OK;
+}
