@@ -1,10 +1,203 @@
-/* cmd_serve.c — `opentrail serve`: placeholder until the HTTP server lands on main. */
+/* cmd_serve.c — `opentrail serve`: open the data dir, recover, serve until SIGINT/SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "api/creds.h"
+#include "api/dispatch.h"
+#include "api/http_server.h"
+#include "api/server.h"
 #include "cli/cli.h"
+#include "cli/serve_config.h"
+#include "deliver/deliver.h"
+#include "store/store.h"
+#include "trail/trail.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "wal/wal.h"
+
+static const char serve_help[] =
+    "usage: opentrail serve [options]\n"
+    "\n"
+    "Runs the CloudTrail-compatible server: the CloudTrail API (JSON 1.1), CloudTrail Data\n"
+    "(PutAuditEvents) and an embedded S3, all on one port, told apart by the SigV4 scope.\n"
+    "\n"
+    "options (each is also a key of the --config file, e.g. 'delivery-interval = 2s'):\n"
+    "  --listen HOST:PORT        address to listen on (default 127.0.0.1:4590)\n"
+    "  --data-dir DIR            state, WAL, keys and buckets (default ./opentrail-data)\n"
+    "  --account-id ID           12-digit account of the built-in principals (default 123456789012)\n"
+    "  --region REGION           region for requests that name none (default us-east-1)\n"
+    "  --delivery-interval DUR   how often log files are delivered (default 5m; e.g. 2s, 250ms)\n"
+    "  --delivery-max-bytes N    deliver early once a file would exceed N uncompressed bytes\n"
+    "                            (default 67108864)\n"
+    "  --any-credentials         emulator mode: accept any access key without checking\n"
+    "                            signatures (for local testing only; never the default)\n"
+    "  --config FILE             read 'key = value' lines; command-line options win\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "On first start, DIR/credentials is created with an admin access key:\n"
+    "  export AWS_SHARED_CREDENTIALS_FILE=DIR/credentials AWS_ENDPOINT_URL=http://127.0.0.1:4590\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) { stop_requested = sig; }
+
+/* Options are applied after --config so the command line wins. */
+static int parse_args(int argc, char **argv, ot_config *cfg)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, 0, 'l'},       {"data-dir", required_argument, 0, 'd'},
+        {"account-id", required_argument, 0, 'a'},   {"region", required_argument, 0, 'r'},
+        {"delivery-interval", required_argument, 0, 'i'},
+        {"delivery-max-bytes", required_argument, 0, 'm'},
+        {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
+        {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    char err[512];
+    for (int pass = 0; pass < 2; pass++) {
+        optind = 1;
+        int c, idx;
+        while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+            if (c == 'h') {
+                fputs(serve_help, stdout);
+                exit(0);
+            }
+            if (c == '?') {
+                fprintf(stderr, "see 'opentrail serve --help'\n");
+                return OT_EINVAL;
+            }
+            if ((pass == 0) != (c == 'c'))
+                continue;
+            if (c == 'c') {
+                if (ot_config_load_file(cfg, optarg, err, sizeof err)) {
+                    fprintf(stderr, "opentrail serve: %s\n", err);
+                    return OT_EINVAL;
+                }
+                continue;
+            }
+            const char *name = opts[idx].name;
+            const char *value = opts[idx].has_arg ? optarg : "true";
+            if (ot_config_set(cfg, name, value, err, sizeof err)) {
+                fprintf(stderr, "opentrail serve: %s\n", err);
+                return OT_EINVAL;
+            }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "opentrail serve: unexpected argument '%s'\n", argv[optind]);
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) && errno != EEXIST) {
+        ot_error("cannot create %s: %s", path, strerror(errno));
+        return OT_EIO;
+    }
+    return OT_OK;
+}
+
+static int open_components(ot_server *srv)
+{
+    char path[1024];
+    const char *dir = srv->cfg.data_dir;
+    int rc = make_dir(dir);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/buckets", dir);
+    if ((rc = make_dir(path)) || (rc = ot_store_open_local(path, &srv->store))) {
+        ot_error("cannot open the object store in %s: %s", path, ot_strerror(rc));
+        return rc;
+    }
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    if ((rc = ot_trail_db_open(path, &srv->trails))) {
+        ot_error("cannot open %s: %s", path, ot_strerror(rc));
+        return rc;
+    }
+    if ((rc = ot_creds_open(dir, srv->cfg.account_id, &srv->creds))) {
+        ot_error("cannot open %s/credentials: %s", dir, ot_strerror(rc));
+        return rc;
+    }
+    snprintf(path, sizeof path, "%s/wal", dir);
+    ot_wal_opts wopts = {.dir = path, .no_sync = srv->cfg.no_fsync};
+    ot_wal_recovery rec;
+    memset(&rec, 0, sizeof rec);
+    if ((rc = ot_wal_open(&wopts, &srv->wal, &rec))) {
+        ot_error("cannot open the WAL in %s: %s (%s); inspect it with 'opentrail wal check %s'",
+                 path, ot_strerror(rc), rec.detail, path);
+        return rc;
+    }
+    if (rec.torn_tail)
+        ot_warn("WAL: torn tail truncated (%llu bytes): %s",
+                (unsigned long long)rec.truncated_bytes, rec.detail);
+    ot_info("WAL: %llu records, LSN %llu..%llu", (unsigned long long)rec.records,
+            (unsigned long long)rec.first_lsn, (unsigned long long)rec.last_lsn);
+    if ((rc = ot_deliver_start(srv, &srv->deliver))) {
+        ot_error("cannot start delivery: %s", ot_strerror(rc));
+        return rc;
+    }
+    return OT_OK;
+}
+
+static void close_components(ot_server *srv)
+{
+    if (srv->deliver)
+        ot_deliver_stop(srv->deliver);
+    if (srv->wal)
+        ot_wal_close(srv->wal);
+    if (srv->creds)
+        ot_creds_close(srv->creds);
+    if (srv->trails)
+        ot_trail_db_close(srv->trails);
+    if (srv->store)
+        ot_store_close(srv->store);
+}
+
+void ot_server_trail_changed(ot_server *srv, const char *trail_arn)
+{
+    if (srv->deliver)
+        ot_deliver_flush_trail(srv->deliver, trail_arn);
+}
 
 int ot_cmd_serve(int argc, char **argv)
 {
-    fprintf(stderr, "opentrail serve: not available in this build\n");
-    return 2;
+    static ot_server srv;
+    ot_config_defaults(&srv.cfg);
+    if (parse_args(argc, argv, &srv.cfg))
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int rc = open_components(&srv);
+    ot_http *http = NULL;
+    int port = 0;
+    if (!rc) {
+        ot_http_handlers h = {.body_cap = ot_dispatch_body_cap,
+                              .too_large = ot_dispatch_too_large,
+                              .handle = ot_dispatch,
+                              .ctx = &srv};
+        rc = ot_http_start(srv.cfg.listen, &h, &http, &port);
+    }
+    if (!rc) {
+        ot_info("opentrail listening on http://%.*s:%d (account %s, data dir %s%s)",
+                (int)(strrchr(srv.cfg.listen, ':') - srv.cfg.listen), srv.cfg.listen, port,
+                srv.cfg.account_id, srv.cfg.data_dir,
+                srv.cfg.any_credentials ? ", ANY credentials accepted" : "");
+        ot_info("credentials for clients: AWS_SHARED_CREDENTIALS_FILE=%s/credentials",
+                srv.cfg.data_dir);
+        while (!stop_requested)
+            pause();
+        ot_info("shutting down (signal %d)", (int)stop_requested);
+    }
+    ot_http_stop(http);
+    close_components(&srv);
+    return rc ? 1 : 0;
 }

@@ -6,6 +6,10 @@
 #ifndef OT_BUF_H
 #define OT_BUF_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -29,5 +33,9 @@ int ot_buf_printf(ot_buf *b, const char *fmt, ...) __attribute__((format(printf,
 int ot_buf_vprintf(ot_buf *b, const char *fmt, va_list ap);
 /* Hands the data to the caller (free() it) and leaves b empty. */
 char *ot_buf_take(ot_buf *b, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

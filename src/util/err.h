@@ -5,6 +5,10 @@
 #ifndef OT_ERR_H
 #define OT_ERR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
     OT_OK = 0,
     OT_ENOMEM = -1,    /* allocation failed */
@@ -20,5 +24,9 @@ enum {
 
 /* A short English name for an OT_E* code, for logs. */
 const char *ot_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -21,14 +21,14 @@ static ot_json wrap(dom::element e)
 {
     ot_json v;
     std::memset(&v, 0, sizeof v);
-    std::memcpy(&v, &e, sizeof e);
+    std::memcpy(static_cast<void *>(&v), static_cast<const void *>(&e), sizeof e);
     return v;
 }
 
 static dom::element unwrap(ot_json v)
 {
     dom::element e;
-    std::memcpy(&e, &v, sizeof e);
+    std::memcpy(static_cast<void *>(&e), static_cast<const void *>(&v), sizeof e);
     return e;
 }
 

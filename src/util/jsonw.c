@@ -156,6 +156,8 @@ void ot_jw_null(ot_jw *w)
     jw_check(w, ot_buf_puts(w->b, "null"));
 }
 
+void ot_jw_begin_value(ot_jw *w) { jw_value_start(w); }
+
 void ot_jw_raw(ot_jw *w, const char *json, size_t n)
 {
     jw_value_start(w);

@@ -38,6 +38,9 @@ void ot_jw_num(ot_jw *w, double v);
 void ot_jw_bool(ot_jw *w, bool v);
 void ot_jw_null(ot_jw *w);
 void ot_jw_raw(ot_jw *w, const char *json, size_t n); /* an already-encoded JSON value */
+/* Writes the separator a value needs; the caller then appends one JSON value to w->b itself
+ * (e.g. with ot_json_write), saving a copy. */
+void ot_jw_begin_value(ot_jw *w);
 
 /* Shorthands for "key": value members. */
 void ot_jw_kstr(ot_jw *w, const char *key, const char *s);

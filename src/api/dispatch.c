@@ -1,0 +1,128 @@
+/* dispatch.c — the request pipeline shared by every service.
+ *
+ * The service comes from the SigV4 credential scope (.../<region>/<service>/aws4_request), so a
+ * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
+ * the protocol the request looks like it speaks: JSON for X-Amz-Target or /PutAuditEvents, S3
+ * XML otherwise. */
+#include "api/dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/aws_error.h"
+#include "api/creds.h"
+#include "api/sigv4.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+typedef struct service_route {
+    const char *name;
+    ot_service_fn fn;
+    bool xml_errors;
+} service_route;
+
+static const service_route routes[] = {
+    {"cloudtrail", ot_cloudtrail_handle, false},
+    {"cloudtrail-data", ot_cloudtrail_data_handle, false},
+    {"s3", ot_s3_handle, true},
+};
+
+/* Guesses the protocol of a request that could not be routed by its signature. */
+static bool looks_like_s3(const ot_req *req)
+{
+    return !ot_req_header(req, "x-amz-target") && strncmp(req->raw_path, "/PutAuditEvents", 15);
+}
+
+static const char *scope_service(const ot_req *req)
+{
+    /* The credential scope is parsed properly by ot_sigv4_parse; this cheap scan only sizes
+     * the body cap before the body is read. */
+    const char *auth = ot_req_header(req, "authorization");
+    if (auth && strstr(auth, "/s3/aws4_request"))
+        return "s3";
+    if (!auth && strstr(req->raw_query, "X-Amz-Credential") && looks_like_s3(req))
+        return "s3";
+    return "";
+}
+
+size_t ot_dispatch_body_cap(void *srv, const ot_req *req)
+{
+    return !strcmp(scope_service(req), "s3") ? OT_MAX_OBJECT_BODY : OT_MAX_JSON_BODY;
+}
+
+static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp)
+{
+    if (looks_like_s3(req))
+        ot_aws_xml_error(resp, req, e->status, e->xml_code, req->raw_path, "%s", e->message);
+    else
+        ot_aws_json_error(resp, e->status, e->json_code, "%s", e->message);
+}
+
+void ot_dispatch_too_large(void *srv, const ot_req *req, size_t cap, ot_resp *resp)
+{
+    if (looks_like_s3(req))
+        ot_aws_xml_error(resp, req, 400, "EntityTooLarge", req->raw_path,
+                         "Your proposed upload exceeds the maximum allowed size of %zu bytes.", cap);
+    else
+        ot_aws_json_error(resp, 413, "RequestEntityTooLargeException",
+                          "Request body exceeds the maximum of %zu bytes.", cap);
+}
+
+/* Checks the signature and fills req->service, region and principal. */
+static int authenticate(ot_server *srv, ot_req *req, ot_resp *resp)
+{
+    ot_sigv4_scope scope;
+    ot_sigv4_error err;
+    memset(&err, 0, sizeof err);
+    if (ot_sigv4_parse(req, &scope, &err) != OT_OK) {
+        auth_error(req, &err, resp);
+        return OT_EINVAL;
+    }
+    char secret[256] = "";
+    if (srv->cfg.any_credentials) {
+        ot_creds_any_principal(scope.access_key, srv->cfg.account_id, &req->principal);
+    } else if (ot_creds_lookup(srv->creds, scope.access_key, secret, sizeof secret,
+                               &req->principal) != OT_OK) {
+        if (looks_like_s3(req))
+            ot_aws_xml_error(resp, req, 403, "InvalidAccessKeyId", req->raw_path,
+                             "The AWS Access Key Id you provided does not exist in our records.");
+        else
+            ot_aws_json_error(resp, 400, "UnrecognizedClientException",
+                              "The security token included in the request is invalid.");
+        return OT_EINVAL;
+    }
+    if (!srv->cfg.any_credentials &&
+        ot_sigv4_verify(req, &scope, secret, ot_now_ms(), &err) != OT_OK) {
+        auth_error(req, &err, resp);
+        return OT_EINVAL;
+    }
+    snprintf(req->service, sizeof req->service, "%.31s", scope.service);
+    snprintf(req->region, sizeof req->region, "%.31s",
+             scope.region[0] ? scope.region : srv->cfg.default_region);
+    return OT_OK;
+}
+
+void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
+{
+    ot_server *srv = ctx;
+    ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
+    ot_resp_header(resp, "x-amz-request-id", req->request_id);
+    if (authenticate(srv, req, resp) != OT_OK)
+        return;
+    const service_route *route = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (!strcmp(routes[i].name, req->service))
+            route = &routes[i];
+    if (!route) {
+        ot_aws_json_error(resp, 400, "UnknownServiceException",
+                          "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data "
+                          "and s3 on this endpoint).", req->service);
+        return;
+    }
+    const char *operation = NULL;
+    route->fn(srv, req, resp, &operation);
+    if (operation)
+        ot_audit_record(srv, req, resp, operation);
+}

@@ -1,0 +1,126 @@
+/* serve_config.c — one table of serve options; the command line and the config file share it. */
+#include "cli/serve_config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/timeutil.h"
+
+void ot_config_defaults(ot_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:4590");
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./opentrail-data");
+    snprintf(cfg->account_id, sizeof cfg->account_id, "123456789012");
+    snprintf(cfg->default_region, sizeof cfg->default_region, "us-east-1");
+    cfg->delivery_interval_ms = 5 * 60 * 1000;
+    cfg->delivery_max_bytes = 64u << 20;
+}
+
+static int set_string(char *dst, size_t cap, const char *value, const char *key, char *err,
+                      size_t errlen)
+{
+    if (strlen(value) >= cap) {
+        snprintf(err, errlen, "%s: value too long (at most %zu characters)", key, cap - 1);
+        return OT_EINVAL;
+    }
+    snprintf(dst, cap, "%s", value);
+    return OT_OK;
+}
+
+static int set_bool(bool *dst, const char *value, const char *key, char *err, size_t errlen)
+{
+    if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes"))
+        *dst = true;
+    else if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no"))
+        *dst = false;
+    else {
+        snprintf(err, errlen, "%s: expected true or false, got '%s'", key, value);
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
+int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(key, "listen"))
+        return set_string(cfg->listen, sizeof cfg->listen, value, key, err, errlen);
+    if (!strcmp(key, "data-dir"))
+        return set_string(cfg->data_dir, sizeof cfg->data_dir, value, key, err, errlen);
+    if (!strcmp(key, "region"))
+        return set_string(cfg->default_region, sizeof cfg->default_region, value, key, err, errlen);
+    if (!strcmp(key, "account-id")) {
+        if (strlen(value) != 12 || strspn(value, "0123456789") != 12) {
+            snprintf(err, errlen, "account-id: expected 12 digits, got '%s'", value);
+            return OT_EINVAL;
+        }
+        return set_string(cfg->account_id, sizeof cfg->account_id, value, key, err, errlen);
+    }
+    if (!strcmp(key, "delivery-interval")) {
+        int64_t ms;
+        if (ot_duration_parse(value, &ms) || ms < 100) {
+            snprintf(err, errlen, "delivery-interval: expected a duration such as 5m or 2s "
+                                  "(at least 100ms), got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->delivery_interval_ms = ms;
+        return OT_OK;
+    }
+    if (!strcmp(key, "delivery-max-bytes")) {
+        char *end;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (*end || v < 1024) {
+            snprintf(err, errlen, "delivery-max-bytes: expected a byte count >= 1024, got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->delivery_max_bytes = v;
+        return OT_OK;
+    }
+    if (!strcmp(key, "any-credentials"))
+        return set_bool(&cfg->any_credentials, value, key, err, errlen);
+    if (!strcmp(key, "no-fsync"))
+        return set_bool(&cfg->no_fsync, value, key, err, errlen);
+    snprintf(err, errlen, "unknown option '%s' (see opentrail serve --help)", key);
+    return OT_EINVAL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open config file %s", path);
+        return OT_EIO;
+    }
+    char line[1024], msg[256];
+    int lineno = 0, rc = OT_OK;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+            rc = OT_EINVAL;
+            break;
+        }
+        *eq = '\0';
+        if ((rc = ot_config_set(cfg, trim(s), trim(eq + 1), msg, sizeof msg)))
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+    }
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,205 @@
+"""Test harness: start the real opentrail binary and drive it with the real aws CLI and boto3.
+
+Every end-to-end test uses Server: it runs $OPENTRAIL_BIN serve on a free loopback port with a
+temporary data dir, and hands out an environment, CLI runner and boto3 clients pointed at it.
+Server output goes to <tmp>/server.log; a sanitizer report in it fails the test.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import boto3
+import botocore.config
+
+BIN = os.environ.get("OPENTRAIL_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "opentrail")
+AWS = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "aws")
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_credentials(path):
+    """The [default] access key and secret from an AWS shared-credentials file."""
+    key = secret = None
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("["):
+                section = line.strip("[]").strip()
+            elif "=" in line and section == "default":
+                k, v = (x.strip() for x in line.split("=", 1))
+                if k == "aws_access_key_id":
+                    key = v
+                elif k == "aws_secret_access_key":
+                    secret = v
+    return key, secret
+
+
+class Server:
+    def __init__(self, *extra_args, delivery_interval="1s", data_dir=None, region="us-east-1"):
+        self.tmp = tempfile.mkdtemp(prefix="ot-e2e-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.extra_args = list(extra_args)
+        self.delivery_interval = delivery_interval
+        self.region = region
+        self.port = free_port()
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "server.log")
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    @property
+    def credentials_file(self):
+        return os.path.join(self.data_dir, "credentials")
+
+    def start(self):
+        args = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir,
+                "--delivery-interval", self.delivery_interval] + self.extra_args
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start listening:\n" + self.log_text())
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        """Graceful stop; returns the exit code (sanitizer builds fail it on leaks)."""
+        if not self.proc:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+    def restart(self):
+        rc = self.stop()
+        self.start()
+        return rc
+
+    def cleanup(self):
+        if self.proc:
+            self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def sanitizer_report(self):
+        text = self.log_text()
+        return text if any(m in text for m in SANITIZER_MARKS) else ""
+
+    # --- clients -------------------------------------------------------------------------------
+    def env(self, region=None, endpoint=True):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({
+            "AWS_SHARED_CREDENTIALS_FILE": self.credentials_file,
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_DEFAULT_REGION": region or self.region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_RETRY_MODE": "standard",
+        })
+        if endpoint:
+            env["AWS_ENDPOINT_URL"] = self.endpoint
+        return env
+
+    def aws(self, *args, region=None, check=True, input=None, env=None):
+        """Runs the real aws CLI; returns (rc, stdout, stderr). check=True asserts rc == 0."""
+        p = subprocess.run([AWS] + [str(a) for a in args], env=env or self.env(region),
+                           capture_output=True, text=True, input=input, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError("aws %s failed (%d): %s%s" % (" ".join(map(str, args)), p.returncode,
+                                                             p.stdout, p.stderr))
+        return p.returncode, p.stdout, p.stderr
+
+    def aws_json(self, *args, region=None):
+        _, out, _ = self.aws(*args, "--output", "json", region=region)
+        return json.loads(out) if out.strip() else {}
+
+    def client(self, service, region=None, **kw):
+        key, secret = read_credentials(self.credentials_file)
+        return boto3.session.Session().client(
+            service, region_name=region or self.region, endpoint_url=self.endpoint,
+            aws_access_key_id=key, aws_secret_access_key=secret,
+            config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
+                                          s3={"addressing_style": "path"}), **kw)
+
+
+class ServerTestCase(unittest.TestCase):
+    """Starts one server per test; fails the test on a sanitizer report or an unclean exit."""
+    server_args = ()
+    delivery_interval = "1s"
+
+    def setUp(self):
+        self.server = Server(*self.server_args, delivery_interval=self.delivery_interval).start()
+
+    def tearDown(self):
+        rc = self.server.stop()
+        report = self.server.sanitizer_report()
+        log = self.server.log_text()
+        self.server.cleanup()
+        self.assertEqual(report, "", "sanitizer report in server log")
+        self.assertEqual(rc, 0, "server exited uncleanly:\n" + log[-4000:])
+
+
+def main():
+    unittest.main(verbosity=2)
+
+
+def signed_request(server, method, path, body=b"", service="cloudtrail", headers=None,
+                   region=None, secret_override=None, sign=True, send_body=None):
+    """Sends a raw request signed with botocore's own SigV4 signer; returns (status, headers, body).
+    Lets tests send bodies no SDK would produce (malformed JSON, invalid UTF-8, huge);
+    send_body, if given, is sent in place of the signed body (tampering)."""
+    import http.client
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    key, secret = read_credentials(server.credentials_file)
+    url = server.endpoint + path
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    if sign:
+        SigV4Auth(Credentials(key, secret_override or secret), service, region or server.region).add_auth(req)
+    prepared = req.prepare()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request(method, prepared.url[len(server.endpoint):], body=body if send_body is None else send_body, headers=dict(prepared.headers))
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, dict(r.getheaders()), data
