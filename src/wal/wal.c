@@ -471,7 +471,7 @@ out:
     return rc;
 }
 
-static int open_active(ot_wal *w, ot_wal_recovery *rec)
+static int open_active(ot_wal *w)
 {
     int rc;
     if (!w->nsegs) {
@@ -512,7 +512,7 @@ int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
     }
     if ((rc = recover(w, rec)))
         goto out;
-    if ((rc = open_active(w, rec))) {
+    if ((rc = open_active(w))) {
         snprintf(rec->detail, sizeof rec->detail, "cannot open the active segment: %s", strerror(errno));
         goto out;
     }
