@@ -41,6 +41,13 @@ static void usage(FILE *out)
             "  2  usage error, or DIR cannot be inspected (missing, unreadable, in use)\n");
 }
 
+static int usage_error(void)
+{
+    fprintf(stderr, "usage: opentrail wal check DIR [--repair] [--json]\n"
+                    "'opentrail wal --help' explains the report and the exit status.\n");
+    return EXIT_USAGE;
+}
+
 static bool is_help(const char *a)
 {
     return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
@@ -91,38 +98,32 @@ static int cmd_check(int argc, char **argv)
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "opentrail wal check: unknown option '%s'\n\n", argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
+            fprintf(stderr, "opentrail wal check: unknown option '%s'\n", argv[i]);
+            return usage_error();
         } else if (dir) {
-            fprintf(stderr, "opentrail wal check: one DIR only ('%s' and '%s')\n\n", dir, argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
+            fprintf(stderr, "opentrail wal check: one DIR only ('%s' and '%s')\n", dir, argv[i]);
+            return usage_error();
         } else {
             dir = argv[i];
         }
     }
     if (!dir) {
-        fprintf(stderr, "opentrail wal check: missing DIR\n\n");
-        usage(stderr);
-        return EXIT_USAGE;
+        fprintf(stderr, "opentrail wal check: missing DIR\n");
+        return usage_error();
     }
     return run_check(dir, repair, json);
 }
 
 int ot_cmd_wal(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return usage_error();
     if (is_help(argv[1])) {
         usage(stdout);
         return EXIT_CLEAN;
     }
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 1, argv + 1);
-    fprintf(stderr, "opentrail wal: unknown subcommand '%s'\n\n", argv[1]);
-    usage(stderr);
-    return EXIT_USAGE;
+    fprintf(stderr, "opentrail wal: unknown subcommand '%s'\n", argv[1]);
+    return usage_error();
 }

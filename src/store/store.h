@@ -61,6 +61,8 @@ bool ot_store_key_valid(const char *key, size_t len);
 
 int ot_store_bucket_create(ot_store *s, const char *bucket);       /* OT_EEXIST if present */
 int ot_store_bucket_exists(ot_store *s, const char *bucket);       /* 0 or OT_ENOTFOUND */
+/* Removes an empty bucket: OT_ENOTFOUND if absent, OT_EEXIST if it still holds objects. */
+int ot_store_bucket_delete(ot_store *s, const char *bucket);
 int ot_store_bucket_list(ot_store *s, ot_bucket_info **out, size_t *n); /* free() *out */
 
 /* Writes an object atomically and durably. info may be NULL; its content_type and meta are

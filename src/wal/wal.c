@@ -35,6 +35,7 @@ typedef struct wal_pending {
     uint64_t first_lsn;
     int rc;
     bool done;
+    pthread_cond_t cv; /* only this appender is woken: waiters of the next group sleep on */
     struct wal_pending *next;
 } wal_pending;
 
@@ -54,7 +55,7 @@ struct ot_wal {
     int lock_fd;
 
     pthread_mutex_t mu;
-    pthread_cond_t work_cv, done_cv;
+    pthread_cond_t work_cv;
     pthread_t flusher;
     bool flusher_started;
     wal_pending *head, *tail;
@@ -340,8 +341,8 @@ static void *flusher_main(void *arg)
             next = p->next; /* p lives on its appender's stack: do not touch it once done */
             p->rc = rc;
             p->done = true;
+            pthread_cond_signal(&p->cv);
         }
-        pthread_cond_broadcast(&w->done_cv);
         pthread_mutex_unlock(&w->mu);
     }
     return NULL;
@@ -362,9 +363,11 @@ int ot_wal_append(ot_wal *w, const void *const *payloads, const size_t *lens, si
     wal_pending p = {.payloads = payloads, .lens = lens, .n = n};
     pthread_mutex_lock(&w->mu);
     if (w->closing || w->failed) {
+        int rc = w->closing ? OT_ECLOSED : OT_EIO;
         pthread_mutex_unlock(&w->mu);
-        return w->closing ? OT_ECLOSED : OT_EIO;
+        return rc;
     }
+    pthread_cond_init(&p.cv, NULL);
     if (w->tail)
         w->tail->next = &p;
     else
@@ -372,8 +375,9 @@ int ot_wal_append(ot_wal *w, const void *const *payloads, const size_t *lens, si
     w->tail = &p;
     pthread_cond_signal(&w->work_cv);
     while (!p.done)
-        pthread_cond_wait(&w->done_cv, &w->mu);
+        pthread_cond_wait(&p.cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
+    pthread_cond_destroy(&p.cv);
     if (!p.rc && first_lsn)
         *first_lsn = p.first_lsn;
     return p.rc;
@@ -405,7 +409,6 @@ static void wal_free(ot_wal *w)
         ot_sys->close(w->lock_fd);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work_cv);
-    pthread_cond_destroy(&w->done_cv);
     free(w->segs);
     free(w->gsegs);
     free(w->stage);
@@ -422,7 +425,6 @@ static ot_wal *wal_alloc(const ot_wal_opts *opts)
     w->active_fd = w->lock_fd = -1;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work_cv, NULL);
-    pthread_cond_init(&w->done_cv, NULL);
     w->segment_bytes = opts->segment_bytes ? opts->segment_bytes : WAL_DEFAULT_SEGMENT;
     w->no_sync = opts->no_sync;
     if (!(w->dir = strdup(opts->dir))) {
@@ -469,7 +471,7 @@ out:
     return rc;
 }
 
-static int open_active(ot_wal *w, ot_wal_recovery *rec)
+static int open_active(ot_wal *w)
 {
     int rc;
     if (!w->nsegs) {
@@ -510,7 +512,7 @@ int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
     }
     if ((rc = recover(w, rec)))
         goto out;
-    if ((rc = open_active(w, rec))) {
+    if ((rc = open_active(w))) {
         snprintf(rec->detail, sizeof rec->detail, "cannot open the active segment: %s", strerror(errno));
         goto out;
     }

@@ -79,7 +79,7 @@ static int repair(ot_wal_report *r, const wal_dirscan *s)
     wal_dirscan_summary(&after, &r->rec);
     r->rec.torn_tail = s->torn;
     r->rec.truncated_bytes = cut;
-    snprintf(r->rec.detail, sizeof r->rec.detail, "repaired: cut %" PRIu64 " bytes, moved %zu segment(s) aside; found %.180s",
+    snprintf(r->rec.detail, sizeof r->rec.detail, "cut %" PRIu64 " bytes, moved %zu segment(s) aside; found %.180s",
              cut, orphaned, what);
     wal_dirscan_free(&after);
     if (!r->repaired)

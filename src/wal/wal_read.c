@@ -51,7 +51,7 @@ int ot_wal_read(ot_wal *w, uint64_t from, ot_wal_visitor fn, void *ctx)
 {
     wal_seg *segs;
     size_t n;
-    uint64_t durable;
+    uint64_t durable; /* segs[].valid_bytes already bound the read to it */
     wal_reader r;
     if (!w || !fn)
         return OT_EINVAL;

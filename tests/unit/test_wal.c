@@ -987,6 +987,13 @@ static void test_wal__locked(void **state)
     ot_wal_recovery rec;
     assert_int_equal(ot_wal_open(&o, &w2, &rec), OT_EEXIST);
     assert_non_null(strstr(rec.detail, "in use"));
+    /* a repair must not cut a log a server is writing */
+    char path[128];
+    append_tagged(w, 1, 2);
+    seg_path(path, sizeof path, 1);
+    assert_int_equal(truncate(path, file_size(path) - 1), 0);
+    assert_int_equal(ot_wal_check(g_dir, true, NULL, NULL), OT_EEXIST);
+    assert_int_equal(ot_wal_check(g_dir, false, NULL, NULL), OT_ETORN); /* a look is fine */
     ot_wal_close(w);
 }
 

@@ -1,0 +1,87 @@
+/* s3_int.h — internals of the embedded S3 REST API (path-style), shared by its files.
+ *
+ * api_s3.c routes a request to one operation; api_s3_bucket.c, api_s3_list.c and
+ * api_s3_object.c implement them; s3_xml.c writes and reads the few XML shapes involved;
+ * s3_body.c decodes aws-chunked bodies and checks Content-MD5 / x-amz-checksum-*. */
+#ifndef OT_S3_INT_H
+#define OT_S3_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/server.h"
+#include "util/buf.h"
+
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define S3_KEY_MAX 1024
+
+typedef struct s3_ctx {
+    ot_server *srv;
+    const ot_req *req;
+    ot_resp *resp;
+    bool head;            /* HEAD: errors carry a status and no body */
+    char bucket[64];      /* "" for service-level requests */
+    char *key;            /* decoded object key (malloc'd), NULL for bucket-level requests */
+    size_t key_len;       /* bytes of key (a decoded %00 makes it differ from strlen) */
+} s3_ctx;
+
+/* Errors: an S3 <Error> document (status only for HEAD). */
+void s3_error(s3_ctx *c, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Maps a store error to its S3 error (NoSuchBucket, NoSuchKey, KeyConflict, InternalError). */
+void s3_store_error(s3_ctx *c, int rc);
+/* Checks the bucket exists; sends NoSuchBucket and returns false otherwise. */
+bool s3_need_bucket(s3_ctx *c);
+/* Checks the object key can be stored; sends KeyTooLongError / InvalidArgument otherwise. */
+bool s3_need_key(s3_ctx *c);
+
+/* XML writing. */
+void s3_xml_begin(ot_buf *b, const char *root);
+void s3_xml_end(ot_buf *b, const char *root);
+void s3_xml_escape(ot_buf *b, const char *s, size_t n);
+/* <name>value</name>, escaped, or percent-encoded first when url is true. */
+void s3_xml_elem(ot_buf *b, const char *name, const char *value, bool url);
+void s3_xml_elem_u64(ot_buf *b, const char *name, uint64_t v);
+void s3_url_encode(ot_buf *b, const char *s, size_t n);
+void s3_owner(s3_ctx *c, ot_buf *b);
+void s3_time_iso(int64_t ms, char out[32]);   /* 2009-10-12T17:50:30.000Z */
+void s3_time_http(int64_t ms, char out[40]);  /* Mon, 12 Oct 2009 17:50:30 GMT */
+
+/* XML reading: finds the next <tag ...>...</tag> (or <tag/>) in [p, end); the content is
+ * [*in, *in_end) and *after points past the element. Returns false if there is none. */
+bool s3_xml_find(const char *p, const char *end, const char *tag, const char **in,
+                 const char **in_end, const char **after);
+/* Replaces the five XML entities and numeric character references; -1 on a malformed one or if
+ * out (cap bytes, NUL added) is too small. */
+long s3_xml_unescape(const char *p, size_t n, char *out, size_t cap);
+
+/* Request bodies (s3_body.c). The decoded body is in *out (points into req->body or dec). */
+typedef struct s3_body {
+    const char *data;
+    size_t len;
+    ot_buf dec;           /* owned: the aws-chunked payload decoded */
+    char trailer_checksum_name[40];
+    char trailer_checksum[96];
+} s3_body;
+/* Decodes an aws-chunked body if the request has one; sends the error and returns false. */
+bool s3_body_read(s3_ctx *c, s3_body *body);
+/* Checks Content-MD5 and x-amz-checksum-* (header or trailer); sends BadDigest/InvalidDigest
+ * and returns false on a mismatch. md5 is the body's MD5. The checksum checked is echoed into
+ * the response headers. */
+bool s3_body_verify(s3_ctx *c, const s3_body *body, const uint8_t md5[16]);
+void s3_body_free(s3_body *body);
+
+/* Operations. */
+void s3_list_buckets(s3_ctx *c);
+void s3_create_bucket(s3_ctx *c);
+void s3_head_bucket(s3_ctx *c);
+void s3_delete_bucket(s3_ctx *c);
+void s3_get_bucket_location(s3_ctx *c);
+void s3_list_objects(s3_ctx *c, bool v2);
+void s3_put_object(s3_ctx *c);
+void s3_get_object(s3_ctx *c);
+void s3_delete_object(s3_ctx *c);
+void s3_delete_objects(s3_ctx *c);
+
+#endif

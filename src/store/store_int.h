@@ -1,0 +1,30 @@
+/* store_int.h — the backend function table behind store.h (private to src/store/).
+ *
+ * Each backend fills one const table; ot_store_* in store.c validate names and keys once, then
+ * dispatch through it, so no backend ever sees a hostile key. */
+#ifndef OT_STORE_INT_H
+#define OT_STORE_INT_H
+
+#include "store/store.h"
+
+struct ot_store_ops {
+    const char *name;
+    void (*close)(ot_store *s);
+    int (*bucket_create)(ot_store *s, const char *bucket);
+    int (*bucket_exists)(ot_store *s, const char *bucket);
+    int (*bucket_delete)(ot_store *s, const char *bucket);
+    int (*bucket_list)(ot_store *s, ot_bucket_info **out, size_t *n);
+    int (*put)(ot_store *s, const char *bucket, const char *key, const void *data, size_t len,
+               const ot_object_info *info);
+    int (*open_read)(ot_store *s, const char *bucket, const char *key, int *fd,
+                     ot_object_info *info);
+    int (*delete)(ot_store *s, const char *bucket, const char *key);
+    int (*list)(ot_store *s, const char *bucket, const char *prefix, const char *delimiter,
+                const char *marker, size_t max_keys, ot_list_result *out);
+};
+
+struct ot_store {
+    const struct ot_store_ops *ops;
+};
+
+#endif
