@@ -15,13 +15,17 @@ static int set_logging(ct_ctx *c, bool on)
     ot_trail t;
     if (ct_trail_from_name(c, true, &t))
         return -1;
-    int rc = ot_trail_set_logging(c->srv->trails, t.arn, on, ot_now_ms(), NULL);
+    bool changed = false;
+    int rc = ot_trail_set_logging(c->srv->trails, t.arn, on, ot_now_ms(), &changed);
     if (rc == OT_ENOTFOUND)
         return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s", t.arn,
                        c->account);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
-    if (!on)
+    /* Stopping flushes what delivery holds. Starting makes delivery pick the trail up now,
+     * before this call's own audit record is written, so the trail logs its StartLogging as
+     * AWS trails do. */
+    if (!on || changed)
         ot_server_trail_changed(c->srv, t.arn);
     ct_ok(c);
     return 0;
