@@ -95,6 +95,7 @@ static int authenticate(ot_server *srv, ot_req *req, ot_resp *resp)
     }
     if (!srv->cfg.any_credentials &&
         ot_sigv4_verify(req, &scope, secret, ot_now_ms(), &err) != OT_OK) {
+        ot_debug("auth failed: %s %s?%s: %s", req->method, req->raw_path, req->raw_query, err.message);
         auth_error(req, &err, resp);
         return OT_EINVAL;
     }

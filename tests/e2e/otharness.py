@@ -188,14 +188,15 @@ def signed_request(server, method, path, body=b"", service="cloudtrail", headers
     Lets tests send bodies no SDK would produce (malformed JSON, invalid UTF-8, huge);
     send_body, if given, is sent in place of the signed body (tampering)."""
     import http.client
-    from botocore.auth import SigV4Auth
+    from botocore.auth import S3SigV4Auth, SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
     key, secret = read_credentials(server.credentials_file)
     url = server.endpoint + path
     req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
     if sign:
-        SigV4Auth(Credentials(key, secret_override or secret), service, region or server.region).add_auth(req)
+        signer = S3SigV4Auth if service == "s3" else SigV4Auth   # S3 signs the path as sent
+        signer(Credentials(key, secret_override or secret), service, region or server.region).add_auth(req)
     prepared = req.prepare()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     conn.request(method, prepared.url[len(server.endpoint):], body=body if send_body is None else send_body, headers=dict(prepared.headers))

@@ -26,17 +26,17 @@ class BadInputTest(otharness.ServerTestCase):
 
     def test_control_plane_rejects_malformed_bodies(self):
         s = self.server
-        s.aws("s3api", "create-bucket", "--bucket", "b1")
-        bodies = [b'{"Name": "t1", "S3BucketName": "b1"',            # truncated
-                  b'{"Name": "t1" "S3BucketName": "b1"}',            # malformed
-                  b'{"Name": "t\xff1", "S3BucketName": "b1"}',       # invalid UTF-8
+        s.aws("s3api", "create-bucket", "--bucket", "bucket-one")
+        bodies = [b'{"Name": "trail-one", "S3BucketName": "bucket-one"',            # truncated
+                  b'{"Name": "trail-one" "S3BucketName": "bucket-one"}',            # malformed
+                  b'{"Name": "t\xff1", "S3BucketName": "bucket-one"}',       # invalid UTF-8
                   b'[' * 5000 + b']' * 5000,                         # deep nesting
-                  b'{"Name": 17, "S3BucketName": "b1"}',             # wrong type
-                  b'{"Name": "t1", "S3BucketName": "b1", "IsMultiRegionTrail": "yes"}']
+                  b'{"Name": 17, "S3BucketName": "bucket-one"}',             # wrong type
+                  b'{"Name": "trail-one", "S3BucketName": "bucket-one", "IsMultiRegionTrail": "yes"}']
         for body in bodies:
             st, _, out = ct(s, "CreateTrail", body)
-            self.assertTrue(400 <= st < 500, (body[:40], st, out))
-            self.assertIn("__type", json.loads(out))
+            self.assertEqual(st, 400, (body[:40], out))
+            self.assertEqual(json.loads(out)["__type"], "SerializationException", body[:40])
         self.assert_json_error(ct(s, "NoSuchOperation", b"{}"), 400, "UnknownOperationException")
         self.assertEqual(s.aws_json("cloudtrail", "describe-trails")["trailList"], [])
 
@@ -69,10 +69,10 @@ class BadInputTest(otharness.ServerTestCase):
 
     def test_put_audit_events_malformed(self):
         s = self.server
-        s.aws("s3api", "create-bucket", "--bucket", "b2")
-        arn = s.aws_json("cloudtrail", "create-trail", "--name", "t2", "--s3-bucket-name", "b2")["TrailARN"]
-        s.aws("cloudtrail", "start-logging", "--name", "t2")
-        ch = s.aws_json("cloudtrail", "create-channel", "--name", "c", "--source", "Custom",
+        s.aws("s3api", "create-bucket", "--bucket", "bucket-two")
+        arn = s.aws_json("cloudtrail", "create-trail", "--name", "trail-two", "--s3-bucket-name", "bucket-two")["TrailARN"]
+        s.aws("cloudtrail", "start-logging", "--name", "trail-two")
+        ch = s.aws_json("cloudtrail", "create-channel", "--name", "chan", "--source", "Custom",
                         "--destinations", json.dumps([{"Type": "AWS_SERVICE", "Location": arn}]))["ChannelArn"]
         from urllib.parse import quote
         path = "/PutAuditEvents?channelArn=" + quote(ch, safe="")
@@ -86,8 +86,8 @@ class BadInputTest(otharness.ServerTestCase):
         st, _, out = signed_request(s, "POST", path, big, service="cloudtrail-data",
                                     headers={"Content-Type": "application/json"})
         self.assertEqual(st, 413, out)
-        s.aws("cloudtrail", "stop-logging", "--name", "t2")
-        records = [r for _, r in read_all_records(s.client("s3"), "b2")]
+        s.aws("cloudtrail", "stop-logging", "--name", "trail-two")
+        records = [r for _, r in read_all_records(s.client("s3"), "bucket-two")]
         self.assertEqual([r for r in records if r.get("eventCategory") == "ActivityAuditLog"], [])
 
 

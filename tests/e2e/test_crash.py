@@ -29,9 +29,9 @@ class CrashTest(otharness.ServerTestCase):
     def test_kill9_under_load_delivers_each_acked_event_once(self):
         s = self.server
         s.aws("s3api", "create-bucket", "--bucket", "crash-logs")
-        arn = s.aws_json("cloudtrail", "create-trail", "--name", "t", "--s3-bucket-name",
+        arn = s.aws_json("cloudtrail", "create-trail", "--name", "crash-trail", "--s3-bucket-name",
                          "crash-logs")["TrailARN"]
-        s.aws("cloudtrail", "start-logging", "--name", "t")
+        s.aws("cloudtrail", "start-logging", "--name", "crash-trail")
         ch = s.aws_json("cloudtrail", "create-channel", "--name", "load", "--source", "Custom",
                         "--destinations", json.dumps([{"Type": "AWS_SERVICE", "Location": arn}]))["ChannelArn"]
         acked, stop = [], threading.Event()
@@ -46,7 +46,7 @@ class CrashTest(otharness.ServerTestCase):
             t.join()
         self.assertGreater(len(acked), 500, "the load did not get going")
         s.start()
-        s.aws("cloudtrail", "stop-logging", "--name", "t")   # seal and deliver what is left
+        s.aws("cloudtrail", "stop-logging", "--name", "crash-trail")   # seal and deliver what is left
         records = read_all_records(s.client("s3"), "crash-logs")
         delivered = [r["eventID"] for _, r in records if r.get("eventCategory") == "ActivityAuditLog"]
         counts = {}
