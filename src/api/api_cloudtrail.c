@@ -39,6 +39,7 @@ static const ct_op OPS[] = {
     {"ListChannels", ct_list_channels, true},
     {"UpdateChannel", ct_update_channel, false},
     {"DeleteChannel", ct_delete_channel, false},
+    {"ListPublicKeys", ct_list_public_keys, true},
 };
 
 static const ct_op *op_find(const char *name)

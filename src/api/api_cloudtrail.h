@@ -81,5 +81,6 @@ int ct_get_channel(ct_ctx *c);
 int ct_list_channels(ct_ctx *c);
 int ct_update_channel(ct_ctx *c);
 int ct_delete_channel(ct_ctx *c);
+int ct_list_public_keys(ct_ctx *c);
 
 #endif

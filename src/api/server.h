@@ -15,6 +15,8 @@ struct ot_trail_db;
 struct ot_wal;
 struct ot_creds;
 struct ot_deliver;
+struct ot_digest;
+struct ot_keystore;
 
 typedef struct ot_config {
     char listen[128];          /* host:port, default 127.0.0.1:4590 */
@@ -23,6 +25,8 @@ typedef struct ot_config {
     char default_region[32];   /* used when a request names none; default us-east-1 */
     int64_t delivery_interval_ms; /* default 5 minutes */
     uint64_t delivery_max_bytes;  /* flush a batch past this many uncompressed bytes */
+    int64_t digest_interval_ms;   /* digest files per trail and region; default 1 hour */
+    int64_t key_rotation_ms;      /* a new signing key per region this often; default 30 days */
     bool any_credentials;      /* emulator mode: accept any access key */
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
 } ot_config;
@@ -34,6 +38,8 @@ typedef struct ot_server {
     struct ot_wal *wal;
     struct ot_creds *creds;
     struct ot_deliver *deliver;
+    struct ot_keystore *keys;    /* digest signing keys (data-dir/keys, state.db) */
+    struct ot_digest *digest;    /* the digest writer */
 } ot_server;
 
 /* A service handler answers one authenticated request. It names the API operation it ran in

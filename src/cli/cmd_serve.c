@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/serve_config.h"
 #include "deliver/deliver.h"
+#include "digest/digest.h"
 #include "store/store.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -34,6 +35,10 @@ static const char serve_help[] =
     "  --delivery-interval DUR   how often log files are delivered (default 5m; e.g. 2s, 250ms)\n"
     "  --delivery-max-bytes N    deliver early once a file would exceed N uncompressed bytes\n"
     "                            (default 67108864)\n"
+    "  --digest-interval DUR     how often each validating trail gets a signed digest file per\n"
+    "                            region (default 1h; e.g. 5s for tests)\n"
+    "  --key-rotation DUR        a new digest signing key per region this often; each key stays\n"
+    "                            valid for two periods (default 30d)\n"
     "  --any-credentials         emulator mode: accept any access key without checking\n"
     "                            signatures (for local testing only; never the default)\n"
     "  --config FILE             read 'key = value' lines; command-line options win\n"
@@ -54,6 +59,8 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
         {"account-id", required_argument, 0, 'a'},   {"region", required_argument, 0, 'r'},
         {"delivery-interval", required_argument, 0, 'i'},
         {"delivery-max-bytes", required_argument, 0, 'm'},
+        {"digest-interval", required_argument, 0, 'g'},
+        {"key-rotation", required_argument, 0, 'k'},
         {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
         {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -138,6 +145,17 @@ static int open_components(ot_server *srv)
                 (unsigned long long)rec.truncated_bytes, rec.detail);
     ot_info("WAL: %llu records, LSN %llu..%llu", (unsigned long long)rec.records,
             (unsigned long long)rec.first_lsn, (unsigned long long)rec.last_lsn);
+    if ((rc = ot_keystore_open(dir, srv->trails, srv->cfg.key_rotation_ms, &srv->keys))) {
+        ot_error("cannot open the signing keys in %s/keys: %s", dir, ot_strerror(rc));
+        return rc;
+    }
+    /* Digests before delivery: delivery's recovery records redone files for them. */
+    ot_digest_opts dopts = {.trails = srv->trails, .store = srv->store, .keys = srv->keys,
+                            .interval_ms = srv->cfg.digest_interval_ms};
+    if ((rc = ot_digest_start(&dopts, &srv->digest))) {
+        ot_error("cannot start the digest writer: %s", ot_strerror(rc));
+        return rc;
+    }
     if ((rc = ot_deliver_start(srv, &srv->deliver))) {
         ot_error("cannot start delivery: %s", ot_strerror(rc));
         return rc;
@@ -149,6 +167,10 @@ static void close_components(ot_server *srv)
 {
     if (srv->deliver)
         ot_deliver_stop(srv->deliver);
+    if (srv->digest)
+        ot_digest_stop(srv->digest);
+    if (srv->keys)
+        ot_keystore_close(srv->keys);
     if (srv->wal)
         ot_wal_close(srv->wal);
     if (srv->creds)
@@ -163,6 +185,8 @@ void ot_server_trail_changed(ot_server *srv, const char *trail_arn)
 {
     if (srv->deliver)
         ot_deliver_flush_trail(srv->deliver, trail_arn);
+    if (srv->digest) /* after the flush: a final digest lists the trail's last files */
+        ot_digest_trail_changed(srv->digest, trail_arn);
 }
 
 int ot_cmd_serve(int argc, char **argv)

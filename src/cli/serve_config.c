@@ -18,6 +18,8 @@ void ot_config_defaults(ot_config *cfg)
     snprintf(cfg->default_region, sizeof cfg->default_region, "us-east-1");
     cfg->delivery_interval_ms = 5 * 60 * 1000;
     cfg->delivery_max_bytes = 64u << 20;
+    cfg->digest_interval_ms = 60 * 60 * 1000;
+    cfg->key_rotation_ms = 30LL * 24 * 3600 * 1000;
 }
 
 static int set_string(char *dst, size_t cap, const char *value, const char *key, char *err,
@@ -67,6 +69,26 @@ int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err,
             return OT_EINVAL;
         }
         cfg->delivery_interval_ms = ms;
+        return OT_OK;
+    }
+    if (!strcmp(key, "digest-interval")) {
+        int64_t ms;
+        if (ot_duration_parse(value, &ms) || ms < 1000) {
+            snprintf(err, errlen, "digest-interval: expected a duration such as 1h or 5s "
+                                  "(at least 1s), got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->digest_interval_ms = ms;
+        return OT_OK;
+    }
+    if (!strcmp(key, "key-rotation")) {
+        int64_t ms;
+        if (ot_duration_parse(value, &ms) || ms < 1000) {
+            snprintf(err, errlen, "key-rotation: expected a duration such as 30d or 1h "
+                                  "(at least 1s), got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->key_rotation_ms = ms;
         return OT_OK;
     }
     if (!strcmp(key, "delivery-max-bytes")) {

@@ -260,6 +260,7 @@ static void free_all(ot_deliver *d)
     ot_buf_free(&d->inbox);
     ot_buf_free(&d->work);
     ot_buf_free(&d->gz);
+    free(d->files);
     free(d->stats.trails);
     pthread_cond_destroy(&d->wake);
     pthread_cond_destroy(&d->flushed);

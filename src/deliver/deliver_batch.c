@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/timeutil.h"
 
 static const char HEAD[] = "{\"Records\":[";
 
@@ -50,6 +51,27 @@ static int slot_find(ot_deliver_batchset *s, const ot_event *e, ot_deliver_batch
     return OT_OK;
 }
 
+/* The record's eventTime (for the digest's oldest/newest event times): the first
+ * "eventTime" member, which records carry near their start; the ingest time if absent. */
+static int64_t event_time(const ot_event *e)
+{
+    static const char K[] = "\"eventTime\":\"";
+    const char *p = memmem(e->json, e->json_len, K, sizeof K - 1);
+    int64_t ms;
+    char iso[40];
+    if (p) {
+        p += sizeof K - 1;
+        size_t n = 0;
+        while (p + n < e->json + e->json_len && p[n] != '"' && n < sizeof iso - 1)
+            n++;
+        memcpy(iso, p, n);
+        iso[n] = '\0';
+        if (ot_time_parse_iso8601(iso, &ms) == 0)
+            return ms;
+    }
+    return e->ingest_ms;
+}
+
 int ot_deliver_batchset_add(ot_deliver_batchset *s, const ot_event *e)
 {
     ot_deliver_batch *b;
@@ -65,6 +87,11 @@ int ot_deliver_batchset_add(ot_deliver_batchset *s, const ot_event *e)
     else
         ot_buf_putc(&b->body, ',');
     ot_buf_append(&b->body, e->json, e->json_len);
+    int64_t t = event_time(e);
+    if (b->events == 0 || t < b->oldest_ms)
+        b->oldest_ms = t;
+    if (b->events == 0 || t > b->newest_ms)
+        b->newest_ms = t;
     b->events++;
     s->events++;
     s->bytes += b->body.len - before;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "deliver/deliver_int.h"
+#include "digest/digest.h"
 
 typedef struct dl_trail {
     ot_trail t;               /* the snapshot routing uses; a change seals the batches first */
@@ -66,6 +67,8 @@ struct ot_deliver {
     uint64_t floor_synced;
     bool crashed;             /* the test hook simulated a crash: touch nothing any more */
     ot_buf gz;
+    ot_digest_logfile *files; /* the files of the seal being written, for its digests */
+    size_t nfiles, capfiles;
     uint64_t events_routed, files_written, bytes_written, put_failures;
 
     pthread_mutex_t stats_mu;

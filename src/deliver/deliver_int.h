@@ -60,6 +60,7 @@ typedef struct ot_deliver_batch {
     char region[32];
     ot_buf body;              /* {"Records":[r1,r2,... (closed by ot_deliver_batch_close) */
     uint64_t events;
+    int64_t oldest_ms, newest_ms; /* eventTime range of the records (for digests) */
 } ot_deliver_batch;
 
 /* The open batches of one trail, one per (account, region), plus the channels that fed them. */

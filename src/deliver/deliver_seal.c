@@ -8,10 +8,12 @@
  * so memory does not grow while the store is down. */
 #include "deliver/deliver_core.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crypto.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -33,6 +35,7 @@ static int64_t now_ms(ot_deliver *d)
 typedef struct intent_ctx {
     ot_deliver_intent *in;
     int64_t now;
+    ot_deliver *d;
 } intent_ctx;
 
 static int seal_cb(struct sqlite3 *db, void *ctx)
@@ -40,10 +43,20 @@ static int seal_cb(struct sqlite3 *db, void *ctx)
     return ot_deliver_db_seal(db, ((intent_ctx *)ctx)->in);
 }
 
+/* Done, and the files recorded for the trail's digests, in one transaction. */
 static int done_cb(struct sqlite3 *db, void *ctx)
 {
     intent_ctx *c = ctx;
-    return ot_deliver_db_done(db, c->in->id, c->now);
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? OT_OK : OT_EIO;
+    if (!rc)
+        rc = ot_deliver_db_done(db, c->in->id, c->now);
+    if (!rc)
+        rc = ot_digest_db_note_logs(db, c->in->snap.arn, c->d->files, c->d->nfiles, c->now);
+    if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = OT_EIO;
+    if (rc)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 static int drop_cb(struct sqlite3 *db, void *ctx)
@@ -79,6 +92,31 @@ void dl_route_event(ot_deliver *d, uint64_t lsn, const ot_event *e)
 
 /* ---- writing ---- */
 
+/* Remembers a written file (hash of its uncompressed bytes) for the digests. */
+static int note_file(ot_deliver *d, const ot_deliver_intent *in, const ot_deliver_batch *b,
+                     const char *key)
+{
+    if (d->nfiles == d->capfiles) {
+        size_t ncap = d->capfiles ? d->capfiles * 2 : 4;
+        ot_digest_logfile *v = realloc(d->files, ncap * sizeof *v);
+        if (!v)
+            return OT_ENOMEM;
+        d->files = v;
+        d->capfiles = ncap;
+    }
+    ot_digest_logfile *f = &d->files[d->nfiles++];
+    snprintf(f->account_id, sizeof f->account_id, "%s", b->account_id);
+    snprintf(f->region, sizeof f->region, "%s", b->region);
+    snprintf(f->bucket, sizeof f->bucket, "%s", in->snap.bucket);
+    snprintf(f->key, sizeof f->key, "%s", key);
+    uint8_t h[32];
+    ot_sha256(b->body.data, b->body.len, h);
+    ot_hex(h, 32, f->sha256_hex);
+    f->oldest_ms = b->oldest_ms;
+    f->newest_ms = b->newest_ms;
+    return OT_OK;
+}
+
 static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_batch *b,
                        char *err, size_t errlen)
 {
@@ -106,12 +144,13 @@ static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_ba
     }
     d->files_written++;
     d->bytes_written += d->gz.len;
-    return OT_OK;
+    return note_file(d, in, b, key);
 }
 
 static int write_files(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_batchset *set,
                        char *err, size_t errlen)
 {
+    d->nfiles = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (set->v[i].events == 0)
             continue;
@@ -130,7 +169,7 @@ static int mark_done(ot_deliver *d, ot_deliver_intent *in)
         return OT_ECLOSED;
     }
     int64_t now = now_ms(d);
-    intent_ctx c = {in, now};
+    intent_ctx c = {in, now, d};
     int rc = dl_db(d, done_cb, &c);
     d->o.env.note_delivery(d->o.env.ctx, in->snap.arn, now, NULL);
     return rc;
@@ -180,7 +219,7 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
         return OT_EIO;
     ot_deliver_intent in = {.snap = dt->t, .a = dt->sealed, .b = d->pos, .seal_ms = now_ms(d)};
     in.channels = ot_deliver_batchset_channels(&dt->open);
-    intent_ctx c = {&in, 0};
+    intent_ctx c = {&in, 0, d};
     int rc = in.channels ? dl_db(d, seal_cb, &c) : OT_ENOMEM;
     if (rc) {
         free(in.channels);
@@ -266,7 +305,7 @@ static bool retry_one(ot_deliver *d, dl_retry *r)
 {
     ot_trail cur;
     int rc = d->o.env.get_trail(d->o.env.ctx, r->in.snap.arn, &cur);
-    intent_ctx c = {&r->in, 0};
+    intent_ctx c = {&r->in, 0, d};
     if (rc == OT_ENOTFOUND) {
         ot_info("deliver: %s was deleted; dropping its pending log files (%llu..%llu]",
                 r->in.snap.arn, (unsigned long long)r->in.a, (unsigned long long)r->in.b);
