@@ -692,6 +692,47 @@ static void test_writer_crash_redo_same_bytes(void **state)
     ot_digest_stop(d);
 }
 
+/* UpdateTrail turning validation off, and DeleteTrail, end the chain with a final digest. */
+static void test_writer_final_on_validation_off_and_delete(void **state)
+{
+    fixture *f = *state;
+    make_trail(f, true);
+    ot_digest *d = start_writer(f);
+    ot_digest_trail_changed(d, ARN);
+    f->now = T0 + 5 * 60000;
+    deliver_log(f, "us-east-2", "a.json.gz", "{\"Records\":[]}");
+    ot_trail t;
+    assert_int_equal(ot_trail_get_by_arn(f->db, ARN, &t), 0);
+    t.log_validation = false;
+    assert_int_equal(ot_trail_update(f->db, &t, 5), 0);
+    ot_digest_trail_changed(d, ARN);
+    got_digest g[4];
+    size_t n = read_digests(f, "us-east-2", g, 4);
+    assert_int_equal(n, 1);
+    verify_digest(f, &g[0], NULL);
+    assert_int_equal(count_logs(&g[0]), 1);
+    assert_non_null(strstr(g[0].key, "_20150801T021500Z.json.gz"));
+    free_digests(g, n);
+    /* Validation on again, then the trail is deleted: a new chain, ended by a final digest. */
+    f->now = T0 + 10 * 60000;
+    t.log_validation = true;
+    assert_int_equal(ot_trail_update(f->db, &t, 5), 0);
+    ot_digest_trail_changed(d, ARN);
+    f->now = T0 + 12 * 60000;
+    deliver_log(f, "us-east-2", "b.json.gz", "{\"Records\":[5]}");
+    assert_int_equal(ot_trail_delete(f->db, ARN), 0);
+    ot_digest_trail_changed(d, ARN);
+    f->now = T0 + 3 * HOUR;
+    ot_digest_tick(d);
+    n = read_digests(f, "us-east-2", g, 4);
+    assert_int_equal(n, 2);
+    verify_digest(f, &g[1], NULL);
+    assert_int_equal(count_logs(&g[1]), 1);
+    assert_non_null(strstr(g[1].key, "_20150801T022200Z.json.gz"));
+    free_digests(g, n);
+    ot_digest_stop(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +748,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_no_validation_no_digests, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_writer_crash_redo_same_bytes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_final_on_validation_off_and_delete, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
