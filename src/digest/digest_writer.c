@@ -170,8 +170,26 @@ static void retry_note(ot_digest *d, const char *key)
 
 /* ---- writing one digest ---- */
 
+/* A redo finds the object already written when the crash came after the put: the same
+ * signature means the same digest (it covers the body's hash), so it is not written again —
+ * which also keeps redo working on write-once buckets. */
+static bool already_written(ot_digest *d, const ot_digest_pending *p, const char *sig)
+{
+    ot_object_info info;
+    if (ot_store_head(d->o.store, p->bucket, p->key, &info) != OT_OK)
+        return false;
+    bool same = false;
+    for (size_t i = 0; i < info.nmeta; i++)
+        if (!strcmp(info.meta[i].name, "signature"))
+            same = !strcmp(info.meta[i].value, sig);
+    ot_object_info_free(&info);
+    return same;
+}
+
 static int put_digest(ot_digest *d, const ot_digest_pending *p, const char *sig)
 {
+    if (already_written(d, p, sig))
+        return OT_OK;
     ot_buf_reset(&d->gz);
     int rc = ot_deliver_gzip(d->body.data, d->body.len, &d->gz);
     if (rc)
