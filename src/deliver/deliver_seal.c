@@ -274,7 +274,8 @@ static int redo_visit(void *ctx, uint64_t lsn, const void *p, size_t n)
     return r->rc ? 1 : 0;
 }
 
-/* Rebuilds the batches of intent in from the WAL and writes them. */
+/* Rebuilds the batches of intent in from the WAL and writes them. OT_ECORRUPT means the WAL no
+ * longer holds the range; any other failure (e.g. the bucket is missing) is worth retrying. */
 static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t errlen)
 {
     ot_deliver_batchset set = {0}, allowed = {0};
@@ -290,7 +291,7 @@ static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t er
         snprintf(err, errlen, "reading WAL records %llu..%llu failed: %s",
                  (unsigned long long)in->a + 1, (unsigned long long)in->b, ot_strerror(rc));
     else if (r.last < in->b) {
-        rc = OT_ENOTFOUND;
+        rc = OT_ECORRUPT; /* distinct from a missing bucket, which is retried */
         snprintf(err, errlen, "WAL records %llu..%llu are gone; log file lost",
                  (unsigned long long)r.last + 1, (unsigned long long)in->b);
     } else
@@ -313,7 +314,7 @@ static bool retry_one(ot_deliver *d, dl_retry *r)
     }
     char err[512];
     rc = redo(d, &r->in, err, sizeof err);
-    if (rc == OT_ENOTFOUND) {
+    if (rc == OT_ECORRUPT) { /* the WAL no longer has the records: nothing left to retry */
         note_failure(d, r->in.snap.arn, err);
         return dl_db(d, drop_cb, &c) == OT_OK;
     }
