@@ -9,6 +9,7 @@
 static const ot_command commands[] = {
     {"serve", ot_cmd_serve, "run the CloudTrail-compatible server (CloudTrail, CloudTrail Data, S3 APIs)"},
     {"wal", ot_cmd_wal, "inspect or repair a write-ahead log (wal check DIR)"},
+    {"validate", ot_cmd_validate, "validate CloudTrail digest chains and log files (DIR or s3://)"},
 };
 
 static void usage(FILE *out)
