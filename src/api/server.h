@@ -25,6 +25,7 @@ typedef struct ot_config {
     uint64_t delivery_max_bytes;  /* flush a batch past this many uncompressed bytes */
     bool any_credentials;      /* emulator mode: accept any access key */
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
+    bool log_bucket_write_once; /* AWSLogs/ of trail buckets: no overwrite/delete; default true */
 } ot_config;
 
 typedef struct ot_server {
