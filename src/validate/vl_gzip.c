@@ -37,13 +37,17 @@ ot_gz_status ot_validate_inflate(const uint8_t *data, size_t len, void *out_buf,
     st.avail_in = (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len);
     size_t want = size_hint(data, len);
     for (;;) {
-        /* the hint comes from the file's last bytes, which may be garbage: fall back */
-        if (ot_buf_reserve(out, want) != 0 &&
-            (want == INFLATE_STEP || ot_buf_reserve(out, want = INFLATE_STEP) != 0)) {
+        /* the hint comes from the file's last bytes, which may be garbage: clamp it */
+        size_t left_cap = out->max ? out->max - out->len : want;
+        if (want > left_cap)
+            want = left_cap;
+        if (want == 0 || ot_buf_reserve(out, want) != 0) {
             status = OT_GZ_BAD; /* larger than the caller allows */
             break;
         }
         size_t room = out->cap - out->len;
+        if (out->max && room > out->max - out->len)
+            room = out->max - out->len; /* reserve may round up past the cap */
         if (room > UINT32_MAX)
             room = UINT32_MAX;
         st.next_out = (uint8_t *)out->data + out->len;
