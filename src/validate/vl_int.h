@@ -140,7 +140,7 @@ typedef struct vl_item {
     bool valid;
     char *bucket, *key;
     char hash[72];         /* VL_IT_LOG: the hash the digest states */
-    char reason[600];      /* INVALID: reason / the gap text */
+    char reason[1600];     /* INVALID: reason / the gap text */
     int64_t start_ms, end_ms; /* VL_IT_DIGEST, valid ones */
     size_t size;           /* VL_IT_LOG: compressed bytes read */
 } vl_item;
