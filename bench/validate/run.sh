@@ -3,7 +3,9 @@
 # validate-logs` on the same signed trail, beside the machine's ceiling (inflate + SHA-256 of the
 # same bytes on all cores, measured in this run).
 #
-#   bench/validate/run.sh [EVENTS=800000]     (800k gen_events records ≈ 1 GB of log JSON)
+#   bench/validate/run.sh [EVENTS=800000] [RECORDS_PER_FILE=0]
+#   (800k gen_events records ≈ 1 GB of log JSON; RECORDS_PER_FILE caps the records per log file,
+#   0 = gen_events' default. Real CloudTrail files are small: try 100.)
 #
 # 1. gen_events.py writes a realistic corpus in the S3 layout (1 account, 1 region);
 # 2. `opentrail serve` is started and make_trail.py uploads the logs through its S3 API and writes
@@ -12,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVENTS=${1:-800000}
+RPF=${2:-0}
 OUT=bench/out/validate
 PY=$(scripts/find-python.sh)
 mkdir -p "$OUT"
@@ -19,12 +22,13 @@ cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j2 --target opentrail >/dev/null
 cc -O2 -o "$OUT/ceiling" bench/validate/ceiling.c -lisal -lcrypto -lpthread
 
-CORPUS="$OUT/corpus-$EVENTS"
+CORPUS="$OUT/corpus-$EVENTS-$RPF"
+MAXR=(); [ "$RPF" -gt 0 ] && MAXR=(--max-records-per-file "$RPF")
 if [ ! -d "$CORPUS" ]; then
   echo "generating $EVENTS events ..." >&2
   GEN=../shared/tools/gen_events.py; [ -f "$GEN" ] || GEN=../../shared/tools/gen_events.py
   "$PY" "$GEN" --seed 2 --events "$EVENTS" --days 1 --accounts 1 \
-    --regions 1 --s3-dir "$CORPUS.tmp" --jobs 2 >/dev/null
+    --regions 1 "${MAXR[@]}" --s3-dir "$CORPUS.tmp" --jobs 2 >/dev/null
   mv "$CORPUS.tmp" "$CORPUS"
 fi
 KEY="$OUT/bench-key.pem"
