@@ -65,6 +65,10 @@ void s3_put_object(s3_ctx *c)
                  "cannot hold data.");
         goto out;
     }
+    if (s3_write_once_protected(c, c->key, c->key_len)) {
+        s3_write_once_deny(c);
+        goto out;
+    }
     int rc = ot_store_put(c->srv->store, c->bucket, c->key, body.data, body.len, &info);
     if (rc) {
         s3_store_error(c, rc);
@@ -206,6 +210,10 @@ void s3_delete_object(s3_ctx *c)
 {
     if (!s3_need_key(c) || !s3_need_bucket(c))
         return;
+    if (s3_write_once_protected(c, c->key, c->key_len)) {
+        s3_write_once_deny(c);
+        return;
+    }
     int rc = ot_store_delete(c->srv->store, c->bucket, c->key);
     if (rc) {
         s3_store_error(c, rc);
@@ -222,6 +230,8 @@ static void delete_one(s3_ctx *c, ot_buf *b, const char *key, size_t klen, bool 
         code = "KeyTooLongError", msg = "Your key is too long.";
     } else if (!ot_store_key_valid(key, klen)) {
         code = "InvalidArgument", msg = "Object key not supported by this server.";
+    } else if (s3_write_once_protected(c, key, klen)) {
+        code = "AccessDenied", msg = "Access Denied";
     } else {
         int rc = ot_store_delete(c->srv->store, c->bucket, key);
         if (rc)

@@ -72,6 +72,11 @@ bool s3_body_read(s3_ctx *c, s3_body *body);
 bool s3_body_verify(s3_ctx *c, const s3_body *body, const uint8_t md5[16]);
 void s3_body_free(s3_body *body);
 
+/* Write-once log buckets (s3_write_once.c): true if key exists under [prefix/]AWSLogs/ of a
+ * bucket some trail names and the option is on; s3_write_once_deny sends 403 AccessDenied. */
+bool s3_write_once_protected(s3_ctx *c, const char *key, size_t key_len);
+void s3_write_once_deny(s3_ctx *c);
+
 /* Operations. */
 void s3_list_buckets(s3_ctx *c);
 void s3_create_bucket(s3_ctx *c);

@@ -29,6 +29,7 @@ typedef struct ot_config {
     int64_t key_rotation_ms;      /* a new signing key per region this often; default 30 days */
     bool any_credentials;      /* emulator mode: accept any access key */
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
+    bool log_bucket_write_once; /* AWSLogs/ of trail buckets: no overwrite/delete; default true */
 } ot_config;
 
 typedef struct ot_server {

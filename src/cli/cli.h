@@ -11,5 +11,6 @@ typedef struct ot_command {
 int ot_cmd_serve(int argc, char **argv);
 int ot_cmd_wal(int argc, char **argv);
 int ot_cmd_keys(int argc, char **argv);
+int ot_cmd_validate(int argc, char **argv);
 
 #endif

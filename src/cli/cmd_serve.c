@@ -41,6 +41,8 @@ static const char serve_help[] =
     "                            valid for two periods (default 30d)\n"
     "  --any-credentials         emulator mode: accept any access key without checking\n"
     "                            signatures (for local testing only; never the default)\n"
+    "  --log-bucket-write-once B objects under AWSLogs/ of a trail's bucket cannot be\n"
+    "                            overwritten or deleted over S3 (default true)\n"
     "  --config FILE             read 'key = value' lines; command-line options win\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -63,6 +65,7 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
         {"key-rotation", required_argument, 0, 'k'},
         {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
         {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
+        {"log-bucket-write-once", required_argument, 0, 'W'},
         {0, 0, 0, 0}};
     char err[512];
     for (int pass = 0; pass < 2; pass++) {

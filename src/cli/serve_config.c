@@ -20,6 +20,7 @@ void ot_config_defaults(ot_config *cfg)
     cfg->delivery_max_bytes = 64u << 20;
     cfg->digest_interval_ms = 60 * 60 * 1000;
     cfg->key_rotation_ms = 30LL * 24 * 3600 * 1000;
+    cfg->log_bucket_write_once = true;
 }
 
 static int set_string(char *dst, size_t cap, const char *value, const char *key, char *err,
@@ -105,6 +106,8 @@ int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err,
         return set_bool(&cfg->any_credentials, value, key, err, errlen);
     if (!strcmp(key, "no-fsync"))
         return set_bool(&cfg->no_fsync, value, key, err, errlen);
+    if (!strcmp(key, "log-bucket-write-once"))
+        return set_bool(&cfg->log_bucket_write_once, value, key, err, errlen);
     snprintf(err, errlen, "unknown option '%s' (see opentrail serve --help)", key);
     return OT_EINVAL;
 }

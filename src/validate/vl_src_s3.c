@@ -1,0 +1,302 @@
+/* vl_src_s3.c — an S3 endpoint as the source (ours, moto_server, MinIO, AWS).
+ *
+ * Path-style requests signed by libcurl (CURLOPT_AWS_SIGV4); every thread makes its own easy
+ * handle, and a shared connection cache keeps the connections alive between them. Listing is
+ * ListObjectsV2 with encoding-type=url; GetObject returns the bytes and the x-amz-meta-* headers
+ * the digest checks need. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/err.h"
+#include "validate/vl_int.h"
+
+#define LIST_PAGE_MAX (16u << 20)
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+typedef struct s3_source {
+    vl_source base;
+    vl_aws aws;
+    char endpoint[1024];
+    char sigv4[128];
+    char userpwd[600];
+    CURLSH *share;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+} s3_source;
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *ud)
+{
+    pthread_mutex_lock(&((s3_source *)ud)->locks[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *ud)
+{
+    pthread_mutex_unlock(&((s3_source *)ud)->locks[d]);
+}
+
+/* Percent-encodes everything but unreserved characters (and '/' when keep_slash). */
+static void url_encode(ot_buf *b, const char *s, bool keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+            ot_buf_putc(b, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            ot_buf_append(b, e, 3);
+        }
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX (and '+' as space, as S3's url encoding-type does) in place; XML entities too. */
+static void url_decode(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+            *o++ = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+            p += 2;
+        } else if (*p == '+') {
+            *o++ = ' ';
+        } else if (*p == '&') {
+            static const struct { const char *ent; char c; } ents[] = {
+                {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+            size_t i;
+            for (i = 0; i < 5; i++)
+                if (!strncmp(p, ents[i].ent, strlen(ents[i].ent)))
+                    break;
+            *o++ = i < 5 ? ents[i].c : '&';
+            if (i < 5)
+                p += strlen(ents[i].ent) - 1;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+}
+
+typedef struct req_ctx {
+    ot_buf *body;
+    vl_obj *obj;
+} req_ctx;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    return ot_buf_append(((req_ctx *)ud)->body, p, size * n) ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    req_ctx *rc = ud;
+    size_t len = size * n;
+    if (!rc->obj || len < 12 || strncasecmp(p, "x-amz-meta-", 11))
+        return len;
+    const char *colon = memchr(p, ':', len);
+    if (!colon)
+        return len;
+    char name[64], value[VL_SIG_MAX + 1];
+    size_t nl = (size_t)(colon - p) - 11;
+    const char *v = colon + 1, *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    if (nl >= sizeof name || (size_t)(end - v) >= sizeof value)
+        return len;
+    for (size_t i = 0; i < nl; i++)
+        name[i] = (char)(p[11 + i] | 0x20);
+    name[nl] = '\0';
+    memcpy(value, v, (size_t)(end - v));
+    value[end - v] = '\0';
+    vl_obj *o = rc->obj;
+    if (!strcmp(name, "signature"))
+        o->has_sig = true, snprintf(o->sig, sizeof o->sig, "%s", value);
+    else if (!strcmp(name, "signature-algorithm"))
+        o->has_sigalg = true, snprintf(o->sigalg, sizeof o->sigalg, "%.63s", value);
+    else if (!strcmp(name, "backfill-generation-timestamp"))
+        o->has_backfill_ts = true, snprintf(o->backfill_ts, sizeof o->backfill_ts, "%.63s", value);
+    return len;
+}
+
+/* The <Code> of an S3 error document, or "". */
+static void error_code(const ot_buf *b, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *s = b->data ? strstr(b->data, "<Code>") : NULL, *e;
+    if (s && (e = strstr(s, "</Code>")) && (size_t)(e - s - 6) < cap)
+        snprintf(out, cap, "%.*s", (int)(e - s - 6), s + 6);
+}
+
+static int perform(s3_source *s, const char *url, req_ctx *ctx, long *status, char *err,
+                   size_t errlen)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return OT_ENOMEM;
+    struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: " EMPTY_SHA256);
+    if (s->aws.session_token[0]) {
+        char tok[4200];
+        snprintf(tok, sizeof tok, "x-amz-security-token: %s", s->aws.session_token);
+        h = curl_slist_append(h, tok);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_SHARE, s->share);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s->sigv4);
+    curl_easy_setopt(c, CURLOPT_USERPWD, s->userpwd);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, ctx);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, ctx);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK) {
+        snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+        return cc == CURLE_WRITE_ERROR ? OT_ELIMIT : OT_EIO;
+    }
+    return OT_OK;
+}
+
+static int s3_list(vl_source *src, const char *bucket, const char *prefix, vl_strv *out,
+                   char *err, size_t errlen)
+{
+    s3_source *s = (s3_source *)src;
+    char token[2048] = "";
+    int rc;
+    do {
+        ot_buf url, body;
+        ot_buf_init(&url, 0);
+        ot_buf_init(&body, LIST_PAGE_MAX);
+        ot_buf_printf(&url, "%s/", s->endpoint);
+        url_encode(&url, bucket, false);
+        ot_buf_puts(&url, "?");
+        if (token[0]) {
+            ot_buf_puts(&url, "continuation-token=");
+            url_encode(&url, token, false);
+            ot_buf_puts(&url, "&");
+        }
+        ot_buf_puts(&url, "encoding-type=url&list-type=2&prefix=");
+        url_encode(&url, prefix ? prefix : "", false);
+        req_ctx ctx = {&body, NULL};
+        long status = 0;
+        rc = perform(s, url.data, &ctx, &status, err, errlen);
+        if (!rc && status != 200) {
+            char code[64];
+            error_code(&body, code, sizeof code);
+            snprintf(err, errlen, "An error occurred (%s) when calling the ListObjectsV2 "
+                     "operation on bucket %s (HTTP %ld)", code[0] ? code : "?", bucket, status);
+            rc = OT_EIO;
+        }
+        token[0] = '\0';
+        for (const char *p = body.data; !rc && p && (p = strstr(p, "<Key>"));) {
+            const char *e = strstr(p, "</Key>");
+            if (!e)
+                break;
+            char *k = strndup(p + 5, (size_t)(e - p - 5));
+            url_decode(k);
+            rc = vl_strv_push(out, k);
+            free(k);
+            p = e;
+        }
+        const char *t = body.data ? strstr(body.data, "<NextContinuationToken>") : NULL;
+        if (!rc && t && strstr(body.data, "<IsTruncated>true</IsTruncated>")) {
+            const char *e = strstr(t, "</NextContinuationToken>");
+            if (e && (size_t)(e - t - 23) < sizeof token)
+                snprintf(token, sizeof token, "%.*s", (int)(e - t - 23), t + 23);
+            url_decode(token);
+        }
+        ot_buf_free(&url);
+        ot_buf_free(&body);
+    } while (!rc && token[0]);
+    vl_strv_sort(out);
+    return rc;
+}
+
+static int s3_get(vl_source *src, const char *bucket, const char *key, bool meta, vl_obj *o,
+                  char *err, size_t errlen)
+{
+    s3_source *s = (s3_source *)src;
+    ot_buf url;
+    ot_buf_init(&url, 0);
+    ot_buf_printf(&url, "%s/", s->endpoint);
+    url_encode(&url, bucket, false);
+    ot_buf_putc(&url, '/');
+    url_encode(&url, key, true);
+    ot_buf_reset(&o->data);
+    o->has_sig = o->has_sigalg = o->has_backfill_ts = false;
+    req_ctx ctx = {&o->data, meta ? o : NULL};
+    long status = 0;
+    int rc = perform(s, url.data, &ctx, &status, err, errlen);
+    if (!rc && status != 200) {
+        char code[64];
+        error_code(&o->data, code, sizeof code);
+        if (!strcmp(code, "NoSuchKey")) {
+            rc = OT_ENOTFOUND;
+        } else {
+            snprintf(err, errlen, "An error occurred (%s) when calling the GetObject operation",
+                     code[0] ? code : "?");
+            rc = OT_EIO;
+        }
+    }
+    if (o->data.data)
+        o->data.data[o->data.len] = '\0';
+    ot_buf_free(&url);
+    return rc;
+}
+
+static void s3_close(vl_source *src)
+{
+    s3_source *s = (s3_source *)src;
+    curl_share_cleanup(s->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&s->locks[i]);
+    free(s);
+}
+
+static const vl_source_ops s3_ops = {s3_list, s3_get, s3_close};
+
+int vl_src_s3_open(const char *bucket, const char *prefix, const char *region, vl_source **out,
+                   char *err, size_t errlen)
+{
+    s3_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return OT_ENOMEM;
+    int rc = vl_aws_load(&s->aws, region, err, errlen);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    s->base.ops = &s3_ops;
+    snprintf(s->base.bucket, sizeof s->base.bucket, "%s", bucket);
+    snprintf(s->base.prefix, sizeof s->base.prefix, "%s", prefix ? prefix : "");
+    vl_aws_endpoint("AWS_ENDPOINT_URL_S3", "s3", s->aws.region, s->endpoint, sizeof s->endpoint);
+    snprintf(s->sigv4, sizeof s->sigv4, "aws:amz:%s:s3", s->aws.region);
+    snprintf(s->userpwd, sizeof s->userpwd, "%s:%s", s->aws.access_key, s->aws.secret_key);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&s->locks[i], NULL);
+    s->share = curl_share_init();
+    curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
+    *out = &s->base;
+    return OT_OK;
+}
