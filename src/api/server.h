@@ -15,6 +15,8 @@ struct ot_trail_db;
 struct ot_wal;
 struct ot_creds;
 struct ot_deliver;
+struct ot_history;
+struct ot_history_feed;
 
 typedef struct ot_config {
     char listen[128];          /* host:port, default 127.0.0.1:4590 */
@@ -25,6 +27,8 @@ typedef struct ot_config {
     uint64_t delivery_max_bytes;  /* flush a batch past this many uncompressed bytes */
     bool any_credentials;      /* emulator mode: accept any access key */
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
+    int64_t history_retention_ms; /* event history kept this long; default 90 days, 0 = forever */
+    double lookup_rate;        /* LookupEvents calls per second per account; 0 = unlimited */
 } ot_config;
 
 typedef struct ot_server {
@@ -34,6 +38,11 @@ typedef struct ot_server {
     struct ot_wal *wal;
     struct ot_creds *creds;
     struct ot_deliver *deliver;
+    struct ot_history *history;           /* history.db (LookupEvents) */
+    struct ot_history_feed *history_feed; /* indexes the WAL into it */
+    /* Set by another WAL reader (the history feeder): the oldest LSN it still needs. Delivery
+     * releases segments only below min(its floor + 1, this). NULL = no other reader. */
+    uint64_t (*wal_keep_from)(struct ot_server *srv);
 } ot_server;
 
 /* A service handler answers one authenticated request. It names the API operation it ran in

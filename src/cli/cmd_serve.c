@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/serve_config.h"
 #include "deliver/deliver.h"
+#include "history/history.h"
 #include "store/store.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -34,6 +35,10 @@ static const char serve_help[] =
     "  --delivery-interval DUR   how often log files are delivered (default 5m; e.g. 2s, 250ms)\n"
     "  --delivery-max-bytes N    deliver early once a file would exceed N uncompressed bytes\n"
     "                            (default 67108864)\n"
+    "  --history-retention DUR   how long event history (LookupEvents) keeps events (default\n"
+    "                            90d; 0 keeps them forever; imported events are exempt)\n"
+    "  --lookup-rate N           LookupEvents calls per second per account before\n"
+    "                            ThrottlingException (default 0: unlimited; AWS allows 2)\n"
     "  --any-credentials         emulator mode: accept any access key without checking\n"
     "                            signatures (for local testing only; never the default)\n"
     "  --config FILE             read 'key = value' lines; command-line options win\n"
@@ -54,6 +59,8 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
         {"account-id", required_argument, 0, 'a'},   {"region", required_argument, 0, 'r'},
         {"delivery-interval", required_argument, 0, 'i'},
         {"delivery-max-bytes", required_argument, 0, 'm'},
+        {"history-retention", required_argument, 0, 'R'},
+        {"lookup-rate", required_argument, 0, 'L'},
         {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
         {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -103,6 +110,21 @@ static int make_dir(const char *path)
     return OT_OK;
 }
 
+/* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
+static int open_history(ot_server *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.db", srv->cfg.data_dir);
+    ot_history *h = NULL;
+    int rc = ot_history_open(path, NULL, &h);
+    ot_history_feed_opts fo = {.retention_ms = srv->cfg.history_retention_ms};
+    if (!rc && (rc = ot_history_feed_start(srv, h, &fo, &srv->history_feed)))
+        ot_history_close(h);
+    if (rc)
+        ot_error("cannot open the event history %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
 static int open_components(ot_server *srv)
 {
     char path[1024];
@@ -138,6 +160,8 @@ static int open_components(ot_server *srv)
                 (unsigned long long)rec.truncated_bytes, rec.detail);
     ot_info("WAL: %llu records, LSN %llu..%llu", (unsigned long long)rec.records,
             (unsigned long long)rec.first_lsn, (unsigned long long)rec.last_lsn);
+    if ((rc = open_history(srv)))
+        return rc;
     if ((rc = ot_deliver_start(srv, &srv->deliver))) {
         ot_error("cannot start delivery: %s", ot_strerror(rc));
         return rc;
@@ -149,6 +173,11 @@ static void close_components(ot_server *srv)
 {
     if (srv->deliver)
         ot_deliver_stop(srv->deliver);
+    if (srv->history_feed)
+        ot_history_feed_stop(srv->history_feed);
+    srv->wal_keep_from = NULL;
+    if (srv->history)
+        ot_history_close(srv->history);
     if (srv->wal)
         ot_wal_close(srv->wal);
     if (srv->creds)
