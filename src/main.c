@@ -9,6 +9,8 @@
 static const ot_command commands[] = {
     {"serve", ot_cmd_serve, "run the CloudTrail-compatible server (CloudTrail, CloudTrail Data, S3 APIs)"},
     {"wal", ot_cmd_wal, "inspect or repair a write-ahead log (wal check DIR)"},
+    {"import", ot_cmd_import, "load CloudTrail log files (.json, .json.gz, S3 layout) into the event history"},
+    {"lookup", ot_cmd_lookup, "search the event history (LookupEvents, offline or against a server)"},
 };
 
 static void usage(FILE *out)

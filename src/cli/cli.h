@@ -10,5 +10,7 @@ typedef struct ot_command {
 
 int ot_cmd_serve(int argc, char **argv);
 int ot_cmd_wal(int argc, char **argv);
+int ot_cmd_import(int argc, char **argv);
+int ot_cmd_lookup(int argc, char **argv);
 
 #endif
