@@ -72,13 +72,29 @@ static int parse_when(const char *s, bool allow_duration, int64_t *ms)
 
 /* ---- output ---- */
 
+/* One line per record: records imported pretty-printed are compacted (they are kept verbatim). */
+static void print_compact(const char *raw, size_t len)
+{
+    ot_json_doc *doc = memchr(raw, '\n', len) ? ot_json_doc_new() : NULL;
+    ot_buf b;
+    ot_json root;
+    ot_buf_init(&b, 0);
+    if (doc && ot_json_parse(doc, raw, len, false, &root, NULL, 0) == 0 &&
+        ot_json_write(root, &b) == 0)
+        fwrite(b.data, 1, b.len, stdout);
+    else
+        fwrite(raw, 1, len, stdout);
+    fputc('\n', stdout);
+    ot_buf_free(&b);
+    ot_json_doc_free(doc);
+}
+
 static void print_hit(lookup_opts *o, const ot_history_hit *e)
 {
     char when[32];
     ot_time_iso8601(e->time_ms, when);
     if (o->output == OUT_NDJSON) {
-        fwrite(e->raw, 1, e->raw_len, stdout);
-        fputc('\n', stdout);
+        print_compact(e->raw, e->raw_len);
     } else if (o->output == OUT_TABLE) {
         printf("%-20s  %-28.28s  %-24.24s  %-26.26s  %-5s  %s\n", when,
                e->event_name ? e->event_name : "-", e->username ? e->username : "-",
