@@ -110,6 +110,12 @@ uint64_t ot_history_checkpoint(ot_history *h);
 int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_imported,
                       int *deleted);
 
+/* Bulk loads: drops the lookup indexes (not the eventID one, which deduplicates) so rows go in
+ * at append speed; ot_history_bulk_end() rebuilds them by sorting, which is much faster than
+ * maintaining them row by row. Opening the index later rebuilds them too if a load died. */
+int ot_history_bulk_begin(ot_history *h);
+int ot_history_bulk_end(ot_history *h);
+
 /* Number of rows (tests, summaries). */
 int ot_history_count(ot_history *h, int64_t *n);
 

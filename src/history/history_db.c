@@ -338,6 +338,20 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
     return rc;
 }
 
+int ot_history_bulk_begin(ot_history *h)
+{
+    return exec(h->db, "DROP INDEX IF EXISTS ev_time; DROP INDEX IF EXISTS ev_name;"
+                       "DROP INDEX IF EXISTS ev_source; DROP INDEX IF EXISTS ev_ro;"
+                       "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_akid;"
+                       "DROP INDEX IF EXISTS ev_expire; DROP INDEX IF EXISTS res_v;");
+}
+
+int ot_history_bulk_end(ot_history *h)
+{
+    int rc = exec(h->db, "PRAGMA threads=2;");
+    return rc ? rc : exec(h->db, SCHEMA);
+}
+
 int ot_history_count(ot_history *h, int64_t *n)
 {
     sqlite3 *db;

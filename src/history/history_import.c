@@ -605,7 +605,16 @@ int ot_import_run(ot_import *im, ot_history *h)
         }
         started++;
     }
+    /* Loading more than the index holds: drop the lookup indexes and rebuild them at the end. */
+    int64_t have = 0;
+    bool bulk = started && ot_history_count(h, &have) == OT_OK &&
+                (uint64_t)have < im->st.bytes_total / 250 && ot_history_bulk_begin(h) == OT_OK;
     int wrc = started ? writer(im, h) : OT_OK;
+    if (bulk) {
+        int brc = ot_history_bulk_end(h);
+        if (!wrc)
+            wrc = brc;
+    }
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     for (int i = 0; ws && i < n; i++) {

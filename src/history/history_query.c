@@ -143,8 +143,9 @@ static int build(const ot_history_query *q, int64_t snapshot, ot_buf *sql, binds
         if ((int)i == d)
             continue;
         ot_history_key k = q->attrs[i].key;
-        if (column(k)) {
-            ot_buf_printf(sql, " AND e.%s = ?", column(k));
+        const char *col = column(k);
+        if (col) {
+            ot_buf_printf(sql, " AND e.%s = ?", col);
             bind_value(b, k, q->attrs[i].value);
         } else {
             ot_buf_puts(sql, " AND EXISTS(SELECT 1 FROM res r WHERE r.id = e.id AND r.kind = ?"
