@@ -11,6 +11,8 @@ static const ot_command commands[] = {
     {"wal", ot_cmd_wal, "inspect or repair a write-ahead log (wal check DIR)"},
     {"keys", ot_cmd_keys, "digest signing keys: list, rotate, export (offline on a data dir)"},
     {"validate", ot_cmd_validate, "validate CloudTrail digest chains and log files (DIR or s3://)"},
+    {"import", ot_cmd_import, "load CloudTrail log files (.json, .json.gz, S3 layout) into the event history"},
+    {"lookup", ot_cmd_lookup, "search the event history (LookupEvents, offline or against a server)"},
 };
 
 static void usage(FILE *out)

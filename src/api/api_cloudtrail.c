@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "api/api_lookup.h"
 #include "api/aws_error.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -40,6 +41,7 @@ static const ct_op OPS[] = {
     {"UpdateChannel", ct_update_channel, false},
     {"DeleteChannel", ct_delete_channel, false},
     {"ListPublicKeys", ct_list_public_keys, true},
+    {"LookupEvents", ct_lookup_events, true},
 };
 
 static const ct_op *op_find(const char *name)

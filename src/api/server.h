@@ -17,6 +17,8 @@ struct ot_creds;
 struct ot_deliver;
 struct ot_digest;
 struct ot_keystore;
+struct ot_history;
+struct ot_history_feed;
 
 typedef struct ot_config {
     char listen[128];          /* host:port, default 127.0.0.1:4590 */
@@ -30,6 +32,8 @@ typedef struct ot_config {
     bool any_credentials;      /* emulator mode: accept any access key */
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
     bool log_bucket_write_once; /* AWSLogs/ of trail buckets: no overwrite/delete; default true */
+    int64_t history_retention_ms; /* event history kept this long; default 90 days, 0 = forever */
+    double lookup_rate;        /* LookupEvents calls per second per account; 0 = unlimited */
 } ot_config;
 
 typedef struct ot_server {
@@ -41,6 +45,11 @@ typedef struct ot_server {
     struct ot_deliver *deliver;
     struct ot_keystore *keys;    /* digest signing keys (data-dir/keys, state.db) */
     struct ot_digest *digest;    /* the digest writer */
+    struct ot_history *history;           /* history.db (LookupEvents) */
+    struct ot_history_feed *history_feed; /* indexes the WAL into it */
+    /* Set by another WAL reader (the history feeder): the oldest LSN it still needs. Delivery
+     * releases segments only below min(its floor + 1, this). NULL = no other reader. */
+    uint64_t (*wal_keep_from)(struct ot_server *srv);
 } ot_server;
 
 /* A service handler answers one authenticated request. It names the API operation it ran in

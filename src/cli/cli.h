@@ -12,5 +12,7 @@ int ot_cmd_serve(int argc, char **argv);
 int ot_cmd_wal(int argc, char **argv);
 int ot_cmd_keys(int argc, char **argv);
 int ot_cmd_validate(int argc, char **argv);
+int ot_cmd_import(int argc, char **argv);
+int ot_cmd_lookup(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* cmd_serve.c — `opentrail serve`: open the data dir, recover, serve until SIGINT/SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "cli/serve_config.h"
 #include "deliver/deliver.h"
 #include "digest/digest.h"
+#include "history/history.h"
 #include "store/store.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -39,6 +41,10 @@ static const char serve_help[] =
     "                            region (default 1h; e.g. 5s for tests)\n"
     "  --key-rotation DUR        a new digest signing key per region this often; each key stays\n"
     "                            valid for two periods (default 30d)\n"
+    "  --history-retention DUR   how long event history (LookupEvents) keeps events (default\n"
+    "                            90d; 0 keeps them forever; imported events are exempt)\n"
+    "  --lookup-rate N           LookupEvents calls per second per account before\n"
+    "                            ThrottlingException (default 0: unlimited; AWS allows 2)\n"
     "  --any-credentials         emulator mode: accept any access key without checking\n"
     "                            signatures (for local testing only; never the default)\n"
     "  --log-bucket-write-once B objects under AWSLogs/ of a trail's bucket cannot be\n"
@@ -49,9 +55,6 @@ static const char serve_help[] =
     "On first start, DIR/credentials is created with an admin access key:\n"
     "  export AWS_SHARED_CREDENTIALS_FILE=DIR/credentials AWS_ENDPOINT_URL=http://127.0.0.1:4590\n";
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig) { stop_requested = sig; }
 
 /* Options are applied after --config so the command line wins. */
 static int parse_args(int argc, char **argv, ot_config *cfg)
@@ -63,6 +66,8 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
         {"delivery-max-bytes", required_argument, 0, 'm'},
         {"digest-interval", required_argument, 0, 'g'},
         {"key-rotation", required_argument, 0, 'k'},
+        {"history-retention", required_argument, 0, 'R'},
+        {"lookup-rate", required_argument, 0, 'L'},
         {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
         {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
         {"log-bucket-write-once", required_argument, 0, 'W'},
@@ -113,6 +118,21 @@ static int make_dir(const char *path)
     return OT_OK;
 }
 
+/* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
+static int open_history(ot_server *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/history.db", srv->cfg.data_dir);
+    ot_history *h = NULL;
+    int rc = ot_history_open(path, NULL, &h);
+    ot_history_feed_opts fo = {.retention_ms = srv->cfg.history_retention_ms};
+    if (!rc && (rc = ot_history_feed_start(srv, h, &fo, &srv->history_feed)))
+        ot_history_close(h);
+    if (rc)
+        ot_error("cannot open the event history %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
 static int open_components(ot_server *srv)
 {
     char path[1024];
@@ -159,6 +179,8 @@ static int open_components(ot_server *srv)
         ot_error("cannot start the digest writer: %s", ot_strerror(rc));
         return rc;
     }
+    if ((rc = open_history(srv)))
+        return rc;
     if ((rc = ot_deliver_start(srv, &srv->deliver))) {
         ot_error("cannot start delivery: %s", ot_strerror(rc));
         return rc;
@@ -174,6 +196,11 @@ static void close_components(ot_server *srv)
         ot_digest_stop(srv->digest);
     if (srv->keys)
         ot_keystore_close(srv->keys);
+    if (srv->history_feed)
+        ot_history_feed_stop(srv->history_feed);
+    srv->wal_keep_from = NULL;
+    if (srv->history)
+        ot_history_close(srv->history);
     if (srv->wal)
         ot_wal_close(srv->wal);
     if (srv->creds)
@@ -199,9 +226,13 @@ int ot_cmd_serve(int argc, char **argv)
     if (parse_args(argc, argv, &srv.cfg))
         return 2;
     signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* Block the stop signals before any thread exists, so every thread inherits the mask and
+     * the main thread alone takes them with sigwait: no window where a signal is missed. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     int rc = open_components(&srv);
     ot_http *http = NULL;
@@ -220,9 +251,9 @@ int ot_cmd_serve(int argc, char **argv)
                 srv.cfg.any_credentials ? ", ANY credentials accepted" : "");
         ot_info("credentials for clients: AWS_SHARED_CREDENTIALS_FILE=%s/credentials",
                 srv.cfg.data_dir);
-        while (!stop_requested)
-            pause();
-        ot_info("shutting down (signal %d)", (int)stop_requested);
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        ot_info("shutting down (signal %d)", sig);
     }
     ot_http_stop(http);
     close_components(&srv);

@@ -21,6 +21,7 @@ void ot_config_defaults(ot_config *cfg)
     cfg->digest_interval_ms = 60 * 60 * 1000;
     cfg->key_rotation_ms = 30LL * 24 * 3600 * 1000;
     cfg->log_bucket_write_once = true;
+    cfg->history_retention_ms = 90LL * 24 * 3600 * 1000;
 }
 
 static int set_string(char *dst, size_t cap, const char *value, const char *key, char *err,
@@ -100,6 +101,27 @@ int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err,
             return OT_EINVAL;
         }
         cfg->delivery_max_bytes = v;
+        return OT_OK;
+    }
+    if (!strcmp(key, "history-retention")) {
+        int64_t ms;
+        if (ot_duration_parse(value, &ms) || ms < 0) {
+            snprintf(err, errlen, "history-retention: expected a duration such as 90d or 12h "
+                                  "(0 = forever), got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->history_retention_ms = ms;
+        return OT_OK;
+    }
+    if (!strcmp(key, "lookup-rate")) {
+        char *end;
+        double v = strtod(value, &end);
+        if (end == value || *end || !(v >= 0) || v > 1e6) {
+            snprintf(err, errlen, "lookup-rate: expected calls per second >= 0 (0 = unlimited), "
+                                  "got '%s'", value);
+            return OT_EINVAL;
+        }
+        cfg->lookup_rate = v;
         return OT_OK;
     }
     if (!strcmp(key, "any-credentials"))

@@ -27,7 +27,9 @@ static uint64_t live_durable(void *ctx) { return ot_wal_durable_lsn(srv_of(ctx)-
 
 static int live_release(void *ctx, uint64_t keep_from)
 {
-    return ot_wal_release(srv_of(ctx)->wal, keep_from);
+    ot_server *srv = srv_of(ctx);
+    uint64_t other = srv->wal_keep_from ? srv->wal_keep_from(srv) : UINT64_MAX;
+    return ot_wal_release(srv->wal, keep_from < other ? keep_from : other);
 }
 
 static int live_put(void *ctx, const char *bucket, const char *key, const void *data, size_t len)

@@ -1,0 +1,211 @@
+/* cmd_import.c — `opentrail import PATH|s3://bucket/prefix`: CloudTrail logs into history.db. */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "history/history.h"
+#include "history/import.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+static const char import_help[] =
+    "usage: opentrail import PATH|s3://BUCKET/PREFIX [options]\n"
+    "\n"
+    "Loads CloudTrail log files into the event history (DATA-DIR/history.db), where\n"
+    "'opentrail lookup' and LookupEvents find them. PATH is a file or a directory (searched\n"
+    "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX reads\n"
+    "the data dir's own object store. Files may hold a {\"Records\":[...]} envelope, a JSON\n"
+    "array or NDJSON, plain or gzipped. Digest, Insights and ConfigWritabilityCheckFile objects\n"
+    "are skipped; events already indexed (same eventID) are not added twice. A file that cannot\n"
+    "be read is reported and the others are still imported.\n"
+    "\n"
+    "options:\n"
+    "  --data-dir DIR        data directory (default ./opentrail-data)\n"
+    "  --apply-retention     also delete events older than the retention window (imported\n"
+    "                        events are kept forever otherwise)\n"
+    "  --retention DUR       the window for --apply-retention (default 90d)\n"
+    "  --threads N           parsing threads (default: one per CPU)\n"
+    "  --quiet               no progress bar and no summary\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0 if every file was read, 1 if some failed (the rest is imported), 2 on\n"
+    "usage errors or if the index could not be written.\n";
+
+typedef struct run_ctx {
+    ot_import *im;
+    ot_history *h;
+    int rc;
+    volatile int done;
+} run_ctx;
+
+static void *run_thread(void *arg)
+{
+    run_ctx *r = arg;
+    r->rc = ot_import_run(r->im, r->h);
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void progress(ot_import *im, double secs)
+{
+    ot_import_stats s;
+    ot_import_stats_get(im, &s);
+    double frac = s.bytes_total ? (double)s.bytes_in / (double)s.bytes_total : 1.0;
+    if (frac > 1)
+        frac = 1;
+    int width = 30, fill = (int)(frac * width);
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\r[%s] %3.0f%%  %llu/%llu files  %llu events  %.0f events/s ", bar,
+            frac * 100, (unsigned long long)(s.files_ok + s.files_failed + s.files_skipped),
+            (unsigned long long)s.files, (unsigned long long)s.imported,
+            secs > 0 ? (double)s.records / secs : 0.0);
+    fflush(stderr);
+}
+
+static void summary(ot_import *im, double secs)
+{
+    ot_import_stats s;
+    ot_import_stats_get(im, &s);
+    printf("imported %llu events from %llu files in %.2f s (%.0f events/s)\n",
+           (unsigned long long)s.imported, (unsigned long long)s.files_ok, secs,
+           secs > 0 ? (double)s.records / secs : 0.0);
+    printf("  files:   %llu found, %llu read, %llu skipped (digest/Insights/config check), "
+           "%llu failed\n",
+           (unsigned long long)s.files, (unsigned long long)s.files_ok,
+           (unsigned long long)s.files_skipped, (unsigned long long)s.files_failed);
+    printf("  events:  %llu read, %llu new, %llu duplicates (eventID already indexed), "
+           "%llu skipped (malformed or without eventID/eventTime)\n",
+           (unsigned long long)s.records, (unsigned long long)s.imported,
+           (unsigned long long)s.duplicates, (unsigned long long)s.bad_records);
+    printf("  new by category: management %llu, data %llu, insight %llu\n",
+           (unsigned long long)s.by_cat[OT_HCAT_MANAGEMENT],
+           (unsigned long long)s.by_cat[OT_HCAT_DATA],
+           (unsigned long long)s.by_cat[OT_HCAT_INSIGHT]);
+}
+
+static int report_failures(ot_import *im)
+{
+    size_t n;
+    const ot_import_file *f = ot_import_files(im, &n);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].status == OT_IMPORT_FAILED) {
+            fprintf(stderr, "opentrail import: %s: %s\n", f[i].name, f[i].reason);
+            failed++;
+        } else if (f[i].bad_records) {
+            fprintf(stderr, "opentrail import: %s: %llu of %llu records skipped (malformed or "
+                    "without eventID/eventTime)\n", f[i].name,
+                    (unsigned long long)f[i].bad_records, (unsigned long long)f[i].records);
+        }
+    }
+    return failed;
+}
+
+static int apply_retention(ot_history *h, int64_t retention_ms, uint64_t *deleted)
+{
+    int n, rc;
+    *deleted = 0;
+    do {
+        rc = ot_history_expire(h, ot_now_ms() - retention_ms, 5000, true, &n);
+        *deleted += (uint64_t)n;
+    } while (!rc && n == 5000);
+    return rc;
+}
+
+int ot_cmd_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data-dir", required_argument, 0, 'd'}, {"apply-retention", no_argument, 0, 'r'},
+        {"retention", required_argument, 0, 'R'}, {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *data_dir = "./opentrail-data";
+    bool retention = false, quiet = false;
+    int64_t retention_ms = 90LL * 86400 * 1000;
+    int threads = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_dir = optarg; break;
+        case 'r': retention = true; break;
+        case 'R':
+            if (ot_duration_parse(optarg, &retention_ms) || retention_ms <= 0) {
+                fprintf(stderr, "opentrail import: --retention: expected a duration such as "
+                                "90d, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 't': threads = atoi(optarg); break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(import_help, stdout); return 0;
+        default: fprintf(stderr, "see 'opentrail import --help'\n"); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "opentrail import: expected one PATH or s3://BUCKET/PREFIX\n"
+                        "see 'opentrail import --help'\n");
+        return 2;
+    }
+    const char *source = argv[optind];
+    char err[512] = "", path[1024];
+    ot_import_opts io = {.data_dir = data_dir, .threads = threads};
+    ot_import *im = NULL;
+    if (ot_import_new(source, &io, &im, err, sizeof err)) {
+        fprintf(stderr, "opentrail import: %s\n", err);
+        return 2;
+    }
+    mkdir(data_dir, 0700);
+    snprintf(path, sizeof path, "%s/history.db", data_dir);
+    ot_history *h = NULL;
+    ot_history_opts ho = {.bulk = true, .readers = 1};
+    if (ot_history_open(path, &ho, &h)) {
+        fprintf(stderr, "opentrail import: cannot open %s\n", path);
+        ot_import_free(im);
+        return 2;
+    }
+    int64_t t0 = ot_monotonic_ms();
+    run_ctx r = {.im = im, .h = h};
+    pthread_t th;
+    bool tty = !quiet && isatty(2);
+    if (pthread_create(&th, NULL, run_thread, &r) != 0) {
+        run_thread(&r);
+    } else {
+        while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
+            if (tty)
+                progress(im, (double)(ot_monotonic_ms() - t0) / 1000.0);
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        pthread_join(th, NULL);
+    }
+    double secs = (double)(ot_monotonic_ms() - t0) / 1000.0;
+    if (tty) {
+        progress(im, secs);
+        fputc('\n', stderr);
+    }
+    int failed = report_failures(im);
+    int rc = r.rc;
+    uint64_t deleted = 0;
+    if (!rc && retention)
+        rc = apply_retention(h, retention_ms, &deleted);
+    if (!quiet) {
+        summary(im, secs);
+        if (retention)
+            printf("  retention: %llu events older than the window deleted\n",
+                   (unsigned long long)deleted);
+    }
+    if (rc)
+        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
+    ot_history_close(h);
+    ot_import_free(im);
+    return rc ? 2 : failed ? 1 : 0;
+}

@@ -1,0 +1,369 @@
+/* history_db.c — history.db: schema, the writer's inserts and checkpoint, retention.
+ *
+ * events holds one row per eventID with the raw record verbatim and a column per single-valued
+ * lookup attribute; every index ends in (cat, t) and, implicitly, the rowid, so a lookup by any
+ * attribute is one index range scan already in newest-first order. Resources are many per event,
+ * so they live in res (type and name rows), keyed by event for deletion and indexed like events
+ * for lookup. meta holds the feeder's WAL checkpoint and the NextToken key. */
+#include "history/history_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/crypto.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static const char *const KEY_NAMES[OT_HK_COUNT] = {
+    "EventId",      "EventName",    "ReadOnly",    "Username",
+    "ResourceType", "ResourceName", "EventSource", "AccessKeyId"};
+
+int ot_history_key_parse(const char *name, ot_history_key *k)
+{
+    for (int i = 0; i < OT_HK_COUNT; i++)
+        if (!strcmp(name, KEY_NAMES[i])) {
+            *k = (ot_history_key)i;
+            return OT_OK;
+        }
+    return OT_EINVAL;
+}
+
+const char *ot_history_key_name(ot_history_key k)
+{
+    return (unsigned)k < OT_HK_COUNT ? KEY_NAMES[k] : "?";
+}
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, cat INTEGER NOT NULL,"
+    " region TEXT NOT NULL,"
+    " imported INTEGER NOT NULL, event_id TEXT NOT NULL, event_name TEXT, event_source TEXT,"
+    " read_only INTEGER, username TEXT, access_key_id TEXT, resources TEXT NOT NULL,"
+    " raw TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS ev_id ON events(event_id);"
+    "CREATE INDEX IF NOT EXISTS ev_time ON events(cat, region, t);"
+    "CREATE INDEX IF NOT EXISTS ev_name ON events(event_name, cat, region, t);"
+    "CREATE INDEX IF NOT EXISTS ev_source ON events(event_source, cat, region, t);"
+    "CREATE INDEX IF NOT EXISTS ev_ro ON events(read_only, cat, region, t);"
+    "CREATE INDEX IF NOT EXISTS ev_user ON events(username, cat, region, t) WHERE username IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS ev_akid ON events(access_key_id, cat, region, t)"
+    " WHERE access_key_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS ev_expire ON events(imported, t);"
+    "CREATE TABLE IF NOT EXISTS res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
+    " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL, PRIMARY KEY(id, kind, v))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS res_v ON res(kind, v, cat, region, t, id);";
+
+int hist_connect(const char *path, bool read_only, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        ot_error("history: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return OT_EIO;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_exec(db, "PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
+    *out = db;
+    return OT_OK;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ot_error("history: %s: %s", sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return OT_EIO;
+    }
+    return OT_OK;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+        ot_error("history: prepare %s: %s", sql, sqlite3_errmsg(db));
+        return OT_EIO;
+    }
+    return OT_OK;
+}
+
+/* Reads the checkpoint and the token key, creating the key on first open. */
+static int load_meta(ot_history *h)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(h->db, "SELECT k, v FROM meta", &st);
+    bool have_key = false;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        if (!strcmp(k, "wal_lsn"))
+            h->ckpt = (uint64_t)sqlite3_column_int64(st, 1);
+        else if (!strcmp(k, "token_key") && sqlite3_column_bytes(st, 1) == 32) {
+            memcpy(h->token_key, sqlite3_column_blob(st, 1), 32);
+            have_key = true;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc || have_key)
+        return rc;
+    if (h->read_only) { /* an index nobody wrote to yet: tokens only live for this process */
+        ot_random(h->token_key, sizeof h->token_key);
+        return OT_OK;
+    }
+    ot_random(h->token_key, sizeof h->token_key);
+    if ((rc = prepare(h->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('token_key', ?)", &st)))
+        return rc;
+    sqlite3_bind_blob(st, 1, h->token_key, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int setup_writer(ot_history *h, bool bulk)
+{
+    int rc = exec(h->db, "PRAGMA journal_mode=WAL;");
+    if (!rc)
+        rc = exec(h->db, bulk ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
+                              : "PRAGMA synchronous=NORMAL;");
+    if (!rc)
+        rc = exec(h->db, SCHEMA);
+    if (!rc)
+        rc = prepare(h->db,
+                     "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
+                     " event_source, read_only, username, access_key_id, resources, raw, region)"
+                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                     &h->ins_ev);
+    if (!rc)
+        rc = prepare(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region) VALUES(?,?,?,?,?,?)",
+                     &h->ins_res);
+    if (!rc)
+        rc = prepare(h->db, "INSERT OR REPLACE INTO meta(k, v) VALUES('wal_lsn', ?)",
+                     &h->set_ckpt);
+    return rc;
+}
+
+int ot_history_open(const char *path, const ot_history_opts *opts, ot_history **out)
+{
+    ot_history_opts o = opts ? *opts : (ot_history_opts){0};
+    ot_history *h = calloc(1, sizeof *h);
+    if (!h)
+        return OT_ENOMEM;
+    snprintf(h->path, sizeof h->path, "%s", path);
+    h->read_only = o.read_only;
+    h->nreaders = o.readers > 0 ? (o.readers < HIST_MAX_READERS ? o.readers : HIST_MAX_READERS) : 4;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    int rc = hist_connect(path, o.read_only, &h->db);
+    if (!rc && !o.read_only)
+        rc = setup_writer(h, o.bulk);
+    if (!rc)
+        rc = load_meta(h);
+    if (rc) {
+        ot_history_close(h);
+        return rc;
+    }
+    *out = h;
+    return OT_OK;
+}
+
+void ot_history_close(ot_history *h)
+{
+    if (!h)
+        return;
+    for (int i = 0; i < h->nreaders; i++)
+        sqlite3_close(h->readers[i].db);
+    sqlite3_finalize(h->ins_ev);
+    sqlite3_finalize(h->ins_res);
+    sqlite3_finalize(h->set_ckpt);
+    if (h->db && !h->read_only)
+        sqlite3_exec(h->db, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL);
+    sqlite3_close(h->db);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+}
+
+int ot_history_begin(ot_history *h) { return exec(h->db, "BEGIN IMMEDIATE"); }
+
+void ot_history_rollback(ot_history *h)
+{
+    if (!sqlite3_get_autocommit(h->db))
+        exec(h->db, "ROLLBACK");
+}
+
+int ot_history_commit(ot_history *h, uint64_t wal_lsn)
+{
+    if (wal_lsn > 0) {
+        sqlite3_reset(h->set_ckpt);
+        sqlite3_bind_int64(h->set_ckpt, 1, (sqlite3_int64)wal_lsn);
+        if (sqlite3_step(h->set_ckpt) != SQLITE_DONE) {
+            ot_error("history: checkpoint: %s", sqlite3_errmsg(h->db));
+            ot_history_rollback(h);
+            return OT_EIO;
+        }
+    }
+    int rc = exec(h->db, "COMMIT");
+    if (rc)
+        ot_history_rollback(h);
+    else if (wal_lsn > 0)
+        __atomic_store_n(&h->ckpt, wal_lsn, __ATOMIC_RELEASE);
+    return rc;
+}
+
+uint64_t ot_history_checkpoint(ot_history *h) { return __atomic_load_n(&h->ckpt, __ATOMIC_ACQUIRE); }
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *arena, int32_t off)
+{
+    if (off < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, arena + off, -1, SQLITE_STATIC);
+}
+
+static int insert_res(ot_history *h, int64_t id, const ot_history_row *r, const char *arena,
+                      int kind, const char *v, size_t n)
+{
+    sqlite3_stmt *st = h->ins_res;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, kind);
+    sqlite3_bind_text(st, 3, v, (int)n, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, r->cat);
+    sqlite3_bind_int64(st, 5, r->time_ms);
+    sqlite3_bind_text(st, 6, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
+}
+
+static int insert_resources(ot_history *h, int64_t id, const ot_history_row *r, const char *arena)
+{
+    int rc = OT_OK;
+    for (int i = 0; !rc && i < r->nres; i++) {
+        if (r->res_type[i] >= 0) {
+            const char *ty = arena + r->res_type[i];
+            rc = insert_res(h, id, r, arena, HIST_RES_TYPE, ty, strlen(ty));
+        }
+        if (!rc && r->res_name[i] >= 0) {
+            const char *arn = arena + r->res_name[i];
+            size_t sn;
+            const char *s = ot_history_short_name(arn, &sn);
+            rc = insert_res(h, id, r, arena, HIST_RES_NAME, arn, strlen(arn));
+            if (!rc && s)
+                rc = insert_res(h, id, r, arena, HIST_RES_NAME, s, sn);
+        }
+    }
+    return rc;
+}
+
+int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
+                      int *added)
+{
+    sqlite3_stmt *st = h->ins_ev;
+    *added = 0;
+    if (r->raw_len > INT32_MAX)
+        return OT_ELIMIT;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->time_ms);
+    sqlite3_bind_int(st, 2, r->cat);
+    sqlite3_bind_int(st, 3, imported);
+    bind_opt(st, 4, arena, r->event_id);
+    bind_opt(st, 5, arena, r->event_name);
+    bind_opt(st, 6, arena, r->event_source);
+    if (r->read_only < 0)
+        sqlite3_bind_null(st, 7);
+    else
+        sqlite3_bind_int(st, 7, r->read_only);
+    bind_opt(st, 8, arena, r->username);
+    bind_opt(st, 9, arena, r->access_key_id);
+    bind_opt(st, 10, arena, r->resources_json);
+    sqlite3_bind_text(st, 11, r->raw, (int)r->raw_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ot_error("history: insert: %s", sqlite3_errmsg(h->db));
+        return OT_EIO;
+    }
+    if (sqlite3_changes(h->db) == 0)
+        return OT_OK; /* eventID already indexed */
+    *added = 1;
+    return insert_resources(h, sqlite3_last_insert_rowid(h->db), r, arena);
+}
+
+int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, bool imported,
+                   int *added)
+{
+    ot_json_doc *doc = ot_json_doc_new();
+    ot_buf arena;
+    ot_buf_init(&arena, 0);
+    ot_history_row row;
+    ot_history_skip why;
+    int rc = doc ? ot_history_extract(doc, raw, len, false, cat_hint, &row, &arena, &why)
+                 : OT_ENOMEM;
+    *added = 0;
+    if (!rc)
+        rc = ot_history_insert(h, &row, arena.data, imported, added);
+    ot_buf_free(&arena);
+    ot_json_doc_free(doc);
+    return rc;
+}
+
+int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_imported,
+                      int *deleted)
+{
+    char sql[512];
+    *deleted = 0;
+    /* Oldest first through ev_expire; res rows go with their event (by its primary key). */
+    snprintf(sql, sizeof sql,
+             "CREATE TEMP TABLE IF NOT EXISTS doomed(id INTEGER PRIMARY KEY);"
+             "DELETE FROM doomed;"
+             "INSERT INTO doomed SELECT id FROM events WHERE imported IN (0%s) AND t < %lld"
+             " ORDER BY imported, t LIMIT %d;"
+             "DELETE FROM res WHERE id IN (SELECT id FROM doomed);"
+             "DELETE FROM events WHERE id IN (SELECT id FROM doomed);",
+             include_imported ? ",1" : "", (long long)cutoff_ms, batch > 0 ? batch : 1000);
+    int rc = exec(h->db, "BEGIN IMMEDIATE");
+    if (!rc && (rc = exec(h->db, sql)) == OT_OK) {
+        sqlite3_stmt *st = NULL;
+        if (prepare(h->db, "SELECT count(*) FROM doomed", &st) == OT_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            *deleted = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        rc = exec(h->db, "COMMIT");
+    }
+    if (rc)
+        ot_history_rollback(h);
+    return rc;
+}
+
+int ot_history_bulk_begin(ot_history *h)
+{
+    return exec(h->db, "DROP INDEX IF EXISTS ev_time; DROP INDEX IF EXISTS ev_name;"
+                       "DROP INDEX IF EXISTS ev_source; DROP INDEX IF EXISTS ev_ro;"
+                       "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_akid;"
+                       "DROP INDEX IF EXISTS ev_expire; DROP INDEX IF EXISTS res_v;");
+}
+
+int ot_history_bulk_end(ot_history *h)
+{
+    int rc = exec(h->db, "PRAGMA threads=2;");
+    return rc ? rc : exec(h->db, SCHEMA);
+}
+
+int ot_history_count(ot_history *h, int64_t *n)
+{
+    sqlite3 *db;
+    int rc = hist_reader_get(h, &db);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    if (!(rc = prepare(db, "SELECT count(*) FROM events", &st)))
+        rc = sqlite3_step(st) == SQLITE_ROW ? OT_OK : OT_EIO;
+    if (!rc)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    hist_reader_put(h, db);
+    return rc;
+}

@@ -1,0 +1,630 @@
+/* history_import.c — `opentrail import`: CloudTrail log files into history.db, fast.
+ *
+ * Worker threads (one per CPU) take files in turn: read 1 MiB at a time, inflate with ISA-L
+ * (every gzip member, as CloudTrail and `cat a.gz b.gz` produce), split records with ot_hsplit
+ * and extract each with simdjson into a batch. The calling thread is the only SQLite writer: it
+ * inserts batches with prepared statements in large transactions. Nothing holds a whole file.
+ * A file that cannot be read is reported with its reason; the others go on. */
+#include "history/import.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <isa-l/igzip_lib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+
+#define CHUNK (1u << 20)
+#define BATCH_ROWS 4096
+#define BATCH_BYTES (8u << 20)
+#define QUEUE_LEN 8
+#define ROWS_PER_TXN 250000
+
+typedef struct batch {
+    ot_buf mem;              /* arena strings and raw records */
+    ot_history_row *rows;
+    size_t *raw_off;
+    size_t n;
+    struct batch *next;
+} batch;
+
+struct ot_import {
+    ot_import_file *files;
+    size_t nfiles, cap;
+    ot_store *store;         /* s3:// sources */
+    char bucket[64];
+    int threads;
+    ot_import_stats st;      /* updated atomically */
+    size_t next_file;        /* atomic */
+    /* batch queue: workers -> writer */
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_take;
+    batch *q[QUEUE_LEN];
+    size_t qhead, qlen;
+    batch *free_list;
+    int workers_left;
+};
+
+#define ADD(field, v) __atomic_fetch_add(&im->st.field, (v), __ATOMIC_RELAXED)
+
+bool ot_import_skip_name(const char *name)
+{
+    return strstr(name, "CloudTrail-Digest") || strstr(name, "CloudTrail-Insight") ||
+           strstr(name, "ConfigWritabilityCheckFile");
+}
+
+/* ---- finding files ---- */
+
+static int add_file(ot_import *im, const char *name, uint64_t size)
+{
+    if (im->nfiles == im->cap) {
+        size_t cap = im->cap ? im->cap * 2 : 256;
+        ot_import_file *v = realloc(im->files, cap * sizeof *v);
+        if (!v)
+            return OT_ENOMEM;
+        im->files = v;
+        im->cap = cap;
+    }
+    ot_import_file *f = &im->files[im->nfiles];
+    memset(f, 0, sizeof *f);
+    if (!(f->name = strdup(name)))
+        return OT_ENOMEM;
+    f->size = size;
+    im->nfiles++;
+    return OT_OK;
+}
+
+static bool looks_like_log(const char *name)
+{
+    static const char *ext[] = {".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl",
+                                ".jsonl.gz", ".gz"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t e = strlen(ext[i]);
+        if (n > e && !strcmp(name + n - e, ext[i]))
+            return true;
+    }
+    return false;
+}
+
+static ot_import *g_walk; /* nftw has no context argument */
+static int g_walk_rc;
+
+static int walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    if (type == FTW_F && S_ISREG(sb->st_mode) && looks_like_log(path))
+        g_walk_rc = add_file(g_walk, path, (uint64_t)sb->st_size);
+    return g_walk_rc;
+}
+
+static pthread_mutex_t g_walk_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int find_local(ot_import *im, const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return OT_ENOTFOUND;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return add_file(im, path, (uint64_t)sb.st_size);
+    pthread_mutex_lock(&g_walk_mu);
+    g_walk = im;
+    g_walk_rc = 0;
+    int rc = nftw(path, walk_cb, 32, FTW_PHYS);
+    int wrc = g_walk_rc;
+    pthread_mutex_unlock(&g_walk_mu);
+    if (rc != 0 && !wrc) {
+        snprintf(err, errlen, "%s: cannot read the directory: %s", path, strerror(errno));
+        return OT_EIO;
+    }
+    return wrc;
+}
+
+static int find_s3(ot_import *im, const char *url, const ot_import_opts *o, char *err,
+                   size_t errlen)
+{
+    const char *b = url + 5, *slash = strchr(b, '/');
+    size_t bl = slash ? (size_t)(slash - b) : strlen(b);
+    const char *prefix = slash ? slash + 1 : "";
+    char dir[1024];
+    snprintf(im->bucket, sizeof im->bucket, "%.*s", (int)(bl < 63 ? bl : 63), b);
+    snprintf(dir, sizeof dir, "%s/buckets", o->data_dir ? o->data_dir : "./opentrail-data");
+    if (ot_store_open_local(dir, &im->store) != 0 ||
+        ot_store_bucket_exists(im->store, im->bucket) != 0) {
+        snprintf(err, errlen, "s3://%s: no such bucket in the object store %s", im->bucket, dir);
+        return OT_ENOTFOUND;
+    }
+    char *marker = NULL;
+    int rc = OT_OK;
+    for (;;) {
+        ot_list_result r;
+        if ((rc = ot_store_list(im->store, im->bucket, prefix, NULL, marker, 1000, &r))) {
+            snprintf(err, errlen, "s3://%s/%s: listing failed: %s", im->bucket, prefix,
+                     ot_strerror(rc));
+            break;
+        }
+        char name[1200];
+        for (size_t i = 0; !rc && i < r.nentries; i++) {
+            snprintf(name, sizeof name, "s3://%s/%s", im->bucket, r.entries[i].key);
+            if (looks_like_log(r.entries[i].key))
+                rc = add_file(im, name, r.entries[i].info.size);
+        }
+        free(marker);
+        marker = r.truncated && r.next_marker ? strdup(r.next_marker) : NULL;
+        ot_store_list_free(&r);
+        if (rc || !marker)
+            break;
+    }
+    free(marker);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const ot_import_file *)a)->name, ((const ot_import_file *)b)->name);
+}
+
+int ot_import_new(const char *source, const ot_import_opts *o, ot_import **out, char *err,
+                  size_t errlen)
+{
+    ot_import *im = calloc(1, sizeof *im);
+    if (!im)
+        return OT_ENOMEM;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    im->threads = o && o->threads > 0 ? o->threads : (cpus > 0 ? (int)cpus : 1);
+    pthread_mutex_init(&im->mu, NULL);
+    pthread_cond_init(&im->can_put, NULL);
+    pthread_cond_init(&im->can_take, NULL);
+    ot_import_opts def = {0};
+    int rc = !strncmp(source, "s3://", 5) ? find_s3(im, source, o ? o : &def, err, errlen)
+                                          : find_local(im, source, err, errlen);
+    if (rc) {
+        if (rc == OT_ENOMEM)
+            snprintf(err, errlen, "out of memory");
+        ot_import_free(im);
+        return rc;
+    }
+    qsort(im->files, im->nfiles, sizeof *im->files, by_name);
+    im->st.files = im->nfiles;
+    for (size_t i = 0; i < im->nfiles; i++)
+        im->st.bytes_total += im->files[i].size;
+    *out = im;
+    return OT_OK;
+}
+
+void ot_import_free(ot_import *im)
+{
+    if (!im)
+        return;
+    for (size_t i = 0; i < im->nfiles; i++)
+        free(im->files[i].name);
+    free(im->files);
+    while (im->free_list) {
+        batch *b = im->free_list;
+        im->free_list = b->next;
+        ot_buf_free(&b->mem);
+        free(b->rows);
+        free(b->raw_off);
+        free(b);
+    }
+    if (im->store)
+        ot_store_close(im->store);
+    pthread_mutex_destroy(&im->mu);
+    pthread_cond_destroy(&im->can_put);
+    pthread_cond_destroy(&im->can_take);
+    free(im);
+}
+
+const ot_import_file *ot_import_files(const ot_import *im, size_t *n)
+{
+    *n = im->nfiles;
+    return im->files;
+}
+
+void ot_import_stats_get(ot_import *im, ot_import_stats *out)
+{
+    uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&im->st;
+    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++)
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+/* ---- the batch queue ---- */
+
+static batch *batch_get(ot_import *im)
+{
+    pthread_mutex_lock(&im->mu);
+    batch *b = im->free_list;
+    if (b)
+        im->free_list = b->next;
+    pthread_mutex_unlock(&im->mu);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return NULL;
+        ot_buf_init(&b->mem, 0);
+        b->rows = malloc(BATCH_ROWS * sizeof *b->rows);
+        b->raw_off = malloc(BATCH_ROWS * sizeof *b->raw_off);
+        if (!b->rows || !b->raw_off) {
+            free(b->rows);
+            free(b->raw_off);
+            free(b);
+            return NULL;
+        }
+    }
+    b->n = 0;
+    ot_buf_reset(&b->mem);
+    return b;
+}
+
+static void batch_put_free(ot_import *im, batch *b)
+{
+    pthread_mutex_lock(&im->mu);
+    b->next = im->free_list;
+    im->free_list = b;
+    pthread_mutex_unlock(&im->mu);
+}
+
+static void queue_push(ot_import *im, batch *b)
+{
+    pthread_mutex_lock(&im->mu);
+    while (im->qlen == QUEUE_LEN)
+        pthread_cond_wait(&im->can_put, &im->mu);
+    im->q[(im->qhead + im->qlen++) % QUEUE_LEN] = b;
+    pthread_cond_signal(&im->can_take);
+    pthread_mutex_unlock(&im->mu);
+}
+
+/* NULL once every worker has finished and the queue is empty. */
+static batch *queue_pop(ot_import *im)
+{
+    pthread_mutex_lock(&im->mu);
+    while (im->qlen == 0 && im->workers_left > 0)
+        pthread_cond_wait(&im->can_take, &im->mu);
+    batch *b = NULL;
+    if (im->qlen) {
+        b = im->q[im->qhead];
+        im->qhead = (im->qhead + 1) % QUEUE_LEN;
+        im->qlen--;
+        pthread_cond_signal(&im->can_put);
+    }
+    pthread_mutex_unlock(&im->mu);
+    return b;
+}
+
+/* ---- one worker ---- */
+
+typedef struct worker {
+    ot_import *im;
+    ot_json_doc *doc;
+    batch *cur;
+    ot_import_file *file;
+    ot_buf win;
+    uint8_t *in;
+} worker;
+
+static int flush(worker *w)
+{
+    if (w->cur && w->cur->n) {
+        queue_push(w->im, w->cur);
+        w->cur = NULL;
+    }
+    return OT_OK;
+}
+
+static int on_record(void *ctx, const char *rec, size_t len)
+{
+    worker *w = ctx;
+    ot_import *im = w->im;
+    if (!w->cur && !(w->cur = batch_get(im)))
+        return OT_ENOMEM;
+    batch *b = w->cur;
+    ot_history_skip why;
+    size_t mark = b->mem.len;
+    w->file->records++;
+    ADD(records, 1);
+    int rc = ot_history_extract(w->doc, rec, len, true, -1, &b->rows[b->n], &b->mem, &why);
+    if (rc == OT_EINVAL || rc == OT_ENOTFOUND) {
+        b->mem.len = mark;
+        w->file->bad_records++;
+        ADD(bad_records, 1);
+        return OT_OK;
+    }
+    if (rc)
+        return rc;
+    b->raw_off[b->n] = b->mem.len;
+    if (ot_buf_append(&b->mem, rec, len) || ot_buf_putc(&b->mem, '\0'))
+        return OT_ENOMEM;
+    b->n++;
+    if (b->n == BATCH_ROWS || b->mem.len >= BATCH_BYTES)
+        return flush(w);
+    return OT_OK;
+}
+
+static const char *isal_reason(int ret)
+{
+    switch (ret) {
+    case ISAL_INVALID_WRAPPER: return "not a valid gzip header";
+    case ISAL_INCORRECT_CHECKSUM: return "gzip checksum mismatch";
+    case ISAL_INVALID_BLOCK: return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK: return "invalid deflate distance";
+    default: return "corrupt gzip data";
+    }
+}
+
+static void failf(worker *w, const char *fmt, const char *a, const char *b)
+{
+    w->file->status = OT_IMPORT_FAILED;
+    snprintf(w->file->reason, sizeof w->file->reason, fmt, a, b);
+}
+
+static int split_feed(worker *w, ot_hsplit *sp)
+{
+    int rc = ot_hsplit_feed(sp, &w->win, on_record, w);
+    if (rc == OT_EINVAL)
+        failf(w, "%s%s", sp->err, "");
+    return rc;
+}
+
+/* Streams fd through inflate (gz) or straight into the splitter. */
+static int stream(worker *w, int fd)
+{
+    ot_hsplit sp;
+    ot_hsplit_init(&sp);
+    ot_buf_reset(&w->win);
+    struct inflate_state zs;
+    bool gz = false, first = true, member_done = false;
+    int rc = OT_OK;
+    for (;;) {
+        ssize_t got = read(fd, w->in, CHUNK);
+        if (got < 0) {
+            failf(w, "read error: %s%s", strerror(errno), "");
+            return OT_EIO;
+        }
+        __atomic_fetch_add(&w->im->st.bytes_in, (uint64_t)got, __ATOMIC_RELAXED);
+        if (got == 0)
+            break;
+        if (first) {
+            gz = got >= 2 && w->in[0] == 0x1f && w->in[1] == 0x8b;
+            first = false;
+            if (gz) {
+                isal_inflate_init(&zs);
+                zs.crc_flag = ISAL_GZIP;
+            }
+        }
+        if (!gz) {
+            if ((rc = ot_buf_append(&w->win, w->in, (size_t)got)) || (rc = split_feed(w, &sp)))
+                return rc;
+            continue;
+        }
+        zs.next_in = w->in;
+        zs.avail_in = (uint32_t)got;
+        while (zs.avail_in > 0 || (!member_done && zs.block_state != ISAL_BLOCK_FINISH)) {
+            if (member_done) { /* another member follows (concatenated gzip) */
+                uint8_t *ni = zs.next_in;
+                uint32_t na = zs.avail_in;
+                isal_inflate_init(&zs);
+                zs.crc_flag = ISAL_GZIP;
+                zs.next_in = ni;
+                zs.avail_in = na;
+                member_done = false;
+            }
+            if ((rc = ot_buf_reserve(&w->win, CHUNK)))
+                return rc;
+            zs.next_out = (uint8_t *)w->win.data + w->win.len;
+            zs.avail_out = CHUNK;
+            int ret = isal_inflate(&zs);
+            size_t produced = CHUNK - zs.avail_out;
+            w->win.len += produced;
+            w->win.data[w->win.len] = '\0';
+            if (ret < 0) {
+                failf(w, "%s%s", isal_reason(ret), "");
+                return OT_ECORRUPT;
+            }
+            if (produced && (rc = split_feed(w, &sp)))
+                return rc;
+            if (zs.block_state == ISAL_BLOCK_FINISH)
+                member_done = true;
+            else if (produced == 0 && zs.avail_in == 0)
+                break; /* needs more input */
+        }
+    }
+    if (gz && !member_done) {
+        w->file->status = OT_IMPORT_FAILED;
+        snprintf(w->file->reason, sizeof w->file->reason,
+                 "truncated gzip data: the file ends inside a compressed member (after %llu "
+                 "records)", (unsigned long long)sp.records);
+        return OT_ETORN;
+    }
+    if (!first && (rc = ot_hsplit_finish(&sp, &w->win))) {
+        failf(w, "%s%s", sp.err, "");
+        return rc;
+    }
+    if (first) {
+        failf(w, "empty file%s%s", "", "");
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
+static int open_file(worker *w, int *fd)
+{
+    ot_import *im = w->im;
+    const char *name = w->file->name;
+    if (im->store && !strncmp(name, "s3://", 5)) {
+        const char *key = name + 5 + strlen(im->bucket) + 1;
+        int rc = ot_store_open_read(im->store, im->bucket, key, fd, NULL);
+        if (rc)
+            failf(w, "cannot open: %s%s", ot_strerror(rc), "");
+        return rc;
+    }
+    *fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        failf(w, "cannot open: %s%s", strerror(errno), "");
+        return OT_EIO;
+    }
+    return OT_OK;
+}
+
+static void import_one(worker *w)
+{
+    ot_import *im = w->im;
+    ot_import_file *f = w->file;
+    if (ot_import_skip_name(f->name)) {
+        f->status = OT_IMPORT_SKIPPED;
+        snprintf(f->reason, sizeof f->reason, "%s",
+                 strstr(f->name, "CloudTrail-Digest") ? "digest file"
+                 : strstr(f->name, "CloudTrail-Insight") ? "Insights file"
+                                                         : "ConfigWritabilityCheckFile");
+        ADD(files_skipped, 1);
+        ADD(bytes_in, f->size);
+        return;
+    }
+    int fd = -1;
+    int rc = open_file(w, &fd);
+    if (!rc) {
+        rc = stream(w, fd);
+        close(fd);
+    }
+    if (rc == OT_ENOMEM && f->status != OT_IMPORT_FAILED)
+        failf(w, "out of memory%s%s", "", "");
+    if (f->status == OT_IMPORT_FAILED)
+        ADD(files_failed, 1);
+    else
+        ADD(files_ok, 1);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    ot_import *im = w->im;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&im->next_file, 1, __ATOMIC_RELAXED);
+        if (i >= im->nfiles)
+            break;
+        w->file = &im->files[i];
+        import_one(w);
+    }
+    flush(w);
+    pthread_mutex_lock(&im->mu);
+    im->workers_left--;
+    pthread_cond_broadcast(&im->can_take);
+    pthread_mutex_unlock(&im->mu);
+    return NULL;
+}
+
+/* ---- the writer (the calling thread) ---- */
+
+static int write_batch(ot_import *im, ot_history *h, batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        ot_history_row *r = &b->rows[i];
+        r->raw = b->mem.data + b->raw_off[i];
+        int added;
+        int rc = ot_history_insert(h, r, b->mem.data, true, &added);
+        if (rc)
+            return rc;
+        if (added) {
+            ADD(imported, 1);
+            ADD(by_cat[r->cat < 3 ? r->cat : 0], 1);
+        } else {
+            ADD(duplicates, 1);
+        }
+    }
+    return OT_OK;
+}
+
+static int writer(ot_import *im, ot_history *h)
+{
+    int rc = OT_OK;
+    bool in_txn = false;
+    uint64_t rows = 0;
+    batch *b;
+    while ((b = queue_pop(im)) != NULL) {
+        if (!rc && !in_txn) {
+            rc = ot_history_begin(h);
+            in_txn = rc == OT_OK;
+        }
+        if (!rc)
+            rc = write_batch(im, h, b);
+        rows += b->n;
+        batch_put_free(im, b);
+        if (!rc && rows >= ROWS_PER_TXN) {
+            rc = ot_history_commit(h, 0);
+            in_txn = false;
+            rows = 0;
+        }
+    }
+    if (in_txn) {
+        if (rc)
+            ot_history_rollback(h);
+        else
+            rc = ot_history_commit(h, 0);
+    }
+    return rc;
+}
+
+int ot_import_run(ot_import *im, ot_history *h)
+{
+    int n = im->threads;
+    worker *ws = calloc((size_t)n, sizeof *ws);
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    int rc = ws && th ? OT_OK : OT_ENOMEM;
+    int started = 0;
+    im->workers_left = 0;
+    for (int i = 0; !rc && i < n; i++) {
+        ws[i].im = im;
+        ot_buf_init(&ws[i].win, 0);
+        ws[i].in = malloc(CHUNK);
+        ws[i].doc = ot_json_doc_new();
+        if (!ws[i].in || !ws[i].doc) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        pthread_mutex_lock(&im->mu);
+        im->workers_left++;
+        pthread_mutex_unlock(&im->mu);
+        if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0) {
+            pthread_mutex_lock(&im->mu);
+            im->workers_left--;
+            pthread_mutex_unlock(&im->mu);
+            rc = OT_ENOMEM;
+            break;
+        }
+        started++;
+    }
+    /* Loading more than the index holds: drop the lookup indexes and rebuild them at the end. */
+    int64_t have = 0;
+    bool bulk = started && ot_history_count(h, &have) == OT_OK &&
+                (uint64_t)have < im->st.bytes_total / 250 && ot_history_bulk_begin(h) == OT_OK;
+    int wrc = started ? writer(im, h) : OT_OK;
+    if (bulk) {
+        int brc = ot_history_bulk_end(h);
+        if (!wrc)
+            wrc = brc;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; ws && i < n; i++) {
+        ot_buf_free(&ws[i].win);
+        free(ws[i].in);
+        ot_json_doc_free(ws[i].doc);
+        if (ws[i].cur)
+            batch_put_free(im, ws[i].cur);
+    }
+    free(ws);
+    free(th);
+    return rc ? rc : wrc;
+}

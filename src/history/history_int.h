@@ -1,0 +1,45 @@
+/* history_int.h — private to src/history/: the ot_history object and its SQLite statements. */
+#ifndef OT_HISTORY_INT_H
+#define OT_HISTORY_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "history/history.h"
+
+#define HIST_MAX_READERS 16
+
+typedef struct hist_reader {
+    sqlite3 *db;
+    bool busy;
+} hist_reader;
+
+struct ot_history {
+    char path[1024];
+    bool read_only;
+    sqlite3 *db; /* the writer connection (a reader too when read_only) */
+    sqlite3_stmt *ins_ev, *ins_res, *set_ckpt;
+    uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
+    uint8_t token_key[32];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    hist_reader readers[HIST_MAX_READERS];
+    int nreaders;
+};
+
+/* Resource index kinds in table res. */
+enum { HIST_RES_TYPE = 0, HIST_RES_NAME = 1 };
+
+/* The indexed short name of a resource ARN ("my-bucket" for arn:aws:s3:::my-bucket), or NULL
+ * when it is empty or equals the ARN. */
+const char *ot_history_short_name(const char *arn, size_t *n);
+
+/* Opens a connection to h->path with the pragmas every connection uses. */
+int hist_connect(const char *path, bool read_only, sqlite3 **out);
+
+/* Borrows a reader connection from the pool (opening it on first use), waiting if all are
+ * busy; hist_reader_put gives it back. */
+int hist_reader_get(ot_history *h, sqlite3 **db);
+void hist_reader_put(ot_history *h, sqlite3 *db);
+
+#endif

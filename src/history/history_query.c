@@ -1,0 +1,260 @@
+/* history_query.c — newest-first lookups by any attributes and time, with stable paging.
+ *
+ * One attribute drives the query (the most selective one given): its index yields rows already
+ * ordered by (t, rowid) descending, so a page is one index range scan that stops after limit + 1
+ * rows, however deep the page. The others are checked per row. Paging is keyset paging on
+ * (t, rowid) plus a rowid snapshot taken on the first page (rowids only grow: AUTOINCREMENT),
+ * so events arriving between pages neither repeat nor shift anything. */
+#include "history/history_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+int hist_reader_get(ot_history *h, sqlite3 **db)
+{
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        for (int i = 0; i < h->nreaders; i++) {
+            hist_reader *r = &h->readers[i];
+            if (r->busy)
+                continue;
+            if (!r->db) {
+                int rc = hist_connect(h->path, true, &r->db);
+                if (rc) {
+                    pthread_mutex_unlock(&h->mu);
+                    return rc;
+                }
+            }
+            r->busy = true;
+            *db = r->db;
+            pthread_mutex_unlock(&h->mu);
+            return OT_OK;
+        }
+        pthread_cond_wait(&h->cv, &h->mu);
+    }
+}
+
+void hist_reader_put(ot_history *h, sqlite3 *db)
+{
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < h->nreaders; i++)
+        if (h->readers[i].db == db)
+            h->readers[i].busy = false;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Most selective first: the driver is the first of these the query names. */
+static const ot_history_key PRIORITY[] = {
+    OT_HK_EVENT_ID,   OT_HK_ACCESS_KEY_ID, OT_HK_USERNAME,    OT_HK_RESOURCE_NAME,
+    OT_HK_EVENT_NAME, OT_HK_EVENT_SOURCE,  OT_HK_RESOURCE_TYPE, OT_HK_READ_ONLY};
+
+static const char *column(ot_history_key k)
+{
+    switch (k) {
+    case OT_HK_EVENT_ID: return "event_id";
+    case OT_HK_EVENT_NAME: return "event_name";
+    case OT_HK_READ_ONLY: return "read_only";
+    case OT_HK_USERNAME: return "username";
+    case OT_HK_EVENT_SOURCE: return "event_source";
+    case OT_HK_ACCESS_KEY_ID: return "access_key_id";
+    default: return NULL; /* resources */
+    }
+}
+
+static int res_kind(ot_history_key k) { return k == OT_HK_RESOURCE_TYPE ? HIST_RES_TYPE : HIST_RES_NAME; }
+
+/* Parameters are bound in the order the SQL names them. */
+typedef struct binds {
+    int n;
+    struct {
+        bool is_text;
+        const char *s;
+        int64_t i;
+    } v[48];
+} binds;
+
+static void bind_i(binds *b, int64_t i) { b->v[b->n].is_text = false, b->v[b->n++].i = i; }
+static void bind_s(binds *b, const char *s) { b->v[b->n].is_text = true, b->v[b->n++].s = s; }
+
+/* ReadOnly is stored as 1/0; a value other than true/false matches nothing. */
+static void bind_value(binds *b, ot_history_key k, const char *v)
+{
+    if (k == OT_HK_READ_ONLY)
+        bind_i(b, !strcmp(v, "true") ? 1 : !strcmp(v, "false") ? 0 : -2);
+    else
+        bind_s(b, v);
+}
+
+static int driver_index(const ot_history_query *q)
+{
+    for (size_t p = 0; p < sizeof PRIORITY / sizeof *PRIORITY; p++)
+        for (size_t i = 0; i < q->nattrs; i++)
+            if (q->attrs[i].key == PRIORITY[p])
+                return (int)i;
+    return -1;
+}
+
+static int build(const ot_history_query *q, int64_t snapshot, ot_buf *sql, binds *b)
+{
+    int d = driver_index(q);
+    ot_buf_puts(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
+                     " e.username, e.access_key_id, e.resources, e.raw ");
+    const char *x = "e";
+    if (d < 0) {
+        ot_buf_printf(sql, "FROM events e%s WHERE e.cat = ?", q->region ? " INDEXED BY ev_time" : "");
+        bind_i(b, q->cat);
+    } else if (column(q->attrs[d].key)) {
+        ot_buf_printf(sql, "FROM events e WHERE e.%s = ? AND e.cat = ?", column(q->attrs[d].key));
+        bind_value(b, q->attrs[d].key, q->attrs[d].value);
+        bind_i(b, q->cat);
+    } else {
+        x = "x";
+        ot_buf_puts(sql, "FROM res x JOIN events e ON e.id = x.id"
+                         " WHERE x.kind = ? AND x.v = ? AND x.cat = ?");
+        bind_i(b, res_kind(q->attrs[d].key));
+        bind_s(b, q->attrs[d].value);
+        bind_i(b, q->cat);
+    }
+    if (q->region) {
+        ot_buf_printf(sql, " AND %s.region = ?", x);
+        bind_s(b, q->region);
+    }
+    if (q->start_ms != INT64_MIN) {
+        ot_buf_printf(sql, " AND %s.t >= ?", x);
+        bind_i(b, q->start_ms);
+    }
+    if (q->end_ms != INT64_MAX) {
+        ot_buf_printf(sql, " AND %s.t <= ?", x);
+        bind_i(b, q->end_ms);
+    }
+    ot_buf_printf(sql, " AND %s.id <= ?", x);
+    bind_i(b, snapshot);
+    if (q->after) {
+        ot_buf_printf(sql, " AND (%s.t, %s.id) < (?, ?)", x, x);
+        bind_i(b, q->after->time_ms);
+        bind_i(b, q->after->id);
+    }
+    for (size_t i = 0; i < q->nattrs; i++) {
+        if ((int)i == d)
+            continue;
+        ot_history_key k = q->attrs[i].key;
+        const char *col = column(k);
+        if (col) {
+            ot_buf_printf(sql, " AND e.%s = ?", col);
+            bind_value(b, k, q->attrs[i].value);
+        } else {
+            ot_buf_puts(sql, " AND EXISTS(SELECT 1 FROM res r WHERE r.id = e.id AND r.kind = ?"
+                             " AND r.v = ?)");
+            bind_i(b, res_kind(k));
+            bind_s(b, q->attrs[i].value);
+        }
+    }
+    ot_buf_printf(sql, " ORDER BY %s.t DESC, %s.id DESC LIMIT ?", x, x);
+    bind_i(b, (int64_t)q->limit + 1);
+    return ot_buf_puts(sql, "");
+}
+
+static int max_id(sqlite3 *db, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM events", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = SQLITE_ERROR;
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? OT_OK : OT_EIO;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static int run(sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
+               void *ctx, bool *more, ot_history_cursor *next)
+{
+    ot_buf sql;
+    ot_buf_init(&sql, 1 << 16);
+    binds b = {0};
+    sqlite3_stmt *st = NULL;
+    int rc = build(q, snapshot, &sql, &b);
+    if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
+        ot_error("history: query: %s", sqlite3_errmsg(db));
+        rc = OT_EIO;
+    }
+    for (int i = 0; !rc && i < b.n; i++) {
+        if (b.v[i].is_text)
+            sqlite3_bind_text(st, i + 1, b.v[i].s, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 1, b.v[i].i);
+    }
+    size_t rows = 0;
+    ot_history_cursor last = {snapshot, 0, 0};
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rows == q->limit) {
+            *more = true;
+            *next = last;
+            break;
+        }
+        ot_history_hit hit = {
+            .id = sqlite3_column_int64(st, 0),
+            .time_ms = sqlite3_column_int64(st, 1),
+            .read_only = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2),
+            .event_id = col_text(st, 3),
+            .event_name = col_text(st, 4),
+            .event_source = col_text(st, 5),
+            .username = col_text(st, 6),
+            .access_key_id = col_text(st, 7),
+            .resources_json = col_text(st, 8),
+            .raw = col_text(st, 9),
+            .raw_len = (size_t)sqlite3_column_bytes(st, 9),
+        };
+        if (!hit.resources_json)
+            hit.resources_json = "[]";
+        if (!hit.raw)
+            hit.raw = "";
+        last.time_ms = hit.time_ms;
+        last.id = hit.id;
+        rows++;
+        rc = fn(ctx, &hit);
+    }
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
+        ot_error("history: query: %s", sqlite3_errmsg(db));
+        rc = OT_EIO;
+    }
+    sqlite3_finalize(st);
+    ot_buf_free(&sql);
+    return rc;
+}
+
+int ot_history_query_run(ot_history *h, const ot_history_query *q, ot_history_hit_fn fn,
+                         void *ctx, bool *more, ot_history_cursor *next)
+{
+    *more = false;
+    if (q->nattrs > OT_HISTORY_MAX_ATTRS || q->limit < 1 || q->limit > OT_HISTORY_MAX_PAGE)
+        return OT_EINVAL;
+    for (size_t i = 0; i < q->nattrs; i++)
+        if ((unsigned)q->attrs[i].key >= OT_HK_COUNT || !q->attrs[i].value)
+            return OT_EINVAL;
+    sqlite3 *db;
+    int rc = hist_reader_get(h, &db);
+    if (rc)
+        return rc;
+    /* One read transaction, so the snapshot and the page agree. */
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int64_t snapshot = q->after ? q->after->snapshot : 0;
+    if (!q->after)
+        rc = max_id(db, &snapshot);
+    if (!rc)
+        rc = run(db, q, snapshot, fn, ctx, more, next);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    hist_reader_put(h, db);
+    return rc;
+}
