@@ -39,6 +39,8 @@ static const ct_op OPS[] = {
     {"ListChannels", ct_list_channels, true},
     {"UpdateChannel", ct_update_channel, false},
     {"DeleteChannel", ct_delete_channel, false},
+    {"PutEventSelectors", ct_put_event_selectors, false},
+    {"GetEventSelectors", ct_get_event_selectors, true},
 };
 
 static const ct_op *op_find(const char *name)

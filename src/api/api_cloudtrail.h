@@ -81,5 +81,7 @@ int ct_get_channel(ct_ctx *c);
 int ct_list_channels(ct_ctx *c);
 int ct_update_channel(ct_ctx *c);
 int ct_delete_channel(ct_ctx *c);
+int ct_put_event_selectors(ct_ctx *c);
+int ct_get_event_selectors(ct_ctx *c);
 
 #endif
