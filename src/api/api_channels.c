@@ -150,7 +150,7 @@ static int create_input(ct_ctx *c, ot_channel *ch)
     if (strcmp(source, "Custom") && strcmp(source, OT_RECORDS_SOURCE))
         return ct_fail(c, "InvalidSourceException",
                        "Source %.256s is not supported: opentrail supports Custom integrations "
-                       "and " OT_RECORDS_SOURCE " (forwarded CloudTrail records) only.", source);
+                       "only (plus its " OT_RECORDS_SOURCE " extension).", source);
     memset(ch, 0, sizeof *ch);
     char id[37];
     ot_uuid4(id);
