@@ -281,6 +281,36 @@ class SelectorsTest(otharness.ServerTestCase):
                 self.assertEqual(got, want, "configuration %s: missing %s, unexpected %s" % (
                     cfg, want - got, got - want))
 
+    def test_a_change_applies_from_the_next_event(self):
+        s = self.server
+        s.aws("s3api", "create-bucket", "--bucket", "logs-c")
+        arn = s.aws_json("cloudtrail", "create-trail", "--name", "change", "--s3-bucket-name",
+                         "logs-c")["TrailARN"]
+        s.aws("cloudtrail", "start-logging", "--name", "change")
+        channel = s.aws_json("cloudtrail", "create-channel", "--name", "fwd", "--source",
+                             "CloudTrailRecords", "--destinations",
+                             json.dumps([{"Type": "AWS_SERVICE", "Location": arn}]))["ChannelArn"]
+        client = s.client("cloudtrail-data")
+
+        def send(rec):
+            out = client.put_audit_events(channelArn=channel, auditEvents=[
+                {"id": "x", "eventData": json.dumps(rec)}])
+            self.assertEqual(out["failed"], [])
+            return rec["eventID"]
+
+        before = send(record("c", "ec2.amazonaws.com", "RunInstances", "Management", False))
+        s.aws("cloudtrail", "put-event-selectors", "--trail-name", "change", "--event-selectors",
+              json.dumps([{"IncludeManagementEvents": False, "DataResources": [
+                  {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]))
+        after_mgmt = send(record("c", "ec2.amazonaws.com", "RunInstances", "Management", False))
+        after_data = send(record("c", "s3.amazonaws.com", "GetObject", "Data", True,
+                                 s3_res(ALPHA, "k")))
+        s.aws("cloudtrail", "stop-logging", "--name", "change")
+        ids = {r["eventID"] for _, r in read_all_records(s.client("s3"), "logs-c")}
+        self.assertIn(before, ids)
+        self.assertNotIn(after_mgmt, ids)
+        self.assertIn(after_data, ids)
+
     def test_records_are_delivered_verbatim_with_their_event_id(self):
         s = self.server
         s.aws("s3api", "create-bucket", "--bucket", "logs-v")

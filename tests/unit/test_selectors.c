@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deliver/deliver_int.h"
 #include "event/event.h"
 #include "event/record_ingest.h"
 #include "trail/selectors.h"
@@ -602,6 +603,57 @@ static void test_storage_versions(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ----------------------------------------------------------------- delivery's use */
+
+static void test_delivery_routes_by_version(void **state)
+{
+    (void)state;
+    ot_trail t = {0};
+    snprintf(t.arn, sizeof t.arn, "arn:aws:cloudtrail:us-east-1:123456789012:trail/x");
+    snprintf(t.account_id, sizeof t.account_id, "123456789012");
+    snprintf(t.home_region, sizeof t.home_region, "us-east-1");
+    t.logging = true;
+    ot_event mw = mk(&MGMT_WRITE), s3 = mk(&S3_GET_A);
+    assert_true(ot_deliver_trail_wants(&t, &mw, NULL, NULL));
+    assert_false(ot_deliver_trail_wants(&t, &s3, NULL, NULL));
+    ot_trail u = t;
+    u.selectors_id = 7; /* not loaded: selects nothing */
+    assert_false(ot_deliver_same_routing(&t, &u));
+    assert_false(ot_deliver_trail_wants(&u, &mw, NULL, NULL));
+    ot_selectors *sel = compile_ok(AES("[{\"FieldSelectors\":[" DT("AWS::S3::Object") "]}]"));
+    u.selectors = sel;
+    assert_false(ot_deliver_trail_wants(&u, &mw, NULL, NULL));
+    assert_true(ot_deliver_trail_wants(&u, &s3, NULL, NULL));
+    ot_selectors_free(sel);
+
+    /* the intent keeps the version, and an old deliver_intent table is migrated */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE deliver_intent(id INTEGER PRIMARY KEY "
+                                      "AUTOINCREMENT, trail_arn TEXT NOT NULL, a INTEGER NOT NULL,"
+                                      " b INTEGER NOT NULL, seal_ms INTEGER NOT NULL, account_id "
+                                      "TEXT NOT NULL, home_region TEXT NOT NULL, bucket TEXT NOT "
+                                      "NULL, prefix TEXT NOT NULL, org_id TEXT NOT NULL, "
+                                      "organization INTEGER NOT NULL, multi_region INTEGER NOT "
+                                      "NULL, include_global INTEGER NOT NULL, start_logging_ms "
+                                      "INTEGER NOT NULL, channels TEXT NOT NULL, done INTEGER NOT "
+                                      "NULL DEFAULT 0, done_ms INTEGER)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(ot_deliver_db_init(db), 0);
+    assert_int_equal(ot_deliver_db_init(db), 0); /* idempotent */
+    ot_deliver_intent in = {.snap = u, .a = 1, .b = 9, .seal_ms = 5, .channels = ""};
+    assert_int_equal(ot_deliver_db_seal(db, &in), 0);
+    ot_deliver_intent *v;
+    size_t n;
+    assert_int_equal(ot_deliver_db_pending(db, &v, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].snap.selectors_id, 7);
+    assert_null(v[0].snap.selectors);
+    ot_deliver_intents_free(v, n);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_codec_reads_v1_payloads),
         cmocka_unit_test(test_record_ingest),
         cmocka_unit_test(test_storage_versions),
+        cmocka_unit_test(test_delivery_routes_by_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
