@@ -250,7 +250,7 @@ static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t er
     if (rc) {
         snprintf(err, errlen, "event selectors version %lld cannot be loaded: %s",
                  (long long)snap.selectors_id, ot_strerror(rc));
-        return rc == OT_ENOTFOUND ? OT_EIO : rc; /* retried, never dropped for this */
+        return OT_EIO; /* retried (and logged), never taken for lost WAL records */
     }
     snap.selectors = sel;
     rc = ot_deliver_batchset_set_channels(&allowed, in->channels);
