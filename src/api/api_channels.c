@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "event/record_ingest.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -146,10 +147,10 @@ static int create_input(ct_ctx *c, ot_channel *ch)
                                                        "provided.");
     if (check_name(c, name))
         return -1;
-    if (strcmp(source, "Custom"))
+    if (strcmp(source, "Custom") && strcmp(source, OT_RECORDS_SOURCE))
         return ct_fail(c, "InvalidSourceException",
                        "Source %.256s is not supported: opentrail supports Custom integrations "
-                       "only.", source);
+                       "only (plus its " OT_RECORDS_SOURCE " extension).", source);
     memset(ch, 0, sizeof *ch);
     char id[37];
     ot_uuid4(id);

@@ -42,6 +42,8 @@ static const ct_op OPS[] = {
     {"DeleteChannel", ct_delete_channel, false},
     {"ListPublicKeys", ct_list_public_keys, true},
     {"LookupEvents", ct_lookup_events, true},
+    {"PutEventSelectors", ct_put_event_selectors, false},
+    {"GetEventSelectors", ct_get_event_selectors, true},
 };
 
 static const ct_op *op_find(const char *name)

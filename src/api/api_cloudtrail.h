@@ -82,5 +82,7 @@ int ct_list_channels(ct_ctx *c);
 int ct_update_channel(ct_ctx *c);
 int ct_delete_channel(ct_ctx *c);
 int ct_list_public_keys(ct_ctx *c);
+int ct_put_event_selectors(ct_ctx *c);
+int ct_get_event_selectors(ct_ctx *c);
 
 #endif

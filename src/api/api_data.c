@@ -12,6 +12,7 @@
 #include "api/aws_error.h"
 #include "api/server.h"
 #include "event/activity.h"
+#include "event/record_ingest.h"
 #include "event/event.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -137,9 +138,32 @@ static int read_items(ot_json root, ot_resp *resp, audit_item *items, size_t *n)
     return OT_OK;
 }
 
-/* Turns each event into a WAL payload in payloads, or marks it failed. */
-static void build_events(ot_json root, const ot_activity_ctx *actx, audit_item *items, size_t n,
-                         ot_buf *payloads)
+/* One event of a Custom channel: an ActivityAuditLog record routed to the channel's
+ * destinations. */
+static int activity_event(ot_json_doc *doc, const char *data, size_t len, const char *sum,
+                          const ot_activity_ctx *actx, audit_item *item, ot_buf *record,
+                          ot_buf *payloads, ot_activity_error *err)
+{
+    ot_buf_reset(record);
+    if (ot_activity_record(doc, data, len, sum, actx, item->event_id, record, err))
+        return OT_EINVAL;
+    ot_event e = {.ingest_ms = actx->ingest_ms, .category = OT_CAT_ACTIVITY,
+                  .rw = OT_RW_UNKNOWN, .account_id = actx->account_id,
+                  .region = actx->region, .event_source = "", .event_name = "",
+                  .event_id = item->event_id, .channel_arn = actx->channel_arn,
+                  .json = record->data, .json_len = record->len};
+    if (ot_event_encode(&e, payloads)) {
+        err->code = "InternalFailure";
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return OT_ENOMEM;
+    }
+    return OT_OK;
+}
+
+/* Turns each event into a WAL payload in payloads, or marks it failed. records: the channel
+ * takes complete CloudTrail records (Source CloudTrailRecords), routed by trail selectors. */
+static void build_events(ot_json root, const ot_activity_ctx *actx, bool records,
+                         audit_item *items, size_t n, ot_buf *payloads)
 {
     ot_json arr, ev, v;
     ot_json_get(root, "auditEvents", &arr);
@@ -172,21 +196,16 @@ static void build_events(ot_json root, const ot_activity_ctx *actx, audit_item *
                      "eventDataChecksum must be a string");
             continue;
         }
-        ot_buf_reset(&record);
-        if (!doc || ot_activity_record(doc, data, data_len, sum, actx, item->event_id, &record, &err)) {
-            item->error_code = doc ? err.code : "InternalFailure";
-            snprintf(item->error_message, sizeof item->error_message, "%s", err.message);
-            continue;
-        }
-        ot_event e = {.ingest_ms = actx->ingest_ms, .category = OT_CAT_ACTIVITY,
-                      .rw = OT_RW_UNKNOWN, .account_id = actx->account_id,
-                      .region = actx->region, .event_source = "", .event_name = "",
-                      .event_id = item->event_id, .channel_arn = actx->channel_arn,
-                      .json = record.data, .json_len = record.len};
         item->payload_off = payloads->len;
-        if (ot_event_encode(&e, payloads)) {
-            item->error_code = "InternalFailure";
-            snprintf(item->error_message, sizeof item->error_message, "out of memory");
+        int rc = !doc ? OT_ENOMEM
+                 : records ? ot_record_ingest(doc, data, data_len, sum, actx, &record, payloads,
+                                              item->event_id, &err)
+                           : activity_event(doc, data, data_len, sum, actx, item, &record,
+                                            payloads, &err);
+        if (rc) {
+            item->error_code = doc ? err.code : "InternalFailure";
+            snprintf(item->error_message, sizeof item->error_message, "%s",
+                     doc ? err.message : "out of memory");
             continue;
         }
         item->payload_len = payloads->len - item->payload_off;
@@ -262,7 +281,7 @@ static void put_audit_events(ot_server *srv, const ot_req *req, ot_resp *resp)
     } else if (read_items(root, resp, items, &n) == OT_OK) {
         ot_activity_ctx actx = {.region = req->region, .account_id = ch.account_id,
                                 .channel_arn = ch.arn, .ingest_ms = ot_now_ms()};
-        build_events(root, &actx, items, n, &payloads);
+        build_events(root, &actx, !strcmp(ch.source, OT_RECORDS_SOURCE), items, n, &payloads);
         int rc = append_to_wal(srv, items, n, &payloads);
         if (rc) {
             ot_error("PutAuditEvents: WAL append failed: %s", ot_strerror(rc));

@@ -177,6 +177,24 @@ static void write_s3_resources(ot_jw *w, const ot_req *req, bool data_event)
     ot_jw_end(w);
 }
 
+/* The resources[] of an S3 record as routing facts (the same ARNs write_s3_resources writes). */
+static size_t s3_resource_facts(const ot_req *req, bool data_event, char obj[1400],
+                                char bkt[300], ot_event_resource res[2])
+{
+    char bucket[256], key[1100];
+    s3_target(req, bucket, sizeof bucket, key, sizeof key);
+    if (!bucket[0])
+        return 0;
+    size_t n = 0;
+    if (data_event && key[0]) {
+        snprintf(obj, 1400, "arn:aws:s3:::%s/%s", bucket, key);
+        res[n++] = (ot_event_resource){"AWS::S3::Object", obj};
+    }
+    snprintf(bkt, 300, "arn:aws:s3:::%s", bucket);
+    res[n++] = (ot_event_resource){"AWS::S3::Bucket", bkt};
+    return n;
+}
+
 /* The error code and message of a failed call, from the JSON or XML error body. */
 static void response_error(const ot_req *req, const ot_resp *resp, bool s3, char *code,
                            size_t ccap, char *msg, size_t mcap)
@@ -260,6 +278,9 @@ int ot_audit_record(ot_server *srv, const ot_req *req, const ot_resp *resp, cons
     int rc = ot_jw_error(&w);
     ot_buf payload;
     ot_buf_init(&payload, 0);
+    char obj_arn[1400], bkt_arn[300];
+    ot_event_resource res[2];
+    size_t nres = s3 ? s3_resource_facts(req, data_event, obj_arn, bkt_arn, res) : 0;
     if (!rc) {
         ot_event ev = {.ingest_ms = ot_now_ms(),
                        .category = data_event ? OT_CAT_DATA : OT_CAT_MANAGEMENT,
@@ -271,7 +292,12 @@ int ot_audit_record(ot_server *srv, const ot_req *req, const ot_resp *resp, cons
                        .event_id = event_id,
                        .channel_arn = "",
                        .json = rec.data,
-                       .json_len = rec.len};
+                       .json_len = rec.len,
+                       .event_type = "AwsApiCall",
+                       .user_arn = req->principal.arn,
+                       .error_code = code,
+                       .resources = res,
+                       .nresources = nres};
         rc = ot_event_encode(&ev, &payload);
     }
     if (!rc) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trail/selectors.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -25,7 +26,33 @@ dl_trail *dl_trail_find(ot_deliver *d, const char *arn)
 static void trail_free(dl_trail *dt)
 {
     ot_deliver_batchset_free(&dt->open);
+    ot_selectors_free(dt->sel);
     free(dt);
+}
+
+int dl_selectors_load(ot_deliver *d, int64_t id, ot_selectors **out)
+{
+    *out = NULL;
+    if (!id)
+        return OT_OK;
+    int rc = d->o.env.load_selectors ? d->o.env.load_selectors(d->o.env.ctx, id, out)
+                                     : OT_ENOTFOUND;
+    if (rc)
+        ot_error("deliver: event selectors version %lld cannot be loaded (%s); the trail "
+                 "records nothing until it can", (long long)id, ot_strerror(rc));
+    return rc;
+}
+
+/* Points the cached snapshot at its compiled selectors, (re)loading them when the version
+ * changed or an earlier load failed. */
+static void trail_selectors(ot_deliver *d, dl_trail *dt, int64_t had_id)
+{
+    if (dt->t.selectors_id != had_id || (!dt->sel && dt->t.selectors_id)) {
+        ot_selectors_free(dt->sel);
+        dt->sel = NULL;
+        dl_selectors_load(d, dt->t.selectors_id, &dt->sel);
+    }
+    dt->t.selectors = dt->sel;
 }
 
 static int trail_add(ot_deliver *d, const ot_trail *t, uint64_t sealed, uint64_t synced)
@@ -41,6 +68,7 @@ static int trail_add(ot_deliver *d, const ot_trail *t, uint64_t sealed, uint64_t
     dt->sealed = sealed;
     dt->sealed_synced = synced;
     d->trails[d->ntrails++] = dt;
+    trail_selectors(d, dt, 0);
     return OT_OK;
 }
 
@@ -139,8 +167,11 @@ static void apply_changes(ot_deliver *d, const ot_trail *now, size_t n)
             trail_free(dt); /* unsealed (failed) batches keep the trail until sealed */
             continue;
         }
-        if (cur)
+        if (cur) {
+            int64_t had = dt->t.selectors_id;
             dt->t = *cur;
+            trail_selectors(d, dt, had);
+        }
         d->trails[keep++] = dt;
     }
     d->ntrails = keep;

@@ -19,6 +19,7 @@ typedef struct dl_trail {
     uint64_t last_lsn;        /* last record routed to this trail */
     int64_t seal_retry_mono;  /* after a failed state.db write: no seal before this */
     ot_deliver_batchset open;
+    struct ot_selectors *sel; /* compiled t.selectors_id (t.selectors points here) */
 } dl_trail;
 
 typedef struct dl_retry {
@@ -86,6 +87,8 @@ int dl_load(ot_deliver *d, uint64_t floor);
 dl_trail *dl_trail_find(ot_deliver *d, const char *arn);
 bool dl_chan_live(void *ctx, const char *channel_arn, const char *trail_arn);
 void dl_cache_free(ot_deliver *d);
+/* The compiled selectors of version id (NULL for 0, the default); logs failures. */
+int dl_selectors_load(ot_deliver *d, int64_t id, struct ot_selectors **out);
 
 /* deliver_seal.c */
 void dl_route_event(ot_deliver *d, uint64_t lsn, const ot_event *e);

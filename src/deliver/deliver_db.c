@@ -28,6 +28,7 @@ static const char SCHEMA[] =
     " prefix TEXT NOT NULL, org_id TEXT NOT NULL, organization INTEGER NOT NULL,"
     " multi_region INTEGER NOT NULL, include_global INTEGER NOT NULL,"
     " start_logging_ms INTEGER NOT NULL, channels TEXT NOT NULL,"
+    " selectors_id INTEGER NOT NULL DEFAULT 0,"
     " done INTEGER NOT NULL DEFAULT 0, done_ms INTEGER);"
     "CREATE INDEX IF NOT EXISTS deliver_intent_pending ON deliver_intent(done, id);"
     "CREATE TABLE IF NOT EXISTS deliver_checkpoint("
@@ -40,10 +41,28 @@ static int sql_err(sqlite3 *db, const char *what)
     return OT_EIO;
 }
 
+/* state.db files from before event selectors lack deliver_intent.selectors_id. */
+static int migrate(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT selectors_id FROM deliver_intent LIMIT 0", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_finalize(st);
+        return OT_OK;
+    }
+    return sqlite3_exec(db,
+                        "ALTER TABLE deliver_intent ADD COLUMN selectors_id INTEGER NOT NULL"
+                        " DEFAULT 0",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? OT_OK
+               : sql_err(db, "migrate deliver_intent");
+}
+
 int ot_deliver_db_init(sqlite3 *db)
 {
-    return sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) == SQLITE_OK ? OT_OK
-                                                                   : sql_err(db, "schema");
+    if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+        return sql_err(db, "schema");
+    return migrate(db);
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -78,8 +97,8 @@ static int insert_intent(sqlite3 *db, ot_deliver_intent *in)
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO deliver_intent(trail_arn, a, b, seal_ms, account_id,"
                            " home_region, bucket, prefix, org_id, organization, multi_region,"
-                           " include_global, start_logging_ms, channels)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                           " include_global, start_logging_ms, channels, selectors_id)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_err(db, "prepare intent");
     const ot_trail *t = &in->snap;
@@ -97,6 +116,7 @@ static int insert_intent(sqlite3 *db, ot_deliver_intent *in)
     sqlite3_bind_int(st, 12, t->include_global);
     sqlite3_bind_int64(st, 13, t->start_logging_ms);
     sqlite3_bind_text(st, 14, in->channels ? in->channels : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 15, t->selectors_id);
     int rc = step_done(db, st, "insert intent");
     if (!rc)
         in->id = sqlite3_last_insert_rowid(db);
@@ -171,6 +191,7 @@ static int read_intent(sqlite3_stmt *st, ot_deliver_intent *in)
     t->logging = true;
     const unsigned char *ch = sqlite3_column_text(st, 14);
     in->channels = strdup(ch ? (const char *)ch : "");
+    t->selectors_id = sqlite3_column_int64(st, 15);
     return in->channels ? OT_OK : OT_ENOMEM;
 }
 
@@ -182,7 +203,8 @@ int ot_deliver_db_pending(sqlite3 *db, ot_deliver_intent **out, size_t *n)
     if (sqlite3_prepare_v2(db,
                            "SELECT id, trail_arn, a, b, seal_ms, account_id, home_region, bucket,"
                            " prefix, org_id, organization, multi_region, include_global,"
-                           " start_logging_ms, channels FROM deliver_intent WHERE done = 0"
+                           " start_logging_ms, channels, selectors_id FROM deliver_intent"
+                           " WHERE done = 0"
                            " ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_err(db, "prepare pending");

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "trail/selectors.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 static ot_server *srv_of(void *ctx) { return ctx; }
@@ -83,6 +85,20 @@ static int live_note(void *ctx, const char *arn, int64_t attempt_ms, const char 
     return ot_trail_note_delivery(srv_of(ctx)->trails, arn, attempt_ms, error);
 }
 
+static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
+{
+    char *json = NULL;
+    int rc = ot_trail_selectors_get(srv_of(ctx)->trails, id, &json);
+    ot_selectors_error err;
+    if (!rc && ot_selectors_compile(json, strlen(json), out, &err)) {
+        ot_error("deliver: stored selectors %lld do not compile: %s", (long long)id,
+                 err.message);
+        rc = OT_ECORRUPT;
+    }
+    free(json);
+    return rc;
+}
+
 static int live_db(void *ctx, int (*fn)(struct sqlite3 *, void *), void *fctx)
 {
     return ot_trail_db_with(srv_of(ctx)->trails, fn, fctx);
@@ -103,6 +119,7 @@ void ot_deliver_env_live(ot_server *srv, ot_deliver_env *env)
         .note_delivery = live_note,
         .db_with = live_db,
         .now_ms = NULL,
+        .load_selectors = live_selectors,
     };
 }
 

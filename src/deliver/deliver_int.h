@@ -16,6 +16,7 @@
 #include "wal/wal.h"
 
 struct sqlite3;
+struct ot_selectors;
 
 #define OT_DELIVER_KEY_MAX 1024
 #define OT_DELIVER_DEFAULT_INTERVAL_MS (5 * 60 * 1000)
@@ -130,6 +131,9 @@ typedef struct ot_deliver_env {
     int (*note_delivery)(void *ctx, const char *arn, int64_t attempt_ms, const char *error);
     int (*db_with)(void *ctx, int (*fn)(struct sqlite3 *sql, void *fctx), void *fctx);
     int64_t (*now_ms)(void *ctx); /* wall clock for seal times (tests pin it) */
+    /* The compiled event selectors of version id (> 0) of a trail; NULL = none but the
+     * default selectors exist in this env. */
+    int (*load_selectors)(void *ctx, int64_t id, struct ot_selectors **out);
 } ot_deliver_env;
 
 /* Test hook: called after a seal's files are written, before the intent is marked done.

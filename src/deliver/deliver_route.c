@@ -7,12 +7,16 @@
 
 #include <string.h>
 
-/* Basic event selectors (the default): management events, read and write. Custom basic and
- * advanced selectors will be evaluated here. */
+#include "trail/selectors.h"
+
+/* The trail's event selectors (docs/selectors.md): the default ones (management events, read
+ * and write) or the compiled version selectors_id names. A version that could not be loaded
+ * selects nothing rather than something it was not asked for. */
 static bool selectors_want(const ot_trail *t, const ot_event *e)
 {
-    (void)t;
-    return e->category == OT_CAT_MANAGEMENT;
+    if (t->selectors_id && !t->selectors)
+        return false;
+    return ot_selectors_match(t->selectors, e);
 }
 
 bool ot_deliver_is_global_event(const ot_event *e)
@@ -66,5 +70,6 @@ bool ot_deliver_same_routing(const ot_trail *x, const ot_trail *y)
            x->organization == y->organization && x->multi_region == y->multi_region &&
            x->include_global == y->include_global && x->logging == y->logging &&
            x->start_logging_ms == y->start_logging_ms &&
-           x->has_custom_selectors == y->has_custom_selectors;
+           x->has_custom_selectors == y->has_custom_selectors &&
+           x->selectors_id == y->selectors_id;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "util/crypto.h"
+#include "trail/selectors.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -218,6 +219,7 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
     if (dt->seal_retry_mono && ot_monotonic_ms() < dt->seal_retry_mono)
         return OT_EIO;
     ot_deliver_intent in = {.snap = dt->t, .a = dt->sealed, .b = d->pos, .seal_ms = now_ms(d)};
+    in.snap.selectors = NULL; /* borrowed from dt; a redo compiles in.snap.selectors_id */
     in.channels = ot_deliver_batchset_channels(&dt->open);
     intent_ctx c = {&in, 0, d};
     int rc = in.channels ? dl_db(d, seal_cb, &c) : OT_ENOMEM;
@@ -246,6 +248,7 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
 
 typedef struct redo_ctx {
     const ot_deliver_intent *in;
+    const ot_trail *snap;     /* in->snap with its selectors compiled */
     ot_deliver_batchset *set;
     ot_deliver_batchset *allowed;
     uint64_t last;
@@ -269,18 +272,28 @@ static int redo_visit(void *ctx, uint64_t lsn, const void *p, size_t n)
     ot_event e;
     if (ot_event_decode(p, n, &e) != 0)
         return 0; /* skipped by the live router too */
-    if (ot_deliver_trail_wants(&r->in->snap, &e, chan_recorded, r->allowed))
+    if (ot_deliver_trail_wants(r->snap, &e, chan_recorded, r->allowed))
         r->rc = ot_deliver_batchset_add(r->set, &e);
     return r->rc ? 1 : 0;
 }
 
-/* Rebuilds the batches of intent in from the WAL and writes them. OT_ECORRUPT means the WAL no
- * longer holds the range; any other failure (e.g. the bucket is missing) is worth retrying. */
+/* Rebuilds the batches of intent in from the WAL, routed by the selectors version it was
+ * sealed with, and writes them. OT_ECORRUPT means the WAL no longer holds the range; any other
+ * failure (e.g. the bucket is missing) is worth retrying. */
 static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t errlen)
 {
     ot_deliver_batchset set = {0}, allowed = {0};
-    redo_ctx r = {in, &set, &allowed, in->a, 0};
-    int rc = ot_deliver_batchset_set_channels(&allowed, in->channels);
+    ot_trail snap = in->snap;
+    ot_selectors *sel = NULL;
+    redo_ctx r = {in, &snap, &set, &allowed, in->a, 0};
+    int rc = dl_selectors_load(d, snap.selectors_id, &sel);
+    if (rc) {
+        snprintf(err, errlen, "event selectors version %lld cannot be loaded: %s",
+                 (long long)snap.selectors_id, ot_strerror(rc));
+        return OT_EIO; /* retried (and logged), never taken for lost WAL records */
+    }
+    snap.selectors = sel;
+    rc = ot_deliver_batchset_set_channels(&allowed, in->channels);
     if (!rc)
         rc = d->o.env.wal_read(d->o.env.ctx, in->a + 1, redo_visit, &r);
     if (rc > 0)
@@ -298,6 +311,7 @@ static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t er
         rc = write_files(d, in, &set, err, errlen);
     ot_deliver_batchset_free(&set);
     ot_deliver_batchset_free(&allowed);
+    ot_selectors_free(sel);
     return rc;
 }
 

@@ -40,6 +40,10 @@ typedef struct ot_trail {
     char latest_delivery_error[512]; /* "" if the last attempt succeeded */
     int64_t latest_digest_delivery_ms;
     char latest_digest_delivery_error[512];
+    /* Event selectors: the stored version (0 = the default selectors) and, where a holder
+     * compiled it (delivery does), that version's matcher — borrowed, NULL elsewhere. */
+    int64_t selectors_id;
+    const struct ot_selectors *selectors;
 } ot_trail;
 
 #define OT_CHANNEL_MAX_DESTINATIONS 200
@@ -130,6 +134,19 @@ int ot_trail_set_logging(ot_trail_db *db, const char *arn, bool logging, int64_t
 int ot_trail_note_digest(ot_trail_db *db, const char *trail_arn, int64_t ms, const char *error);
 /* The account's organization id, o-[a-z0-9]{10}, made once and kept in state.db. */
 int ot_trail_org_id(ot_trail_db *db, const char *account, char out[40]);
+
+/* Event selectors (trail_selectors.c). Every PutEventSelectors stores a new immutable
+ * version (id > 0) and points the trail at it, in one transaction; versions are kept so a
+ * pending log-file seal can be redone with the selectors it was routed by. json is the
+ * canonical form (trail/selectors.h). OT_ENOTFOUND if the trail does not exist. */
+int ot_trail_selectors_put(ot_trail_db *db, const char *trail_arn, const char *json,
+                           int64_t now_ms, int64_t *id);
+/* The canonical JSON of a stored version (malloc'd into *json; free() it). OT_ENOTFOUND if
+ * no such version. */
+int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json);
+/* Creates the selector table and the trails.selectors_id column (older state.db files);
+ * called by ot_trail_db_open. */
+int ot_trail_selectors_schema(struct sqlite3 *sql);
 
 /* Tags of any resource (trail or channel ARN). */
 typedef struct ot_tag {

@@ -10,7 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define SCHEMA_VERSION "1" /* PRAGMA user_version; bump with a migration */
+#define SCHEMA_VERSION "2" /* PRAGMA user_version; bump with a migration */
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS trails ("
@@ -55,7 +55,7 @@ static const char SCHEMA[] =
     " organization, org_id, has_custom_selectors, has_insight_selectors, logging,"        \
     " created_ms, start_logging_ms, stop_logging_ms, latest_delivery_ms,"                 \
     " latest_delivery_attempt_ms, latest_delivery_attempt_ok, latest_delivery_error,"     \
-    " latest_digest_delivery_ms, latest_digest_delivery_error"
+    " latest_digest_delivery_ms, latest_digest_delivery_error, selectors_id"
 
 #define CHAN_COLS                                                                         \
     "arn, name, source, account_id, region, created_ms, ingest_success_ms,"               \
@@ -68,7 +68,7 @@ static const char *const SQL[ST__COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_TRAIL_INSERT] = "INSERT INTO trails (" TRAIL_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
                         "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
-                        "?26,?27)",
+                        "?26,?27,?28)",
     [ST_TRAIL_UPDATE] = "UPDATE trails SET bucket=?1, prefix=?2, sns_topic_name=?3,"
                         " kms_key_id=?4, cw_log_group_arn=?5, cw_role_arn=?6,"
                         " include_global=?7, multi_region=?8, log_validation=?9,"
@@ -203,6 +203,8 @@ static int db_schema(sqlite3 *sql)
                           NULL, NULL, &err);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(sql, SCHEMA, NULL, NULL, &err);
+    if (rc == SQLITE_OK && ot_trail_selectors_schema(sql) != 0)
+        rc = SQLITE_ERROR;
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(sql, "PRAGMA user_version=" SCHEMA_VERSION, NULL, NULL, &err);
     if (rc != SQLITE_OK) {

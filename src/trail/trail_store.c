@@ -37,6 +37,9 @@ static void row_to_trail(sqlite3_stmt *st, ot_trail *t)
     t->latest_digest_delivery_ms = sqlite3_column_int64(st, 25);
     ot_trail_col_text(st, 26, t->latest_digest_delivery_error,
                       sizeof t->latest_digest_delivery_error);
+    t->selectors_id = sqlite3_column_int64(st, 27);
+    /* PutEventSelectors sets both; an UpdateTrail racing it must not hide the flag */
+    t->has_custom_selectors = t->has_custom_selectors || t->selectors_id != 0;
 }
 
 /* Binds the configuration columns shared by INSERT (from index first) and UPDATE. */
@@ -76,6 +79,7 @@ static int trail_insert(ot_trail_db *db, const ot_trail *t)
     ot_trail_bind_text(st, 25, t->latest_delivery_error);
     sqlite3_bind_int64(st, 26, t->latest_digest_delivery_ms);
     ot_trail_bind_text(st, 27, t->latest_digest_delivery_error);
+    sqlite3_bind_int64(st, 28, t->selectors_id);
     return ot_trail_exec(db, st);
 }
 

@@ -41,7 +41,8 @@ def wal_events(wal_dir):
     """Every event JSON in the WAL, in LSN order (the server must be stopped)."""
     out = []
     for seg in sorted(glob.glob(os.path.join(wal_dir, "*.wal"))):
-        data = open(seg, "rb").read()
+        with open(seg, "rb") as f:
+            data = f.read()
         assert data[:8] == b"OTWAL001", seg
         off = 16
         while off + 16 <= len(data):
@@ -53,10 +54,22 @@ def wal_events(wal_dir):
             off += 16 + plen
             if payload[:1] != b"E":
                 continue
+            # Event payload (src/event/event_codec.c): header, 6 strings, v2 selector facts.
             p = 1 + 1 + 8 + 1 + 1
-            for _ in range(6):
+
+            def skip_str(p):
                 (n,) = struct.unpack_from("<H", payload, p)
-                p += 2 + n + 1
+                return p + 2 + n + 1
+            for _ in range(6):
+                p = skip_str(p)
+            if payload[1] >= 2:
+                p += 1                       # console flag
+                for _ in range(3):           # event type, userIdentity.arn, errorCode
+                    p = skip_str(p)
+                (nres,) = struct.unpack_from("<H", payload, p)
+                p += 2
+                for _ in range(2 * nres):    # resource type, ARN
+                    p = skip_str(p)
             (jl,) = struct.unpack_from("<I", payload, p)
             out.append(json.loads(payload[p + 4:p + 4 + jl]))
     return out

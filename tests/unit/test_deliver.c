@@ -536,7 +536,7 @@ static ot_deliver_opts f_opts(fake *f)
 {
     ot_deliver_opts o = {0};
     o.env = (ot_deliver_env){f,        f_listen, f_read, f_durable, f_release, f_put, f_list,
-                             f_get,    f_chan,   f_note, f_db,      f_now};
+                             f_get,    f_chan,   f_note, f_db,      f_now,     NULL};
     o.interval_ms = 3600 * 1000;
     o.max_bytes = 1 << 20;
     o.retry_base_ms = 50;
