@@ -172,6 +172,7 @@ static int setup_writer(ot_history *h, bool bulk)
     int rc = exec(h->db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
     if (!rc)
         rc = exec(h->db, bulk ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
+                                "PRAGMA mmap_size=4294967296;"
                               : "PRAGMA synchronous=NORMAL;");
     if (!rc && is_v1(h->db))
         rc = migrate_v1(h);
