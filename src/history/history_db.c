@@ -35,14 +35,26 @@ const char *ot_history_key_name(ot_history_key k)
     return (unsigned)k < OT_HK_COUNT ? KEY_NAMES[k] : "?";
 }
 
-static const char SCHEMA[] =
+/* Version 2 keeps events compact (only what lookups filter and sort on) and the bulky part of a
+ * row, the resources JSON and the raw record, in ev_doc: index builds and range scans then read
+ * ~100 bytes per event instead of ~1.5 KB. Version 1 (resources and raw in events) is migrated
+ * on the writer's first open; a read-only open of a version 1 file reads it as it is. */
+#define HIST_SCHEMA_VERSION 2
+
+static const char TABLES[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS events("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, cat INTEGER NOT NULL,"
     " region TEXT NOT NULL,"
     " imported INTEGER NOT NULL, event_id TEXT NOT NULL, event_name TEXT, event_source TEXT,"
-    " read_only INTEGER, username TEXT, access_key_id TEXT, resources TEXT NOT NULL,"
-    " raw TEXT NOT NULL);"
+    " read_only INTEGER, username TEXT, access_key_id TEXT);"
+    "CREATE TABLE IF NOT EXISTS ev_doc(id INTEGER PRIMARY KEY, resources TEXT NOT NULL,"
+    " raw NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
+    " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL, PRIMARY KEY(id, kind, v))"
+    " WITHOUT ROWID;";
+
+static const char INDEXES[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS ev_id ON events(event_id);"
     "CREATE INDEX IF NOT EXISTS ev_time ON events(cat, region, t);"
     "CREATE INDEX IF NOT EXISTS ev_name ON events(event_name, cat, region, t);"
@@ -52,9 +64,6 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS ev_akid ON events(access_key_id, cat, region, t)"
     " WHERE access_key_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS ev_expire ON events(imported, t);"
-    "CREATE TABLE IF NOT EXISTS res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
-    " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL, PRIMARY KEY(id, kind, v))"
-    " WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS res_v ON res(kind, v, cat, region, t, id);";
 
 int hist_connect(const char *path, bool read_only, sqlite3 **out)
@@ -124,20 +133,63 @@ static int load_meta(ot_history *h)
     return rc;
 }
 
+/* Whether events still holds resources and raw (schema version 1). */
+static bool is_v1(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool v1 = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('events') WHERE name = 'raw'",
+                                 -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return v1;
+}
+
+/* Version 1 -> 2 in one transaction: a crash leaves the file as it was, and the next open
+ * migrates again. */
+static int migrate_v1(ot_history *h)
+{
+    ot_info("history: migrating %s to schema version 2 (documents out of the events table)",
+            h->path);
+    int rc = exec(h->db, "BEGIN IMMEDIATE");
+    if (!rc)
+        rc = exec(h->db, TABLES);
+    if (!rc)
+        rc = exec(h->db, "INSERT INTO ev_doc(id, resources, raw) SELECT id, resources, raw FROM events;"
+                         "ALTER TABLE events DROP COLUMN resources;"
+                         "ALTER TABLE events DROP COLUMN raw;"
+                         "PRAGMA user_version = 2;");
+    if (!rc)
+        rc = exec(h->db, "COMMIT");
+    if (rc)
+        ot_history_rollback(h);
+    return rc;
+}
+
 static int setup_writer(ot_history *h, bool bulk)
 {
-    int rc = exec(h->db, "PRAGMA journal_mode=WAL;");
+    /* Larger pages for a new file: fewer B-tree levels and less per-page work for the ~1.5 KB
+     * documents (ignored for an existing file). */
+    int rc = exec(h->db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
     if (!rc)
         rc = exec(h->db, bulk ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
+                                "PRAGMA mmap_size=4294967296;"
                               : "PRAGMA synchronous=NORMAL;");
+    if (!rc && is_v1(h->db))
+        rc = migrate_v1(h);
     if (!rc)
-        rc = exec(h->db, SCHEMA);
+        rc = exec(h->db, TABLES);
+    if (!rc)
+        rc = exec(h->db, INDEXES);
+    if (!rc)
+        rc = exec(h->db, "PRAGMA user_version = 2;");
     if (!rc)
         rc = prepare(h->db,
                      "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
-                     " event_source, read_only, username, access_key_id, resources, raw, region)"
-                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                     " event_source, read_only, username, access_key_id, region)"
+                     " VALUES(?,?,?,?,?,?,?,?,?,?)",
                      &h->ins_ev);
+    if (!rc)
+        rc = prepare(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
     if (!rc)
         rc = prepare(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region) VALUES(?,?,?,?,?,?)",
                      &h->ins_res);
@@ -161,6 +213,8 @@ int ot_history_open(const char *path, const ot_history_opts *opts, ot_history **
     int rc = hist_connect(path, o.read_only, &h->db);
     if (!rc && !o.read_only)
         rc = setup_writer(h, o.bulk);
+    if (!rc && o.read_only)
+        h->v1 = is_v1(h->db);
     if (!rc)
         rc = load_meta(h);
     if (rc) {
@@ -179,6 +233,7 @@ void ot_history_close(ot_history *h)
         sqlite3_close(h->readers[i].db);
     sqlite3_finalize(h->ins_ev);
     sqlite3_finalize(h->ins_res);
+    sqlite3_finalize(h->ins_doc);
     sqlite3_finalize(h->set_ckpt);
     if (h->db && !h->read_only)
         sqlite3_exec(h->db, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL);
@@ -279,9 +334,7 @@ int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena,
         sqlite3_bind_int(st, 7, r->read_only);
     bind_opt(st, 8, arena, r->username);
     bind_opt(st, 9, arena, r->access_key_id);
-    bind_opt(st, 10, arena, r->resources_json);
-    sqlite3_bind_text(st, 11, r->raw, (int)r->raw_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         ot_error("history: insert: %s", sqlite3_errmsg(h->db));
         return OT_EIO;
@@ -289,7 +342,17 @@ int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena,
     if (sqlite3_changes(h->db) == 0)
         return OT_OK; /* eventID already indexed */
     *added = 1;
-    return insert_resources(h, sqlite3_last_insert_rowid(h->db), r, arena);
+    int64_t id = sqlite3_last_insert_rowid(h->db);
+    st = h->ins_doc;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt(st, 2, arena, r->resources_json);
+    sqlite3_bind_text(st, 3, r->raw, (int)r->raw_len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ot_error("history: insert: %s", sqlite3_errmsg(h->db));
+        return OT_EIO;
+    }
+    return insert_resources(h, id, r, arena);
 }
 
 int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, bool imported,
@@ -322,6 +385,7 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
              "INSERT INTO doomed SELECT id FROM events WHERE imported IN (0%s) AND t < %lld"
              " ORDER BY imported, t LIMIT %d;"
              "DELETE FROM res WHERE id IN (SELECT id FROM doomed);"
+             "DELETE FROM ev_doc WHERE id IN (SELECT id FROM doomed);"
              "DELETE FROM events WHERE id IN (SELECT id FROM doomed);",
              include_imported ? ",1" : "", (long long)cutoff_ms, batch > 0 ? batch : 1000);
     int rc = exec(h->db, "BEGIN IMMEDIATE");
@@ -349,7 +413,7 @@ int ot_history_bulk_begin(ot_history *h)
 int ot_history_bulk_end(ot_history *h)
 {
     int rc = exec(h->db, "PRAGMA threads=2;");
-    return rc ? rc : exec(h->db, SCHEMA);
+    return rc ? rc : exec(h->db, INDEXES);
 }
 
 int ot_history_count(ot_history *h, int64_t *n)

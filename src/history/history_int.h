@@ -18,7 +18,8 @@ struct ot_history {
     char path[1024];
     bool read_only;
     sqlite3 *db; /* the writer connection (a reader too when read_only) */
-    sqlite3_stmt *ins_ev, *ins_res, *set_ckpt;
+    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt;
+    bool v1; /* a read-only open of a schema version 1 file (resources, raw in events) */
     uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;

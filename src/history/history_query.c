@@ -99,23 +99,30 @@ static int driver_index(const ot_history_query *q)
     return -1;
 }
 
-static int build(const ot_history_query *q, int64_t snapshot, ot_buf *sql, binds *b)
+/* The documents of the page's rows: LEFT JOIN, so SQLite never reorders ev_doc before the
+ * driving index. */
+static const char *doc_join(bool v1) { return v1 ? "" : " LEFT JOIN ev_doc d ON d.id = e.id"; }
+
+static int build(const ot_history_query *q, bool v1, int64_t snapshot, ot_buf *sql, binds *b)
 {
     int d = driver_index(q);
-    ot_buf_puts(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
-                     " e.username, e.access_key_id, e.resources, e.raw ");
+    ot_buf_printf(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
+                       " e.username, e.access_key_id, %s.resources, %s.raw ",
+                  v1 ? "e" : "d", v1 ? "e" : "d");
     const char *x = "e";
     if (d < 0) {
-        ot_buf_printf(sql, "FROM events e%s WHERE e.cat = ?", q->region ? " INDEXED BY ev_time" : "");
+        ot_buf_printf(sql, "FROM events e%s%s WHERE e.cat = ?",
+                      q->region ? " INDEXED BY ev_time" : "", doc_join(v1));
         bind_i(b, q->cat);
     } else if (column(q->attrs[d].key)) {
-        ot_buf_printf(sql, "FROM events e WHERE e.%s = ? AND e.cat = ?", column(q->attrs[d].key));
+        ot_buf_printf(sql, "FROM events e%s WHERE e.%s = ? AND e.cat = ?", doc_join(v1),
+                      column(q->attrs[d].key));
         bind_value(b, q->attrs[d].key, q->attrs[d].value);
         bind_i(b, q->cat);
     } else {
         x = "x";
-        ot_buf_puts(sql, "FROM res x JOIN events e ON e.id = x.id"
-                         " WHERE x.kind = ? AND x.v = ? AND x.cat = ?");
+        ot_buf_printf(sql, "FROM res x JOIN events e ON e.id = x.id%s"
+                           " WHERE x.kind = ? AND x.v = ? AND x.cat = ?", doc_join(v1));
         bind_i(b, res_kind(q->attrs[d].key));
         bind_s(b, q->attrs[d].value);
         bind_i(b, q->cat);
@@ -176,14 +183,14 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
-static int run(sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
+static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
                void *ctx, bool *more, ot_history_cursor *next)
 {
     ot_buf sql;
     ot_buf_init(&sql, 1 << 16);
     binds b = {0};
     sqlite3_stmt *st = NULL;
-    int rc = build(q, snapshot, &sql, &b);
+    int rc = build(q, h->v1, snapshot, &sql, &b);
     if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
         rc = OT_EIO;
@@ -253,7 +260,7 @@ int ot_history_query_run(ot_history *h, const ot_history_query *q, ot_history_hi
     if (!q->after)
         rc = max_id(db, &snapshot);
     if (!rc)
-        rc = run(db, q, snapshot, fn, ctx, more, next);
+        rc = run(h, db, q, snapshot, fn, ctx, more, next);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     hist_reader_put(h, db);
     return rc;

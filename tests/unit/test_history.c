@@ -1,6 +1,7 @@
 /* test_history.c — the event history index: extraction (Username, resources, category), every
  * lookup attribute, time ranges, paging stability with inserts between pages, retention,
- * NextToken tampering, the record splitter over every framing, and import of damaged files. */
+ * NextToken tampering, the record splitter over every framing, import of damaged files, and the
+ * migration of schema version 1 files (resources and raw in events). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include <sqlite3.h>
 
 #include "history/history.h"
 #include "history/import.h"
@@ -268,6 +271,20 @@ static void test_paging_stable(void **state)
     ot_history_close(h);
 }
 
+/* Rows of a table, straight from SQLite. */
+static int64_t sql_count(const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
 static void test_retention(void **state)
 {
     (void)state;
@@ -294,6 +311,93 @@ static void test_retention(void **state)
     assert_int_equal(ot_history_expire(h, cutoff, 100, true, &deleted), 0);
     assert_int_equal(deleted, 1);
     assert_int_equal(count_for(h, OT_HK_EVENT_ID, "imp", NULL), 0);
+    ot_history_close(h);
+    /* documents go with their rows */
+    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 2);
+    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc WHERE id NOT IN (SELECT id FROM events)"), 0);
+}
+
+typedef struct doc_hit {
+    int n;
+    char raw[2048];
+    char resources[512];
+} doc_hit;
+
+static int on_doc(void *ctx, const ot_history_hit *e)
+{
+    doc_hit *d = ctx;
+    d->n++;
+    snprintf(d->raw, sizeof d->raw, "%.*s", (int)e->raw_len, e->raw);
+    snprintf(d->resources, sizeof d->resources, "%s", e->resources_json);
+    return 0;
+}
+
+static doc_hit lookup_doc(ot_history *h, ot_history_key k, const char *v)
+{
+    ot_history_query q = {.start_ms = INT64_MIN, .end_ms = INT64_MAX, .limit = 10, .nattrs = 1};
+    q.attrs[0].key = k;
+    q.attrs[0].value = v;
+    doc_hit d = {0};
+    bool more;
+    ot_history_cursor next;
+    assert_int_equal(ot_history_query_run(h, &q, on_doc, &d, &more, &next), 0);
+    return d;
+}
+
+/* A history.db written before version 2: readable as it is, migrated by the writer's open. */
+static void test_migrate_v1(void **state)
+{
+    (void)state;
+    static const char V1[] =
+        "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+        "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL,"
+        " cat INTEGER NOT NULL, region TEXT NOT NULL, imported INTEGER NOT NULL,"
+        " event_id TEXT NOT NULL, event_name TEXT, event_source TEXT, read_only INTEGER,"
+        " username TEXT, access_key_id TEXT, resources TEXT NOT NULL, raw TEXT NOT NULL);"
+        "CREATE UNIQUE INDEX ev_id ON events(event_id);"
+        "CREATE INDEX ev_name ON events(event_name, cat, region, t);"
+        "CREATE TABLE res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
+        " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL,"
+        " PRIMARY KEY(id, kind, v)) WITHOUT ROWID;"
+        "INSERT INTO events VALUES(1, 1709287200000, 0, 'us-east-1', 0, 'old-1', 'CreateRole',"
+        " 'iam.amazonaws.com', 0, 'alice', 'AKIAalice',"
+        " '[{\"ResourceType\":\"AWS::IAM::Role\",\"ResourceName\":\"r1\"}]',"
+        " '{\"eventID\":\"old-1\",\"eventName\":\"CreateRole\"}');"
+        "INSERT INTO res VALUES(1, 1, 'r1', 0, 'us-east-1', 1709287200000);";
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, V1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    ot_history *h = NULL; /* read-only: the file stays version 1 */
+    ot_history_opts ro = {.read_only = true};
+    assert_int_equal(ot_history_open(g_db, &ro, &h), 0);
+    doc_hit d = lookup_doc(h, OT_HK_EVENT_NAME, "CreateRole");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, "{\"eventID\":\"old-1\",\"eventName\":\"CreateRole\"}");
+    ot_history_close(h);
+    assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'raw'"), 1);
+
+    h = open_db(); /* the writer migrates */
+    assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events')"
+                               " WHERE name IN ('raw', 'resources')"), 0);
+    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 1);
+    d = lookup_doc(h, OT_HK_RESOURCE_NAME, "r1");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, "{\"eventID\":\"old-1\",\"eventName\":\"CreateRole\"}");
+    assert_string_equal(d.resources, "[{\"ResourceType\":\"AWS::IAM::Role\",\"ResourceName\":\"r1\"}]");
+    char buf[2048]; /* new rows continue the id sequence and dedup still holds */
+    make_event(buf, sizeof buf, "new-1", "2024-03-01T11:00:00Z", "GetRole", "iam:bob", true, "us-east-1");
+    add(h, buf, 1);
+    add(h, buf, 0);
+    d = lookup_doc(h, OT_HK_EVENT_ID, "new-1");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, buf);
+    assert_int_equal(sql_count("SELECT max(id) FROM events"), 2);
+    ot_history_close(h);
+    h = open_db(); /* a second open finds version 2 and changes nothing */
+    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 2);
+    assert_int_equal(sql_count("PRAGMA user_version"), 2);
     ot_history_close(h);
 }
 
@@ -496,6 +600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_and_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extract_category, setup, teardown),
         cmocka_unit_test(test_split),
         cmocka_unit_test_setup_teardown(test_import, setup, teardown),
