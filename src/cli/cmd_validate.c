@@ -23,8 +23,11 @@ static void usage(FILE *out)
         "or a copy made with `aws s3 sync s3://b DIR`.\n"
         "\n"
         "options:\n"
-        "  --public-key FILE   trust this RSA public key (PEM or DER, PKCS#1 or SPKI; repeatable).\n"
-        "                      Without it, keys come from CloudTrail ListPublicKeys\n"
+        "  --public-key FILE   trust this RSA public key (PEM or DER, PKCS#1 or SPKI; repeatable);\n"
+        "                      a directory: every *.pem / *.der in it (`opentrail keys export`)\n"
+        "  --data-dir DIR      trust the signing keys of this opentrail data dir (DIR/state.db,\n"
+        "                      read-only): a data dir's bucket validates with no server.\n"
+        "                      Without either, keys come from CloudTrail ListPublicKeys\n"
         "                      (AWS_ENDPOINT_URL_CLOUDTRAIL / AWS_ENDPOINT_URL).\n"
         "  --trail-arn ARN     only this trail's chains\n"
         "  --start-time T      first digest time to check (ISO 8601 UTC; default: the oldest)\n"
@@ -74,7 +77,8 @@ int ot_cmd_validate(int argc, char **argv)
         bool takes = !strcmp(a, "--public-key") || !strcmp(a, "--trail-arn") ||
                      !strcmp(a, "--start-time") || !strcmp(a, "--end-time") ||
                      !strcmp(a, "--account-id") || !strcmp(a, "--region") ||
-                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs");
+                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs") ||
+                     !strcmp(a, "--data-dir");
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -85,6 +89,8 @@ int ot_cmd_validate(int argc, char **argv)
             if (o.nkey_files == OT_VALIDATE_MAX_KEYFILES)
                 return bad("too many --public-key files (at most 16)%s", "");
             o.key_files[o.nkey_files++] = v;
+        } else if (!strcmp(a, "--data-dir")) {
+            o.data_dir = v;
         } else if (!strcmp(a, "--trail-arn")) {
             o.trail_arn = v;
         } else if (!strcmp(a, "--start-time")) {

@@ -74,6 +74,10 @@ void vl_aws_endpoint(const char *service_env, const char *service_host, const ch
 /* ListPublicKeys in region over [start, end]: adds every key returned (by its Fingerprint). */
 int vl_list_public_keys(const vl_aws *a, const char *region, int64_t start_ms, int64_t end_ms,
                         ot_vkeys *keys, char *err, size_t errlen);
+/* Every signing key of an opentrail data dir (its state.db, read-only) (vl_keys_src.c). */
+int vl_keys_from_data_dir(ot_vkeys *k, const char *dir, char *err, size_t errlen);
+/* A key file, or every *.pem / *.der in a directory (`opentrail keys export` output). */
+int vl_keys_from_path(ot_vkeys *k, const char *path, char *err, size_t errlen);
 
 /* A log file a digest references. */
 typedef struct vl_logref {
