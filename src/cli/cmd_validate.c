@@ -38,6 +38,7 @@ static void usage(FILE *out)
         "  --verbose           print valid files too\n"
         "  --format text|json  the report format (default text, as the AWS CLI prints)\n"
         "  --jobs N            hashing threads (default: every core)\n"
+        "  --inflight N        S3: GetObject requests in flight at once (default 32)\n"
         "  --no-json-check     do not parse the log files' JSON\n"
         "  --no-progress       no progress bar on stderr\n"
         "\n"
@@ -77,7 +78,7 @@ int ot_cmd_validate(int argc, char **argv)
         bool takes = !strcmp(a, "--public-key") || !strcmp(a, "--trail-arn") ||
                      !strcmp(a, "--start-time") || !strcmp(a, "--end-time") ||
                      !strcmp(a, "--account-id") || !strcmp(a, "--region") ||
-                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs") ||
+                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--inflight") ||
                      !strcmp(a, "--data-dir");
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
@@ -117,6 +118,12 @@ int ot_cmd_validate(int argc, char **argv)
             if (*end || n < 1 || n > 1024)
                 return bad("--jobs: expected 1..1024, got '%s'", v);
             o.jobs = (int)n;
+        } else if (!strcmp(a, "--inflight")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 256)
+                return bad("--inflight: expected 1..256, got '%s'", v);
+            o.inflight = (int)n;
         } else if (!strcmp(a, "--verbose")) {
             o.verbose = true;
         } else if (!strcmp(a, "--no-json-check")) {

@@ -98,7 +98,10 @@ int ot_validate_run(const ot_validate_opts *o, FILE *out, FILE *errf)
 {
     vl_run r;
     memset(&r, 0, sizeof r);
-    r.o = o;
+    ot_validate_opts oo = *o;
+    if (oo.inflight <= 0)
+        oo.inflight = 32;
+    r.o = &oo;
     r.end_ms = o->end_ms >= 0 ? o->end_ms : ot_now_ms() / 1000 * 1000;
     r.start_ms = o->start_ms;
     char err[1024] = "";

@@ -32,6 +32,7 @@ typedef struct ot_validate_opts {
     bool check_json;             /* parse every log file ({"Records":[...]}); default true */
     bool progress;               /* progress bar on stderr (only if it is a TTY) */
     int jobs;                    /* hashing threads; 0 = every core */
+    int inflight;                /* S3: GetObjects in flight at once; 0 = 32 */
 } ot_validate_opts;
 
 /* Runs the validation and prints the report. Returns the exit status: 0 all valid, 1 something

@@ -38,6 +38,16 @@ void vl_obj_init(vl_obj *o, size_t max);
 void vl_obj_free(vl_obj *o);
 
 typedef struct vl_source vl_source;
+
+/* A concurrent fetch (vl_source_ops.fetch_many): next() names the next object to fetch (false
+ * when there is none); done() gets each finished one, in any order, on the fetching thread. The
+ * callee may swap obj->data with an empty buffer of its own (no copy) and must return quickly. */
+typedef struct vl_fetch_sink {
+    bool (*next)(void *ctx, const char **bucket, const char **key, size_t *tag);
+    void (*done)(void *ctx, size_t tag, int rc, vl_obj *obj, const char *err);
+    void *ctx;
+} vl_fetch_sink;
+
 typedef struct vl_source_ops {
     /* Every key below prefix, sorted by byte order. */
     int (*list)(vl_source *s, const char *bucket, const char *prefix, vl_strv *out, char *err,
@@ -47,6 +57,9 @@ typedef struct vl_source_ops {
     int (*get)(vl_source *s, const char *bucket, const char *key, bool meta, vl_obj *o,
                char *err, size_t errlen);
     void (*close)(vl_source *s);
+    /* Optional (NULL: callers use get from several threads): fetches what sink names, up to
+     * inflight at a time over reused connections, until next() says there is no more. */
+    int (*fetch_many)(vl_source *s, vl_fetch_sink *sink, int inflight);
 } vl_source_ops;
 
 struct vl_source {
