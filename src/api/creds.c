@@ -21,6 +21,7 @@
 
 #include "util/buf.h"
 #include "util/crypto.h"
+#include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -361,30 +362,6 @@ static int read_file(const char *path, ot_buf *out, bool *absent)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return OT_EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return OT_OK;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return OT_EIO;
-    int rc = fsync(fd) == 0 ? OT_OK : OT_EIO;
-    close(fd);
-    return rc;
-}
-
 /* "AKIA" + 16 characters of [A-Z0-9], like a real long-term key. */
 static void new_access_key(char out[21])
 {
@@ -421,42 +398,20 @@ static int render_new(ot_buf *b, const char *path, const char *account_id)
     return rc;
 }
 
-/* Writes a fresh file next to path and links it into place, so a crash leaves either no file
- * or a complete one, and a file created meanwhile by someone else is never overwritten. */
-static int create_file(const char *data_dir, const char *path, const char *account_id)
+/* Writes a fresh file and links it into place, so a crash leaves either no file or a complete
+ * one, and a file created meanwhile by someone else is never overwritten. */
+static int create_file(const char *path, const char *account_id)
 {
-    ot_buf content, tmp;
+    ot_buf content;
     ot_buf_init(&content, 0);
-    ot_buf_init(&tmp, 0);
-    int fd = -1, rc;
-    if ((rc = render_new(&content, path, account_id)) || (rc = ot_buf_printf(&tmp, "%s.tmp.XXXXXX", path)))
-        goto out;
-    fd = mkstemp(tmp.data);
-    if (fd < 0 || fchmod(fd, 0600) || write_all(fd, content.data, content.len) || fsync(fd)) {
-        ot_error("%s: cannot write: %s", tmp.data, strerror(errno));
-        rc = OT_EIO;
-        goto out;
-    }
-    if (link(tmp.data, path) != 0 && errno != EEXIST) {
+    int rc = render_new(&content, path, account_id);
+    if (!rc && (rc = ot_sys_write_file_atomic(path, content.data, content.len, 0600, true)))
         ot_error("%s: cannot create: %s", path, strerror(errno));
-        rc = OT_EIO;
-        goto out;
-    }
-    if (fsync_dir(data_dir)) {
-        ot_error("%s: cannot fsync: %s", data_dir, strerror(errno));
-        rc = OT_EIO;
-        goto out;
-    }
-    ot_info("created %s with a new access key for user admin in account %s", path, account_id);
-out:
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp.data);
-    }
+    if (!rc)
+        ot_info("created %s with a new access key for user admin in account %s", path, account_id);
     if (content.data)
         OPENSSL_cleanse(content.data, content.len);
     ot_buf_free(&content);
-    ot_buf_free(&tmp);
     return rc;
 }
 
@@ -475,7 +430,7 @@ int ot_creds_open(const char *data_dir, const char *account_id, ot_creds **out)
         goto out;
     rc = read_file(path.data, &text, &absent);
     if (absent) {
-        if ((rc = create_file(data_dir, path.data, account_id)))
+        if ((rc = create_file(path.data, account_id)))
             goto out;
         rc = read_file(path.data, &text, &absent);
     }

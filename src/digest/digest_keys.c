@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "trail/trail.h"
+#include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -149,52 +150,13 @@ static int insert_cb(sqlite3 *db, void *ctx)
 
 /* ---- files ---- */
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return OT_EIO;
-    int rc = fsync(fd) ? OT_EIO : OT_OK;
-    close(fd);
-    return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return OT_EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return OT_OK;
-}
-
 static int write_atomic(const char *dir, const char *name, const char *data, size_t len)
 {
-    char tmp[700], path[700];
+    char path[700];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        ot_error("keys: cannot create %s: %s", tmp, strerror(errno));
-        return OT_EIO;
-    }
-    int rc = write_all(fd, data, len);
-    if (!rc && fsync(fd))
-        rc = OT_EIO;
-    close(fd);
-    if (!rc && rename(tmp, path))
-        rc = OT_EIO;
-    if (!rc)
-        rc = fsync_dir(dir);
-    if (rc) {
+    int rc = ot_sys_write_file_atomic(path, data, len, 0600, false);
+    if (rc)
         ot_error("keys: cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
     return rc;
 }
 

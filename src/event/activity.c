@@ -7,19 +7,10 @@
 #include <string.h>
 
 #include "util/crypto.h"
+#include "event/event_fields.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/timeutil.h"
-
-static int fail(ot_activity_error *err, const char *code, const char *fmt, ...)
-{
-    err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return OT_EINVAL;
-}
 
 /* A string member: required or not, at most max bytes. *s is NULL when absent and optional. */
 static int get_string(ot_json obj, const char *key, bool required, size_t max, const char **s,
@@ -29,11 +20,12 @@ static int get_string(ot_json obj, const char *key, bool required, size_t max, c
     *n = 0;
     int rc = ot_json_get_str(obj, key, s, n);
     if (rc == OT_ENOTFOUND)
-        return required ? fail(err, "FieldNotFound", "Required field %s is missing", key) : OT_OK;
+        return required ? ot_field_fail(err, "FieldNotFound", "Required field %s is missing", key)
+                        : OT_OK;
     if (rc)
-        return fail(err, "InvalidData", "Field %s must be a string", key);
+        return ot_field_fail(err, "InvalidData", "Field %s must be a string", key);
     if (*n > max)
-        return fail(err, "FieldTooLong", "Field %s exceeds %zu characters", key, max);
+        return ot_field_fail(err, "FieldTooLong", "Field %s exceeds %zu characters", key, max);
     return OT_OK;
 }
 
@@ -46,21 +38,8 @@ static int get_object(ot_json obj, const char *key, ot_json *out, bool *present,
     if (rc == OT_ENOTFOUND || (rc == OT_OK && ot_json_typeof(*out) == OT_JSON_NULL))
         return OT_OK;
     if (ot_json_typeof(*out) != OT_JSON_OBJECT)
-        return fail(err, "InvalidData", "Field %s must be a JSON object", key);
+        return ot_field_fail(err, "InvalidData", "Field %s must be a JSON object", key);
     *present = true;
-    return OT_OK;
-}
-
-static int check_checksum(const char *data, size_t len, const char *checksum,
-                          ot_activity_error *err)
-{
-    uint8_t digest[32];
-    char b64[48];
-    ot_sha256(data, len, digest);
-    ot_base64(digest, sizeof digest, b64);
-    if (strcmp(b64, checksum))
-        return fail(err, "InvalidChecksum",
-                    "eventDataChecksum does not match base64(SHA-256(eventData))");
     return OT_OK;
 }
 
@@ -77,9 +56,9 @@ typedef struct activity_fields {
 static int check_identity(ot_json root, activity_fields *f, ot_activity_error *err)
 {
     if (ot_json_get(root, "userIdentity", &f->identity) != OT_OK)
-        return fail(err, "FieldNotFound", "Required field userIdentity is missing");
+        return ot_field_fail(err, "FieldNotFound", "Required field userIdentity is missing");
     if (ot_json_typeof(f->identity) != OT_JSON_OBJECT)
-        return fail(err, "InvalidData", "Field userIdentity must be a JSON object");
+        return ot_field_fail(err, "InvalidData", "Field userIdentity must be a JSON object");
     const char *s;
     size_t n;
     if (get_string(f->identity, "type", true, 128, &s, &n, err) ||
@@ -111,15 +90,17 @@ static int check_fields(ot_json root, const ot_activity_ctx *ctx, activity_field
         get_object(root, "additionalEventData", &f->additional, &f->has_additional, err))
         return OT_EINVAL;
     if (ot_time_parse_iso8601(f->event_time, &f->event_time_ms))
-        return fail(err, "InvalidData", "eventTime must be yyyy-MM-ddTHH:mm:ss in UTC, got '%.64s'",
+        return ot_field_fail(err, "InvalidData",
+                             "eventTime must be yyyy-MM-ddTHH:mm:ss in UTC, got '%.64s'",
                     f->event_time);
     if (f->source_ip) {
         unsigned char addr[16];
         if (inet_pton(AF_INET, f->source_ip, addr) != 1 && inet_pton(AF_INET6, f->source_ip, addr) != 1)
-            return fail(err, "InvalidData", "sourceIPAddress must be an IPv4 or IPv6 address");
+            return ot_field_fail(err, "InvalidData",
+                                 "sourceIPAddress must be an IPv4 or IPv6 address");
     }
     if (strcmp(f->recipient, ctx->account_id))
-        return fail(err, "InvalidRecipient",
+        return ot_field_fail(err, "InvalidRecipient",
                     "recipientAccountId %.12s does not match the channel owner %s", f->recipient,
                     ctx->account_id);
     return OT_OK;
@@ -137,9 +118,9 @@ static int write_object(ot_jw *w, const char *key, ot_json v, bool present, size
     ot_jw_begin_value(w);
     size_t before = w->b->len;
     if (ot_json_write(v, w->b))
-        return fail(err, "InternalFailure", "out of memory");
+        return ot_field_fail(err, "InternalFailure", "out of memory");
     if (w->b->len - before > max)
-        return fail(err, "FieldTooLong", "Field %s exceeds %zu bytes", key, max);
+        return ot_field_fail(err, "FieldTooLong", "Field %s exceeds %zu bytes", key, max);
     return OT_OK;
 }
 
@@ -198,7 +179,7 @@ static int write_record(const activity_fields *f, const ot_activity_ctx *ctx,
     ot_jw_end(&w);
     ot_jw_end(&w);
     if (ot_jw_error(&w))
-        return fail(err, "InternalFailure", "could not encode the record");
+        return ot_field_fail(err, "InternalFailure", "could not encode the record");
     return OT_OK;
 }
 
@@ -207,16 +188,16 @@ int ot_activity_record(ot_json_doc *doc, const char *event_data, size_t len, con
                        ot_activity_error *err)
 {
     if (len > OT_ACTIVITY_MAX_EVENT)
-        return fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
+        return ot_field_fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
                     len, OT_ACTIVITY_MAX_EVENT);
-    if (checksum && check_checksum(event_data, len, checksum, err))
+    if (checksum && ot_field_checksum(event_data, len, checksum, err))
         return OT_EINVAL;
     ot_json root;
     char why[128];
     if (ot_json_parse(doc, event_data, len, false, &root, why, sizeof why))
-        return fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
+        return ot_field_fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
     if (ot_json_typeof(root) != OT_JSON_OBJECT)
-        return fail(err, "InvalidData", "eventData must be a JSON object");
+        return ot_field_fail(err, "InvalidData", "eventData must be a JSON object");
     activity_fields f;
     memset(&f, 0, sizeof f);
     if (check_fields(root, ctx, &f, err))

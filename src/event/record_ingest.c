@@ -7,21 +7,9 @@
 
 #include "event/event.h"
 #include "util/crypto.h"
+#include "event/event_fields.h"
 #include "util/err.h"
 #include "util/timeutil.h"
-
-static int fail(ot_activity_error *err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(ot_activity_error *err, const char *code, const char *fmt, ...)
-{
-    err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return OT_EINVAL;
-}
 
 typedef struct record_facts {
     const char *version, *time, *source, *name, *region, *id, *type, *recipient;
@@ -40,13 +28,13 @@ static int str_member(ot_json obj, const char *key, bool required, size_t max, c
     size_t n;
     *s = NULL;
     if (ot_json_get(obj, key, &v) != OT_OK || ot_json_typeof(v) == OT_JSON_NULL)
-        return required ? fail(err, "FieldNotFound", "Required field %s is missing", key) : OT_OK;
+        return required ? ot_field_fail(err, "FieldNotFound", "Required field %s is missing", key) : OT_OK;
     if (ot_json_str(v, s, &n) != OT_OK)
-        return fail(err, "InvalidData", "Field %s must be a string", key);
+        return ot_field_fail(err, "InvalidData", "Field %s must be a string", key);
     if (n > max)
-        return fail(err, "FieldTooLong", "Field %s exceeds %zu characters", key, max);
+        return ot_field_fail(err, "FieldTooLong", "Field %s exceeds %zu characters", key, max);
     if (strlen(*s) != n || (required && n == 0))
-        return fail(err, "InvalidData", "Field %s must be a non-empty string without NUL", key);
+        return ot_field_fail(err, "InvalidData", "Field %s must be a non-empty string without NUL", key);
     return OT_OK;
 }
 
@@ -70,20 +58,20 @@ static int check_required(ot_json root, const ot_activity_ctx *ctx, record_facts
         str_member(root, "recipientAccountId", true, 12, &f->recipient, err))
         return OT_EINVAL;
     if (ot_json_get(root, "userIdentity", &ident) != OT_OK)
-        return fail(err, "FieldNotFound", "Required field userIdentity is missing");
+        return ot_field_fail(err, "FieldNotFound", "Required field userIdentity is missing");
     if (ot_json_typeof(ident) != OT_JSON_OBJECT)
-        return fail(err, "InvalidData", "Field userIdentity must be a JSON object");
+        return ot_field_fail(err, "InvalidData", "Field userIdentity must be a JSON object");
     if (str_member(ident, "arn", false, 2048, &f->user_arn, err))
         return OT_EINVAL;
     if (ot_time_parse_iso8601(f->time, &ms))
-        return fail(err, "InvalidData", "eventTime must be yyyy-MM-ddTHH:mm:ssZ, got '%.64s'",
+        return ot_field_fail(err, "InvalidData", "eventTime must be yyyy-MM-ddTHH:mm:ssZ, got '%.64s'",
                     f->time);
     if (!charset(f->region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
-        return fail(err, "InvalidData", "awsRegion '%.31s' is not a region name", f->region);
+        return ot_field_fail(err, "InvalidData", "awsRegion '%.31s' is not a region name", f->region);
     if (!charset(f->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"))
-        return fail(err, "InvalidData", "eventID must be at most 36 characters of [-A-Za-z0-9]");
+        return ot_field_fail(err, "InvalidData", "eventID must be at most 36 characters of [-A-Za-z0-9]");
     if (strcmp(f->recipient, ctx->account_id))
-        return fail(err, "InvalidRecipient",
+        return ot_field_fail(err, "InvalidRecipient",
                     "recipientAccountId %.12s does not match the channel owner %s", f->recipient,
                     ctx->account_id);
     return OT_OK;
@@ -99,7 +87,7 @@ static int check_category(ot_json root, record_facts *f, ot_activity_error *err)
     ot_json v;
     if (ot_json_get(root, "managementEvent", &v) == OT_OK && ot_json_typeof(v) != OT_JSON_NULL &&
         ot_json_bool(v, &mgmt))
-        return fail(err, "InvalidData", "Field managementEvent must be a boolean");
+        return ot_field_fail(err, "InvalidData", "Field managementEvent must be a boolean");
     if (!cat)
         f->category = mgmt ? OT_CAT_MANAGEMENT : OT_CAT_DATA;
     else if (!strcmp(cat, "Management"))
@@ -107,7 +95,7 @@ static int check_category(ot_json root, record_facts *f, ot_activity_error *err)
     else if (!strcmp(cat, "Data"))
         f->category = OT_CAT_DATA;
     else
-        return fail(err, "InvalidData",
+        return ot_field_fail(err, "InvalidData",
                     "eventCategory must be Management or Data for a CloudTrailRecords channel, "
                     "not '%.32s'", cat);
     return OT_OK;
@@ -120,7 +108,7 @@ static int check_flags(ot_json root, record_facts *f, ot_activity_error *err)
     f->rw = OT_RW_UNKNOWN;
     if (ot_json_get(root, "readOnly", &v) == OT_OK && ot_json_typeof(v) != OT_JSON_NULL) {
         if (ot_json_bool(v, &b))
-            return fail(err, "InvalidData", "Field readOnly must be a boolean");
+            return ot_field_fail(err, "InvalidData", "Field readOnly must be a boolean");
         f->rw = b ? OT_RW_READ : OT_RW_WRITE;
     }
     f->console = OT_CONSOLE_ABSENT;
@@ -133,7 +121,7 @@ static int check_flags(ot_json root, record_facts *f, ot_activity_error *err)
         else if (ot_json_str(v, &s, &n) == OT_OK && (!strcmp(s, "true") || !strcmp(s, "false")))
             b = !strcmp(s, "true");
         else
-            return fail(err, "InvalidData", "sessionCredentialFromConsole must be true or false");
+            return ot_field_fail(err, "InvalidData", "sessionCredentialFromConsole must be true or false");
         f->console = b ? OT_CONSOLE_TRUE : OT_CONSOLE_FALSE;
     }
     return str_member(root, "errorCode", false, 256, &f->error_code, err);
@@ -146,35 +134,22 @@ static int check_resources(ot_json root, record_facts *f, ot_activity_error *err
     if (ot_json_get(root, "resources", &list) != OT_OK || ot_json_typeof(list) == OT_JSON_NULL)
         return OT_OK;
     if (ot_json_typeof(list) != OT_JSON_ARRAY)
-        return fail(err, "InvalidData", "Field resources must be a list");
+        return ot_field_fail(err, "InvalidData", "Field resources must be a list");
     if (ot_json_count(list) > OT_RECORD_MAX_RESOURCES)
-        return fail(err, "InvalidData", "A record may name at most %d resources",
+        return ot_field_fail(err, "InvalidData", "A record may name at most %d resources",
                     OT_RECORD_MAX_RESOURCES);
     ot_json_iter it;
     ot_json_array_iter(list, &it);
     while (ot_json_array_next(&it, &r)) {
         const char *type, *arn;
         if (ot_json_typeof(r) != OT_JSON_OBJECT)
-            return fail(err, "InvalidData", "Each entry of resources must be an object");
+            return ot_field_fail(err, "InvalidData", "Each entry of resources must be an object");
         if (str_member(r, "type", false, 256, &type, err) ||
             str_member(r, "ARN", false, 2048, &arn, err))
             return OT_EINVAL;
         if (arn)
             f->res[f->nres++] = (ot_event_resource){type ? type : "", arn};
     }
-    return OT_OK;
-}
-
-static int check_checksum(const char *data, size_t len, const char *checksum,
-                          ot_activity_error *err)
-{
-    uint8_t digest[32];
-    char b64[48];
-    ot_sha256(data, len, digest);
-    ot_base64(digest, sizeof digest, b64);
-    if (strcmp(b64, checksum))
-        return fail(err, "InvalidChecksum",
-                    "eventDataChecksum does not match base64(SHA-256(eventData))");
     return OT_OK;
 }
 
@@ -188,7 +163,7 @@ static int encode(const record_facts *f, const ot_activity_ctx *ctx, const ot_bu
                   .user_arn = f->user_arn, .error_code = f->error_code, .console = f->console,
                   .resources = f->res, .nresources = f->nres};
     if (ot_event_encode(&e, payloads))
-        return fail(err, "InternalFailure", "out of memory");
+        return ot_field_fail(err, "InternalFailure", "out of memory");
     return OT_OK;
 }
 
@@ -197,16 +172,16 @@ int ot_record_ingest(ot_json_doc *doc, const char *event_data, size_t len, const
                      char event_id[37], ot_activity_error *err)
 {
     if (len > OT_ACTIVITY_MAX_EVENT)
-        return fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
+        return ot_field_fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
                     len, OT_ACTIVITY_MAX_EVENT);
-    if (checksum && check_checksum(event_data, len, checksum, err))
+    if (checksum && ot_field_checksum(event_data, len, checksum, err))
         return OT_EINVAL;
     ot_json root;
     char why[128];
     if (ot_json_parse(doc, event_data, len, false, &root, why, sizeof why))
-        return fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
+        return ot_field_fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
     if (ot_json_typeof(root) != OT_JSON_OBJECT)
-        return fail(err, "InvalidData", "eventData must be a JSON object");
+        return ot_field_fail(err, "InvalidData", "eventData must be a JSON object");
     record_facts f;
     memset(&f, 0, sizeof f);
     if (check_required(root, ctx, &f, err) || check_category(root, &f, err) ||
@@ -214,7 +189,7 @@ int ot_record_ingest(ot_json_doc *doc, const char *event_data, size_t len, const
         return OT_EINVAL;
     ot_buf_reset(scratch);
     if (ot_json_write(root, scratch))
-        return fail(err, "InternalFailure", "could not encode the record");
+        return ot_field_fail(err, "InternalFailure", "could not encode the record");
     if (encode(&f, ctx, scratch, payloads, err))
         return OT_EINVAL;
     snprintf(event_id, 37, "%s", f.id);

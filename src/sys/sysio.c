@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/err.h"
@@ -124,4 +125,44 @@ int ot_sys_mkdir_p(const char *path, mode_t mode)
     if (ot_sys->mkdir(tmp, mode) && errno != EEXIST)
         return OT_EIO;
     return OT_OK;
+}
+
+int ot_sys_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                             bool keep_existing)
+{
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) : 1;
+    if (strlen(path) + 16 >= sizeof tmp || dlen >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return OT_EIO;
+    }
+    memcpy(dir, slash ? path : ".", dlen);
+    dir[dlen] = '\0';
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return OT_EIO;
+    int rc = fchmod(fd, mode) ? OT_EIO : ot_sys_pwrite_all(fd, data, len, 0);
+    if (!rc && ot_sys->fsync(fd))
+        rc = OT_EIO;
+    int saved = errno;
+    ot_sys->close(fd);
+    if (!rc) {
+        if (keep_existing)
+            rc = link(tmp, path) && errno != EEXIST ? OT_EIO : OT_OK;
+        else
+            rc = ot_sys->rename(tmp, path) ? OT_EIO : OT_OK;
+        saved = errno;
+    }
+    if (!rc)
+        rc = ot_sys_fsync_dir(dir);
+    else
+        errno = saved;
+    if (rc || keep_existing) {
+        saved = errno;
+        unlink(tmp);
+        errno = saved;
+    }
+    return rc;
 }

@@ -10,6 +10,7 @@
 #define OT_SYSIO_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -45,5 +46,11 @@ int ot_sys_pwrite_all(int fd, const void *buf, size_t n, uint64_t off);
 int ot_sys_pread_full(int fd, void *buf, size_t n, uint64_t off, size_t *got);
 int ot_sys_fsync_dir(const char *dir);
 int ot_sys_mkdir_p(const char *path, mode_t mode); /* like mkdir -p */
+/* Writes a whole file so that a crash leaves the old file or the complete new one: a temporary
+ * file in the same directory (mode), fsync, rename over path — or, with keep_existing, link
+ * into place so a file created meanwhile is never replaced (that is not an error) — then
+ * fsync of the directory. */
+int ot_sys_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                             bool keep_existing);
 
 #endif
