@@ -3,9 +3,9 @@
 # validate-logs` on the same signed trail, beside the machine's ceiling (inflate + SHA-256 of the
 # same bytes on all cores, measured in this run).
 #
-#   bench/validate/run.sh [EVENTS=800000] [RECORDS_PER_FILE=0]
-#   (800k gen_events records ≈ 1 GB of log JSON; RECORDS_PER_FILE caps the records per log file,
-#   0 = gen_events' default. Real CloudTrail files are small: try 100.)
+#   bench/validate/run.sh [EVENTS=725000] [RECORDS_PER_FILE=145]
+#   (the default is a realistic trail: ~5,100 files of ~141 records, ~200 KB JSON / ~30 KB gz
+#   each, ≈ 1 GB of log JSON; RECORDS_PER_FILE 0 = gen_events' default, much larger files.)
 #
 # 1. gen_events.py writes a realistic corpus in the S3 layout (1 account, 1 region);
 # 2. `opentrail serve` is started and make_trail.py uploads the logs through its S3 API and writes
@@ -13,8 +13,8 @@
 # 3. ceiling, opentrail validate <data-dir>/buckets/<b>, opentrail validate s3://<b>, aws CLI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-EVENTS=${1:-800000}
-RPF=${2:-0}
+EVENTS=${1:-725000}
+RPF=${2:-145}
 OUT=bench/out/validate
 PY=$(scripts/find-python.sh)
 mkdir -p "$OUT"
@@ -55,16 +55,23 @@ GZ=$(du -sb --apparent-size "$BDIR" | cut -f1)
 echo "trail: $(wc -l <"$OUT/logs.txt") log files, $((GZ / 1000000)) MB on disk"
 
 echo "== ceiling (ISA-L inflate + OpenSSL SHA-256 of the same files, in memory, $(nproc) threads)"
-"$OUT/ceiling" "$OUT/logs.txt" "$(nproc)"
+"$OUT/ceiling" "$OUT/logs.txt" "$(nproc)" | tee "$OUT/ceiling.out"
 cat "$OUT/logs.txt" | xargs cat >/dev/null   # page cache warm for the offline run
 
 timeit() { local t0 t1; t0=$(date +%s.%N); "$@" >"$OUT/last.out" 2>&1 || true; t1=$(date +%s.%N);
-  echo "$(echo "$t1 - $t0" | bc) s | $(grep -E 'files valid|INVALID' "$OUT/last.out" | tr '\n' ' ')"; }
+  echo "$t1 - $t0" | bc >"$OUT/t_last"; echo "$(cat "$OUT/t_last") s | $(grep -E 'files valid|INVALID' "$OUT/last.out" | tr '\n' ' ')"; }
+S3ENV=(env AWS_ENDPOINT_URL_S3=$EP AWS_SHARED_CREDENTIALS_FILE=$DATA/credentials AWS_CONFIG_FILE=/dev/null)
 echo "== opentrail validate, offline"
 echo "offline: $(timeit build-release/opentrail validate "$BDIR" --public-key "$OUT/bench-key.pub.pem" --no-progress $RANGE)"
+cp "$OUT/t_last" "$OUT/t_offline"
 echo "offline --no-json-check: $(timeit build-release/opentrail validate "$BDIR" --public-key "$OUT/bench-key.pub.pem" --no-progress $RANGE --no-json-check)"
-echo "== opentrail validate over our S3 endpoint"
-echo "s3: $(AWS_ENDPOINT_URL_S3=$EP AWS_SHARED_CREDENTIALS_FILE=$DATA/credentials AWS_CONFIG_FILE=/dev/null \
-  timeit build-release/opentrail validate "s3://$B" --public-key "$OUT/bench-key.pub.pem" --no-progress $RANGE)"
+echo "== opentrail validate over our S3 endpoint (default: 32 GetObjects in flight)"
+echo "s3: $(timeit "${S3ENV[@]}" build-release/opentrail validate "s3://$B" --public-key "$OUT/bench-key.pub.pem" --no-progress $RANGE)"
+cp "$OUT/t_last" "$OUT/t_s3"
+echo "s3 --inflight 1: $(timeit "${S3ENV[@]}" build-release/opentrail validate "s3://$B" --public-key "$OUT/bench-key.pub.pem" --no-progress $RANGE --inflight 1)"
 echo "== aws cloudtrail validate-logs (pyenv awscli) over our S3 endpoint"
-PYTHONPATH=bench/validate "$PY" bench/validate/run_cli.py "$EP" "$B" "$KEY" "$DATA/credentials"
+PYTHONPATH=bench/validate "$PY" bench/validate/run_cli.py "$EP" "$B" "$KEY" "$DATA/credentials" | tee "$OUT/cli.out"
+CLI=$(grep -oE '[0-9.]+ s' "$OUT/cli.out" | head -1 | cut -d' ' -f1)
+CEIL=$(grep -oE ', [0-9.]+ s,' "$OUT/ceiling.out" | tr -d ', s')
+echo "== ratios: aws CLI / ours over S3 = $(echo "scale=1; $CLI / $(cat "$OUT/t_s3")" | bc)x;" \
+  "offline = $(echo "scale=0; 100 * $CEIL / $(cat "$OUT/t_offline")" | bc) % of the ceiling"

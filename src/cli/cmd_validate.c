@@ -23,8 +23,11 @@ static void usage(FILE *out)
         "or a copy made with `aws s3 sync s3://b DIR`.\n"
         "\n"
         "options:\n"
-        "  --public-key FILE   trust this RSA public key (PEM or DER, PKCS#1 or SPKI; repeatable).\n"
-        "                      Without it, keys come from CloudTrail ListPublicKeys\n"
+        "  --public-key FILE   trust this RSA public key (PEM or DER, PKCS#1 or SPKI; repeatable);\n"
+        "                      a directory: every *.pem / *.der in it (`opentrail keys export`)\n"
+        "  --data-dir DIR      trust the signing keys of this opentrail data dir (DIR/state.db,\n"
+        "                      read-only): a data dir's bucket validates with no server.\n"
+        "                      Without either, keys come from CloudTrail ListPublicKeys\n"
         "                      (AWS_ENDPOINT_URL_CLOUDTRAIL / AWS_ENDPOINT_URL).\n"
         "  --trail-arn ARN     only this trail's chains\n"
         "  --start-time T      first digest time to check (ISO 8601 UTC; default: the oldest)\n"
@@ -35,6 +38,7 @@ static void usage(FILE *out)
         "  --verbose           print valid files too\n"
         "  --format text|json  the report format (default text, as the AWS CLI prints)\n"
         "  --jobs N            hashing threads (default: every core)\n"
+        "  --inflight N        S3: GetObject requests in flight at once (default 32)\n"
         "  --no-json-check     do not parse the log files' JSON\n"
         "  --no-progress       no progress bar on stderr\n"
         "\n"
@@ -74,7 +78,8 @@ int ot_cmd_validate(int argc, char **argv)
         bool takes = !strcmp(a, "--public-key") || !strcmp(a, "--trail-arn") ||
                      !strcmp(a, "--start-time") || !strcmp(a, "--end-time") ||
                      !strcmp(a, "--account-id") || !strcmp(a, "--region") ||
-                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs");
+                     !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--inflight") ||
+                     !strcmp(a, "--data-dir");
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -85,6 +90,8 @@ int ot_cmd_validate(int argc, char **argv)
             if (o.nkey_files == OT_VALIDATE_MAX_KEYFILES)
                 return bad("too many --public-key files (at most 16)%s", "");
             o.key_files[o.nkey_files++] = v;
+        } else if (!strcmp(a, "--data-dir")) {
+            o.data_dir = v;
         } else if (!strcmp(a, "--trail-arn")) {
             o.trail_arn = v;
         } else if (!strcmp(a, "--start-time")) {
@@ -111,6 +118,12 @@ int ot_cmd_validate(int argc, char **argv)
             if (*end || n < 1 || n > 1024)
                 return bad("--jobs: expected 1..1024, got '%s'", v);
             o.jobs = (int)n;
+        } else if (!strcmp(a, "--inflight")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 256)
+                return bad("--inflight: expected 1..256, got '%s'", v);
+            o.inflight = (int)n;
         } else if (!strcmp(a, "--verbose")) {
             o.verbose = true;
         } else if (!strcmp(a, "--no-json-check")) {

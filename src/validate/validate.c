@@ -33,15 +33,17 @@ static int open_source(vl_run *r, char *err, size_t errlen)
     return vl_src_s3_open(bucket, prefix, r->o->region, &r->src, err, errlen);
 }
 
-/* --public-key files, or ListPublicKeys in every delivery region the chains use. */
+/* --public-key files / --data-dir keys, or ListPublicKeys in every delivery region the chains use. */
 static int load_keys(vl_run *r, char *err, size_t errlen)
 {
     const ot_validate_opts *o = r->o;
     int rc;
     for (size_t i = 0; i < o->nkey_files; i++)
-        if ((rc = ot_vkeys_add_file(&r->keys, o->key_files[i], err, errlen)))
+        if ((rc = vl_keys_from_path(&r->keys, o->key_files[i], err, errlen)))
             return rc;
-    if (o->nkey_files)
+    if (o->data_dir && (rc = vl_keys_from_data_dir(&r->keys, o->data_dir, err, errlen)))
+        return rc;
+    if (o->nkey_files || o->data_dir)
         return OT_OK;
     vl_aws aws;
     if ((rc = vl_aws_load(&aws, o->region, err, errlen)))
@@ -96,7 +98,10 @@ int ot_validate_run(const ot_validate_opts *o, FILE *out, FILE *errf)
 {
     vl_run r;
     memset(&r, 0, sizeof r);
-    r.o = o;
+    ot_validate_opts oo = *o;
+    if (oo.inflight <= 0)
+        oo.inflight = 32;
+    r.o = &oo;
     r.end_ms = o->end_ms >= 0 ? o->end_ms : ot_now_ms() / 1000 * 1000;
     r.start_ms = o->start_ms;
     char err[1024] = "";

@@ -24,12 +24,15 @@ typedef struct ot_validate_opts {
     int64_t start_ms;            /* -1 = from the oldest digest */
     int64_t end_ms;              /* -1 = now */
     const char *key_files[OT_VALIDATE_MAX_KEYFILES];
-    size_t nkey_files;           /* 0 = ListPublicKeys on the CloudTrail endpoint */
+    size_t nkey_files;           /* files or directories of *.pem / *.der */
+    const char *data_dir;        /* an opentrail data dir: its keys (state.db); with no key
+                                  * files and no data_dir, ListPublicKeys on the endpoint */
     bool verbose;
     bool json;                   /* one JSON report on stdout instead of the CLI's text */
     bool check_json;             /* parse every log file ({"Records":[...]}); default true */
     bool progress;               /* progress bar on stderr (only if it is a TTY) */
     int jobs;                    /* hashing threads; 0 = every core */
+    int inflight;                /* S3: GetObjects in flight at once; 0 = 32 */
 } ot_validate_opts;
 
 /* Runs the validation and prints the report. Returns the exit status: 0 all valid, 1 something

@@ -38,6 +38,16 @@ void vl_obj_init(vl_obj *o, size_t max);
 void vl_obj_free(vl_obj *o);
 
 typedef struct vl_source vl_source;
+
+/* A concurrent fetch (vl_source_ops.fetch_many): next() names the next object to fetch (false
+ * when there is none); done() gets each finished one, in any order, on the fetching thread. The
+ * callee may swap obj->data with an empty buffer of its own (no copy) and must return quickly. */
+typedef struct vl_fetch_sink {
+    bool (*next)(void *ctx, const char **bucket, const char **key, size_t *tag);
+    void (*done)(void *ctx, size_t tag, int rc, vl_obj *obj, const char *err);
+    void *ctx;
+} vl_fetch_sink;
+
 typedef struct vl_source_ops {
     /* Every key below prefix, sorted by byte order. */
     int (*list)(vl_source *s, const char *bucket, const char *prefix, vl_strv *out, char *err,
@@ -47,6 +57,9 @@ typedef struct vl_source_ops {
     int (*get)(vl_source *s, const char *bucket, const char *key, bool meta, vl_obj *o,
                char *err, size_t errlen);
     void (*close)(vl_source *s);
+    /* Optional (NULL: callers use get from several threads): fetches what sink names, up to
+     * inflight at a time over reused connections, until next() says there is no more. */
+    int (*fetch_many)(vl_source *s, vl_fetch_sink *sink, int inflight);
 } vl_source_ops;
 
 struct vl_source {
@@ -74,6 +87,10 @@ void vl_aws_endpoint(const char *service_env, const char *service_host, const ch
 /* ListPublicKeys in region over [start, end]: adds every key returned (by its Fingerprint). */
 int vl_list_public_keys(const vl_aws *a, const char *region, int64_t start_ms, int64_t end_ms,
                         ot_vkeys *keys, char *err, size_t errlen);
+/* Every signing key of an opentrail data dir (its state.db, read-only) (vl_keys_src.c). */
+int vl_keys_from_data_dir(ot_vkeys *k, const char *dir, char *err, size_t errlen);
+/* A key file, or every *.pem / *.der in a directory (`opentrail keys export` output). */
+int vl_keys_from_path(ot_vkeys *k, const char *path, char *err, size_t errlen);
 
 /* A log file a digest references. */
 typedef struct vl_logref {

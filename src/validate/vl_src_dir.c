@@ -153,7 +153,7 @@ static void dir_close(vl_source *s)
     free(s);
 }
 
-static const vl_source_ops dir_ops = {dir_list, dir_get, dir_close};
+static const vl_source_ops dir_ops = {dir_list, dir_get, dir_close, NULL};
 
 int vl_src_dir_open(const char *dir, const char *bucket, vl_source **out, char *err, size_t errlen)
 {

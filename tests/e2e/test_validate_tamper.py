@@ -249,7 +249,8 @@ class TamperMatrix(unittest.TestCase):
         self.assertIn("1/3 log files valid, 2/3 log files INVALID", out)
 
     def test_usage_errors(self):
-        for args in (["--trail-arn", "nope", "/nonexistent"], ["--bogus"], []):
+        for args in (["--trail-arn", "nope", "/nonexistent"], ["--bogus"], [],
+                     ["--inflight", "0", "/x"], ["--data-dir"]):
             p = subprocess.run([BIN, "validate"] + args, capture_output=True, text=True,
                                env=self.env(), timeout=60)
             self.assertEqual(p.returncode, 255, args)
