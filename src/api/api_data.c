@@ -4,7 +4,9 @@
  * acknowledged (in `successful`) only once that append is durable. Invalid ones are listed in
  * `failed` with the per-event error codes of the model. Request-level problems (unknown channel,
  * duplicate ids, > 100 events, > 1 MB) reject the whole request and store nothing. */
+#include <pthread.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +233,34 @@ static int append_to_wal(ot_server *srv, audit_item *items, size_t n, const ot_b
     return ot_wal_append(srv->wal, ptrs, lens, k, &lsn);
 }
 
+/* Records the request's last event as the channel's latest ingestion (GetChannel's
+ * IngestionStatus). state.db writes are fsynced, so on the ingest hot path a channel is noted
+ * at most once a second: the status may trail the truth by up to a second. */
+static void note_ingestion(ot_server *srv, const ot_channel *ch, const audit_item *items,
+                           size_t n)
+{
+    enum { SLOTS = 32, EVERY_MS = 1000 };
+    static struct { char arn[160]; int64_t at; } recent[SLOTS];
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int64_t now = ot_now_ms();
+    size_t slot = 0;
+    for (const char *p = ch->arn; *p; p++)
+        slot = slot * 31 + (unsigned char)*p;
+    slot %= SLOTS;
+    pthread_mutex_lock(&mu);
+    bool due = strcmp(recent[slot].arn, ch->arn) || now - recent[slot].at >= EVERY_MS;
+    if (due) {
+        snprintf(recent[slot].arn, sizeof recent[slot].arn, "%s", ch->arn);
+        recent[slot].at = now;
+    }
+    pthread_mutex_unlock(&mu);
+    if (!due || !n)
+        return;
+    const audit_item *last = &items[n - 1];
+    ot_channel_note_ingestion(srv->trails, ch->arn, now, last->error_code ? "" : last->event_id,
+                              last->error_code);
+}
+
 /* Resolves the channel and checks the caller may write to it. */
 static int find_channel(ot_server *srv, const ot_req *req, ot_resp *resp, ot_channel *ch)
 {
@@ -289,6 +319,7 @@ static void put_audit_events(ot_server *srv, const ot_req *req, ot_resp *resp)
                               "The events could not be stored durably; nothing was acknowledged. Retry.");
         } else {
             write_result(resp, items, n);
+            note_ingestion(srv, &ch, items, n);
         }
     }
     ot_buf_free(&payloads);

@@ -123,6 +123,10 @@ class PipelineTest(otharness.ServerTestCase):
                                   "stranger": "InvalidRecipient", "noname": "FieldNotFound"})
         self.assertEqual([x["id"] for x in resp["successful"]], ["good"])
         good_id = resp["successful"][0]["eventID"]
+        # The request's last event failed: GetChannel reports that attempt.
+        status = s.aws_json("cloudtrail", "get-channel", "--channel", channel_arn)["IngestionStatus"]
+        self.assertEqual(status["LatestIngestionErrorCode"], "FieldNotFound")
+        self.assertIn("LatestIngestionAttemptTime", status)
         s.aws("cloudtrail", "stop-logging", "--name", "main")   # flushes the trail now
         records = [r for _, r in read_all_records(s.client("s3"), "audit-logs")]
         activity = [r for r in records if r.get("eventCategory") == "ActivityAuditLog"]
