@@ -18,8 +18,9 @@ struct ot_history {
     char path[1024];
     bool read_only;
     sqlite3 *db; /* the writer connection (a reader too when read_only) */
-    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt;
+    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt, *ins_blk, *next_id;
     bool v1; /* a read-only open of a schema version 1 file (resources, raw in events) */
+    bool blk; /* events has blk, bi (version 3): documents may be in doc_blk */
     uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;
@@ -34,6 +35,12 @@ enum { HIST_RES_TYPE = 0, HIST_RES_NAME = 1 };
 /* The indexed short name of a resource ARN ("my-bucket" for arn:aws:s3:::my-bucket), or NULL
  * when it is empty or equals the ARN. */
 const char *ot_history_short_name(const char *arn, size_t *n);
+
+/* Inflates a doc_blk row into out; hist_block_record finds record bi in it (pointers into out).
+ * OT_ECORRUPT if the block does not decode. */
+int hist_block_inflate(const void *z, size_t zlen, size_t ulen, ot_buf *out);
+int hist_block_record(const ot_buf *b, int64_t bi, const char **res, const char **raw,
+                      size_t *raw_len);
 
 /* Opens a connection to h->path with the pragmas every connection uses. */
 int hist_connect(const char *path, bool read_only, sqlite3 **out);
