@@ -102,7 +102,7 @@ void ot_history_rollback(ot_history *h);
  * the compressed bytes to out (scratch: working memory) and their inflated size to *ulen.
  * ot_history_insert_block inserts the n rows with their documents in that block; added[i] = 1 if
  * row i was new, 0 if its eventID was already indexed. */
-#define OT_HISTORY_BLOCK 32
+#define OT_HISTORY_BLOCK 16
 int ot_history_block_encode(const ot_history_row *rows, size_t n, const char *arena,
                             ot_buf *scratch, ot_buf *out, size_t *ulen);
 int ot_history_insert_block(ot_history *h, const ot_history_row *rows, size_t n,

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "history/history.h"
 
@@ -36,11 +37,21 @@ enum { HIST_RES_TYPE = 0, HIST_RES_NAME = 1 };
  * when it is empty or equals the ARN. */
 const char *ot_history_short_name(const char *arn, size_t *n);
 
-/* Inflates a doc_blk row into out; hist_block_record finds record bi in it (pointers into out).
- * OT_ECORRUPT if the block does not decode. */
-int hist_block_inflate(const void *z, size_t zlen, size_t ulen, ot_buf *out);
-int hist_block_record(const ot_buf *b, int64_t bi, const char **res, const char **raw,
-                      size_t *raw_len);
+/* Reads records out of one doc_blk row, inflating only as far as the records asked for (a page's
+ * hits share blocks rarely, and a record's offset is known from the block's header). */
+typedef struct hist_blk_reader {
+    int64_t id;               /* the loaded block, 0 if none */
+    ot_buf z, out;            /* its compressed bytes (a copy), what is inflated so far */
+    size_t ulen;
+    z_stream zs;
+    bool zinit;
+} hist_blk_reader;
+void hist_blk_free(hist_blk_reader *r);
+int hist_blk_load(hist_blk_reader *r, int64_t id, const void *z, size_t zlen, size_t ulen);
+/* Record bi of the loaded block (pointers into r->out, valid until the next call); OT_ECORRUPT
+ * if the block does not decode. */
+int hist_blk_get(hist_blk_reader *r, int64_t bi, const char **res, const char **raw,
+                 size_t *raw_len);
 
 /* Opens a connection to h->path with the pragmas every connection uses. */
 int hist_connect(const char *path, bool read_only, sqlite3 **out);

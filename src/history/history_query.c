@@ -184,17 +184,15 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
-/* The document of a row stored in a block (the page's previous hit often shares it). */
+/* The document of a row stored in a block (the page's previous hit may share it). */
 typedef struct blk_cache {
     sqlite3_stmt *get;
-    int64_t id; /* block in buf, or 0 */
-    ot_buf buf;
+    hist_blk_reader r;
 } blk_cache;
 
 static int blk_doc(sqlite3 *db, blk_cache *c, int64_t blk, int64_t bi, ot_history_hit *hit)
 {
-    if (c->id != blk) {
-        c->id = 0;
+    if (c->r.id != blk || blk == 0) {
         if (!c->get && sqlite3_prepare_v2(db, "SELECT ulen, z FROM doc_blk WHERE id = ?", -1,
                                           &c->get, NULL) != SQLITE_OK) {
             ot_error("history: block: %s", sqlite3_errmsg(db));
@@ -206,17 +204,19 @@ static int blk_doc(sqlite3 *db, blk_cache *c, int64_t blk, int64_t bi, ot_histor
             ot_error("history: document block %lld is missing", (long long)blk);
             return OT_ECORRUPT;
         }
-        int rc = hist_block_inflate(sqlite3_column_blob(c->get, 1),
-                                    (size_t)sqlite3_column_bytes(c->get, 1),
-                                    (size_t)sqlite3_column_int64(c->get, 0), &c->buf);
+        int rc = hist_blk_load(&c->r, blk, sqlite3_column_blob(c->get, 1),
+                               (size_t)sqlite3_column_bytes(c->get, 1),
+                               (size_t)sqlite3_column_int64(c->get, 0));
         sqlite3_reset(c->get);
-        if (rc) {
-            ot_error("history: document block %lld does not decode", (long long)blk);
+        if (rc)
             return rc;
-        }
-        c->id = blk;
     }
-    return hist_block_record(&c->buf, bi, &hit->resources_json, &hit->raw, &hit->raw_len);
+    int rc = hist_blk_get(&c->r, bi, &hit->resources_json, &hit->raw, &hit->raw_len);
+    if (rc) {
+        ot_error("history: document block %lld does not decode", (long long)blk);
+        c->r.id = 0;
+    }
+    return rc;
 }
 
 static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
@@ -227,7 +227,8 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
     binds b = {0};
     sqlite3_stmt *st = NULL;
     blk_cache bc = {0};
-    ot_buf_init(&bc.buf, 0);
+    ot_buf_init(&bc.r.z, 0);
+    ot_buf_init(&bc.r.out, 0);
     int rc = build(q, h->v1, h->blk, snapshot, &sql, &b);
     if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
@@ -280,7 +281,7 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
     }
     sqlite3_finalize(st);
     sqlite3_finalize(bc.get);
-    ot_buf_free(&bc.buf);
+    hist_blk_free(&bc.r);
     ot_buf_free(&sql);
     return rc;
 }
