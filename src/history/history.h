@@ -97,6 +97,18 @@ int ot_history_insert(ot_history *h, const ot_history_row *row, const char *aren
 int ot_history_commit(ot_history *h, uint64_t wal_lsn);
 void ot_history_rollback(ot_history *h);
 
+/* Document blocks (bulk import): up to OT_HISTORY_BLOCK records stored deflated together.
+ * ot_history_block_encode (any thread) deflates rows[0..n)'s records and resources JSON, appending
+ * the compressed bytes to out (scratch: working memory) and their inflated size to *ulen.
+ * ot_history_insert_block inserts the n rows with their documents in that block; added[i] = 1 if
+ * row i was new, 0 if its eventID was already indexed. */
+#define OT_HISTORY_BLOCK 16
+int ot_history_block_encode(const ot_history_row *rows, size_t n, const char *arena,
+                            ot_buf *scratch, ot_buf *out, size_t *ulen);
+int ot_history_insert_block(ot_history *h, const ot_history_row *rows, size_t n,
+                            const char *arena, const void *z, size_t zlen, size_t ulen,
+                            bool imported, int *added);
+
 /* Convenience for one record: extract + insert (inside a transaction the caller began). */
 int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, bool imported,
                    int *added);

@@ -39,7 +39,7 @@ const char *ot_history_key_name(ot_history_key k)
  * row, the resources JSON and the raw record, in ev_doc: index builds and range scans then read
  * ~100 bytes per event instead of ~1.5 KB. Version 1 (resources and raw in events) is migrated
  * on the writer's first open; a read-only open of a version 1 file reads it as it is. */
-#define HIST_SCHEMA_VERSION 2
+#define HIST_SCHEMA_VERSION 3
 
 static const char TABLES[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
@@ -47,9 +47,11 @@ static const char TABLES[] =
     " id INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, cat INTEGER NOT NULL,"
     " region TEXT NOT NULL,"
     " imported INTEGER NOT NULL, event_id TEXT NOT NULL, event_name TEXT, event_source TEXT,"
-    " read_only INTEGER, username TEXT, access_key_id TEXT);"
+    " read_only INTEGER, username TEXT, access_key_id TEXT, blk INTEGER, bi INTEGER);"
     "CREATE TABLE IF NOT EXISTS ev_doc(id INTEGER PRIMARY KEY, resources TEXT NOT NULL,"
     " raw NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS doc_blk(id INTEGER PRIMARY KEY, hi INTEGER NOT NULL,"
+    " ulen INTEGER NOT NULL, z BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
     " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL, PRIMARY KEY(id, kind, v))"
     " WITHOUT ROWID;";
@@ -144,6 +146,27 @@ static bool is_v1(sqlite3 *db)
     return v1;
 }
 
+/* Whether events has the document block columns (schema version 3). */
+static bool has_blk(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool v = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('events') WHERE name = 'blk'",
+                                -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Version 2 -> 3: two columns that are NULL for existing rows (their documents stay in ev_doc);
+ * SQLite adds them without rewriting the table. */
+static int migrate_v2(ot_history *h)
+{
+    return exec(h->db, "BEGIN IMMEDIATE;"
+                       "ALTER TABLE events ADD COLUMN blk INTEGER;"
+                       "ALTER TABLE events ADD COLUMN bi INTEGER;"
+                       "COMMIT;");
+}
+
 /* Version 1 -> 2 in one transaction: a crash leaves the file as it was, and the next open
  * migrates again. */
 static int migrate_v1(ot_history *h)
@@ -178,16 +201,23 @@ static int setup_writer(ot_history *h, bool bulk)
         rc = migrate_v1(h);
     if (!rc)
         rc = exec(h->db, TABLES);
+    if (!rc && !has_blk(h->db) && (rc = migrate_v2(h)) != OT_OK)
+        ot_history_rollback(h);
     if (!rc)
         rc = exec(h->db, INDEXES);
     if (!rc)
-        rc = exec(h->db, "PRAGMA user_version = 2;");
+        rc = exec(h->db, "PRAGMA user_version = 3;");
     if (!rc)
         rc = prepare(h->db,
                      "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
-                     " event_source, read_only, username, access_key_id, region)"
-                     " VALUES(?,?,?,?,?,?,?,?,?,?)",
+                     " event_source, read_only, username, access_key_id, region, blk, bi)"
+                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                      &h->ins_ev);
+    if (!rc)
+        rc = prepare(h->db, "INSERT INTO doc_blk(id, hi, ulen, z) VALUES(?,?,?,?)", &h->ins_blk);
+    if (!rc)
+        rc = prepare(h->db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
+                            " 'events'), 0)", &h->next_id);
     if (!rc)
         rc = prepare(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
     if (!rc)
@@ -215,6 +245,7 @@ int ot_history_open(const char *path, const ot_history_opts *opts, ot_history **
         rc = setup_writer(h, o.bulk);
     if (!rc && o.read_only)
         h->v1 = is_v1(h->db);
+    h->blk = !rc && !h->v1 && has_blk(h->db);
     if (!rc)
         rc = load_meta(h);
     if (rc) {
@@ -235,6 +266,8 @@ void ot_history_close(ot_history *h)
     sqlite3_finalize(h->ins_res);
     sqlite3_finalize(h->ins_doc);
     sqlite3_finalize(h->set_ckpt);
+    sqlite3_finalize(h->ins_blk);
+    sqlite3_finalize(h->next_id);
     if (h->db && !h->read_only)
         sqlite3_exec(h->db, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL);
     sqlite3_close(h->db);
@@ -314,8 +347,9 @@ static int insert_resources(ot_history *h, int64_t id, const ot_history_row *r, 
     return rc;
 }
 
-int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
-                      int *added)
+/* One events row; blk < 0: its document goes to ev_doc, else it is record bi of block blk. */
+static int insert_row(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
+                      int64_t blk, int bi, int *added)
 {
     sqlite3_stmt *st = h->ins_ev;
     *added = 0;
@@ -335,6 +369,13 @@ int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena,
     bind_opt(st, 8, arena, r->username);
     bind_opt(st, 9, arena, r->access_key_id);
     sqlite3_bind_text(st, 10, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
+    if (blk < 0) {
+        sqlite3_bind_null(st, 11);
+        sqlite3_bind_null(st, 12);
+    } else {
+        sqlite3_bind_int64(st, 11, blk);
+        sqlite3_bind_int(st, 12, bi);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) {
         ot_error("history: insert: %s", sqlite3_errmsg(h->db));
         return OT_EIO;
@@ -343,6 +384,8 @@ int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena,
         return OT_OK; /* eventID already indexed */
     *added = 1;
     int64_t id = sqlite3_last_insert_rowid(h->db);
+    if (blk >= 0)
+        return insert_resources(h, id, r, arena);
     st = h->ins_doc;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, id);
@@ -353,6 +396,58 @@ int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena,
         return OT_EIO;
     }
     return insert_resources(h, id, r, arena);
+}
+
+int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
+                      int *added)
+{
+    return insert_row(h, r, arena, imported, -1, 0, added);
+}
+
+/* The rows a block adds get the next ids (one writer; AUTOINCREMENT hands out sequence + 1 and
+ * up, an ignored duplicate may burn one), so the block is keyed by sequence + 1 and records the
+ * last id it added: every events row in [id, hi] is one of its records, and retention drops the
+ * block once none is left. */
+int ot_history_insert_block(ot_history *h, const ot_history_row *rows, size_t n,
+                            const char *arena, const void *z, size_t zlen, size_t ulen,
+                            bool imported, int *added)
+{
+    sqlite3_stmt *st = h->next_id;
+    sqlite3_reset(st);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ot_error("history: sequence: %s", sqlite3_errmsg(h->db));
+        return OT_EIO;
+    }
+    int64_t first = sqlite3_column_int64(st, 0) + 1, hi = 0;
+    sqlite3_reset(st);
+    if (zlen > INT32_MAX || ulen > INT32_MAX)
+        return OT_ELIMIT;
+    for (size_t i = 0; i < n; i++) {
+        int rc = insert_row(h, &rows[i], arena, imported, first, (int)i, &added[i]);
+        if (rc)
+            return rc;
+        if (!added[i])
+            continue;
+        int64_t id = sqlite3_last_insert_rowid(h->db);
+        if (id < first || id <= hi) {
+            ot_error("history: event id %lld outside its document block", (long long)id);
+            return OT_EIO;
+        }
+        hi = id;
+    }
+    if (hi == 0)
+        return OT_OK; /* every record was a duplicate: no block */
+    st = h->ins_blk;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, first);
+    sqlite3_bind_int64(st, 2, hi);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)ulen);
+    sqlite3_bind_blob(st, 4, z, (int)zlen, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ot_error("history: insert block: %s", sqlite3_errmsg(h->db));
+        return OT_EIO;
+    }
+    return OT_OK;
 }
 
 int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, bool imported,
@@ -376,17 +471,23 @@ int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, boo
 int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_imported,
                       int *deleted)
 {
-    char sql[512];
+    char sql[1536];
     *deleted = 0;
     /* Oldest first through ev_expire; res rows go with their event (by its primary key). */
     snprintf(sql, sizeof sql,
              "CREATE TEMP TABLE IF NOT EXISTS doomed(id INTEGER PRIMARY KEY);"
              "DELETE FROM doomed;"
+             "CREATE TEMP TABLE IF NOT EXISTS doomed_blk(id INTEGER PRIMARY KEY);"
+             "DELETE FROM doomed_blk;"
              "INSERT INTO doomed SELECT id FROM events WHERE imported IN (0%s) AND t < %lld"
              " ORDER BY imported, t LIMIT %d;"
+             "INSERT OR IGNORE INTO doomed_blk SELECT blk FROM events"
+             " WHERE id IN (SELECT id FROM doomed) AND blk IS NOT NULL;"
              "DELETE FROM res WHERE id IN (SELECT id FROM doomed);"
              "DELETE FROM ev_doc WHERE id IN (SELECT id FROM doomed);"
-             "DELETE FROM events WHERE id IN (SELECT id FROM doomed);",
+             "DELETE FROM events WHERE id IN (SELECT id FROM doomed);"
+             "DELETE FROM doc_blk WHERE id IN (SELECT id FROM doomed_blk) AND NOT EXISTS("
+             "SELECT 1 FROM events e WHERE e.id BETWEEN doc_blk.id AND doc_blk.hi);",
              include_imported ? ",1" : "", (long long)cutoff_ms, batch > 0 ? batch : 1000);
     int rc = exec(h->db, "BEGIN IMMEDIATE");
     if (!rc && (rc = exec(h->db, sql)) == OT_OK) {

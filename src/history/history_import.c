@@ -29,12 +29,16 @@
 #define BATCH_BYTES (8u << 20)
 #define QUEUE_LEN 8
 #define ROWS_PER_TXN 250000
+#define NBLOCKS ((BATCH_ROWS + OT_HISTORY_BLOCK - 1) / OT_HISTORY_BLOCK)
 
 typedef struct batch {
     ot_buf mem;              /* arena strings and raw records */
     ot_history_row *rows;
     size_t *raw_off;
     size_t n;
+    ot_buf z;                /* the rows' document blocks, deflated, one after another */
+    size_t zoff[NBLOCKS], zlen[NBLOCKS], ulen[NBLOCKS]; /* block k = rows [k*BLOCK, ...) */
+    int added[OT_HISTORY_BLOCK];
     struct batch *next;
 } batch;
 
@@ -215,6 +219,7 @@ void ot_import_free(ot_import *im)
         batch *b = im->free_list;
         im->free_list = b->next;
         ot_buf_free(&b->mem);
+        ot_buf_free(&b->z);
         free(b->rows);
         free(b->raw_off);
         free(b);
@@ -254,6 +259,7 @@ static batch *batch_get(ot_import *im)
         if (!b)
             return NULL;
         ot_buf_init(&b->mem, 0);
+        ot_buf_init(&b->z, 0);
         b->rows = malloc(BATCH_ROWS * sizeof *b->rows);
         b->raw_off = malloc(BATCH_ROWS * sizeof *b->raw_off);
         if (!b->rows || !b->raw_off) {
@@ -265,6 +271,7 @@ static batch *batch_get(ot_import *im)
     }
     b->n = 0;
     ot_buf_reset(&b->mem);
+    ot_buf_reset(&b->z);
     return b;
 }
 
@@ -311,16 +318,42 @@ typedef struct worker {
     batch *cur;
     ot_import_file *file;
     ot_buf win;
+    ot_buf scratch;          /* a block before deflate */
+    int err;                 /* a batch could not be encoded: the import fails */
     uint8_t *in;
 } worker;
 
+/* Deflates the batch's documents in blocks here, on the worker, so the writer only stores. */
+static int encode_blocks(worker *w, batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        b->rows[i].raw = b->mem.data + b->raw_off[i];
+    for (size_t k = 0, i = 0; i < b->n; k++, i += OT_HISTORY_BLOCK) {
+        size_t n = b->n - i < OT_HISTORY_BLOCK ? b->n - i : OT_HISTORY_BLOCK;
+        b->zoff[k] = b->z.len;
+        int rc = ot_history_block_encode(&b->rows[i], n, b->mem.data, &w->scratch, &b->z,
+                                         &b->ulen[k]);
+        if (rc)
+            return rc;
+        b->zlen[k] = b->z.len - b->zoff[k];
+    }
+    return OT_OK;
+}
+
 static int flush(worker *w)
 {
+    int rc = OT_OK;
     if (w->cur && w->cur->n) {
+        if ((rc = encode_blocks(w, w->cur)) != OT_OK) {
+            w->err = rc;
+            batch_put_free(w->im, w->cur);
+            w->cur = NULL;
+            return rc;
+        }
         queue_push(w->im, w->cur);
         w->cur = NULL;
     }
-    return OT_OK;
+    return rc;
 }
 
 static int on_record(void *ctx, const char *rec, size_t len)
@@ -529,18 +562,20 @@ static void *worker_main(void *arg)
 
 static int write_batch(ot_import *im, ot_history *h, batch *b)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        ot_history_row *r = &b->rows[i];
-        r->raw = b->mem.data + b->raw_off[i];
-        int added;
-        int rc = ot_history_insert(h, r, b->mem.data, true, &added);
+    for (size_t k = 0, i = 0; i < b->n; k++, i += OT_HISTORY_BLOCK) {
+        size_t n = b->n - i < OT_HISTORY_BLOCK ? b->n - i : OT_HISTORY_BLOCK;
+        int rc = ot_history_insert_block(h, &b->rows[i], n, b->mem.data, b->z.data + b->zoff[k],
+                                         b->zlen[k], b->ulen[k], true, b->added);
         if (rc)
             return rc;
-        if (added) {
-            ADD(imported, 1);
-            ADD(by_cat[r->cat < 3 ? r->cat : 0], 1);
-        } else {
-            ADD(duplicates, 1);
+        for (size_t j = 0; j < n; j++) {
+            const ot_history_row *r = &b->rows[i + j];
+            if (b->added[j]) {
+                ADD(imported, 1);
+                ADD(by_cat[r->cat < 3 ? r->cat : 0], 1);
+            } else {
+                ADD(duplicates, 1);
+            }
         }
     }
     return OT_OK;
@@ -587,6 +622,7 @@ int ot_import_run(ot_import *im, ot_history *h)
     for (int i = 0; !rc && i < n; i++) {
         ws[i].im = im;
         ot_buf_init(&ws[i].win, 0);
+        ot_buf_init(&ws[i].scratch, 0);
         ws[i].in = malloc(CHUNK);
         ws[i].doc = ot_json_doc_new();
         if (!ws[i].in || !ws[i].doc) {
@@ -615,10 +651,14 @@ int ot_import_run(ot_import *im, ot_history *h)
         if (!wrc)
             wrc = brc;
     }
-    for (int i = 0; i < started; i++)
+    for (int i = 0; i < started; i++) {
         pthread_join(th[i], NULL);
+        if (!wrc && ws[i].err)
+            wrc = ws[i].err;
+    }
     for (int i = 0; ws && i < n; i++) {
         ot_buf_free(&ws[i].win);
+        ot_buf_free(&ws[i].scratch);
         free(ws[i].in);
         ot_json_doc_free(ws[i].doc);
         if (ws[i].cur)

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "history/history.h"
 
@@ -18,8 +19,9 @@ struct ot_history {
     char path[1024];
     bool read_only;
     sqlite3 *db; /* the writer connection (a reader too when read_only) */
-    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt;
+    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt, *ins_blk, *next_id;
     bool v1; /* a read-only open of a schema version 1 file (resources, raw in events) */
+    bool blk; /* events has blk, bi (version 3): documents may be in doc_blk */
     uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;
@@ -34,6 +36,22 @@ enum { HIST_RES_TYPE = 0, HIST_RES_NAME = 1 };
 /* The indexed short name of a resource ARN ("my-bucket" for arn:aws:s3:::my-bucket), or NULL
  * when it is empty or equals the ARN. */
 const char *ot_history_short_name(const char *arn, size_t *n);
+
+/* Reads records out of one doc_blk row, inflating only as far as the records asked for (a page's
+ * hits share blocks rarely, and a record's offset is known from the block's header). */
+typedef struct hist_blk_reader {
+    int64_t id;               /* the loaded block, 0 if none */
+    ot_buf z, out;            /* its compressed bytes (a copy), what is inflated so far */
+    size_t ulen;
+    z_stream zs;
+    bool zinit;
+} hist_blk_reader;
+void hist_blk_free(hist_blk_reader *r);
+int hist_blk_load(hist_blk_reader *r, int64_t id, const void *z, size_t zlen, size_t ulen);
+/* Record bi of the loaded block (pointers into r->out, valid until the next call); OT_ECORRUPT
+ * if the block does not decode. */
+int hist_blk_get(hist_blk_reader *r, int64_t bi, const char **res, const char **raw,
+                 size_t *raw_len);
 
 /* Opens a connection to h->path with the pragmas every connection uses. */
 int hist_connect(const char *path, bool read_only, sqlite3 **out);

@@ -103,12 +103,13 @@ static int driver_index(const ot_history_query *q)
  * driving index. */
 static const char *doc_join(bool v1) { return v1 ? "" : " LEFT JOIN ev_doc d ON d.id = e.id"; }
 
-static int build(const ot_history_query *q, bool v1, int64_t snapshot, ot_buf *sql, binds *b)
+static int build(const ot_history_query *q, bool v1, bool blk, int64_t snapshot, ot_buf *sql,
+                 binds *b)
 {
     int d = driver_index(q);
     ot_buf_printf(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
-                       " e.username, e.access_key_id, %s.resources, %s.raw ",
-                  v1 ? "e" : "d", v1 ? "e" : "d");
+                       " e.username, e.access_key_id, %s.resources, %s.raw, %s ",
+                  v1 ? "e" : "d", v1 ? "e" : "d", blk ? "e.blk, e.bi" : "NULL, NULL");
     const char *x = "e";
     if (d < 0) {
         ot_buf_printf(sql, "FROM events e%s%s WHERE e.cat = ?",
@@ -183,6 +184,41 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* The document of a row stored in a block (the page's previous hit may share it). */
+typedef struct blk_cache {
+    sqlite3_stmt *get;
+    hist_blk_reader r;
+} blk_cache;
+
+static int blk_doc(sqlite3 *db, blk_cache *c, int64_t blk, int64_t bi, ot_history_hit *hit)
+{
+    if (c->r.id != blk || blk == 0) {
+        if (!c->get && sqlite3_prepare_v2(db, "SELECT ulen, z FROM doc_blk WHERE id = ?", -1,
+                                          &c->get, NULL) != SQLITE_OK) {
+            ot_error("history: block: %s", sqlite3_errmsg(db));
+            return OT_EIO;
+        }
+        sqlite3_reset(c->get);
+        sqlite3_bind_int64(c->get, 1, blk);
+        if (sqlite3_step(c->get) != SQLITE_ROW) {
+            ot_error("history: document block %lld is missing", (long long)blk);
+            return OT_ECORRUPT;
+        }
+        int rc = hist_blk_load(&c->r, blk, sqlite3_column_blob(c->get, 1),
+                               (size_t)sqlite3_column_bytes(c->get, 1),
+                               (size_t)sqlite3_column_int64(c->get, 0));
+        sqlite3_reset(c->get);
+        if (rc)
+            return rc;
+    }
+    int rc = hist_blk_get(&c->r, bi, &hit->resources_json, &hit->raw, &hit->raw_len);
+    if (rc) {
+        ot_error("history: document block %lld does not decode", (long long)blk);
+        c->r.id = 0;
+    }
+    return rc;
+}
+
 static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
                void *ctx, bool *more, ot_history_cursor *next)
 {
@@ -190,7 +226,10 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
     ot_buf_init(&sql, 1 << 16);
     binds b = {0};
     sqlite3_stmt *st = NULL;
-    int rc = build(q, h->v1, snapshot, &sql, &b);
+    blk_cache bc = {0};
+    ot_buf_init(&bc.r.z, 0);
+    ot_buf_init(&bc.r.out, 0);
+    int rc = build(q, h->v1, h->blk, snapshot, &sql, &b);
     if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
         rc = OT_EIO;
@@ -223,6 +262,10 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
             .raw = col_text(st, 9),
             .raw_len = (size_t)sqlite3_column_bytes(st, 9),
         };
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL &&
+            (rc = blk_doc(db, &bc, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 11),
+                          &hit)) != OT_OK)
+            break;
         if (!hit.resources_json)
             hit.resources_json = "[]";
         if (!hit.raw)
@@ -237,6 +280,8 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
         rc = OT_EIO;
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(bc.get);
+    hist_blk_free(&bc.r);
     ot_buf_free(&sql);
     return rc;
 }

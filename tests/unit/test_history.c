@@ -395,9 +395,53 @@ static void test_migrate_v1(void **state)
     assert_string_equal(d.raw, buf);
     assert_int_equal(sql_count("SELECT max(id) FROM events"), 2);
     ot_history_close(h);
-    h = open_db(); /* a second open finds version 2 and changes nothing */
+    h = open_db(); /* a second open finds version 3 and changes nothing */
     assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 2);
-    assert_int_equal(sql_count("PRAGMA user_version"), 2);
+    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events')"
+                               " WHERE name IN ('blk', 'bi')"), 2);
+    ot_history_close(h);
+}
+
+/* A version 2 file (documents in ev_doc, no block columns): read as it is read-only; the writer
+ * adds the columns, old rows keep their ev_doc documents and imported rows go to blocks. */
+static void test_migrate_v2(void **state)
+{
+    (void)state;
+    static const char V2[] =
+        "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+        "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL,"
+        " cat INTEGER NOT NULL, region TEXT NOT NULL, imported INTEGER NOT NULL,"
+        " event_id TEXT NOT NULL, event_name TEXT, event_source TEXT, read_only INTEGER,"
+        " username TEXT, access_key_id TEXT);"
+        "CREATE TABLE ev_doc(id INTEGER PRIMARY KEY, resources TEXT NOT NULL, raw NOT NULL);"
+        "CREATE UNIQUE INDEX ev_id ON events(event_id);"
+        "CREATE TABLE res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
+        " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL,"
+        " PRIMARY KEY(id, kind, v)) WITHOUT ROWID;"
+        "INSERT INTO events VALUES(1, 1709287200000, 0, 'us-east-1', 0, 'old-2', 'CreateRole',"
+        " 'iam.amazonaws.com', 0, 'alice', 'AKIAalice');"
+        "INSERT INTO ev_doc VALUES(1, '[]', '{\"eventID\":\"old-2\"}');"
+        "PRAGMA user_version = 2;";
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, V2, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    ot_history *h = NULL;
+    ot_history_opts ro = {.read_only = true};
+    assert_int_equal(ot_history_open(g_db, &ro, &h), 0);
+    doc_hit d = lookup_doc(h, OT_HK_EVENT_NAME, "CreateRole");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, "{\"eventID\":\"old-2\"}");
+    ot_history_close(h);
+    assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'blk'"), 0);
+
+    h = open_db();
+    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    d = lookup_doc(h, OT_HK_USERNAME, "alice");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, "{\"eventID\":\"old-2\"}");
     ot_history_close(h);
 }
 
@@ -567,7 +611,9 @@ static void test_import(void **state)
     write_file("bad.json.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage", 24, false);
     ot_import *im = NULL;
     char err[256];
-    ot_import_opts io = {.threads = 2};
+    /* one worker reads the files in name order into one batch, so both rows share one block
+     * (e2e_test_import covers parallel workers) */
+    ot_import_opts io = {.threads = 1};
     assert_int_equal(ot_import_new(dir, &io, &im, err, sizeof err), 0);
     ot_history *h = open_db();
     assert_int_equal(ot_import_run(im, h), 0);
@@ -587,9 +633,80 @@ static void test_import(void **state)
             assert_int_equal(f[i].status, OT_IMPORT_FAILED);
     }
     assert_int_equal(count_for(h, OT_HK_USERNAME, "alice", NULL), 1);
+    /* the documents come back verbatim from their (deflated) block */
+    doc_hit d = lookup_doc(h, OT_HK_EVENT_ID, "ia");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, a);
+    assert_string_equal(d.resources,
+                        "[{\"ResourceType\":\"AWS::IAM::Role\",\"ResourceName\":"
+                        "\"arn:aws:iam::111122223333:role/r-ia\"},{\"ResourceType\":"
+                        "\"AWS::S3::Bucket\",\"ResourceName\":\"arn:aws:s3:::bucket-CreateRole\"}]");
+    d = lookup_doc(h, OT_HK_EVENT_ID, "ib");
+    assert_string_equal(d.raw, b);
     ot_import_free(im);
+    /* both rows live in one block, which the duplicates did not repeat */
+    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 1);
+    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 0);
+    /* retention: the block stays while one of its rows does, and goes with the last */
+    int deleted;
+    assert_int_equal(ot_history_expire(h, 1709290800000LL, 100, true, &deleted), 0); /* < 11:00 */
+    assert_int_equal(deleted, 1);
+    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 1);
+    d = lookup_doc(h, OT_HK_EVENT_ID, "ib");
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.raw, b);
+    assert_int_equal(ot_history_expire(h, INT64_MAX, 100, true, &deleted), 0);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 0);
     ot_history_close(h);
     assert_int_not_equal(ot_import_new("/nonexistent/x", &io, &im, err, sizeof err), 0);
+}
+
+/* A damaged document block is an error for the query, never garbage or a crash. */
+static void test_block_corrupt(void **state)
+{
+    (void)state;
+    char dir[128], a[2048], body[4096];
+    snprintf(dir, sizeof dir, "%s/logs", g_dir);
+    mkdir(dir, 0700);
+    make_event(a, sizeof a, "ca", "2024-03-01T10:00:00Z", "CreateRole", "iam:alice", false, "us-east-1");
+    snprintf(body, sizeof body, "{\"Records\":[%s]}", a);
+    write_file("one.json", body, strlen(body), false);
+    ot_import *im = NULL;
+    char err[256];
+    ot_import_opts io = {.threads = 1};
+    assert_int_equal(ot_import_new(dir, &io, &im, err, sizeof err), 0);
+    ot_history *h = open_db();
+    assert_int_equal(ot_import_run(im, h), 0);
+    ot_import_free(im);
+    static const char *const DAMAGE[] = {
+        "UPDATE doc_blk SET z = x'00ff00ff'",                      /* not deflate */
+        "UPDATE doc_blk SET ulen = 3",                            /* wrong size */
+        "UPDATE doc_blk SET ulen = 40",                           /* ends in the header */
+        "UPDATE events SET bi = 7",                               /* no such record */
+        "DELETE FROM doc_blk",                                    /* missing */
+    };
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE keep AS SELECT * FROM doc_blk", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    for (size_t i = 0; i < sizeof DAMAGE / sizeof *DAMAGE; i++) {
+        assert_int_equal(sqlite3_exec(db, DAMAGE[i], NULL, NULL, NULL), SQLITE_OK);
+        ot_history_query q = {.start_ms = INT64_MIN, .end_ms = INT64_MAX, .limit = 10};
+        doc_hit d = {0};
+        bool more;
+        ot_history_cursor next;
+        assert_int_not_equal(ot_history_query_run(h, &q, on_doc, &d, &more, &next), 0);
+        assert_int_equal(d.n, 0);
+        assert_int_equal(sqlite3_exec(db, "DELETE FROM doc_blk; INSERT INTO doc_blk SELECT *"
+                                          " FROM keep; UPDATE events SET bi = 0", NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(ot_history_query_run(h, &q, on_doc, &d, &more, &next), 0);
+        assert_int_equal(d.n, 1);
+        assert_string_equal(d.raw, a);
+    }
+    sqlite3_close(db);
+    ot_history_close(h);
 }
 
 int main(void)
@@ -604,6 +721,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extract_category, setup, teardown),
         cmocka_unit_test(test_split),
         cmocka_unit_test_setup_teardown(test_import, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_block_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
