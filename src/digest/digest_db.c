@@ -144,6 +144,37 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 #define TRAIL_COLS "trail_arn, active, started_ms, name, account_id, home_region, bucket, " \
                    "prefix, org_id"
 
+/* Steps st to the end, appending one elem_size row per result through read_row; finalizes st.
+ * *out is malloc'd (NULL when empty). */
+static int read_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem_size,
+                     void (*read_row)(sqlite3_stmt *st, void *row), const char *what, void **out,
+                     size_t *n)
+{
+    char *v = NULL;
+    size_t cnt = 0;
+    int rc = OT_OK, s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        char *nv = realloc(v, (cnt + 1) * elem_size);
+        if (!nv) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        v = nv;
+        memset(v + cnt * elem_size, 0, elem_size);
+        read_row(st, v + cnt++ * elem_size);
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = sql_err(db, what);
+    sqlite3_finalize(st);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return OT_OK;
+}
+
 static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
 {
     memset(s, 0, sizeof *s);
@@ -158,30 +189,11 @@ static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
     col_str(st, 8, s->t.org_id, sizeof s->t.org_id);
 }
 
+static void read_tstate_row(sqlite3_stmt *st, void *row) { read_tstate(st, row); }
+
 static int read_tstates(sqlite3 *db, sqlite3_stmt *st, ot_digest_tstate **out, size_t *n)
 {
-    ot_digest_tstate *v = NULL;
-    size_t cnt = 0;
-    int rc = OT_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        ot_digest_tstate *nv = realloc(v, (cnt + 1) * sizeof *v);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        read_tstate(st, &v[cnt++]);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, "read digest_trail");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
+    return read_rows(db, st, sizeof **out, read_tstate_row, "read digest_trail", (void **)out, n);
 }
 
 int ot_digest_db_trail(sqlite3 *db, const char *arn, ot_digest_tstate *out)
@@ -320,6 +332,8 @@ static void read_chain(sqlite3_stmt *st, ot_digest_chain *c)
     col_str(st, 9, c->prev_sig, sizeof c->prev_sig);
 }
 
+static void read_chain_row(sqlite3_stmt *st, void *row) { read_chain(st, row); }
+
 int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, size_t *n)
 {
     *out = NULL;
@@ -332,28 +346,7 @@ int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, siz
     if (rc)
         return rc;
     bind_str(st, 1, arn);
-    ot_digest_chain *v = NULL;
-    size_t cnt = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        ot_digest_chain *nv = realloc(v, (cnt + 1) * sizeof *v);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        read_chain(st, &v[cnt++]);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, "read chains");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
+    return read_rows(db, st, sizeof **out, read_chain_row, "read chains", (void **)out, n);
 }
 
 int ot_digest_db_chain_get(sqlite3 *db, const char *arn, const char *account, const char *region,
@@ -439,6 +432,19 @@ int ot_digest_db_begin(sqlite3 *db, const ot_digest_pending *p)
     return in_tx(db, begin_tx, p);
 }
 
+static void read_pending_row(sqlite3_stmt *st, void *row)
+{
+    ot_digest_pending *p = row;
+    col_str(st, 0, p->trail_arn, sizeof p->trail_arn);
+    col_str(st, 1, p->account_id, sizeof p->account_id);
+    col_str(st, 2, p->region, sizeof p->region);
+    p->end_ms = sqlite3_column_int64(st, 3);
+    col_str(st, 4, p->fingerprint, sizeof p->fingerprint);
+    col_str(st, 5, p->bucket, sizeof p->bucket);
+    col_str(st, 6, p->key, sizeof p->key);
+    p->final = sqlite3_column_int(st, 7) != 0;
+}
+
 int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
 {
     *out = NULL;
@@ -450,37 +456,18 @@ int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
                      &st);
     if (rc)
         return rc;
-    ot_digest_pending *v = NULL;
-    size_t cnt = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        ot_digest_pending *nv = realloc(v, (cnt + 1) * sizeof *v);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        ot_digest_pending *p = &v[cnt++];
-        memset(p, 0, sizeof *p);
-        col_str(st, 0, p->trail_arn, sizeof p->trail_arn);
-        col_str(st, 1, p->account_id, sizeof p->account_id);
-        col_str(st, 2, p->region, sizeof p->region);
-        p->end_ms = sqlite3_column_int64(st, 3);
-        col_str(st, 4, p->fingerprint, sizeof p->fingerprint);
-        col_str(st, 5, p->bucket, sizeof p->bucket);
-        col_str(st, 6, p->key, sizeof p->key);
-        p->final = sqlite3_column_int(st, 7) != 0;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, "read pending digests");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
+    return read_rows(db, st, sizeof **out, read_pending_row, "read pending digests",
+                     (void **)out, n);
+}
+
+static void read_entry_row(sqlite3_stmt *st, void *row)
+{
+    ot_digest_entry *e = row;
+    col_str(st, 0, e->bucket, sizeof e->bucket);
+    col_str(st, 1, e->key, sizeof e->key);
+    col_str(st, 2, e->sha256_hex, sizeof e->sha256_hex);
+    e->oldest_ms = sqlite3_column_int64(st, 3);
+    e->newest_ms = sqlite3_column_int64(st, 4);
 }
 
 int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entry **out,
@@ -497,33 +484,7 @@ int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entr
     if (rc)
         return rc;
     bind_chain(st, p);
-    ot_digest_entry *v = NULL;
-    size_t cnt = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        ot_digest_entry *nv = realloc(v, (cnt + 1) * sizeof *v);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        ot_digest_entry *e = &v[cnt++];
-        col_str(st, 0, e->bucket, sizeof e->bucket);
-        col_str(st, 1, e->key, sizeof e->key);
-        col_str(st, 2, e->sha256_hex, sizeof e->sha256_hex);
-        e->oldest_ms = sqlite3_column_int64(st, 3);
-        e->newest_ms = sqlite3_column_int64(st, 4);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, "read claimed rows");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
+    return read_rows(db, st, sizeof **out, read_entry_row, "read claimed rows", (void **)out, n);
 }
 
 typedef struct commit_arg {
