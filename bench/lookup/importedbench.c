@@ -27,7 +27,7 @@ static void m(ot_history *h, int k, const char *v, int reps){
 int main(int argc,char**argv){ot_history*h;ot_history_opts o={.read_only=true,.readers=1};
  if(ot_history_open(argv[1],&o,&h))return 1;int reps=atoi(argv[2]);
  m(h,-1,NULL,reps); m(h,OT_HK_USERNAME,"report-generator",reps); m(h,OT_HK_EVENT_NAME,"PutBucketPolicy",reps);
- m(h,OT_HK_EVENT_NAME,"StopLogging",reps); m(h,OT_HK_READ_ONLY,"false",reps); m(h,OT_HK_RESOURCE_NAME,"OrganizationAccountAccessRole",reps);
+ m(h,OT_HK_EVENT_NAME,"StopLogging",reps); m(h,OT_HK_READ_ONLY,"false",reps); m(h,OT_HK_READ_ONLY,"true",reps); m(h,OT_HK_RESOURCE_NAME,"OrganizationAccountAccessRole",reps);
  m(h,OT_HK_RESOURCE_NAME,"arn:aws:s3:::prod-app-assets-4608",reps); m(h,OT_HK_RESOURCE_TYPE,"AWS::S3::Bucket",reps);
  m(h,OT_HK_EVENT_SOURCE,"cloudtrail.amazonaws.com",reps);
  ot_history_close(h);return 0;}

@@ -39,7 +39,14 @@ const char *ot_history_key_name(ot_history_key k)
  * row, the resources JSON and the raw record, in ev_doc: index builds and range scans then read
  * ~100 bytes per event instead of ~1.5 KB. Version 1 (resources and raw in events) is migrated
  * on the writer's first open; a read-only open of a version 1 file reads it as it is. */
-#define HIST_SCHEMA_VERSION 3
+#define HIST_SCHEMA_VERSION 4
+
+/* Version 4: one res row per resource name key (hist_rn_key: the ARN's last segment) holding
+ * the event's ARNs with that key in a (NUL-separated), instead of a row for the ARN and another
+ * for its short name; a is NULL on type rows. */
+#define RES_COLS                                                                                  \
+    "(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL, cat INTEGER NOT NULL,"        \
+    " region TEXT NOT NULL, t INTEGER NOT NULL, a BLOB, PRIMARY KEY(id, kind, v)) WITHOUT ROWID"
 
 static const char TABLES[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
@@ -52,21 +59,79 @@ static const char TABLES[] =
     " raw NOT NULL);"
     "CREATE TABLE IF NOT EXISTS doc_blk(id INTEGER PRIMARY KEY, hi INTEGER NOT NULL,"
     " ulen INTEGER NOT NULL, z BLOB NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS res(id INTEGER NOT NULL, kind INTEGER NOT NULL, v TEXT NOT NULL,"
-    " cat INTEGER NOT NULL, region TEXT NOT NULL, t INTEGER NOT NULL, PRIMARY KEY(id, kind, v))"
-    " WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS res" RES_COLS ";";
 
 static const char INDEXES[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS ev_id ON events(event_id);"
     "CREATE INDEX IF NOT EXISTS ev_time ON events(cat, region, t);"
     "CREATE INDEX IF NOT EXISTS ev_name ON events(event_name, cat, region, t);"
     "CREATE INDEX IF NOT EXISTS ev_source ON events(event_source, cat, region, t);"
-    "CREATE INDEX IF NOT EXISTS ev_ro ON events(read_only, cat, region, t);"
+    "CREATE INDEX IF NOT EXISTS ev_rw ON events(cat, region, t) WHERE read_only = 0;"
     "CREATE INDEX IF NOT EXISTS ev_user ON events(username, cat, region, t) WHERE username IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS ev_akid ON events(access_key_id, cat, region, t)"
     " WHERE access_key_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS ev_expire ON events(imported, t);"
-    "CREATE INDEX IF NOT EXISTS res_v ON res(kind, v, cat, region, t, id);";
+    "CREATE INDEX IF NOT EXISTS res_v ON res(kind, v, cat, region, t, id, a);";
+
+const char *hist_rn_key(const char *arn, size_t n, size_t *kn)
+{
+    size_t i = n;
+    while (i > 0 && arn[i - 1] != '/' && arn[i - 1] != ':')
+        i--;
+    *kn = i == n ? n : n - i;
+    return i == n ? arn : arn + i;
+}
+
+bool hist_rn_match(const char *a, size_t an, const char *q, size_t qn)
+{
+    while (an > 0) {
+        const char *nul = memchr(a, '\0', an);
+        size_t n = nul ? (size_t)(nul - a) : an;
+        size_t sn;
+        const char *s = hist_short_name_n(a, n, &sn);
+        if ((n == qn && !memcmp(a, q, n)) || (s && sn == qn && !memcmp(s, q, sn)))
+            return true;
+        a += n + (nul != NULL);
+        an -= n + (nul != NULL);
+    }
+    return false;
+}
+
+/* ot_rn_match(a, q): whether ResourceName q names one of the ARNs of a res row. */
+static void sql_rn_match(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+    (void)argc;
+    const char *a = sqlite3_value_blob(v[0]);
+    int an = sqlite3_value_bytes(v[0]);
+    const char *q = (const char *)sqlite3_value_text(v[1]);
+    int qn = sqlite3_value_bytes(v[1]);
+    sqlite3_result_int(c, a && q && hist_rn_match(a, (size_t)an, q, (size_t)qn));
+}
+
+/* ot_rn_key(arn) and ot_rn_short(arn) (NULL if none): for the version 3 -> 4 migration. */
+static void sql_rn_key(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(v[0]);
+    size_t kn;
+    const char *k = s ? hist_rn_key(s, (size_t)sqlite3_value_bytes(v[0]), &kn) : NULL;
+    if (k)
+        sqlite3_result_text(c, k, (int)kn, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(c);
+}
+
+static void sql_rn_short(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(v[0]);
+    size_t sn;
+    const char *k = s ? ot_history_short_name(s, &sn) : NULL;
+    if (k)
+        sqlite3_result_text(c, k, (int)sn, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(c);
+}
 
 int hist_connect(const char *path, bool read_only, sqlite3 **out)
 {
@@ -75,6 +140,14 @@ int hist_connect(const char *path, bool read_only, sqlite3 **out)
     flags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         ot_error("history: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return OT_EIO;
+    }
+    int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    if (sqlite3_create_function_v2(db, "ot_rn_match", 2, fl, NULL, sql_rn_match, NULL, NULL, NULL) ||
+        sqlite3_create_function_v2(db, "ot_rn_key", 1, fl, NULL, sql_rn_key, NULL, NULL, NULL) ||
+        sqlite3_create_function_v2(db, "ot_rn_short", 1, fl, NULL, sql_rn_short, NULL, NULL, NULL)) {
+        ot_error("history: %s: cannot register functions", path);
         sqlite3_close(db);
         return OT_EIO;
     }
@@ -157,6 +230,47 @@ static bool has_blk(sqlite3 *db)
     return v;
 }
 
+/* Whether res has the ARN column (schema version 4). */
+bool hist_has_res_a(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool v = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('res') WHERE name = 'a'",
+                                -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Version 3 -> 4, one transaction (a crash leaves version 3, migrated again on the next open):
+ * res is rewritten with one name row per key. An old name row that is the short name of another
+ * name row of the same event was written for that ARN and is dropped; the ARNs of a key are
+ * gathered into a. (An event that had a resource whose whole ARN equals another resource's
+ * short name loses that ARN's own short name: not a case CloudTrail produces.) */
+static int migrate_v3(ot_history *h)
+{
+    ot_info("history: migrating %s to schema version 4 (one resource name row per resource)",
+            h->path);
+    int rc = exec(h->db,
+                  "BEGIN IMMEDIATE;"
+                  "DROP INDEX IF EXISTS res_v;"
+                  "DROP TABLE IF EXISTS res_new;"
+                  "CREATE TABLE res_new" RES_COLS ";"
+                  "INSERT INTO res_new(id, kind, v, cat, region, t, a)"
+                  " SELECT id, 0, v, cat, region, t, NULL FROM res WHERE kind = 0;"
+                  "INSERT INTO res_new(id, kind, v, cat, region, t, a)"
+                  " SELECT id, 1, ot_rn_key(v), cat, region, t, CAST(group_concat(v, char(0)) AS BLOB)"
+                  " FROM res r WHERE kind = 1 AND NOT EXISTS(SELECT 1 FROM res s WHERE s.id = r.id"
+                  " AND s.kind = 1 AND s.v <> r.v AND ot_rn_short(s.v) = r.v)"
+                  " GROUP BY id, ot_rn_key(v);"
+                  "DROP TABLE res;"
+                  "ALTER TABLE res_new RENAME TO res;");
+    if (!rc)
+        rc = exec(h->db, "COMMIT");
+    if (rc)
+        ot_history_rollback(h);
+    return rc;
+}
+
 /* Version 2 -> 3: two columns that are NULL for existing rows (their documents stay in ev_doc);
  * SQLite adds them without rewriting the table. */
 static int migrate_v2(ot_history *h)
@@ -203,10 +317,16 @@ static int setup_writer(ot_history *h, bool bulk)
         rc = exec(h->db, TABLES);
     if (!rc && !has_blk(h->db) && (rc = migrate_v2(h)) != OT_OK)
         ot_history_rollback(h);
+    if (!rc && !hist_has_res_a(h->db))
+        rc = migrate_v3(h);
+    /* Version 3 -> 4: ReadOnly had a full index ev_ro (one entry per event); ev_rw holds only
+     * the read_only = 0 rows, and ReadOnly = true is served by ev_time plus a filter. */
+    if (!rc)
+        rc = exec(h->db, "DROP INDEX IF EXISTS ev_ro;");
     if (!rc)
         rc = exec(h->db, INDEXES);
     if (!rc)
-        rc = exec(h->db, "PRAGMA user_version = 3;");
+        rc = exec(h->db, "PRAGMA user_version = 4;");
     if (!rc)
         rc = prepare(h->db,
                      "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
@@ -221,7 +341,7 @@ static int setup_writer(ot_history *h, bool bulk)
     if (!rc)
         rc = prepare(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
     if (!rc)
-        rc = prepare(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region) VALUES(?,?,?,?,?,?)",
+        rc = prepare(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region, a) VALUES(?,?,?,?,?,?,?)",
                      &h->ins_res);
     if (!rc)
         rc = prepare(h->db, "INSERT OR REPLACE INTO meta(k, v) VALUES('wal_lsn', ?)",
@@ -246,6 +366,7 @@ int ot_history_open(const char *path, const ot_history_opts *opts, ot_history **
     if (!rc && o.read_only)
         h->v1 = is_v1(h->db);
     h->blk = !rc && !h->v1 && has_blk(h->db);
+    h->res4 = !rc && !h->v1 && hist_has_res_a(h->db);
     if (!rc)
         rc = load_meta(h);
     if (rc) {
@@ -314,7 +435,7 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *arena, int32_t off)
 }
 
 static int insert_res(ot_history *h, int64_t id, const ot_history_row *r, const char *arena,
-                      int kind, const char *v, size_t n)
+                      int kind, const char *v, size_t n, const ot_buf *a)
 {
     sqlite3_stmt *st = h->ins_res;
     sqlite3_reset(st);
@@ -324,26 +445,50 @@ static int insert_res(ot_history *h, int64_t id, const ot_history_row *r, const 
     sqlite3_bind_int(st, 4, r->cat);
     sqlite3_bind_int64(st, 5, r->time_ms);
     sqlite3_bind_text(st, 6, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
+    if (a)
+        sqlite3_bind_blob(st, 7, a->data, (int)a->len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
     return sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
 }
 
+/* A type row per distinct type; a name row per distinct key with the event's ARNs of that key
+ * (one index entry per resource instead of two: the ARN and its short name). */
 static int insert_resources(ot_history *h, int64_t id, const ot_history_row *r, const char *arena)
 {
     int rc = OT_OK;
+    ot_buf a;
+    ot_buf_init(&a, 0);
     for (int i = 0; !rc && i < r->nres; i++) {
         if (r->res_type[i] >= 0) {
             const char *ty = arena + r->res_type[i];
-            rc = insert_res(h, id, r, arena, HIST_RES_TYPE, ty, strlen(ty));
+            rc = insert_res(h, id, r, arena, HIST_RES_TYPE, ty, strlen(ty), NULL);
         }
-        if (!rc && r->res_name[i] >= 0) {
-            const char *arn = arena + r->res_name[i];
-            size_t sn;
-            const char *s = ot_history_short_name(arn, &sn);
-            rc = insert_res(h, id, r, arena, HIST_RES_NAME, arn, strlen(arn));
-            if (!rc && s)
-                rc = insert_res(h, id, r, arena, HIST_RES_NAME, s, sn);
+        if (rc || r->res_name[i] < 0)
+            continue;
+        const char *arn = arena + r->res_name[i];
+        size_t kn, kn2;
+        const char *k = hist_rn_key(arn, strlen(arn), &kn);
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++) {
+            const char *o = r->res_name[j] >= 0 ? arena + r->res_name[j] : NULL;
+            const char *k2 = o ? hist_rn_key(o, strlen(o), &kn2) : NULL;
+            seen = k2 && kn2 == kn && !memcmp(k2, k, kn);
         }
+        if (seen) /* already written with the first ARN of this key */
+            continue;
+        ot_buf_reset(&a);
+        rc = ot_buf_append(&a, arn, strlen(arn));
+        for (int j = i + 1; !rc && j < r->nres; j++) {
+            const char *o = r->res_name[j] >= 0 ? arena + r->res_name[j] : NULL;
+            const char *k2 = o ? hist_rn_key(o, strlen(o), &kn2) : NULL;
+            if (k2 && kn2 == kn && !memcmp(k2, k, kn) && !(rc = ot_buf_putc(&a, '\0')))
+                rc = ot_buf_append(&a, o, strlen(o));
+        }
+        if (!rc)
+            rc = insert_res(h, id, r, arena, HIST_RES_NAME, k, kn, &a);
     }
+    ot_buf_free(&a);
     return rc;
 }
 
@@ -506,7 +651,7 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
 int ot_history_bulk_begin(ot_history *h)
 {
     return exec(h->db, "DROP INDEX IF EXISTS ev_time; DROP INDEX IF EXISTS ev_name;"
-                       "DROP INDEX IF EXISTS ev_source; DROP INDEX IF EXISTS ev_ro;"
+                       "DROP INDEX IF EXISTS ev_source; DROP INDEX IF EXISTS ev_rw;"
                        "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_akid;"
                        "DROP INDEX IF EXISTS ev_expire; DROP INDEX IF EXISTS res_v;");
 }

@@ -201,9 +201,13 @@ int ot_history_extract(ot_json_doc *doc, const char *raw, size_t len, bool padde
     return resources(rec, row, arena);
 }
 
-const char *ot_history_short_name(const char *arn, size_t *n)
+const char *hist_short_name_n(const char *arn, size_t len, size_t *n)
 {
-    size_t len = strlen(arn);
     const char *s = last_part(arn, len, n);
     return (*n == 0 || *n == len) ? NULL : s;
+}
+
+const char *ot_history_short_name(const char *arn, size_t *n)
+{
+    return hist_short_name_n(arn, strlen(arn), n);
 }

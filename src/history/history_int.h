@@ -22,6 +22,7 @@ struct ot_history {
     sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt, *ins_blk, *next_id;
     bool v1; /* a read-only open of a schema version 1 file (resources, raw in events) */
     bool blk; /* events has blk, bi (version 3): documents may be in doc_blk */
+    bool res4; /* res has one name row per key with its ARNs (version 4) */
     uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;
@@ -36,6 +37,16 @@ enum { HIST_RES_TYPE = 0, HIST_RES_NAME = 1 };
 /* The indexed short name of a resource ARN ("my-bucket" for arn:aws:s3:::my-bucket), or NULL
  * when it is empty or equals the ARN. */
 const char *ot_history_short_name(const char *arn, size_t *n);
+const char *hist_short_name_n(const char *arn, size_t len, size_t *n); /* arn need not end in \0 */
+
+/* The res key of a resource name (schema 4): its last segment after '/' or ':', or the whole
+ * name if that is empty. ResourceName q matches an ARN only if the key of q is the ARN's key
+ * (q is the ARN or its short name, a suffix keeping the last segment), so a lookup by q is one
+ * range of res_v on hist_rn_key(q), filtered by hist_rn_match over the row's ARNs (NUL-separated
+ * in a): the ARN itself or its short name equals q. */
+const char *hist_rn_key(const char *arn, size_t n, size_t *kn);
+bool hist_rn_match(const char *a, size_t an, const char *q, size_t qn);
+bool hist_has_res_a(sqlite3 *db);
 
 /* Reads records out of one doc_blk row, inflating only as far as the records asked for (a page's
  * hits share blocks rarely, and a record's offset is known from the block's header). */

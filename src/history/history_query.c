@@ -103,8 +103,15 @@ static int driver_index(const ot_history_query *q)
  * driving index. */
 static const char *doc_join(bool v1) { return v1 ? "" : " LEFT JOIN ev_doc d ON d.id = e.id"; }
 
-static int build(const ot_history_query *q, bool v1, bool blk, int64_t snapshot, ot_buf *sql,
-                 binds *b)
+/* A ResourceName is looked up by its key and checked against the row's ARNs (schema 4). */
+static const char *rn_key(const char *v)
+{
+    size_t kn;
+    return hist_rn_key(v, strlen(v), &kn); /* a suffix of v: NUL-terminated */
+}
+
+static int build(const ot_history_query *q, bool v1, bool blk, bool res4, int64_t snapshot,
+                 ot_buf *sql, binds *b)
 {
     int d = driver_index(q);
     ot_buf_printf(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
@@ -115,6 +122,15 @@ static int build(const ot_history_query *q, bool v1, bool blk, int64_t snapshot,
         ot_buf_printf(sql, "FROM events e%s%s WHERE e.cat = ?",
                       q->region ? " INDEXED BY ev_time" : "", doc_join(v1));
         bind_i(b, q->cat);
+    } else if (q->attrs[d].key == OT_HK_READ_ONLY) {
+        /* No full ReadOnly index (schema 4): false is the partial index ev_rw, true is ev_time
+         * (most events are reads) filtered per row; any other value matches nothing, and the
+         * constant false term stops the scan before it starts. */
+        const char *v = q->attrs[d].value;
+        bool t = !strcmp(v, "true"), f = !strcmp(v, "false");
+        ot_buf_printf(sql, "FROM events e%s WHERE e.read_only = %d AND e.cat = ?%s", doc_join(v1),
+                      f ? 0 : 1, t || f ? "" : " AND 0");
+        bind_i(b, q->cat);
     } else if (column(q->attrs[d].key)) {
         ot_buf_printf(sql, "FROM events e%s WHERE e.%s = ? AND e.cat = ?", doc_join(v1),
                       column(q->attrs[d].key));
@@ -122,10 +138,14 @@ static int build(const ot_history_query *q, bool v1, bool blk, int64_t snapshot,
         bind_i(b, q->cat);
     } else {
         x = "x";
+        bool rn = res4 && q->attrs[d].key == OT_HK_RESOURCE_NAME;
         ot_buf_printf(sql, "FROM res x JOIN events e ON e.id = x.id%s"
-                           " WHERE x.kind = ? AND x.v = ? AND x.cat = ?", doc_join(v1));
+                           " WHERE x.kind = ? AND x.v = ?%s AND x.cat = ?", doc_join(v1),
+                      rn ? " AND ot_rn_match(x.a, ?)" : "");
         bind_i(b, res_kind(q->attrs[d].key));
-        bind_s(b, q->attrs[d].value);
+        bind_s(b, rn ? rn_key(q->attrs[d].value) : q->attrs[d].value);
+        if (rn)
+            bind_s(b, q->attrs[d].value);
         bind_i(b, q->cat);
     }
     if (q->region) {
@@ -156,10 +176,13 @@ static int build(const ot_history_query *q, bool v1, bool blk, int64_t snapshot,
             ot_buf_printf(sql, " AND e.%s = ?", col);
             bind_value(b, k, q->attrs[i].value);
         } else {
-            ot_buf_puts(sql, " AND EXISTS(SELECT 1 FROM res r WHERE r.id = e.id AND r.kind = ?"
-                             " AND r.v = ?)");
+            bool rn = res4 && k == OT_HK_RESOURCE_NAME;
+            ot_buf_printf(sql, " AND EXISTS(SELECT 1 FROM res r WHERE r.id = e.id AND r.kind = ?"
+                               " AND r.v = ?%s)", rn ? " AND ot_rn_match(r.a, ?)" : "");
             bind_i(b, res_kind(k));
-            bind_s(b, q->attrs[i].value);
+            bind_s(b, rn ? rn_key(q->attrs[i].value) : q->attrs[i].value);
+            if (rn)
+                bind_s(b, q->attrs[i].value);
         }
     }
     ot_buf_printf(sql, " ORDER BY %s.t DESC, %s.id DESC LIMIT ?", x, x);
@@ -229,7 +252,7 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
     blk_cache bc = {0};
     ot_buf_init(&bc.r.z, 0);
     ot_buf_init(&bc.r.out, 0);
-    int rc = build(q, h->v1, h->blk, snapshot, &sql, &b);
+    int rc = build(q, h->v1, h->blk, h->res4, snapshot, &sql, &b);
     if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
         rc = OT_EIO;

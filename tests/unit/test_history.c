@@ -192,6 +192,49 @@ static void test_attributes(void **state)
     ot_history_close(h);
 }
 
+/* ResourceName matches a resource's ARN or its short name, through one res row per name key:
+ * ARNs sharing a key in one event give the event once; a suffix that is neither does not match. */
+static void test_resource_names(void **state)
+{
+    (void)state;
+    ot_history *h = open_db();
+    static const char EV[] =
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"Root\",\"arn\":"
+        "\"arn:aws:iam::111122223333:root\"},\"eventTime\":\"2024-03-01T10:00:00Z\","
+        "\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"TagRole\",\"awsRegion\":"
+        "\"us-east-1\",\"eventID\":\"rn-1\",\"readOnly\":false,\"resources\":["
+        "{\"type\":\"AWS::S3::Object\",\"ARN\":\"arn:aws:s3:::shared/x\"},"
+        "{\"type\":\"AWS::IAM::Role\",\"ARN\":\"arn:aws:iam::1:role/p/x\"},"
+        "{\"type\":\"AWS::IAM::Role\",\"ARN\":\"arn:aws:iam::1:role/q:r\"},"
+        "{\"type\":\"AWS::S3::Bucket\",\"ARN\":\"arn:aws:s3:::bkt\"},"
+        "{\"type\":\"Plain\",\"ARN\":\"plain\"},{\"type\":\"Dir\",\"ARN\":\"arn:aws:thing/\"}],"
+        "\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"eventCategory\":\"Management\"}";
+    add(h, EV, 1);
+    static const struct {
+        const char *q;
+        int n;
+    } cases[] = {{"x", 1}, {"arn:aws:s3:::shared/x", 1}, {"arn:aws:iam::1:role/p/x", 1},
+                 {"p/x", 0}, {"shared/x", 0}, {"q:r", 1}, {"r", 0},
+                 {"arn:aws:iam::1:role/q:r", 1}, {"bkt", 1}, {"arn:aws:s3:::bkt", 1},
+                 {"s3:::bkt", 0}, {"plain", 1}, {"arn:aws:thing/", 1}, {"thing", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(count_for(h, OT_HK_RESOURCE_NAME, cases[i].q, NULL), cases[i].n);
+        assert_int_equal(count_for(h, OT_HK_RESOURCE_NAME, cases[i].q, "us-east-1"), cases[i].n);
+        /* not the driver: checked per row (EXISTS) */
+        ot_history_query q = {.start_ms = INT64_MIN, .end_ms = INT64_MAX, .limit = 10, .nattrs = 2};
+        q.attrs[0].key = OT_HK_USERNAME, q.attrs[0].value = "root";
+        q.attrs[1].key = OT_HK_RESOURCE_NAME, q.attrs[1].value = cases[i].q;
+        static collect c;
+        memset(&c, 0, sizeof c);
+        bool more;
+        ot_history_cursor next;
+        assert_int_equal(ot_history_query_run(h, &q, on_hit, &c, &more, &next), 0);
+        assert_int_equal(c.n, cases[i].n);
+    }
+    assert_int_equal(count_for(h, OT_HK_RESOURCE_TYPE, "AWS::IAM::Role", NULL), 1);
+    ot_history_close(h);
+}
+
 static void test_time_range(void **state)
 {
     (void)state;
@@ -397,7 +440,7 @@ static void test_migrate_v1(void **state)
     ot_history_close(h);
     h = open_db(); /* a second open finds version 3 and changes nothing */
     assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 2);
-    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    assert_int_equal(sql_count("PRAGMA user_version"), 4);
     assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events')"
                                " WHERE name IN ('blk', 'bi')"), 2);
     ot_history_close(h);
@@ -422,6 +465,14 @@ static void test_migrate_v2(void **state)
         "INSERT INTO events VALUES(1, 1709287200000, 0, 'us-east-1', 0, 'old-2', 'CreateRole',"
         " 'iam.amazonaws.com', 0, 'alice', 'AKIAalice');"
         "INSERT INTO ev_doc VALUES(1, '[]', '{\"eventID\":\"old-2\"}');"
+        "INSERT INTO res VALUES(1, 0, 'AWS::IAM::Role', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'arn:aws:iam::1:role/q:r', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'q:r', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'arn:aws:s3:::shared/x', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'arn:aws:iam::1:role/p/x', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'x', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'arn:aws:s3:::bkt', 0, 'us-east-1', 1709287200000),"
+        " (1, 1, 'bkt', 0, 'us-east-1', 1709287200000);"
         "PRAGMA user_version = 2;";
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
@@ -434,11 +485,24 @@ static void test_migrate_v2(void **state)
     doc_hit d = lookup_doc(h, OT_HK_EVENT_NAME, "CreateRole");
     assert_int_equal(d.n, 1);
     assert_string_equal(d.raw, "{\"eventID\":\"old-2\"}");
+    assert_int_equal(count_for(h, OT_HK_RESOURCE_NAME, "bkt", NULL), 1); /* old res rows */
+    assert_int_equal(count_for(h, OT_HK_RESOURCE_NAME, "r", NULL), 0);
     ot_history_close(h);
     assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'blk'"), 0);
 
     h = open_db();
-    assert_int_equal(sql_count("PRAGMA user_version"), 3);
+    assert_int_equal(sql_count("PRAGMA user_version"), 4);
+    /* res migrated: one row per name key (x, r, bkt) plus the type row */
+    assert_int_equal(sql_count("SELECT count(*) FROM res"), 4);
+    static const struct {
+        const char *q;
+        int n;
+    } cases[] = {{"x", 1}, {"arn:aws:s3:::shared/x", 1}, {"arn:aws:iam::1:role/p/x", 1},
+                 {"p/x", 0}, {"q:r", 1}, {"r", 0}, {"arn:aws:iam::1:role/q:r", 1},
+                 {"bkt", 1}, {"arn:aws:s3:::bkt", 1}, {"s3:::bkt", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_int_equal(count_for(h, OT_HK_RESOURCE_NAME, cases[i].q, "us-east-1"), cases[i].n);
+    assert_int_equal(count_for(h, OT_HK_RESOURCE_TYPE, "AWS::IAM::Role", "us-east-1"), 1);
     d = lookup_doc(h, OT_HK_USERNAME, "alice");
     assert_int_equal(d.n, 1);
     assert_string_equal(d.raw, "{\"eventID\":\"old-2\"}");
@@ -713,6 +777,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_attributes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resource_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
