@@ -187,17 +187,9 @@ int ot_activity_record(ot_json_doc *doc, const char *event_data, size_t len, con
                        const ot_activity_ctx *ctx, char event_id[37], ot_buf *out,
                        ot_activity_error *err)
 {
-    if (len > OT_ACTIVITY_MAX_EVENT)
-        return ot_field_fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
-                    len, OT_ACTIVITY_MAX_EVENT);
-    if (checksum && ot_field_checksum(event_data, len, checksum, err))
-        return OT_EINVAL;
     ot_json root;
-    char why[128];
-    if (ot_json_parse(doc, event_data, len, false, &root, why, sizeof why))
-        return ot_field_fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
-    if (ot_json_typeof(root) != OT_JSON_OBJECT)
-        return ot_field_fail(err, "InvalidData", "eventData must be a JSON object");
+    if (ot_field_parse_event(doc, event_data, len, checksum, &root, err))
+        return OT_EINVAL;
     activity_fields f;
     memset(&f, 0, sizeof f);
     if (check_fields(root, ctx, &f, err))

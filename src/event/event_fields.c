@@ -30,3 +30,20 @@ int ot_field_checksum(const char *data, size_t len, const char *checksum, ot_act
                              "eventDataChecksum does not match base64(SHA-256(eventData))");
     return OT_OK;
 }
+
+int ot_field_parse_event(ot_json_doc *doc, const char *data, size_t len, const char *checksum,
+                         ot_json *root, ot_activity_error *err)
+{
+    if (len > OT_ACTIVITY_MAX_EVENT)
+        return ot_field_fail(err, "FieldTooLong",
+                             "eventData is %zu bytes; an event is at most %d bytes", len,
+                             OT_ACTIVITY_MAX_EVENT);
+    if (checksum && ot_field_checksum(data, len, checksum, err))
+        return OT_EINVAL;
+    char why[128];
+    if (ot_json_parse(doc, data, len, false, root, why, sizeof why))
+        return ot_field_fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
+    if (ot_json_typeof(*root) != OT_JSON_OBJECT)
+        return ot_field_fail(err, "InvalidData", "eventData must be a JSON object");
+    return OT_OK;
+}

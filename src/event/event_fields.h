@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "event/activity.h"
+#include "util/json.h"
 
 /* Fills err with a per-event error code and message; returns OT_EINVAL. */
 int ot_field_fail(ot_activity_error *err, const char *code, const char *fmt, ...)
@@ -13,5 +14,10 @@ int ot_field_fail(ot_activity_error *err, const char *code, const char *fmt, ...
 
 /* eventDataChecksum must be base64(SHA-256(eventData)); InvalidChecksum otherwise. */
 int ot_field_checksum(const char *data, size_t len, const char *checksum, ot_activity_error *err);
+
+/* The checks every incoming eventData gets first: at most OT_ACTIVITY_MAX_EVENT bytes, the
+ * checksum when given, valid JSON, an object. *root points into doc. */
+int ot_field_parse_event(ot_json_doc *doc, const char *data, size_t len, const char *checksum,
+                         ot_json *root, ot_activity_error *err);
 
 #endif

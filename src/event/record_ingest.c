@@ -171,17 +171,9 @@ int ot_record_ingest(ot_json_doc *doc, const char *event_data, size_t len, const
                      const ot_activity_ctx *ctx, ot_buf *scratch, ot_buf *payloads,
                      char event_id[37], ot_activity_error *err)
 {
-    if (len > OT_ACTIVITY_MAX_EVENT)
-        return ot_field_fail(err, "FieldTooLong", "eventData is %zu bytes; an event is at most %d bytes",
-                    len, OT_ACTIVITY_MAX_EVENT);
-    if (checksum && ot_field_checksum(event_data, len, checksum, err))
-        return OT_EINVAL;
     ot_json root;
-    char why[128];
-    if (ot_json_parse(doc, event_data, len, false, &root, why, sizeof why))
-        return ot_field_fail(err, "InvalidData", "eventData is not valid JSON: %s", why);
-    if (ot_json_typeof(root) != OT_JSON_OBJECT)
-        return ot_field_fail(err, "InvalidData", "eventData must be a JSON object");
+    if (ot_field_parse_event(doc, event_data, len, checksum, &root, err))
+        return OT_EINVAL;
     record_facts f;
     memset(&f, 0, sizeof f);
     if (check_required(root, ctx, &f, err) || check_category(root, &f, err) ||
