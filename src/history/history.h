@@ -1,9 +1,10 @@
 /* history.h — the event history index (<data-dir>/history.db) behind LookupEvents, `opentrail
  * import` and `opentrail lookup`.
  *
- * One SQLite database holds every management (and Insights) event the server records, plus
- * whatever `opentrail import` loads, each with its raw CloudTrail record kept verbatim and an
- * index for every LookupEvents attribute and for time. Rows are independent of trails.
+ * One SQLite database holds every management (and Insights) event the server records, and
+ * segment files beside it (history-segments/) hold what `opentrail import` loads; each event
+ * keeps its raw CloudTrail record verbatim and is indexed for every LookupEvents attribute and
+ * for time. Queries merge both. Rows are independent of trails.
  *
  * Threads: an ot_history has one writer (the feeder thread, or the importer's writer thread) and
  * a small pool of reader connections that ot_history_query() borrows, so lookups never wait for
@@ -97,17 +98,12 @@ int ot_history_insert(ot_history *h, const ot_history_row *row, const char *aren
 int ot_history_commit(ot_history *h, uint64_t wal_lsn);
 void ot_history_rollback(ot_history *h);
 
-/* Document blocks (bulk import): up to OT_HISTORY_BLOCK records stored deflated together.
+/* Document blocks: up to OT_HISTORY_BLOCK records stored deflated together (imports).
  * ot_history_block_encode (any thread) deflates rows[0..n)'s records and resources JSON, appending
- * the compressed bytes to out (scratch: working memory) and their inflated size to *ulen.
- * ot_history_insert_block inserts the n rows with their documents in that block; added[i] = 1 if
- * row i was new, 0 if its eventID was already indexed. */
+ * the compressed bytes to out (scratch: working memory) and their inflated size to *ulen. */
 #define OT_HISTORY_BLOCK 16
 int ot_history_block_encode(const ot_history_row *rows, size_t n, const char *arena,
                             ot_buf *scratch, ot_buf *out, size_t *ulen);
-int ot_history_insert_block(ot_history *h, const ot_history_row *rows, size_t n,
-                            const char *arena, const void *z, size_t zlen, size_t ulen,
-                            bool imported, int *added);
 
 /* Convenience for one record: extract + insert (inside a transaction the caller began). */
 int ot_history_add(ot_history *h, const char *raw, size_t len, int cat_hint, bool imported,

@@ -6,6 +6,7 @@
  * so they live in res (type and name rows), keyed by event for deletion and indexed like events
  * for lookup. meta holds the feeder's WAL checkpoint and the NextToken key. */
 #include "history/history_int.h"
+#include "history/history_seg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ const char *ot_history_key_name(ot_history_key k)
  * row, the resources JSON and the raw record, in ev_doc: index builds and range scans then read
  * ~100 bytes per event instead of ~1.5 KB. Version 1 (resources and raw in events) is migrated
  * on the writer's first open; a read-only open of a version 1 file reads it as it is. */
-#define HIST_SCHEMA_VERSION 4
+#define HIST_SCHEMA_VERSION 5
 
 /* Version 4: one res row per resource name key (hist_rn_key: the ARN's last segment) holding
  * the event's ARNs with that key in a (NUL-separated), instead of a row for the ARN and another
@@ -60,6 +61,8 @@ static const char TABLES[] =
     "CREATE TABLE IF NOT EXISTS doc_blk(id INTEGER PRIMARY KEY, hi INTEGER NOT NULL,"
     " ulen INTEGER NOT NULL, z BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS res" RES_COLS ";";
+
+/* Version 5: imports go to segment files (history_seg.h) registered in seg. */
 
 static const char INDEXES[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS ev_id ON events(event_id);"
@@ -326,18 +329,15 @@ static int setup_writer(ot_history *h, bool bulk)
     if (!rc)
         rc = exec(h->db, INDEXES);
     if (!rc)
-        rc = exec(h->db, "PRAGMA user_version = 4;");
+        rc = exec(h->db, hist_seg_table_sql());
+    if (!rc)
+        rc = exec(h->db, "PRAGMA user_version = 5;");
     if (!rc)
         rc = prepare(h->db,
                      "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
                      " event_source, read_only, username, access_key_id, region, blk, bi)"
                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                      &h->ins_ev);
-    if (!rc)
-        rc = prepare(h->db, "INSERT INTO doc_blk(id, hi, ulen, z) VALUES(?,?,?,?)", &h->ins_blk);
-    if (!rc)
-        rc = prepare(h->db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
-                            " 'events'), 0)", &h->next_id);
     if (!rc)
         rc = prepare(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
     if (!rc)
@@ -367,6 +367,9 @@ int ot_history_open(const char *path, const ot_history_opts *opts, ot_history **
         h->v1 = is_v1(h->db);
     h->blk = !rc && !h->v1 && has_blk(h->db);
     h->res4 = !rc && !h->v1 && hist_has_res_a(h->db);
+    h->has_seg = !rc && hist_has_seg_table(h->db);
+    if (!rc && !o.read_only)
+        hist_segs_cleanup(h);
     if (!rc)
         rc = load_meta(h);
     if (rc) {
@@ -387,8 +390,10 @@ void ot_history_close(ot_history *h)
     sqlite3_finalize(h->ins_res);
     sqlite3_finalize(h->ins_doc);
     sqlite3_finalize(h->set_ckpt);
-    sqlite3_finalize(h->ins_blk);
-    sqlite3_finalize(h->next_id);
+    hist_segs_release(h, &h->wsegs);
+    for (size_t i = 0; i < h->nsegs; i++)
+        hist_seg_close(h->segs[i]);
+    free(h->segs);
     if (h->db && !h->read_only)
         sqlite3_exec(h->db, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL);
     sqlite3_close(h->db);
@@ -397,7 +402,18 @@ void ot_history_close(ot_history *h)
     free(h);
 }
 
-int ot_history_begin(ot_history *h) { return exec(h->db, "BEGIN IMMEDIATE"); }
+/* The write lock also freezes the seg table: the segments loaded here are the ones whose
+ * eventIDs the feed must not index again. */
+int ot_history_begin(ot_history *h)
+{
+    int rc = exec(h->db, "BEGIN IMMEDIATE");
+    if (!rc) {
+        hist_segs_release(h, &h->wsegs);
+        if ((rc = hist_segs_load(h, h->db, &h->wsegs)) != OT_OK)
+            ot_history_rollback(h);
+    }
+    return rc;
+}
 
 void ot_history_rollback(ot_history *h)
 {
@@ -492,14 +508,18 @@ static int insert_resources(ot_history *h, int64_t id, const ot_history_row *r, 
     return rc;
 }
 
-/* One events row; blk < 0: its document goes to ev_doc, else it is record bi of block blk. */
+/* One events row with its document in ev_doc (blk, bi: only imports before schema 5 wrote
+ * document blocks). */
 static int insert_row(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
-                      int64_t blk, int bi, int *added)
+                      int *added)
 {
     sqlite3_stmt *st = h->ins_ev;
     *added = 0;
     if (r->raw_len > INT32_MAX)
         return OT_ELIMIT;
+    if (r->event_id >= 0 &&
+        hist_segs_has_eid(&h->wsegs, arena + r->event_id, strlen(arena + r->event_id)))
+        return OT_OK; /* imported already */
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, r->time_ms);
     sqlite3_bind_int(st, 2, r->cat);
@@ -514,13 +534,8 @@ static int insert_row(ot_history *h, const ot_history_row *r, const char *arena,
     bind_opt(st, 8, arena, r->username);
     bind_opt(st, 9, arena, r->access_key_id);
     sqlite3_bind_text(st, 10, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
-    if (blk < 0) {
-        sqlite3_bind_null(st, 11);
-        sqlite3_bind_null(st, 12);
-    } else {
-        sqlite3_bind_int64(st, 11, blk);
-        sqlite3_bind_int(st, 12, bi);
-    }
+    sqlite3_bind_null(st, 11);
+    sqlite3_bind_null(st, 12);
     if (sqlite3_step(st) != SQLITE_DONE) {
         ot_error("history: insert: %s", sqlite3_errmsg(h->db));
         return OT_EIO;
@@ -529,8 +544,6 @@ static int insert_row(ot_history *h, const ot_history_row *r, const char *arena,
         return OT_OK; /* eventID already indexed */
     *added = 1;
     int64_t id = sqlite3_last_insert_rowid(h->db);
-    if (blk >= 0)
-        return insert_resources(h, id, r, arena);
     st = h->ins_doc;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, id);
@@ -546,51 +559,23 @@ static int insert_row(ot_history *h, const ot_history_row *r, const char *arena,
 int ot_history_insert(ot_history *h, const ot_history_row *r, const char *arena, bool imported,
                       int *added)
 {
-    return insert_row(h, r, arena, imported, -1, 0, added);
+    return insert_row(h, r, arena, imported, added);
 }
 
-/* The rows a block adds get the next ids (one writer; AUTOINCREMENT hands out sequence + 1 and
- * up, an ignored duplicate may burn one), so the block is keyed by sequence + 1 and records the
- * last id it added: every events row in [id, hi] is one of its records, and retention drops the
- * block once none is left. */
-int ot_history_insert_block(ot_history *h, const ot_history_row *rows, size_t n,
-                            const char *arena, const void *z, size_t zlen, size_t ulen,
-                            bool imported, int *added)
+int hist_delete_event(sqlite3 *db, int64_t id)
 {
-    sqlite3_stmt *st = h->next_id;
-    sqlite3_reset(st);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        ot_error("history: sequence: %s", sqlite3_errmsg(h->db));
-        return OT_EIO;
-    }
-    int64_t first = sqlite3_column_int64(st, 0) + 1, hi = 0;
-    sqlite3_reset(st);
-    if (zlen > INT32_MAX || ulen > INT32_MAX)
-        return OT_ELIMIT;
-    for (size_t i = 0; i < n; i++) {
-        int rc = insert_row(h, &rows[i], arena, imported, first, (int)i, &added[i]);
+    static const char *const SQL[] = {"DELETE FROM res WHERE id = ?", "DELETE FROM ev_doc WHERE id = ?",
+                                      "DELETE FROM events WHERE id = ?"};
+    for (size_t i = 0; i < sizeof SQL / sizeof *SQL; i++) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, SQL[i], -1, &st, NULL) == SQLITE_OK &&
+                         sqlite3_bind_int64(st, 1, id) == SQLITE_OK &&
+                         sqlite3_step(st) == SQLITE_DONE
+                     ? OT_OK
+                     : OT_EIO;
+        sqlite3_finalize(st);
         if (rc)
             return rc;
-        if (!added[i])
-            continue;
-        int64_t id = sqlite3_last_insert_rowid(h->db);
-        if (id < first || id <= hi) {
-            ot_error("history: event id %lld outside its document block", (long long)id);
-            return OT_EIO;
-        }
-        hi = id;
-    }
-    if (hi == 0)
-        return OT_OK; /* every record was a duplicate: no block */
-    st = h->ins_blk;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int64(st, 2, hi);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ulen);
-    sqlite3_bind_blob(st, 4, z, (int)zlen, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        ot_error("history: insert block: %s", sqlite3_errmsg(h->db));
-        return OT_EIO;
     }
     return OT_OK;
 }
@@ -645,6 +630,9 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
     }
     if (rc)
         ot_history_rollback(h);
+    int seg_deleted = 0;
+    if (!rc && include_imported && h->has_seg && (rc = hist_segs_expire(h, cutoff_ms, &seg_deleted)) == OT_OK)
+        *deleted += seg_deleted;
     return rc;
 }
 
@@ -669,11 +657,18 @@ int ot_history_count(ot_history *h, int64_t *n)
     if (rc)
         return rc;
     sqlite3_stmt *st = NULL;
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL); /* one snapshot for the table and segments */
     if (!(rc = prepare(db, "SELECT count(*) FROM events", &st)))
         rc = sqlite3_step(st) == SQLITE_ROW ? OT_OK : OT_EIO;
     if (!rc)
         *n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
+    hist_segset set;
+    if (!rc && (rc = hist_segs_load(h, db, &set)) == OT_OK) {
+        *n += (int64_t)hist_segs_count(&set);
+        hist_segs_release(h, &set);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     hist_reader_put(h, db);
     return rc;
 }

@@ -7,6 +7,8 @@
  * A file that cannot be read is reported with its reason; the others go on. */
 #include "history/import.h"
 
+#include "history/history_int.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,6 @@
 #define BATCH_ROWS 4096
 #define BATCH_BYTES (8u << 20)
 #define QUEUE_LEN 8
-#define ROWS_PER_TXN 250000
 #define NBLOCKS ((BATCH_ROWS + OT_HISTORY_BLOCK - 1) / OT_HISTORY_BLOCK)
 
 typedef struct batch {
@@ -560,12 +561,12 @@ static void *worker_main(void *arg)
 
 /* ---- the writer (the calling thread) ---- */
 
-static int write_batch(ot_import *im, ot_history *h, batch *b)
+static int write_batch(ot_import *im, hist_loader *l, batch *b)
 {
     for (size_t k = 0, i = 0; i < b->n; k++, i += OT_HISTORY_BLOCK) {
         size_t n = b->n - i < OT_HISTORY_BLOCK ? b->n - i : OT_HISTORY_BLOCK;
-        int rc = ot_history_insert_block(h, &b->rows[i], n, b->mem.data, b->z.data + b->zoff[k],
-                                         b->zlen[k], b->ulen[k], true, b->added);
+        int rc = hist_loader_add_block(l, &b->rows[i], n, b->mem.data, b->z.data + b->zoff[k],
+                                       b->zlen[k], b->ulen[k], b->added);
         if (rc)
             return rc;
         for (size_t j = 0; j < n; j++) {
@@ -581,34 +582,25 @@ static int write_batch(ot_import *im, ot_history *h, batch *b)
     return OT_OK;
 }
 
-static int writer(ot_import *im, ot_history *h)
+static int drain(ot_import *im, int rc)
+{
+    batch *b;
+    while ((b = queue_pop(im)) != NULL)
+        batch_put_free(im, b);
+    return rc;
+}
+
+/* Drains the queue even after an error, so the workers never block on a full queue. */
+static int writer(ot_import *im, hist_loader *l)
 {
     int rc = OT_OK;
-    bool in_txn = false;
-    uint64_t rows = 0;
     batch *b;
     while ((b = queue_pop(im)) != NULL) {
-        if (!rc && !in_txn) {
-            rc = ot_history_begin(h);
-            in_txn = rc == OT_OK;
-        }
         if (!rc)
-            rc = write_batch(im, h, b);
-        rows += b->n;
+            rc = write_batch(im, l, b);
         batch_put_free(im, b);
-        if (!rc && rows >= ROWS_PER_TXN) {
-            rc = ot_history_commit(h, 0);
-            in_txn = false;
-            rows = 0;
-        }
     }
-    if (in_txn) {
-        if (rc)
-            ot_history_rollback(h);
-        else
-            rc = ot_history_commit(h, 0);
-    }
-    return rc;
+    return rc ? rc : hist_loader_finish(l);
 }
 
 int ot_import_run(ot_import *im, ot_history *h)
@@ -641,16 +633,11 @@ int ot_import_run(ot_import *im, ot_history *h)
         }
         started++;
     }
-    /* Loading more than the index holds: drop the lookup indexes and rebuild them at the end. */
-    int64_t have = 0;
-    bool bulk = started && ot_history_count(h, &have) == OT_OK &&
-                (uint64_t)have < im->st.bytes_total / 250 && ot_history_bulk_begin(h) == OT_OK;
-    int wrc = started ? writer(im, h) : OT_OK;
-    if (bulk) {
-        int brc = ot_history_bulk_end(h);
-        if (!wrc)
-            wrc = brc;
-    }
+    hist_loader *l = NULL;
+    int wrc = started ? hist_loader_new(h, &l) : OT_OK;
+    if (started)
+        wrc = wrc ? drain(im, wrc) : writer(im, l);
+    hist_loader_free(l);
     for (int i = 0; i < started; i++) {
         pthread_join(th[i], NULL);
         if (!wrc && ws[i].err)

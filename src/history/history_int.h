@@ -10,6 +10,20 @@
 
 #define HIST_MAX_READERS 16
 
+struct hist_seg;
+struct seg_builder;
+
+/* The segments a reader sees (its read transaction's seg rows), each with a reference. */
+typedef struct hist_segref {
+    struct hist_seg *seg;
+    int64_t cut;              /* rows older than this are expired */
+} hist_segref;
+
+typedef struct hist_segset {
+    hist_segref *v;
+    size_t n;
+} hist_segset;
+
 typedef struct hist_reader {
     sqlite3 *db;
     bool busy;
@@ -19,10 +33,14 @@ struct ot_history {
     char path[1024];
     bool read_only;
     sqlite3 *db; /* the writer connection (a reader too when read_only) */
-    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt, *ins_blk, *next_id;
+    sqlite3_stmt *ins_ev, *ins_doc, *ins_res, *set_ckpt;
     bool v1; /* a read-only open of a schema version 1 file (resources, raw in events) */
     bool blk; /* events has blk, bi (version 3): documents may be in doc_blk */
     bool res4; /* res has one name row per key with its ARNs (version 4) */
+    bool has_seg; /* the seg table exists (version 5): imports are in segments */
+    hist_segset wsegs; /* the writer's view, loaded by ot_history_begin (feed deduplication) */
+    struct hist_seg **segs; /* open segments, shared by readers (under mu) */
+    size_t nsegs;
     uint64_t ckpt; /* atomic: readers of wal_keep_from see it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;
@@ -71,5 +89,48 @@ int hist_connect(const char *path, bool read_only, sqlite3 **out);
  * busy; hist_reader_put gives it back. */
 int hist_reader_get(ot_history *h, sqlite3 **db);
 void hist_reader_put(ot_history *h, sqlite3 *db);
+
+/* The driving attribute of a query (index into q->attrs), or -1: the same choice for
+ * history.db and segments. */
+int hist_query_driver(const ot_history_query *q);
+
+/* Deletes one events row with its documents and resources (inside a transaction). */
+int hist_delete_event(sqlite3 *db, int64_t id);
+
+/* ---- segments (history_segs.c) ---- */
+
+const char *hist_seg_table_sql(void);
+bool hist_has_seg_table(sqlite3 *db);
+void hist_seg_dir(const ot_history *h, char *out, size_t cap);
+/* The registered segments as db's current transaction sees them. */
+int hist_segs_load(ot_history *h, sqlite3 *db, hist_segset *set);
+void hist_segs_release(ot_history *h, hist_segset *set);
+int64_t hist_segs_max_id(const hist_segset *set);
+bool hist_segs_has_eid(const hist_segset *set, const char *eid, size_t n);
+uint64_t hist_segs_count(const hist_segset *set);
+/* The import lock (one import per data dir at a time); OT_EEXIST if another holds it. */
+int hist_segs_lock(ot_history *h, int *fd);
+void hist_segs_unlock(int fd);
+/* Removes segment files no seg row names (writer open, when no import runs). */
+void hist_segs_cleanup(ot_history *h);
+/* Registers a finished segment file: reserves its ids, drops feed rows with ids > since_id that
+ * it duplicates, one transaction. */
+int hist_segs_publish(ot_history *h, struct seg_builder *b, const char *file, int64_t since_id,
+                      int64_t tmin, int64_t tmax);
+/* Expires segment rows older than cutoff_ms (import --apply-retention). */
+int hist_segs_expire(ot_history *h, int64_t cutoff_ms, int *deleted);
+
+/* ---- the importer's writer (history_load.c) ---- */
+
+typedef struct hist_loader hist_loader;
+/* Takes the import lock (OT_EEXIST if another import holds it) and starts a segment. */
+int hist_loader_new(ot_history *h, hist_loader **out);
+/* Rows [0, n) (n <= OT_HISTORY_BLOCK) with their documents deflated together in z;
+ * added[i] = 1 if row i is new, 0 if its eventID is already in the history or this import. */
+int hist_loader_add_block(hist_loader *l, const ot_history_row *rows, size_t n, const char *arena,
+                          const void *z, size_t zlen, size_t ulen, int *added);
+/* Writes and registers what is left; the rows are visible to lookups once it returns. */
+int hist_loader_finish(hist_loader *l);
+void hist_loader_free(hist_loader *l);
 
 #endif

@@ -6,6 +6,7 @@
  * (t, rowid) plus a rowid snapshot taken on the first page (rowids only grow: AUTOINCREMENT),
  * so events arriving between pages neither repeat nor shift anything. */
 #include "history/history_int.h"
+#include "history/history_seg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static void bind_value(binds *b, ot_history_key k, const char *v)
         bind_s(b, v);
 }
 
-static int driver_index(const ot_history_query *q)
+int hist_query_driver(const ot_history_query *q)
 {
     for (size_t p = 0; p < sizeof PRIORITY / sizeof *PRIORITY; p++)
         for (size_t i = 0; i < q->nattrs; i++)
@@ -113,7 +114,7 @@ static const char *rn_key(const char *v)
 static int build(const ot_history_query *q, bool v1, bool blk, bool res4, int64_t snapshot,
                  ot_buf *sql, binds *b)
 {
-    int d = driver_index(q);
+    int d = hist_query_driver(q);
     ot_buf_printf(sql, "SELECT e.id, e.t, e.read_only, e.event_id, e.event_name, e.event_source,"
                        " e.username, e.access_key_id, %s.resources, %s.raw, %s ",
                   v1 ? "e" : "d", v1 ? "e" : "d", blk ? "e.blk, e.bi" : "NULL, NULL");
@@ -242,8 +243,93 @@ static int blk_doc(sqlite3 *db, blk_cache *c, int64_t blk, int64_t bi, ot_histor
     return rc;
 }
 
-static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t snapshot, ot_history_hit_fn fn,
-               void *ctx, bool *more, ot_history_cursor *next)
+/* One source of rows in newest-first order: history.db's query, or a segment's iterator. */
+typedef struct source {
+    bool live;                   /* has a current row */
+    int64_t t, id;
+    const hist_seg *seg;         /* NULL: the SQL statement */
+    seg_iter it;
+    int64_t row;
+    hist_blk_reader blk;
+} source;
+
+static void sql_advance(sqlite3_stmt *st, source *src, int *step)
+{
+    *step = sqlite3_step(st);
+    src->live = *step == SQLITE_ROW;
+    if (src->live) {
+        src->t = sqlite3_column_int64(st, 1);
+        src->id = sqlite3_column_int64(st, 0);
+    }
+}
+
+static void seg_advance(source *src)
+{
+    src->row = seg_iter_next(&src->it);
+    src->live = src->row >= 0;
+    if (src->live) {
+        src->t = src->seg->rows[src->row].t;
+        src->id = src->seg->id + src->row;
+    }
+}
+
+static int sql_hit(sqlite3 *db, sqlite3_stmt *st, blk_cache *bc, ot_history_hit *hit)
+{
+    *hit = (ot_history_hit){
+        .id = sqlite3_column_int64(st, 0),
+        .time_ms = sqlite3_column_int64(st, 1),
+        .read_only = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2),
+        .event_id = col_text(st, 3),
+        .event_name = col_text(st, 4),
+        .event_source = col_text(st, 5),
+        .username = col_text(st, 6),
+        .access_key_id = col_text(st, 7),
+        .resources_json = col_text(st, 8),
+        .raw = col_text(st, 9),
+        .raw_len = (size_t)sqlite3_column_bytes(st, 9),
+    };
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+        return blk_doc(db, bc, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 11), hit);
+    return OT_OK;
+}
+
+static int seg_hit(source *src, ot_history_hit *hit)
+{
+    const hist_seg *s = src->seg;
+    const seg_row *r = &s->rows[src->row];
+    *hit = (ot_history_hit){
+        .id = src->id,
+        .time_ms = r->t,
+        .read_only = r->ro,
+        .event_id = hist_seg_str(s, r->eid),
+        .event_name = hist_seg_str(s, r->name),
+        .event_source = hist_seg_str(s, r->source),
+        .username = hist_seg_str(s, r->user),
+        .access_key_id = hist_seg_str(s, r->akid),
+    };
+    int rc = hist_seg_doc(s, (uint64_t)src->row, &src->blk, &hit->resources_json, &hit->raw,
+                          &hit->raw_len);
+    if (rc)
+        ot_error("history: %s: the document of row %lld does not decode", s->path,
+                 (long long)src->row);
+    return rc;
+}
+
+/* The source whose current row comes next in (t, id) descending order, or -1. */
+static int newest(const source *v, size_t n)
+{
+    int best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].live && (best < 0 || v[i].t > v[best].t ||
+                          (v[i].t == v[best].t && v[i].id > v[best].id)))
+            best = (int)i;
+    return best;
+}
+
+/* history.db's rows and every visible segment's, merged. */
+static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t snapshot,
+               const hist_segset *segs, ot_history_hit_fn fn, void *ctx, bool *more,
+               ot_history_cursor *next)
 {
     ot_buf sql;
     ot_buf_init(&sql, 1 << 16);
@@ -252,7 +338,9 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
     blk_cache bc = {0};
     ot_buf_init(&bc.r.z, 0);
     ot_buf_init(&bc.r.out, 0);
-    int rc = build(q, h->v1, h->blk, h->res4, snapshot, &sql, &b);
+    size_t nsrc = 1;
+    source *src = calloc(segs->n + 1, sizeof *src);
+    int rc = src ? build(q, h->v1, h->blk, h->res4, snapshot, &sql, &b) : OT_ENOMEM;
     if (!rc && sqlite3_prepare_v2(db, sql.data, (int)sql.len, &st, NULL) != SQLITE_OK) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
         rc = OT_EIO;
@@ -263,31 +351,32 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
         else
             sqlite3_bind_int64(st, i + 1, b.v[i].i);
     }
+    int step = SQLITE_DONE;
+    if (!rc)
+        sql_advance(st, &src[0], &step);
+    for (size_t i = 0; !rc && i < segs->n; i++) {
+        const hist_seg *s = segs->v[i].seg;
+        if (s->id + (int64_t)s->hd->n - 1 > snapshot)
+            continue; /* published after the first page */
+        source *x = &src[nsrc++];
+        x->seg = s;
+        ot_buf_init(&x->blk.z, 0);
+        ot_buf_init(&x->blk.out, 0);
+        seg_iter_init(&x->it, s, q, segs->v[i].cut);
+        seg_advance(x);
+    }
     size_t rows = 0;
     ot_history_cursor last = {snapshot, 0, 0};
-    int step = SQLITE_DONE;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int k;
+    while (!rc && (k = newest(src, nsrc)) >= 0) {
         if (rows == q->limit) {
             *more = true;
             *next = last;
             break;
         }
-        ot_history_hit hit = {
-            .id = sqlite3_column_int64(st, 0),
-            .time_ms = sqlite3_column_int64(st, 1),
-            .read_only = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2),
-            .event_id = col_text(st, 3),
-            .event_name = col_text(st, 4),
-            .event_source = col_text(st, 5),
-            .username = col_text(st, 6),
-            .access_key_id = col_text(st, 7),
-            .resources_json = col_text(st, 8),
-            .raw = col_text(st, 9),
-            .raw_len = (size_t)sqlite3_column_bytes(st, 9),
-        };
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL &&
-            (rc = blk_doc(db, &bc, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 11),
-                          &hit)) != OT_OK)
+        ot_history_hit hit;
+        rc = src[k].seg ? seg_hit(&src[k], &hit) : sql_hit(db, st, &bc, &hit);
+        if (rc)
             break;
         if (!hit.resources_json)
             hit.resources_json = "[]";
@@ -296,12 +385,20 @@ static int run(ot_history *h, sqlite3 *db, const ot_history_query *q, int64_t sn
         last.time_ms = hit.time_ms;
         last.id = hit.id;
         rows++;
-        rc = fn(ctx, &hit);
+        if ((rc = fn(ctx, &hit)) != OT_OK)
+            break;
+        if (src[k].seg)
+            seg_advance(&src[k]);
+        else
+            sql_advance(st, &src[0], &step);
     }
     if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
         ot_error("history: query: %s", sqlite3_errmsg(db));
         rc = OT_EIO;
     }
+    for (size_t i = 1; i < nsrc; i++)
+        hist_blk_free(&src[i].blk);
+    free(src);
     sqlite3_finalize(st);
     sqlite3_finalize(bc.get);
     hist_blk_free(&bc.r);
@@ -322,13 +419,18 @@ int ot_history_query_run(ot_history *h, const ot_history_query *q, ot_history_hi
     int rc = hist_reader_get(h, &db);
     if (rc)
         return rc;
-    /* One read transaction, so the snapshot and the page agree. */
+    /* One read transaction, so the snapshot, the segments and the page agree. */
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    hist_segset segs = {0};
+    rc = hist_segs_load(h, db, &segs);
     int64_t snapshot = q->after ? q->after->snapshot : 0;
-    if (!q->after)
-        rc = max_id(db, &snapshot);
+    if (!rc && !q->after && (rc = max_id(db, &snapshot)) == OT_OK) {
+        int64_t s = hist_segs_max_id(&segs);
+        snapshot = s > snapshot ? s : snapshot;
+    }
     if (!rc)
-        rc = run(h, db, q, snapshot, fn, ctx, more, next);
+        rc = run(h, db, q, snapshot, &segs, fn, ctx, more, next);
+    hist_segs_release(h, &segs);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     hist_reader_put(h, db);
     return rc;

@@ -440,7 +440,7 @@ static void test_migrate_v1(void **state)
     ot_history_close(h);
     h = open_db(); /* a second open finds version 3 and changes nothing */
     assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 2);
-    assert_int_equal(sql_count("PRAGMA user_version"), 4);
+    assert_int_equal(sql_count("PRAGMA user_version"), 5);
     assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events')"
                                " WHERE name IN ('blk', 'bi')"), 2);
     ot_history_close(h);
@@ -491,7 +491,7 @@ static void test_migrate_v2(void **state)
     assert_int_equal(sql_count("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'blk'"), 0);
 
     h = open_db();
-    assert_int_equal(sql_count("PRAGMA user_version"), 4);
+    assert_int_equal(sql_count("PRAGMA user_version"), 5);
     /* res migrated: one row per name key (x, r, bkt) plus the type row */
     assert_int_equal(sql_count("SELECT count(*) FROM res"), 4);
     static const struct {
@@ -675,8 +675,7 @@ static void test_import(void **state)
     write_file("bad.json.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage", 24, false);
     ot_import *im = NULL;
     char err[256];
-    /* one worker reads the files in name order into one batch, so both rows share one block
-     * (e2e_test_import covers parallel workers) */
+    /* one worker reads the files in name order (e2e test_import covers parallel workers) */
     ot_import_opts io = {.threads = 1};
     assert_int_equal(ot_import_new(dir, &io, &im, err, sizeof err), 0);
     ot_history *h = open_db();
@@ -708,69 +707,27 @@ static void test_import(void **state)
     d = lookup_doc(h, OT_HK_EVENT_ID, "ib");
     assert_string_equal(d.raw, b);
     ot_import_free(im);
-    /* both rows live in one block, which the duplicates did not repeat */
-    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 1);
-    assert_int_equal(sql_count("SELECT count(*) FROM ev_doc"), 0);
-    /* retention: the block stays while one of its rows does, and goes with the last */
+    /* both rows live in one segment, which the duplicates did not repeat */
+    assert_int_equal(sql_count("SELECT count(*) FROM seg"), 1);
+    assert_int_equal(sql_count("SELECT n FROM seg"), 2);
+    assert_int_equal(sql_count("SELECT count(*) FROM events"), 0);
+    /* retention (import --apply-retention): the segment stays while one of its rows does */
     int deleted;
     assert_int_equal(ot_history_expire(h, 1709290800000LL, 100, true, &deleted), 0); /* < 11:00 */
     assert_int_equal(deleted, 1);
-    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 1);
+    assert_int_equal(sql_count("SELECT count(*) FROM seg"), 1);
+    assert_int_equal(lookup_doc(h, OT_HK_EVENT_ID, "ia").n, 0);
     d = lookup_doc(h, OT_HK_EVENT_ID, "ib");
     assert_int_equal(d.n, 1);
     assert_string_equal(d.raw, b);
     assert_int_equal(ot_history_expire(h, INT64_MAX, 100, true, &deleted), 0);
     assert_int_equal(deleted, 1);
-    assert_int_equal(sql_count("SELECT count(*) FROM doc_blk"), 0);
+    assert_int_equal(sql_count("SELECT count(*) FROM seg"), 0);
+    int64_t left;
+    assert_int_equal(ot_history_count(h, &left), 0);
+    assert_int_equal(left, 0);
     ot_history_close(h);
     assert_int_not_equal(ot_import_new("/nonexistent/x", &io, &im, err, sizeof err), 0);
-}
-
-/* A damaged document block is an error for the query, never garbage or a crash. */
-static void test_block_corrupt(void **state)
-{
-    (void)state;
-    char dir[128], a[2048], body[4096];
-    snprintf(dir, sizeof dir, "%s/logs", g_dir);
-    mkdir(dir, 0700);
-    make_event(a, sizeof a, "ca", "2024-03-01T10:00:00Z", "CreateRole", "iam:alice", false, "us-east-1");
-    snprintf(body, sizeof body, "{\"Records\":[%s]}", a);
-    write_file("one.json", body, strlen(body), false);
-    ot_import *im = NULL;
-    char err[256];
-    ot_import_opts io = {.threads = 1};
-    assert_int_equal(ot_import_new(dir, &io, &im, err, sizeof err), 0);
-    ot_history *h = open_db();
-    assert_int_equal(ot_import_run(im, h), 0);
-    ot_import_free(im);
-    static const char *const DAMAGE[] = {
-        "UPDATE doc_blk SET z = x'00ff00ff'",                      /* not deflate */
-        "UPDATE doc_blk SET ulen = 3",                            /* wrong size */
-        "UPDATE doc_blk SET ulen = 40",                           /* ends in the header */
-        "UPDATE events SET bi = 7",                               /* no such record */
-        "DELETE FROM doc_blk",                                    /* missing */
-    };
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE keep AS SELECT * FROM doc_blk", NULL, NULL,
-                                  NULL), SQLITE_OK);
-    for (size_t i = 0; i < sizeof DAMAGE / sizeof *DAMAGE; i++) {
-        assert_int_equal(sqlite3_exec(db, DAMAGE[i], NULL, NULL, NULL), SQLITE_OK);
-        ot_history_query q = {.start_ms = INT64_MIN, .end_ms = INT64_MAX, .limit = 10};
-        doc_hit d = {0};
-        bool more;
-        ot_history_cursor next;
-        assert_int_not_equal(ot_history_query_run(h, &q, on_doc, &d, &more, &next), 0);
-        assert_int_equal(d.n, 0);
-        assert_int_equal(sqlite3_exec(db, "DELETE FROM doc_blk; INSERT INTO doc_blk SELECT *"
-                                          " FROM keep; UPDATE events SET bi = 0", NULL, NULL, NULL),
-                         SQLITE_OK);
-        assert_int_equal(ot_history_query_run(h, &q, on_doc, &d, &more, &next), 0);
-        assert_int_equal(d.n, 1);
-        assert_string_equal(d.raw, a);
-    }
-    sqlite3_close(db);
-    ot_history_close(h);
 }
 
 int main(void)
@@ -786,7 +743,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extract_category, setup, teardown),
         cmocka_unit_test(test_split),
         cmocka_unit_test_setup_teardown(test_import, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_block_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
