@@ -31,39 +31,64 @@ void ot_time_iso8601(int64_t ms, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); d past
+ * the month's end rolls over as timegm() does. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Fixed positions rather than sscanf + timegm: `opentrail import` parses every eventTime, and
+ * this was ~2% of its CPU. */
 int ot_time_parse_iso8601(const char *s, int64_t *ms)
 {
-    int y, mo, d, h, mi, sec, used = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 || used != 19)
+    if (strnlen(s, 19) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':')
         return OT_EINVAL;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+        mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60 || y < 1970)
         return OT_EINVAL;
-    const char *p = s + used;
+    const char *p = s + 19;
     int frac_ms = 0;
     if (*p == '.') {
         p++;
-        int digits = 0;
+        int n = 0;
         while (isdigit((unsigned char)*p)) {
-            if (digits < 3)
+            if (n < 3)
                 frac_ms = frac_ms * 10 + (*p - '0');
-            digits++;
+            n++;
             p++;
         }
-        if (!digits)
+        if (!n)
             return OT_EINVAL;
-        for (; digits < 3; digits++)
+        for (; n < 3; n++)
             frac_ms *= 10;
     }
     if (*p == 'Z')
         p++;
     if (*p)
         return OT_EINVAL;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return OT_EINVAL;
-    *ms = (int64_t)t * 1000 + frac_ms;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    *ms = t * 1000 + frac_ms;
     return OT_OK;
 }
 
