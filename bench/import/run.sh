@@ -2,7 +2,7 @@
 # bench/import/run.sh [EVENTS] [WORKDIR] — `opentrail import` against the machine's ceiling and
 # DuckDB on the same gen_events.py S3-layout corpus (.json.gz), in one run.
 #   ceiling: ceiling.cpp = ISA-L inflate + simdjson DOM parse of every file, 2 threads, no storage
-#   opentrail import: into a fresh history.db (3 runs, median)
+#   opentrail import: into a fresh data dir (3 runs, median)
 #   DuckDB: duck.mjs 'table' = CREATE TABLE ev AS SELECT ... FROM read_json(gz tree), 2 threads
 # Needs: node + `npm i @duckdb/node-api` in this directory (done here if missing).
 set -euo pipefail
@@ -43,7 +43,7 @@ for i in 1 2 3; do
 done
 IMP=$(grep -o '^[0-9.]* s wall' import.txt | cut -d' ' -f1 | median)
 "$BUILD/opentrail" import corpus --data-dir data | sed -n 1,3p   # summary of a re-import: all duplicates
-echo "history.db: $(du -sb data/history.db | cut -f1) bytes"
+echo "history (history.db + segments): $(du -sb data/history.db data/history-segments | awk '{s+=$1} END {print s}') bytes"
 
 echo "== DuckDB read_json -> table (2 threads)"
 : > duck.txt   # duck.mjs sits beside node_modules (ES modules ignore NODE_PATH); cwd = corpus dir

@@ -1,5 +1,5 @@
 /* importedbench.c — LookupEvents page latency over a history.db loaded by `opentrail import`
- * (documents in deflated blocks), with values that exist in bench/import's gen_events.py corpus
+ * (documents in deflated blocks, in segment files since schema 5), with values that exist in bench/import's gen_events.py corpus
  * (seed 1): p50/p99 of a first page and of page 101 (or the last page) of 50, region us-east-1.
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc bench/lookup/importedbench.c build-release/libopentrail_core.a \
  *      $(pkg-config --libs libmicrohttpd libcurl sqlite3 openssl zlib libisal simdjson) -lstdc++ -lpthread -lm

@@ -17,8 +17,9 @@
 static const char import_help[] =
     "usage: opentrail import PATH|s3://BUCKET/PREFIX [options]\n"
     "\n"
-    "Loads CloudTrail log files into the event history (DATA-DIR/history.db), where\n"
-    "'opentrail lookup' and LookupEvents find them. PATH is a file or a directory (searched\n"
+    "Loads CloudTrail log files into the event history (a segment file in\n"
+    "DATA-DIR/history-segments, registered in DATA-DIR/history.db), where 'opentrail lookup'\n"
+    "and LookupEvents find them once the import ends. PATH is a file or a directory (searched\n"
     "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX reads\n"
     "the data dir's own object store. Files may hold a {\"Records\":[...]} envelope, a JSON\n"
     "array or NDJSON, plain or gzipped. Digest, Insights and ConfigWritabilityCheckFile objects\n"
@@ -230,7 +231,10 @@ int ot_cmd_import(int argc, char **argv)
             printf("  retention: %llu events older than the window deleted\n",
                    (unsigned long long)deleted);
     }
-    if (rc)
+    if (rc == OT_EEXIST)
+        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
+                        "it to finish, then run this one again\n", data_dir);
+    else if (rc)
         fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
     ot_history_close(h);
     ot_import_free(im);

@@ -582,14 +582,6 @@ static int write_batch(ot_import *im, hist_loader *l, batch *b)
     return OT_OK;
 }
 
-static int drain(ot_import *im, int rc)
-{
-    batch *b;
-    while ((b = queue_pop(im)) != NULL)
-        batch_put_free(im, b);
-    return rc;
-}
-
 /* Drains the queue even after an error, so the workers never block on a full queue. */
 static int writer(ot_import *im, hist_loader *l)
 {
@@ -610,6 +602,9 @@ int ot_import_run(ot_import *im, ot_history *h)
     pthread_t *th = calloc((size_t)n, sizeof *th);
     int rc = ws && th ? OT_OK : OT_ENOMEM;
     int started = 0;
+    hist_loader *l = NULL; /* first: a second import stops here, before reading anything */
+    if (!rc)
+        rc = hist_loader_new(h, &l);
     im->workers_left = 0;
     for (int i = 0; !rc && i < n; i++) {
         ws[i].im = im;
@@ -633,10 +628,7 @@ int ot_import_run(ot_import *im, ot_history *h)
         }
         started++;
     }
-    hist_loader *l = NULL;
-    int wrc = started ? hist_loader_new(h, &l) : OT_OK;
-    if (started)
-        wrc = wrc ? drain(im, wrc) : writer(im, l);
+    int wrc = started ? writer(im, l) : OT_OK;
     hist_loader_free(l);
     for (int i = 0; i < started; i++) {
         pthread_join(th[i], NULL);

@@ -57,9 +57,6 @@ int hist_loader_new(ot_history *h, hist_loader **out)
     l->h = h;
     int rc = hist_segs_lock(h, &l->lock);
     if (rc) {
-        if (rc == OT_EEXIST)
-            ot_error("history: another `opentrail import` is writing to this data dir; wait "
-                     "for it to finish");
         free(l);
         return rc;
     }

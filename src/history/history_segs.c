@@ -49,26 +49,38 @@ bool hist_has_seg_table(sqlite3 *db)
 
 /* ---- the shared mappings ---- */
 
+/* The cached mapping of segment id with a new reference, or NULL (call with h->mu held). */
+static hist_seg *cached(ot_history *h, int64_t id)
+{
+    for (size_t i = 0; i < h->nsegs; i++)
+        if (h->segs[i]->id == id) {
+            h->segs[i]->refs++;
+            return h->segs[i];
+        }
+    return NULL;
+}
+
 /* The open segment id (from the cache, or opened now), with a reference for the caller. */
 static int acquire(ot_history *h, int64_t id, const char *file, hist_seg **out)
 {
     pthread_mutex_lock(&h->mu);
-    for (size_t i = 0; i < h->nsegs; i++)
-        if (h->segs[i]->id == id) {
-            h->segs[i]->refs++;
-            *out = h->segs[i];
-            pthread_mutex_unlock(&h->mu);
-            return OT_OK;
-        }
+    *out = cached(h, id);
     pthread_mutex_unlock(&h->mu);
+    if (*out)
+        return OT_OK;
     char dir[1024], path[1200];
     hist_seg_dir(h, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s", dir, file);
     hist_seg *s;
-    int rc = hist_seg_open(path, id, &s);
+    int rc = hist_seg_open(path, id, &s); /* outside the lock: it reads the whole index */
     if (rc)
         return rc;
     pthread_mutex_lock(&h->mu);
+    if ((*out = cached(h, id)) != NULL) { /* another reader opened it meanwhile */
+        pthread_mutex_unlock(&h->mu);
+        hist_seg_close(s);
+        return OT_OK;
+    }
     hist_seg **v = realloc(h->segs, (h->nsegs + 1) * sizeof *v);
     if (!v) {
         pthread_mutex_unlock(&h->mu);

@@ -105,6 +105,24 @@ class ImportTest(unittest.TestCase):
         self.assertIn("%d events older than the window deleted" % len(want), p.stdout)
         self.assertEqual(self.lookup(), [])
 
+    def test_one_import_at_a_time(self):
+        import fcntl
+        self.write("a.json", json.dumps({"Records": [event(i) for i in range(10)]}))
+        segdir = os.path.join(self.data, "history-segments")
+        os.makedirs(segdir)
+        with open(os.path.join(segdir, ".import.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)   # as a running import holds it
+            p = run("import", self.src, "--data-dir", self.data)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertIn("another 'opentrail import' is writing to", p.stderr)
+            self.assertEqual(self.lookup(), [])
+        p = run("import", self.src, "--data-dir", self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(self.lookup()), 10)
+        # the imported events are in one registered segment file, nothing else left behind
+        segs = [f for f in os.listdir(segdir) if f.startswith("seg-")]
+        self.assertEqual(len(segs), 1, segs)
+
     def test_lookup_output_and_errors(self):
         self.write("a.json", json.dumps({"Records": [event(i) for i in range(10)]}))
         self.assertEqual(run("import", self.src, "--data-dir", self.data).returncode, 0)
