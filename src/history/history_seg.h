@@ -63,7 +63,9 @@ typedef struct seg_header {
 /* ---- hashing (the builder and readers must agree) ---- */
 
 uint64_t seg_hash(const void *p, size_t n, uint64_t seed);
+/* A key's hash from its strings, or from their seg_hash(s, n, 0) values. */
 uint64_t seg_key_hash(int kind, int cat, const char *value, const char *region);
+uint64_t seg_key_hash2(int kind, int cat, uint64_t value_hash, uint64_t region_hash);
 
 /* ---- reading ---- */
 
