@@ -94,6 +94,9 @@ void hist_reader_put(ot_history *h, sqlite3 *db);
  * history.db and segments. */
 int hist_query_driver(const ot_history_query *q);
 
+/* The first column of sql's first row, or -1 on error (for non-negative counts and ids). */
+int64_t hist_scalar(sqlite3 *db, const char *sql);
+
 /* Deletes one events row with its documents and resources (inside a transaction). */
 int hist_delete_event(sqlite3 *db, int64_t id);
 

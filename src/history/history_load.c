@@ -29,16 +29,6 @@ struct hist_loader {
     unsigned seq;
 };
 
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 static int start_segment(hist_loader *l)
 {
     char dir[1024], path[1200];
@@ -60,7 +50,7 @@ int hist_loader_new(ot_history *h, hist_loader **out)
         free(l);
         return rc;
     }
-    l->since_id = scalar(h->db, "SELECT coalesce(max(id), 0) FROM events");
+    l->since_id = hist_scalar(h->db, "SELECT coalesce(max(id), 0) FROM events");
     if (l->since_id < 0)
         rc = OT_EIO;
     if (!rc && l->since_id > 0 &&

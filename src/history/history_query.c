@@ -191,18 +191,6 @@ static int build(const ot_history_query *q, bool v1, bool blk, bool res4, int64_
     return ot_buf_puts(sql, "");
 }
 
-static int max_id(sqlite3 *db, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM events", -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        rc = SQLITE_ERROR;
-    sqlite3_finalize(st);
-    return rc == SQLITE_OK ? OT_OK : OT_EIO;
-}
-
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     return (const char *)sqlite3_column_text(st, i);
@@ -424,8 +412,10 @@ int ot_history_query_run(ot_history *h, const ot_history_query *q, ot_history_hi
     hist_segset segs = {0};
     rc = hist_segs_load(h, db, &segs);
     int64_t snapshot = q->after ? q->after->snapshot : 0;
-    if (!rc && !q->after && (rc = max_id(db, &snapshot)) == OT_OK) {
+    if (!rc && !q->after) {
+        snapshot = hist_scalar(db, "SELECT coalesce(max(id), 0) FROM events");
         int64_t s = hist_segs_max_id(&segs);
+        rc = snapshot < 0 ? OT_EIO : OT_OK;
         snapshot = s > snapshot ? s : snapshot;
     }
     if (!rc)

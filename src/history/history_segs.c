@@ -280,7 +280,7 @@ static int exec1(sqlite3 *db, const char *sql, int64_t a, int64_t b)
     return rc;
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql)
+int64_t hist_scalar(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     int64_t v = -1;
@@ -315,9 +315,9 @@ int hist_segs_publish(ot_history *h, seg_builder *b, const char *file, int64_t s
     int64_t n = (int64_t)seg_builder_rows(b);
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return OT_EIO;
-    int64_t seq = scalar(h->db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
+    int64_t seq = hist_scalar(h->db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
                                 " 'events'), (SELECT max(id) FROM events), 0)");
-    int64_t top = scalar(h->db, "SELECT coalesce(max(id + n - 1), 0) FROM seg");
+    int64_t top = hist_scalar(h->db, "SELECT coalesce(max(id + n - 1), 0) FROM seg");
     int64_t base = (seq > top ? seq : top) + 1;
     int rc = seq < 0 || top < 0 ? OT_EIO : drop_raced(h->db, since_id, b);
     sqlite3_stmt *st = NULL;
