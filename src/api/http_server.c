@@ -1,23 +1,46 @@
-/* http_server.c — libmicrohttpd glue: collect the request, call the handler, send the reply. */
+/* http_server.c — libmicrohttpd glue: collect the request, call the handler, send the reply.
+ *
+ * The daemon runs an epoll loop in a fixed pool of worker threads (no select(): no FD_SETSIZE
+ * limit, no thread per connection), with caps on connections overall and per client address,
+ * and read deadlines (http_deadline.h) so slow clients cannot hold the connection slots. */
 #include "api/http_server.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/http_deadline.h"
+#include "api/http_framing.h"
+#include "api/http_tls.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Descriptors kept free for everything but client connections (WAL, SQLite, segments, store). */
+#define FD_RESERVE 512
+#define BODY_MIN_RATE 500 /* body bytes per second that extend the body deadline by a second */
+
 struct ot_http {
     struct MHD_Daemon *daemon;
+    int listen_fd;          /* bound by ot_http_open; MHD owns it once it has started */
+    ot_http_opts o;
+    ot_tls_pem tls;         /* empty for plain HTTP */
+    ot_deadlines *deadlines;
     ot_http_handlers h;
 };
 
@@ -30,6 +53,7 @@ typedef struct http_call {
     size_t cap;
     int started;
     int too_large;
+    ot_framing framing;
 } http_call;
 
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
@@ -55,19 +79,49 @@ static void call_free(http_call *c)
     free(c);
 }
 
+/* The connection's deadline tracker, set by conn_cb. */
+static ot_deadline_conn *tracked(struct MHD_Connection *con)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static void completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    ot_http *s = cls;
     call_free(*con_cls);
     *con_cls = NULL;
+    ot_deadline_waiting(s->deadlines, tracked(con)); /* the next request's headers are due */
 }
 
+/* Registers each connection with the deadline reaper on accept, and unregisters it before MHD
+ * closes its socket (MHD calls CLOSED first), so the reaper never shuts down a reused fd. */
+static void conn_cb(void *cls, struct MHD_Connection *con, void **socket_context,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    ot_http *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? ot_deadline_open(s->deadlines, ci->connect_fd) : NULL;
+    } else {
+        ot_deadline_close(s->deadlines, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Every header line goes through the framing check; the first OT_MAX_HEADERS are kept (a request
+ * with more is refused with 431, so none is silently lost). */
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *value)
 {
-    ot_req *r = cls;
+    http_call *c = cls;
+    ot_req *r = &c->req;
+    ot_framing_header(&c->framing, key, value);
     if (r->nheaders >= OT_MAX_HEADERS)
-        return MHD_NO;
+        return MHD_YES;
     char *name = strdup(key);
     char *val = strdup(value ? value : "");
     if (!name || !val) {
@@ -108,7 +162,8 @@ static int call_begin(http_call *c, struct MHD_Connection *con, const char *meth
     r->method = method;
     r->raw_path = c->raw_path;
     r->raw_query = q ? q + 1 : "";
-    MHD_get_connection_values(con, MHD_HEADER_KIND, header_cb, r);
+    ot_framing_init(&c->framing);
+    MHD_get_connection_values(con, MHD_HEADER_KIND, header_cb, c);
     client_ip(con, r->source_ip, sizeof r->source_ip);
     ot_uuid4(r->request_id);
     r->received_ms = ot_now_ms();
@@ -137,6 +192,45 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, ot_resp *resp)
     return ret;
 }
 
+/* Refuses a request before its body is read: plain text, and the connection is closed because
+ * where this request ends is exactly what is in doubt. */
+static enum MHD_Result refuse(struct MHD_Connection *con, int status)
+{
+    static const char bad[] = "Bad Request: conflicting or malformed Content-Length / "
+                              "Transfer-Encoding\n";
+    static const char many[] = "Request Header Fields Too Large: at most " STR(OT_MAX_HEADERS)
+                               " header lines\n";
+    const char *msg = status == 431 ? many : bad;
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
+    if (!mr)
+        return MHD_NO;
+    MHD_add_response_header(mr, "Content-Type", "text/plain");
+    MHD_add_response_header(mr, "Connection", "close");
+    enum MHD_Result ret = MHD_queue_response(con, (unsigned)status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+/* First call, headers complete: check the framing, size the body buffer. */
+static enum MHD_Result call_start(ot_http *s, http_call *c, struct MHD_Connection *con,
+                                  const char *method)
+{
+    c->started = 1;
+    if (call_begin(c, con, method))
+        return MHD_NO;
+    int verdict = ot_framing_verdict(&c->framing, OT_MAX_HEADERS);
+    if (verdict)
+        return refuse(con, verdict);
+    ot_deadline_headers_done(s->deadlines, tracked(con));
+    c->cap = s->h.body_cap(s->h.ctx, &c->req);
+    const char *cl = ot_req_header(&c->req, "content-length");
+    if (cl && strtoull(cl, NULL, 10) > c->cap)
+        c->too_large = 1;
+    ot_buf_init(&c->body, c->cap);
+    return MHD_YES;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -145,23 +239,16 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con, const ch
     http_call *c = *con_cls;
     if (!c)
         return MHD_NO;
-    if (!c->started) {
-        c->started = 1;
-        if (call_begin(c, con, method))
-            return MHD_NO;
-        c->cap = s->h.body_cap(s->h.ctx, &c->req);
-        const char *cl = ot_req_header(&c->req, "content-length");
-        if (cl && strtoull(cl, NULL, 10) > c->cap)
-            c->too_large = 1;
-        ot_buf_init(&c->body, c->cap);
-        return MHD_YES;
-    }
+    if (!c->started)
+        return call_start(s, c, con, method);
     if (*upload_data_size) {
+        ot_deadline_body_bytes(s->deadlines, tracked(con), *upload_data_size);
         if (!c->too_large && ot_buf_append(&c->body, upload_data, *upload_data_size))
             c->too_large = 1;
         *upload_data_size = 0;
         return MHD_YES;
     }
+    ot_deadline_busy(s->deadlines, tracked(con));
     ot_resp resp;
     ot_resp_init(&resp);
     if (ot_buf_reserve(&c->body, 0) != OT_OK && !c->too_large) {
@@ -204,7 +291,88 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
     return OT_OK;
 }
 
-int ot_http_start(const char *listen, const ot_http_handlers *h, ot_http **out, int *bound_port)
+/* libmicrohttpd's own messages (refused connections, failed TLS handshakes …) come once per
+ * connection; under attack that is thousands a second. At most 10 a second are logged, and how
+ * many were dropped is said with the next one that is. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t window;
+    static unsigned in_window, dropped;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    int64_t now = ot_now_ms() / 1000;
+    pthread_mutex_lock(&lock);
+    if (now != window) {
+        window = now;
+        in_window = 0;
+    }
+    int show = ++in_window <= 10;
+    unsigned was_dropped = show ? dropped : 0;
+    if (show)
+        dropped = 0;
+    else
+        dropped++;
+    pthread_mutex_unlock(&lock);
+    if (show && was_dropped)
+        ot_warn("http: %s (and %u similar messages not logged)", msg, was_dropped);
+    else if (show)
+        ot_warn("http: %s", msg);
+}
+
+/* Client connections need descriptors: take the hard limit, and never promise more connections
+ * than it leaves room for. */
+static unsigned fit_connections(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return wanted;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t room = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : rl.rlim_cur / 2;
+    if (wanted > room) {
+        ot_warn("max-connections lowered from %u to %llu: the open-file limit is %llu "
+                "(raise it with ulimit -n or LimitNOFILE=)",
+                wanted, (unsigned long long)room, (unsigned long long)rl.rlim_cur);
+        return (unsigned)room;
+    }
+    return wanted;
+}
+
+/* Binds without SO_REUSEPORT: a second server on a busy port fails here instead of silently
+ * sharing it. SO_REUSEADDR only lets a restart bind past old TIME_WAIT connections; on Linux it
+ * never lets two sockets listen on one address. */
+static int bind_exclusive(const struct sockaddr_in *sa, const char *listen, int *out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        ot_error("cannot create a socket: %s", strerror(errno));
+        return OT_EIO;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)sa, sizeof *sa)) {
+        int e = errno;
+        close(fd);
+        if (e == EADDRINUSE)
+            ot_error("cannot listen on %s: address already in use (is another server running "
+                     "on that port?)", listen);
+        else
+            ot_error("cannot listen on %s: %s", listen, strerror(e));
+        return OT_EIO;
+    }
+    *out = fd;
+    return OT_OK;
+}
+
+int ot_http_open(const char *listen, const ot_http_opts *o, ot_http **out, int *bound_port)
 {
     struct sockaddr_in sa;
     if (parse_listen(listen, &sa)) {
@@ -214,22 +382,86 @@ int ot_http_start(const char *listen, const ot_http_handlers *h, ot_http **out, 
     ot_http *s = calloc(1, sizeof *s);
     if (!s)
         return OT_ENOMEM;
-    s->h = *h;
-    s->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_END);
-    if (!s->daemon) {
-        ot_error("cannot listen on %s (is the port in use?)", listen);
+    s->o = *o;
+    s->listen_fd = -1;
+    char err[512];
+    if (o->tls_cert && o->tls_cert[0]) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            ot_error("this libmicrohttpd was built without TLS support: cannot serve HTTPS "
+                     "(install a build with GnuTLS, e.g. Debian's libmicrohttpd12)");
+            free(s);
+            return OT_EINVAL;
+        }
+        if (ot_tls_pem_load(o->tls_cert, o->tls_key, &s->tls, err, sizeof err)) {
+            ot_error("%s", err);
+            free(s);
+            return OT_EINVAL;
+        }
+    }
+    if (bind_exclusive(&sa, listen, &s->listen_fd)) {
+        ot_tls_pem_free(&s->tls);
         free(s);
         return OT_EIO;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    struct sockaddr_in got;
+    socklen_t glen = sizeof got;
     if (bound_port)
-        *bound_port = di ? di->port : ntohs(sa.sin_port);
+        *bound_port = getsockname(s->listen_fd, (struct sockaddr *)&got, &glen)
+                          ? ntohs(sa.sin_port) : ntohs(got.sin_port);
     *out = s;
+    return OT_OK;
+}
+
+bool ot_http_is_tls(const ot_http *s)
+{
+    return s->tls.cert != NULL;
+}
+
+static struct MHD_Daemon *start_daemon(ot_http *s, unsigned max_conns)
+{
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls.cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls.key},
+        /* TLS 1.2 and 1.3 only, as AWS endpoints require. */
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+        {MHD_OPTION_END, 0, NULL}};
+    if (ot_http_is_tls(s))
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, s->o.threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_cb, s,
+        /* Idle timeout, for a reply the client stops reading; reading has its deadlines. */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+int ot_http_serve(ot_http *s, const ot_http_handlers *h)
+{
+    s->h = *h;
+    if (listen(s->listen_fd, SOMAXCONN)) {
+        ot_error("cannot listen: %s%s", strerror(errno),
+                 errno == EADDRINUSE ? " (is another server running on that port?)" : "");
+        return OT_EIO;
+    }
+    ot_deadline_opts dopts = {.header_ms = s->o.header_timeout_ms,
+                              .body_ms = s->o.body_timeout_ms,
+                              .min_rate = BODY_MIN_RATE};
+    if (ot_deadlines_start(&dopts, &s->deadlines))
+        return OT_EIO;
+    unsigned max_conns = fit_connections(s->o.max_connections);
+    s->daemon = start_daemon(s, max_conns);
+    if (!s->daemon) {
+        ot_error("cannot start the HTTP%s server (see the messages above)",
+                 ot_http_is_tls(s) ? "S" : "");
+        return OT_EIO;
+    }
+    s->listen_fd = -1; /* MHD closes it on stop */
     return OT_OK;
 }
 
@@ -237,6 +469,11 @@ void ot_http_stop(ot_http *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    else if (s->listen_fd >= 0 && fcntl(s->listen_fd, F_GETFD) != -1)
+        close(s->listen_fd); /* never started, or MHD refused to start with it */
+    ot_deadlines_stop(s->deadlines);
+    ot_tls_pem_free(&s->tls);
     free(s);
 }

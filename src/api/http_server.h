@@ -1,11 +1,15 @@
-/* http_server.h — the HTTP listener (libmicrohttpd, a thread per connection).
+/* http_server.h — the HTTP(S) listener (libmicrohttpd: epoll in a fixed pool of worker threads).
  *
  * It reads a whole request into an ot_req (raw path and query as sent, lowercased headers,
- * body capped before allocation), calls the handler, and sends the ot_resp. */
+ * body capped before allocation), calls the handler, and sends the ot_resp. Requests with
+ * ambiguous framing or too many header lines are refused before a handler sees them
+ * (http_framing.h); slow clients are cut by read deadlines (http_deadline.h). */
 #ifndef OT_HTTP_SERVER_H
 #define OT_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/http.h"
 
@@ -25,8 +29,24 @@ typedef struct ot_http_handlers {
     void *ctx;
 } ot_http_handlers;
 
-/* Listens on "host:port" (port 0 picks a free one; *bound_port gets the port). */
-int ot_http_start(const char *listen, const ot_http_handlers *h, ot_http **out, int *bound_port);
+typedef struct ot_http_opts {
+    unsigned threads;          /* worker threads; handlers run on them (and may wait for fsync) */
+    unsigned max_connections;  /* lowered to what the open-file limit allows */
+    unsigned max_per_ip;       /* connections per client address; 0 = no cap */
+    int64_t header_timeout_ms; /* request line + headers must arrive within this */
+    int64_t body_timeout_ms;   /* the body within this, plus 1 s per 500 bytes received */
+    const char *tls_cert;      /* PEM files; both set = HTTPS, both NULL/"" = plain HTTP */
+    const char *tls_key;
+} ot_http_opts;
+
+/* Checks the TLS files and binds "host:port" (port 0 picks a free one; *bound_port gets it),
+ * exclusively, without accepting connections yet: called before anything else is set up, so a
+ * busy port or a bad certificate stops the server at once. */
+int ot_http_open(const char *listen, const ot_http_opts *o, ot_http **out, int *bound_port);
+/* Starts accepting and serving requests. */
+int ot_http_serve(ot_http *s, const ot_http_handlers *h);
+bool ot_http_is_tls(const ot_http *s);
+/* Stops serving (waits for requests in progress) and frees s; NULL is fine. */
 void ot_http_stop(ot_http *s);
 
 #endif

@@ -34,6 +34,14 @@ typedef struct ot_config {
     bool log_bucket_write_once; /* AWSLogs/ of trail buckets: no overwrite/delete; default true */
     int64_t history_retention_ms; /* event history kept this long; default 90 days, 0 = forever */
     double lookup_rate;        /* LookupEvents calls per second per account; 0 = unlimited */
+    /* HTTP listener (docs/serve.md "Connections and TLS"): */
+    char tls_cert[512];        /* PEM certificate; with tls_key, serve HTTPS */
+    char tls_key[512];
+    unsigned http_threads;     /* worker threads, default 16 */
+    unsigned max_connections;  /* default 10000, capped by the open-file limit */
+    unsigned max_connections_per_ip; /* default 256; 0 = no cap */
+    int64_t header_timeout_ms; /* default 20 s */
+    int64_t body_timeout_ms;   /* default 20 s, plus 1 s per 500 bytes received */
 } ot_config;
 
 typedef struct ot_server {

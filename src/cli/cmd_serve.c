@@ -49,6 +49,14 @@ static const char serve_help[] =
     "                            signatures (for local testing only; never the default)\n"
     "  --log-bucket-write-once B objects under AWSLogs/ of a trail's bucket cannot be\n"
     "                            overwritten or deleted over S3 (default true)\n"
+    "  --tls-cert FILE           serve HTTPS with this PEM certificate (chain) ...\n"
+    "  --tls-key FILE            ... and its PEM private key (both or neither)\n"
+    "  --http-threads N          worker threads serving requests (default 16)\n"
+    "  --max-connections N       open client connections at most (default 10000)\n"
+    "  --max-connections-per-ip N  per client address (default 256; 0 = no cap)\n"
+    "  --header-timeout DUR      a request's line and headers must arrive within this\n"
+    "                            (default 20s; also closes idle kept-alive connections)\n"
+    "  --body-timeout DUR        its body within this plus 1s per 500 bytes (default 20s)\n"
     "  --config FILE             read 'key = value' lines; command-line options win\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -71,6 +79,12 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
         {"any-credentials", no_argument, 0, 'A'},    {"no-fsync", no_argument, 0, 'F'},
         {"config", required_argument, 0, 'c'},       {"help", no_argument, 0, 'h'},
         {"log-bucket-write-once", required_argument, 0, 'W'},
+        {"tls-cert", required_argument, 0, 'T'},     {"tls-key", required_argument, 0, 'K'},
+        {"http-threads", required_argument, 0, 't'},
+        {"max-connections", required_argument, 0, 'M'},
+        {"max-connections-per-ip", required_argument, 0, 'P'},
+        {"header-timeout", required_argument, 0, 'H'},
+        {"body-timeout", required_argument, 0, 'B'},
         {0, 0, 0, 0}};
     char err[512];
     for (int pass = 0; pass < 2; pass++) {
@@ -104,6 +118,10 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
     }
     if (optind < argc) {
         fprintf(stderr, "opentrail serve: unexpected argument '%s'\n", argv[optind]);
+        return OT_EINVAL;
+    }
+    if (ot_config_check(cfg, err, sizeof err)) {
+        fprintf(stderr, "opentrail serve: %s\n", err);
         return OT_EINVAL;
     }
     return OT_OK;
@@ -234,18 +252,30 @@ int ot_cmd_serve(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
-    int rc = open_components(&srv);
+    /* The port and the TLS files first: a busy port or a bad certificate must not leave a
+     * data dir behind. */
     ot_http *http = NULL;
     int port = 0;
+    ot_http_opts ho = {.threads = srv.cfg.http_threads,
+                       .max_connections = srv.cfg.max_connections,
+                       .max_per_ip = srv.cfg.max_connections_per_ip,
+                       .header_timeout_ms = srv.cfg.header_timeout_ms,
+                       .body_timeout_ms = srv.cfg.body_timeout_ms,
+                       .tls_cert = srv.cfg.tls_cert,
+                       .tls_key = srv.cfg.tls_key};
+    int rc = ot_http_open(srv.cfg.listen, &ho, &http, &port);
+    if (!rc)
+        rc = open_components(&srv);
     if (!rc) {
         ot_http_handlers h = {.body_cap = ot_dispatch_body_cap,
                               .too_large = ot_dispatch_too_large,
                               .handle = ot_dispatch,
                               .ctx = &srv};
-        rc = ot_http_start(srv.cfg.listen, &h, &http, &port);
+        rc = ot_http_serve(http, &h);
     }
     if (!rc) {
-        ot_info("opentrail listening on http://%.*s:%d (account %s, data dir %s%s)",
+        ot_info("opentrail listening on %s://%.*s:%d (account %s, data dir %s%s)",
+                ot_http_is_tls(http) ? "https" : "http",
                 (int)(strrchr(srv.cfg.listen, ':') - srv.cfg.listen), srv.cfg.listen, port,
                 srv.cfg.account_id, srv.cfg.data_dir,
                 srv.cfg.any_credentials ? ", ANY credentials accepted" : "");

@@ -2,6 +2,7 @@
 #include "cli/serve_config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,11 @@ void ot_config_defaults(ot_config *cfg)
     cfg->key_rotation_ms = 30LL * 24 * 3600 * 1000;
     cfg->log_bucket_write_once = true;
     cfg->history_retention_ms = 90LL * 24 * 3600 * 1000;
+    cfg->http_threads = 16;
+    cfg->max_connections = 10000;
+    cfg->max_connections_per_ip = 256;
+    cfg->header_timeout_ms = 20 * 1000;
+    cfg->body_timeout_ms = 20 * 1000;
 }
 
 static int set_string(char *dst, size_t cap, const char *value, const char *key, char *err,
@@ -48,8 +54,68 @@ static int set_bool(bool *dst, const char *value, const char *key, char *err, si
     return OT_OK;
 }
 
+static int set_count(unsigned *dst, const char *value, unsigned lo, unsigned hi, const char *key,
+                     char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (end == value || *end || errno || *value == '-' || v < lo || v > hi) {
+        snprintf(err, errlen, "%s: expected a whole number from %u to %u, got '%s'", key, lo, hi,
+                 value);
+        return OT_EINVAL;
+    }
+    *dst = (unsigned)v;
+    return OT_OK;
+}
+
+static int set_timeout(int64_t *dst, const char *value, const char *key, char *err, size_t errlen)
+{
+    int64_t ms;
+    if (ot_duration_parse(value, &ms) || ms < 1000 || ms > 3600 * 1000) {
+        snprintf(err, errlen, "%s: expected a duration from 1s to 1h such as 20s, got '%s'", key,
+                 value);
+        return OT_EINVAL;
+    }
+    *dst = ms;
+    return OT_OK;
+}
+
+/* The HTTP listener's options; 1 if key is not one of them. */
+static int set_http(ot_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(key, "tls-cert"))
+        return set_string(cfg->tls_cert, sizeof cfg->tls_cert, value, key, err, errlen);
+    if (!strcmp(key, "tls-key"))
+        return set_string(cfg->tls_key, sizeof cfg->tls_key, value, key, err, errlen);
+    if (!strcmp(key, "http-threads"))
+        return set_count(&cfg->http_threads, value, 1, 1024, key, err, errlen);
+    if (!strcmp(key, "max-connections"))
+        return set_count(&cfg->max_connections, value, 1, 1000000, key, err, errlen);
+    if (!strcmp(key, "max-connections-per-ip"))
+        return set_count(&cfg->max_connections_per_ip, value, 0, 1000000, key, err, errlen);
+    if (!strcmp(key, "header-timeout"))
+        return set_timeout(&cfg->header_timeout_ms, value, key, err, errlen);
+    if (!strcmp(key, "body-timeout"))
+        return set_timeout(&cfg->body_timeout_ms, value, key, err, errlen);
+    return 1;
+}
+
+int ot_config_check(const ot_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        snprintf(err, errlen, "tls-cert and tls-key go together: give both to serve HTTPS, or "
+                              "neither for plain HTTP");
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
 int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
+    int rc = set_http(cfg, key, value, err, errlen);
+    if (rc != 1)
+        return rc;
     if (!strcmp(key, "listen"))
         return set_string(cfg->listen, sizeof cfg->listen, value, key, err, errlen);
     if (!strcmp(key, "data-dir"))

@@ -48,9 +48,27 @@ def read_credentials(path):
     return key, secret
 
 
+def make_tls_cert(directory, cn="127.0.0.1"):
+    """A self-signed certificate for 127.0.0.1/localhost made with the openssl CLI; returns
+    (cert_path, key_path)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=" + cn,
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 class Server:
-    def __init__(self, *extra_args, delivery_interval="1s", data_dir=None, region="us-east-1"):
+    def __init__(self, *extra_args, delivery_interval="1s", data_dir=None, region="us-east-1",
+                 tls=False):
         self.tmp = tempfile.mkdtemp(prefix="ot-e2e-")
+        # tls=True: serve HTTPS with a fresh self-signed certificate (self.tls_cert), and every
+        # client below trusts it.
+        self.tls_cert = self.tls_key = None
+        if tls:
+            self.tls_cert, self.tls_key = make_tls_cert(self.tmp)
+            extra_args = extra_args + ("--tls-cert", self.tls_cert, "--tls-key", self.tls_key)
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.extra_args = list(extra_args)
         self.delivery_interval = delivery_interval
@@ -61,7 +79,7 @@ class Server:
 
     @property
     def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls_cert else "http", self.port)
 
     @property
     def credentials_file(self):
@@ -137,6 +155,8 @@ class Server:
         })
         if endpoint:
             env["AWS_ENDPOINT_URL"] = self.endpoint
+        if self.tls_cert:
+            env["AWS_CA_BUNDLE"] = self.tls_cert
         return env
 
     def aws(self, *args, region=None, check=True, input=None, env=None):
@@ -154,6 +174,8 @@ class Server:
 
     def client(self, service, region=None, **kw):
         key, secret = read_credentials(self.credentials_file)
+        if self.tls_cert:
+            kw.setdefault("verify", self.tls_cert)
         return boto3.session.Session().client(
             service, region_name=region or self.region, endpoint_url=self.endpoint,
             aws_access_key_id=key, aws_secret_access_key=secret,
@@ -198,7 +220,12 @@ def signed_request(server, method, path, body=b"", service="cloudtrail", headers
         signer = S3SigV4Auth if service == "s3" else SigV4Auth   # S3 signs the path as sent
         signer(Credentials(key, secret_override or secret), service, region or server.region).add_auth(req)
     prepared = req.prepare()
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    if server.tls_cert:
+        import ssl
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=60,
+                                           context=ssl.create_default_context(cafile=server.tls_cert))
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     conn.request(method, prepared.url[len(server.endpoint):], body=body if send_body is None else send_body, headers=dict(prepared.headers))
     r = conn.getresponse()
     data = r.read()
