@@ -176,11 +176,13 @@ class Server:
         key, secret = read_credentials(self.credentials_file)
         if self.tls_cert:
             kw.setdefault("verify", self.tls_cert)
+        config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
+                                        s3={"addressing_style": "path"})
+        if "config" in kw:   # the caller's settings (timeouts …) win
+            config = config.merge(kw.pop("config"))
         return boto3.session.Session().client(
             service, region_name=region or self.region, endpoint_url=self.endpoint,
-            aws_access_key_id=key, aws_secret_access_key=secret,
-            config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
-                                          s3={"addressing_style": "path"}), **kw)
+            aws_access_key_id=key, aws_secret_access_key=secret, config=config, **kw)
 
 
 class ServerTestCase(unittest.TestCase):

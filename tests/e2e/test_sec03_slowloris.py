@@ -1,0 +1,151 @@
+"""Item 3: connection exhaustion without credentials.
+
+About 2,000 slowloris connections (a partial request, one more header line every 2 s: never idle)
+from 16 loopback addresses (so the per-address cap is not what stops them, and the server holds
+far more than 1,024 descriptors) must not keep legitimate signed requests from 127.0.0.1 from
+succeeding while they are held, and the header read deadline must cut every one of them even
+though none is ever idle. Plus the per-address connection cap."""
+import re
+import resource
+import selectors
+import socket
+import threading
+import time
+
+import botocore.config
+
+from otharness import Server, ServerTestCase, main, signed_request
+
+SLOW = 2000
+SOURCES = ["127.0.0.%d" % i for i in range(2, 18)]
+DRIP_EVERY = 2.0
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def slow_connection(port, source):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(30)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-0: x\r\n")
+    s.setblocking(False)
+    return s
+
+
+def server_fds(server):
+    import os
+    return len(os.listdir("/proc/%d/fd" % server.proc.pid))
+
+
+class SlowLoris(ServerTestCase):
+    def setUp(self):
+        if raise_fd_limit() < SLOW + 500:
+            self.skipTest("open-file hard limit too low for %d connections" % SLOW)
+        super().setUp()
+
+    def legit_requests(self, results):
+        """Signed requests from 127.0.0.1, on fresh connections and on a kept-alive one."""
+        cfg = botocore.config.Config(connect_timeout=60, read_timeout=60,
+                                     retries={"max_attempts": 1})
+        ct = self.server.client("cloudtrail", config=cfg)
+        s3 = self.server.client("s3", config=cfg)
+        for i in range(15):
+            try:
+                ct.describe_trails()
+                s3.list_buckets()
+                status, _, body = signed_request(self.server, "POST", "/", body=b"{}", headers={
+                    "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails",
+                    "Content-Type": "application/x-amz-json-1.1"})
+                results.append(status == 200 or ("status %d: %r" % (status, body)))
+            except Exception as e:  # noqa: BLE001 — any failure is the finding
+                results.append(repr(e))
+
+    def test_slow_connections_neither_starve_nor_survive(self):
+        port = self.server.port
+        socks = [slow_connection(port, SOURCES[i % len(SOURCES)]) for i in range(SLOW)]
+        try:
+            # the server really holds them: far more descriptors than select() could watch
+            deadline = time.time() + 60
+            while server_fds(self.server) < 1100 and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertGreaterEqual(server_fds(self.server), 1100)
+
+            results = []
+            legit = threading.Thread(target=self.legit_requests, args=(results,))
+            legit.start()
+            closed = self.drip_until_closed(socks, legit, limit=240)
+            legit.join()
+            failures = [r for r in results if r is not True]
+            self.assertEqual(failures, [], "legitimate requests failed under slowloris")
+            self.assertEqual(len(results), 15)
+            self.assertEqual(closed, SLOW, "slow connections still open: no read deadline")
+        finally:
+            for s in socks:
+                s.close()
+        cut = sum(int(n) for n in re.findall(r"cut (\d+) connection", self.server.log_text()))
+        self.assertGreaterEqual(cut, SLOW, "the server did not cut them by its deadline")
+
+    def drip_until_closed(self, socks, legit, limit):
+        """Sends one more header line to each open socket every DRIP_EVERY s; returns how many
+        the server closed before `limit` seconds passed."""
+        sel = selectors.DefaultSelector()   # epoll: descriptors above 1024 are fine
+        for s in socks:
+            sel.register(s, selectors.EVENT_READ)
+        open_ = set(socks)
+        end = time.time() + limit
+        next_drip = time.time() + DRIP_EVERY
+        line = 0
+        while open_ and time.time() < end:
+            for key, _ in sel.select(timeout=0.2):
+                try:
+                    data = key.fileobj.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:   # end of file or reset: the server closed it
+                    sel.unregister(key.fileobj)
+                    open_.discard(key.fileobj)
+            if time.time() >= next_drip:
+                line += 1
+                for s in list(open_):
+                    try:
+                        s.send(b"X-Slow-%d: x\r\n" % line)
+                    except OSError:
+                        sel.unregister(s)
+                        open_.discard(s)
+                next_drip = time.time() + DRIP_EVERY
+        sel.close()
+        return len(socks) - len(open_)
+
+
+class PerAddressCap(ServerTestCase):
+    server_args = ("--max-connections-per-ip", "10", "--header-timeout", "120s")
+
+    def test_eleventh_connection_from_one_address_is_refused(self):
+        held = [slow_connection(self.server.port, "127.0.0.9") for _ in range(10)]
+        try:
+            # all ten are accepted and held (signed requests on them would work) ...
+            extra = socket.socket()
+            extra.bind(("127.0.0.9", 0))
+            extra.settimeout(30)
+            extra.connect(("127.0.0.1", self.server.port))
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try:
+                answer = extra.recv(4096)
+            except ConnectionResetError:
+                answer = b""
+            extra.close()
+            self.assertEqual(answer, b"", "an 11th connection from one address was served")
+            # ... while another address is unaffected
+            self.assertEqual(self.server.client("cloudtrail").describe_trails()["trailList"], [])
+        finally:
+            for s in held:
+                s.close()
+
+
+if __name__ == "__main__":
+    main()
