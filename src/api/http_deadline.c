@@ -1,7 +1,6 @@
 /* http_deadline.c — connection phases and the reaper that cuts overdue ones. */
 #include "api/http_deadline.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,11 +31,16 @@ struct ot_deadlines {
     uint64_t cut;
 };
 
-static int64_t mono_ms(void)
+static int64_t monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ms(const ot_deadlines *d)
+{
+    return d->o.clock_ms();
 }
 
 static bool overdue(const ot_deadlines *d, const ot_deadline_conn *c, int64_t now)
@@ -52,11 +56,11 @@ static bool overdue(const ot_deadlines *d, const ot_deadline_conn *c, int64_t no
     }
 }
 
-/* One pass over the connections; returns how many were cut. */
-static unsigned reap(ot_deadlines *d)
+/* One pass over the connections, under the lock; returns how many were cut. */
+static unsigned reap_locked(ot_deadlines *d)
 {
     unsigned n = 0;
-    int64_t now = mono_ms();
+    int64_t now = now_ms(d);
     for (ot_deadline_conn *c = d->head; c; c = c->next) {
         if (c->cut || !overdue(d, c, now))
             continue;
@@ -80,7 +84,7 @@ static void *reaper_main(void *arg)
         ts.tv_sec += d->o.tick_ms / 1000 + ns / 1000000000;
         ts.tv_nsec = ns % 1000000000;
         pthread_cond_timedwait(&d->wake, &d->lock, &ts);
-        unsigned n = reap(d);
+        unsigned n = reap_locked(d);
         if (n) /* one line per pass, not one per connection: an attack must not flood the log */
             ot_info("cut %u connection(s) too slow to send their request (header/body deadline)",
                     n);
@@ -95,13 +99,15 @@ int ot_deadlines_start(const ot_deadline_opts *o, ot_deadlines **out)
     if (!d)
         return OT_ENOMEM;
     d->o = *o;
-    if (d->o.tick_ms <= 0)
+    if (!d->o.tick_ms)
         d->o.tick_ms = 250;
     if (!d->o.min_rate)
         d->o.min_rate = 1;
+    if (!d->o.clock_ms)
+        d->o.clock_ms = monotonic_ms;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
-    if (pthread_create(&d->reaper, NULL, reaper_main, d)) {
+    if (d->o.tick_ms > 0 && pthread_create(&d->reaper, NULL, reaper_main, d)) {
         pthread_cond_destroy(&d->wake);
         pthread_mutex_destroy(&d->lock);
         free(d);
@@ -119,7 +125,8 @@ void ot_deadlines_stop(ot_deadlines *d)
     d->stopping = true;
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
-    pthread_join(d->reaper, NULL);
+    if (d->o.tick_ms > 0)
+        pthread_join(d->reaper, NULL);
     while (d->head) { /* normally empty: the server closed every connection first */
         ot_deadline_conn *c = d->head;
         d->head = c->next;
@@ -138,6 +145,14 @@ uint64_t ot_deadlines_cut(ot_deadlines *d)
     return n;
 }
 
+unsigned ot_deadlines_reap(ot_deadlines *d)
+{
+    pthread_mutex_lock(&d->lock);
+    unsigned n = reap_locked(d);
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
 ot_deadline_conn *ot_deadline_open(ot_deadlines *d, int fd)
 {
     ot_deadline_conn *c = calloc(1, sizeof *c);
@@ -145,7 +160,7 @@ ot_deadline_conn *ot_deadline_open(ot_deadlines *d, int fd)
         return NULL;
     c->fd = fd;
     c->phase = PH_WAITING;
-    c->since_ms = mono_ms();
+    c->since_ms = now_ms(d);
     pthread_mutex_lock(&d->lock);
     c->next = d->head;
     if (d->head)
@@ -161,7 +176,7 @@ static void set_phase(ot_deadlines *d, ot_deadline_conn *c, enum phase p)
         return;
     pthread_mutex_lock(&d->lock);
     c->phase = p;
-    c->since_ms = mono_ms();
+    c->since_ms = now_ms(d);
     c->body_bytes = 0;
     pthread_mutex_unlock(&d->lock);
 }

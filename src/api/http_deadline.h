@@ -28,13 +28,17 @@ typedef struct ot_deadline_opts {
     int64_t header_ms;  /* request line + headers */
     int64_t body_ms;    /* body, before the per-byte allowance */
     uint64_t min_rate;  /* body bytes that earn one more second */
-    int64_t tick_ms;    /* how often the reaper looks (default 250) */
+    int64_t tick_ms;    /* how often the reaper looks (0: 250; < 0: no reaper thread, the
+                         * caller runs ot_deadlines_reap itself — for tests) */
+    int64_t (*clock_ms)(void); /* a monotonic clock in ms; NULL = CLOCK_MONOTONIC */
 } ot_deadline_opts;
 
 int ot_deadlines_start(const ot_deadline_opts *o, ot_deadlines **out);
 void ot_deadlines_stop(ot_deadlines *d);
 /* Connections cut so far. */
 uint64_t ot_deadlines_cut(ot_deadlines *d);
+/* One pass of the reaper: cuts every overdue connection; returns how many. */
+unsigned ot_deadlines_reap(ot_deadlines *d);
 
 /* A new connection on socket fd, now waiting for its first request. NULL if out of memory (the
  * connection is then not policed; the server's idle timeout still applies). */

@@ -30,9 +30,10 @@ static bool parse_content_length(const char *v, uint64_t *out)
             return false;
         uint64_t n = 0;
         for (; isdigit((unsigned char)*p); p++) {
-            if (n > (UINT64_MAX - 9) / 10)
+            uint64_t digit = (uint64_t)(*p - '0');
+            if (n > (UINT64_MAX - digit) / 10)
                 return false;
-            n = n * 10 + (uint64_t)(*p - '0');
+            n = n * 10 + digit;
         }
         if (any && n != first)
             return false;
