@@ -122,6 +122,51 @@ class SlowLoris(ServerTestCase):
         return len(socks) - len(open_)
 
 
+class SlowBody(ServerTestCase):
+    """The body has its deadline too: complete headers, then a byte a second, is cut, while a
+    real upload on the same server goes through."""
+    server_args = ("--body-timeout", "2s", "--header-timeout", "300s")
+
+    def test_dripped_body_is_cut(self):
+        socks = []
+        for i in range(20):
+            s = slow_connection(self.server.port, "127.0.0.%d" % (20 + i))
+            s.setblocking(True)
+            s.sendall(b"Content-Length: 100000\r\n\r\n")
+            s.setblocking(False)
+            socks.append(s)
+        try:
+            s3 = self.server.client("s3")
+            s3.create_bucket(Bucket="slow-body")
+            s3.put_object(Bucket="slow-body", Key="big", Body=b"y" * (4 << 20))
+            self.assertEqual(len(s3.get_object(Bucket="slow-body", Key="big")["Body"].read()), 4 << 20)
+            sel = selectors.DefaultSelector()
+            for s in socks:
+                sel.register(s, selectors.EVENT_READ)
+            open_ = set(socks)
+            end = time.time() + 120
+            while open_ and time.time() < end:
+                for key, _ in sel.select(timeout=1.0):
+                    try:
+                        data = key.fileobj.recv(4096)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        sel.unregister(key.fileobj)
+                        open_.discard(key.fileobj)
+                for s in list(open_):
+                    try:
+                        s.send(b"z")
+                    except OSError:
+                        sel.unregister(s)
+                        open_.discard(s)
+            sel.close()
+            self.assertEqual(len(open_), 0, "dripped bodies were not cut")
+        finally:
+            for s in socks:
+                s.close()
+
+
 class PerAddressCap(ServerTestCase):
     server_args = ("--max-connections-per-ip", "10", "--header-timeout", "120s")
 
