@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 
+/* Header lines a request may carry; one with more is refused with 431 (http_framing.h). */
 #define OT_MAX_HEADERS 64
 
 typedef struct ot_header {

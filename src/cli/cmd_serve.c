@@ -237,6 +237,17 @@ void ot_server_trail_changed(ot_server *srv, const char *trail_arn)
         ot_digest_trail_changed(srv->digest, trail_arn);
 }
 
+static ot_http_opts http_opts(const ot_config *cfg)
+{
+    return (ot_http_opts){.threads = cfg->http_threads,
+                          .max_connections = cfg->max_connections,
+                          .max_per_ip = cfg->max_connections_per_ip,
+                          .header_timeout_ms = cfg->header_timeout_ms,
+                          .body_timeout_ms = cfg->body_timeout_ms,
+                          .tls_cert = cfg->tls_cert,
+                          .tls_key = cfg->tls_key};
+}
+
 int ot_cmd_serve(int argc, char **argv)
 {
     static ot_server srv;
@@ -256,13 +267,7 @@ int ot_cmd_serve(int argc, char **argv)
      * data dir behind. */
     ot_http *http = NULL;
     int port = 0;
-    ot_http_opts ho = {.threads = srv.cfg.http_threads,
-                       .max_connections = srv.cfg.max_connections,
-                       .max_per_ip = srv.cfg.max_connections_per_ip,
-                       .header_timeout_ms = srv.cfg.header_timeout_ms,
-                       .body_timeout_ms = srv.cfg.body_timeout_ms,
-                       .tls_cert = srv.cfg.tls_cert,
-                       .tls_key = srv.cfg.tls_key};
+    ot_http_opts ho = http_opts(&srv.cfg);
     int rc = ot_http_open(srv.cfg.listen, &ho, &http, &port);
     if (!rc)
         rc = open_components(&srv);
