@@ -14,6 +14,7 @@
 #include "trail/trail.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 static const char keys_help[] =
@@ -82,7 +83,7 @@ static int parse(int argc, char **argv, keys_opts *o)
         default: fprintf(stderr, "see 'opentrail keys --help'\n"); return OT_EINVAL;
         }
     }
-    if (o->region && !ot_keystore_region_valid(o->region)) {
+    if (o->region && !ot_region_valid(o->region)) {
         fprintf(stderr, "opentrail keys: invalid region '%s'\n", o->region);
         return OT_EINVAL;
     }
