@@ -257,5 +257,6 @@ int ot_cmd_serve(int argc, char **argv)
     }
     ot_http_stop(http);
     close_components(&srv);
+    ot_log_flush(); /* the counts of lines held back by the rate limit */
     return rc ? 1 : 0;
 }
