@@ -15,9 +15,10 @@
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-/* One call site (format string) of a warning or error and its current window. */
+/* One call site of a warning or error and its current window. */
 typedef struct log_site {
-    const char *fmt;          /* NULL: free slot */
+    const char *key;          /* the file, or the format string when no file is given; NULL: free */
+    int line;
     int level;
     int64_t window_start;
     unsigned printed;         /* lines printed in this window */
@@ -81,35 +82,37 @@ static void summarise(log_site *s)
 static void summarise_expired(int64_t now)
 {
     for (size_t i = 0; i < SITES; i++)
-        if (sites[i].fmt && now - sites[i].window_start >= OT_LOG_WINDOW_MS)
+        if (sites[i].key && now - sites[i].window_start >= OT_LOG_WINDOW_MS)
             summarise(&sites[i]);
 }
 
-/* Called with log_mu held: the site of fmt, or a slot taken over for it. */
-static log_site *site_of(const char *fmt, int level, int64_t now)
+/* Called with log_mu held: the site (key, line), or a slot taken over for it. Keys are string
+ * literals: the same site always passes the same pointer. */
+static log_site *site_of(const char *key, int line, int level, int64_t now)
 {
     log_site *oldest = &sites[0];
     for (size_t i = 0; i < SITES; i++) {
-        if (sites[i].fmt == fmt && sites[i].level == level)
+        if (sites[i].key == key && sites[i].line == line && sites[i].level == level)
             return &sites[i];
-        if (!sites[i].fmt || (oldest->fmt && sites[i].window_start < oldest->window_start))
+        if (!sites[i].key || (oldest->key && sites[i].window_start < oldest->window_start))
             oldest = &sites[i];
     }
     summarise(oldest);
     memset(oldest, 0, sizeof *oldest);
-    oldest->fmt = fmt;
+    oldest->key = key;
+    oldest->line = line;
     oldest->level = level;
     oldest->window_start = now;
     return oldest;
 }
 
 /* Whether a warning or error may be printed now; if not, it is counted and kept as "last". */
-static bool admit(int level, const char *fmt, const char *text)
+static bool admit(int level, const char *key, int line, const char *text)
 {
     pthread_mutex_lock(&log_mu);
     int64_t now = log_clock();
     summarise_expired(now);
-    log_site *s = site_of(fmt, level, now);
+    log_site *s = site_of(key, line, level, now);
     if (now - s->window_start >= OT_LOG_WINDOW_MS) {
         s->window_start = now;
         s->printed = 0;
@@ -125,18 +128,31 @@ static bool admit(int level, const char *fmt, const char *text)
     return ok;
 }
 
-void ot_log(int level, const char *fmt, ...)
+static void vlog(int level, const char *file, int line, const char *fmt, va_list ap)
 {
     if (level < log_level)
         return;
     char text[2000];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (level >= OT_LOG_WARN && !admit(level, fmt, text))
+    if (level >= OT_LOG_WARN && !admit(level, file ? file : fmt, file ? line : 0, text))
         return;
     emit(level, text);
+}
+
+void ot_log_at(int level, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, file, line, fmt, ap);
+    va_end(ap);
+}
+
+void ot_log(int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, NULL, 0, fmt, ap);
+    va_end(ap);
 }
 
 void ot_log_flush(void)

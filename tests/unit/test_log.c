@@ -92,11 +92,16 @@ static void test_log__sites_and_levels_are_independent(void **state)
         disk_full(i);
         ot_warn("wal: group commit failed (%d)", i);
         ot_info("delivered file %d", i);
+        /* Two places with the same format are two sites. */
+        ot_error("%s", "first place");
+        ot_error("%s", "second place");
     }
     const char *t = logged(c);
     assert_int_equal(count(t, "No space left"), OT_LOG_BURST);
     assert_int_equal(count(t, "group commit failed"), OT_LOG_BURST);
     assert_int_equal(count(t, "delivered file"), 50);
+    assert_int_equal(count(t, "first place"), OT_LOG_BURST);
+    assert_int_equal(count(t, "second place"), OT_LOG_BURST);
 }
 
 static void test_log__flush_prints_pending_summaries(void **state)
@@ -122,7 +127,7 @@ static void test_log__many_sites(void **state)
     for (int i = 0; i < 80; i++) {
         snprintf(fmts[i], sizeof fmts[i], "site %d: %%s", i);
         fake_now++;
-        ot_error(fmts[i], "x");
+        ot_log(OT_LOG_ERROR, fmts[i], "x"); /* the format stands for the site */
     }
     const char *t = logged(c);
     assert_int_equal(count(t, "[suppressed 2 more like the above"), 1);
