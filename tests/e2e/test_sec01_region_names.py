@@ -4,7 +4,8 @@ A region from a request becomes a folder of the trail's S3 keys and the name of 
 Before, the SigV4 scope's region was only checked against [A-Za-z0-9._-]: a PutAuditEvents
 signed for '..' was acknowledged and its log key (.../CloudTrail/../...) blocked delivery, and
 'evil', 'UPPER' or 'a_b' each got their own folders and keys. Now every region taken from a
-request (the scope, trail and channel ARNs, the awsRegion of forwarded records) must have the
+request (the scope, trail and channel ARNs, the awsRegion of forwarded records, an S3
+LocationConstraint) must have the
 shape of an AWS partition's regions; one that has the shape but is not known yet is allowed
 (docs/auth.md)."""
 import datetime
@@ -142,6 +143,18 @@ class RegionNamesTest(otharness.ServerTestCase):
             self.assertEqual(len(out["successful"]), 1 if ok else 0, (region, out))
             if not ok:
                 self.assertEqual(out["failed"][0]["errorCode"], "InvalidData")
+
+    def test_create_bucket_location_constraint(self):
+        s = self.server
+        for region in ("evil", "a_b", "US-EAST-1"):
+            rc, _, err = s.aws("s3api", "create-bucket", "--bucket", "b-" + region.lower().replace("_", "-"),
+                               "--create-bucket-configuration", "LocationConstraint=" + region,
+                               check=False)
+            self.assertNotEqual(rc, 0, region)
+            self.assertIn("InvalidLocationConstraint", err)
+        for region in ("eu-west-1", "EU"):
+            s.aws("s3api", "create-bucket", "--bucket", "ok-" + region.lower(),
+                  "--create-bucket-configuration", "LocationConstraint=" + region)
 
     def test_serve_refuses_a_bad_default_region(self):
         bad = otharness.Server("--region", "evil")
