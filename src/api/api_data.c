@@ -21,6 +21,7 @@
 #include "util/json.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 #include "wal/wal.h"
 
@@ -58,12 +59,16 @@ static bool channel_ref_valid(const char *s)
     if (strncmp(s, "arn:", 4))
         return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
     regex_t re;
-    if (regcomp(&re, "^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:channel/[A-Za-z0-9_-]+$",
-                REG_EXTENDED | REG_NOSUB))
+    if (regcomp(&re, "^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]{1,31}):[0-9]{12}:channel/[A-Za-z0-9_-]+$",
+                REG_EXTENDED))
         return false;
-    bool ok = regexec(&re, s, 0, NULL, 0) == 0;
+    regmatch_t m[2];
+    bool ok = regexec(&re, s, 2, m, 0) == 0;
     regfree(&re);
-    return ok;
+    char region[32];
+    if (ok)
+        snprintf(region, sizeof region, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), s + m[1].rm_so);
+    return ok && ot_region_valid(region);
 }
 
 static void write_result(ot_resp *resp, const audit_item *items, size_t n)

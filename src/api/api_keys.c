@@ -16,6 +16,7 @@
 #include "digest/digest.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 #define MAX_EPOCH_S 253402300799.0 /* 9999-12-31T23:59:59Z */
@@ -64,7 +65,7 @@ int ct_list_public_keys(ct_ctx *c)
     ot_keystore *ks = c->srv->keys;
     ot_pubkey *keys = NULL;
     size_t n = 0;
-    bool region_ok = ot_keystore_region_valid(c->region);
+    bool region_ok = ot_region_valid(c->region);
     int rc = region_ok && ks ? ot_keystore_list(ks, c->region, start, end, &keys, &n) : OT_OK;
     if (!rc && region_ok && ks && n == 0 && start <= now && now <= end) {
         ot_pubkey k;

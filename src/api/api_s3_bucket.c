@@ -10,6 +10,7 @@
 #include "api/s3_int.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/region.h"
 
 #define MAX_BUCKETS_PAGE 10000
 
@@ -66,7 +67,8 @@ void s3_list_buckets(s3_ctx *c)
     free(v);
 }
 
-/* The optional <CreateBucketConfiguration><LocationConstraint>..: only its shape is checked. */
+/* The optional <CreateBucketConfiguration><LocationConstraint>..: only its shape is checked:
+ * empty, a region name, or "EU" (S3's old name for eu-west-1). */
 static bool check_create_config(s3_ctx *c)
 {
     const char *p = c->req->body, *end = p + c->req->body_len, *in, *in_end, *after;
@@ -79,12 +81,12 @@ static bool check_create_config(s3_ctx *c)
     }
     const char *lin, *lend;
     if (s3_xml_find(in, in_end, "LocationConstraint", &lin, &lend, &after)) {
-        for (const char *q = lin; q < lend; q++) {
-            if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')) {
-                s3_error(c, 400, "InvalidLocationConstraint",
-                         "The specified location-constraint is not valid.");
-                return false;
-            }
+        char region[OT_REGION_MAX + 2];
+        snprintf(region, sizeof region, "%.*s", (int)(lend - lin), lin);
+        if (lend > lin && strcmp(region, "EU") && !ot_region_valid(region)) {
+            s3_error(c, 400, "InvalidLocationConstraint",
+                     "The specified location-constraint is not valid.");
+            return false;
         }
     }
     return true;

@@ -9,6 +9,7 @@
 
 #include "api/api_cloudtrail.h"
 #include "util/err.h"
+#include "util/region.h"
 
 #define LIST_TAGS_MAX_ARNS 20
 #define TAG_KEY_MAX 128
@@ -114,7 +115,7 @@ static int arn_split(const char *arn, char region[32], char account[16], char ty
     snprintf(region, 32, "%.*s", (int)(a - r), r);
     snprintf(account, 16, "%.*s", (int)(t - a - 1), a + 1);
     snprintf(type, 32, "%.*s", (int)(slash - t - 1), t + 1);
-    return strspn(account, "0123456789") == 12 ? 0 : -1;
+    return strspn(account, "0123456789") == 12 && ot_region_valid(region) ? 0 : -1;
 }
 
 /* Checks that arn names an existing trail or channel reachable from here. list_op selects

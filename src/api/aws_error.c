@@ -43,6 +43,32 @@ static void xml_escape(ot_buf *b, const char *s)
     }
 }
 
+static void xml_elem(ot_buf *b, const char *name, const char *value)
+{
+    ot_buf_printf(b, "<%s>", name);
+    xml_escape(b, value);
+    ot_buf_printf(b, "</%s>", name);
+}
+
+static void xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
+                      const char *resource, const char *detail_name, const char *detail,
+                      const char *msg)
+{
+    resp->status = status;
+    snprintf(resp->content_type, sizeof resp->content_type, "application/xml");
+    ot_buf_reset(&resp->body);
+    ot_buf *b = &resp->body;
+    ot_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    xml_elem(b, "Code", code);
+    xml_elem(b, "Message", msg);
+    if (detail_name)
+        xml_elem(b, detail_name, detail ? detail : "");
+    if (resource && *resource)
+        xml_elem(b, "Resource", resource);
+    xml_elem(b, "RequestId", req ? req->request_id : "");
+    ot_buf_puts(b, "</Error>");
+}
+
 void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                       const char *resource, const char *fmt, ...)
 {
@@ -51,21 +77,17 @@ void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    resp->status = status;
-    snprintf(resp->content_type, sizeof resp->content_type, "application/xml");
-    ot_buf_reset(&resp->body);
-    ot_buf *b = &resp->body;
-    ot_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
-    xml_escape(b, code);
-    ot_buf_puts(b, "</Code><Message>");
-    xml_escape(b, msg);
-    ot_buf_puts(b, "</Message>");
-    if (resource && *resource) {
-        ot_buf_puts(b, "<Resource>");
-        xml_escape(b, resource);
-        ot_buf_puts(b, "</Resource>");
-    }
-    ot_buf_puts(b, "<RequestId>");
-    xml_escape(b, req ? req->request_id : "");
-    ot_buf_puts(b, "</RequestId></Error>");
+    xml_error(resp, req, status, code, resource, NULL, NULL, msg);
+}
+
+void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const char *code,
+                             const char *resource, const char *detail_name,
+                             const char *detail, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    xml_error(resp, req, status, code, resource, detail_name, detail, msg);
 }

@@ -13,5 +13,11 @@ void ot_aws_json_error(ot_resp *resp, int status, const char *code, const char *
 void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                       const char *resource, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* The same with one extra element after <Message> when detail_name is not NULL, such as
+ * <HeadersNotSigned>host</HeadersNotSigned>. */
+void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const char *code,
+                             const char *resource, const char *detail_name,
+                             const char *detail, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 #endif

@@ -55,7 +55,9 @@ size_t ot_dispatch_body_cap(void *srv, const ot_req *req)
 static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp)
 {
     if (looks_like_s3(req))
-        ot_aws_xml_error(resp, req, e->status, e->xml_code, req->raw_path, "%s", e->message);
+        ot_aws_xml_error_detail(resp, req, e->xml_status ? e->xml_status : e->status,
+                                e->xml_code, req->raw_path, e->xml_detail_name, e->xml_detail,
+                                "%s", e->xml_message ? e->xml_message : e->message);
     else
         ot_aws_json_error(resp, e->status, e->json_code, "%s", e->message);
 }
@@ -85,12 +87,8 @@ static int authenticate(ot_server *srv, ot_req *req, ot_resp *resp)
         ot_creds_any_principal(scope.access_key, srv->cfg.account_id, &req->principal);
     } else if (ot_creds_lookup(srv->creds, scope.access_key, secret, sizeof secret,
                                &req->principal) != OT_OK) {
-        if (looks_like_s3(req))
-            ot_aws_xml_error(resp, req, 403, "InvalidAccessKeyId", req->raw_path,
-                             "The AWS Access Key Id you provided does not exist in our records.");
-        else
-            ot_aws_json_error(resp, 400, "UnrecognizedClientException",
-                              "The security token included in the request is invalid.");
+        ot_sigv4_error_unknown_key(&err);
+        auth_error(req, &err, resp);
         return OT_EINVAL;
     }
     if (!srv->cfg.any_credentials &&

@@ -11,8 +11,11 @@
  *     X-Amz-Signature.
  *   - Headers: the SignedHeaders list, in the order given; repeated headers joined with ',';
  *     values trimmed and inner whitespace runs collapsed (Python's ' '.join(v.split())).
- *   - Payload: the x-amz-content-sha256 header as sent if present; for S3 presigned URLs
- *     UNSIGNED-PAYLOAD; otherwise hex SHA-256 of the body. */
+ *   - Payload: for S3, the x-amz-content-sha256 header as sent if present, for S3 presigned
+ *     URLs UNSIGNED-PAYLOAD; otherwise (and always for the other services, as AWS does) hex
+ *     SHA-256 of the body.
+ * Beyond botocore's rules, the scope's region must be a region name (util/region.h) and host
+ * must be signed, as AWS requires. */
 #include "api/sigv4.h"
 
 #include <ctype.h>
@@ -27,6 +30,7 @@
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/region.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define CANON_MAX (1024 * 1024) /* cap on a canonical request built from untrusted input */
@@ -48,6 +52,7 @@ static void set_err(ot_sigv4_error *err, int status, const char *json_code, cons
 {
     if (!err)
         return;
+    memset(err, 0, sizeof *err);
     err->status = status;
     err->json_code = json_code;
     err->xml_code = xml_code;
@@ -69,6 +74,38 @@ void ot_sigv4_error_unknown_key(ot_sigv4_error *err)
 {
     set_err(err, 403, "UnrecognizedClientException", "InvalidAccessKeyId",
             "The security token included in the request is invalid.");
+    if (err)
+        err->xml_message = "The AWS Access Key Id you provided does not exist in our records.";
+}
+
+/* A well-formed scope naming something that is not a region (ot_region_valid). AWS's JSON
+ * services answer 403 InvalidSignatureException "Credential should be scoped to a valid
+ * region"; S3 answers 400 AuthorizationHeaderMalformed (AuthorizationQueryParametersError for
+ * a presigned URL). */
+static int bad_region(ot_sigv4_error *err, const ot_sigv4_scope *s)
+{
+    set_err(err, 403, "InvalidSignatureException",
+            s->presigned ? "AuthorizationQueryParametersError" : "AuthorizationHeaderMalformed",
+            "Credential should be scoped to a valid region, not '%s'.", s->region);
+    if (err)
+        err->xml_status = 400;
+    return OT_EINVAL;
+}
+
+/* SignedHeaders without host: a signature that does not bind the request to the endpoint it
+ * was meant for. AWS's JSON services answer 400 IncompleteSignatureException; S3 answers 403
+ * AccessDenied with <HeadersNotSigned>host</HeadersNotSigned>. */
+static int host_not_signed(ot_sigv4_error *err)
+{
+    set_err(err, 400, "IncompleteSignatureException", "AccessDenied",
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    if (err) {
+        err->xml_status = 403;
+        err->xml_message = "There were headers present in the request which were not signed";
+        err->xml_detail_name = "HeadersNotSigned";
+        err->xml_detail = "host";
+    }
+    return OT_EINVAL;
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -445,13 +482,17 @@ static bool is_sha256_hex(const char *s)
     return true;
 }
 
-/* The string that ends the canonical request. Points at the header value or at out. */
+static bool is_s3(const ot_sigv4_scope *scope) { return strcmp(scope->service, "s3") == 0; }
+
+/* The string that ends the canonical request. Points at the header value or at out. Only S3
+ * takes the payload hash from the client (x-amz-content-sha256, which is how it allows
+ * UNSIGNED-PAYLOAD and streaming): every other AWS service hashes the body it received. */
 static const char *payload_hash(const ot_req *req, const ot_sigv4_scope *scope, char out[65])
 {
-    const char *h = find_header(req, "x-amz-content-sha256");
+    const char *h = is_s3(scope) ? find_header(req, "x-amz-content-sha256") : NULL;
     if (h)
         return h;
-    if (scope->presigned && strcmp(scope->service, "s3") == 0)
+    if (scope->presigned && is_s3(scope))
         return "UNSIGNED-PAYLOAD";
     uint8_t d[32];
     ot_sha256(req->body ? req->body : "", req->body ? req->body_len : 0, d);
@@ -459,12 +500,13 @@ static const char *payload_hash(const ot_req *req, const ot_sigv4_scope *scope, 
     return out;
 }
 
-/* Checks a client-declared payload hash against the body, so the header (which is signed)
- * cannot vouch for a body it does not describe. */
-static int check_declared_payload(const ot_req *req, ot_sigv4_error *err)
+/* Checks an S3 client's declared payload hash against the body, so the header (which is
+ * signed) cannot vouch for a body it does not describe. Other services ignore the header. */
+static int check_declared_payload(const ot_req *req, const ot_sigv4_scope *scope,
+                                  ot_sigv4_error *err)
 {
     const char *h = find_header(req, "x-amz-content-sha256");
-    if (!h)
+    if (!h || !is_s3(scope))
         return OT_OK;
     if (strcmp(h, "UNSIGNED-PAYLOAD") == 0 || strncmp(h, "STREAMING-", 10) == 0)
         return OT_OK;
@@ -491,7 +533,7 @@ static int check_declared_payload(const ot_req *req, ot_sigv4_error *err)
 static int canonical_request(ot_buf *cr, const ot_req *req, const ot_sigv4_scope *scope)
 {
     char hashbuf[65];
-    bool s3 = strcmp(scope->service, "s3") == 0;
+    bool s3 = is_s3(scope);
     int rc = ot_buf_printf(cr, "%s\n", req->method ? req->method : "");
     if (!rc) rc = canonical_uri(cr, req->raw_path, s3);
     if (!rc) rc = ot_buf_putc(cr, '\n');
@@ -608,7 +650,20 @@ static int parse_credential(const char *cred, ot_sigv4_scope *s, ot_sigv4_error 
                  part[4]);
         return malformed(err, s, msg);
     }
+    if (!ot_region_valid(s->region))
+        return bad_region(err, s);
     return OT_OK;
+}
+
+/* Whether the ';'-separated list names host. */
+static bool signs_host(const char *sh)
+{
+    for (const char *p = sh;; p++) {
+        if (strncmp(p, "host", 4) == 0 && (p[4] == ';' || p[4] == '\0'))
+            return true;
+        if (!(p = strchr(p, ';')))
+            return false;
+    }
 }
 
 static bool valid_signed_headers(const char *sh)
@@ -717,6 +772,8 @@ static int parse_header_auth(const ot_req *req, const char *h, ot_sigv4_scope *s
     if (!valid_signed_headers(s->signed_headers))
         return malformed(err, s, "The authorization header is malformed; SignedHeaders must be a "
                                  "';'-separated list of lowercase header names.");
+    if (!signs_host(s->signed_headers))
+        return host_not_signed(err);
     if (!valid_signature(s->signature))
         return malformed(err, s, "The authorization header is malformed; Signature must be 64 "
                                  "lowercase hexadecimal characters.");
@@ -753,6 +810,8 @@ static int parse_presigned(const ot_req *req, ot_sigv4_scope *s, ot_sigv4_error 
         return malformed(err, s, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
     if (!valid_signed_headers(s->signed_headers) || !valid_signature(s->signature))
         return malformed(err, s, "X-Amz-SignedHeaders or X-Amz-Signature is malformed.");
+    if (!signs_host(s->signed_headers))
+        return host_not_signed(err);
     return OT_OK;
 }
 
@@ -846,7 +905,7 @@ int ot_sigv4_verify(const ot_req *req, const ot_sigv4_scope *scope, const char *
     int rc = check_clock(scope, now_ms, err);
     if (rc)
         return rc;
-    if ((rc = check_declared_payload(req, err)))
+    if ((rc = check_declared_payload(req, scope, err)))
         return rc;
     rc = ot_sigv4_sign(req, scope, secret_key, sig);
     if (rc) {

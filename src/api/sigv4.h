@@ -33,24 +33,38 @@ typedef struct ot_sigv4_error {
     const char *json_code;   /* for JSON services, e.g. "InvalidSignatureException" */
     const char *xml_code;    /* for S3, e.g. "SignatureDoesNotMatch" */
     char message[512];
+    /* Where S3 answers differently from the JSON services (all static strings or 0/NULL for
+     * "the same as above"): its status, its message, and one extra element of its <Error>
+     * (e.g. <HeadersNotSigned>host</HeadersNotSigned>). */
+    int xml_status;
+    const char *xml_message;
+    const char *xml_detail_name, *xml_detail;
 } ot_sigv4_error;
 
 /* Extracts the scope from the request. Returns 0, OT_ENOTFOUND if the request carries no SigV4
  * at all (err filled: MissingAuthenticationToken / AccessDenied), or OT_EINVAL if malformed
- * (err filled: IncompleteSignatureException / AuthorizationHeaderMalformed). */
+ * (err filled: IncompleteSignatureException / AuthorizationHeaderMalformed), if the scope's
+ * region is not a region name (ot_region_valid; InvalidSignatureException "Credential should
+ * be scoped to a valid region" / AuthorizationHeaderMalformed) or if host is not a signed
+ * header (IncompleteSignatureException / AccessDenied HeadersNotSigned). On success the
+ * scope's region is a valid region name. */
 int ot_sigv4_parse(const ot_req *req, ot_sigv4_scope *scope, ot_sigv4_error *err);
 
 /* Verifies the signature with the secret key and checks the clock (15 minutes either way of
- * now_ms; presigned URLs: within X-Amz-Expires). The payload hash is taken from
- * x-amz-content-sha256 when present (S3; "UNSIGNED-PAYLOAD" and the STREAMING-* values are
- * accepted as sent), otherwise computed from req->body. Returns 0 or OT_EINVAL with err filled
+ * now_ms; presigned URLs: within X-Amz-Expires). The payload hash: for S3, the
+ * x-amz-content-sha256 header when present ("UNSIGNED-PAYLOAD" and the STREAMING-* values are
+ * accepted as sent; a hash must match the body), UNSIGNED-PAYLOAD for a presigned URL without
+ * it; for every other service always the SHA-256 of req->body, as AWS computes it there (so
+ * UNSIGNED-PAYLOAD does not verify). Returns 0 or OT_EINVAL with err filled
  * (InvalidSignatureException / SignatureDoesNotMatch, or "Signature expired" /
  * RequestTimeTooSkewed). */
 int ot_sigv4_verify(const ot_req *req, const ot_sigv4_scope *scope, const char *secret_key,
                     int64_t now_ms, ot_sigv4_error *err);
 
-/* Fills err for an access key the server does not know (403 UnrecognizedClientException /
- * InvalidAccessKeyId). */
+/* Fills err for an access key the server does not know: 403 UnrecognizedClientException
+ * "The security token included in the request is invalid." for the JSON services, 403
+ * InvalidAccessKeyId "The AWS Access Key Id you provided does not exist in our records." for
+ * S3. */
 void ot_sigv4_error_unknown_key(ot_sigv4_error *err);
 
 /* Computes the signature a client would send (for tests and for the load client). */

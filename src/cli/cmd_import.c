@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "history/history.h"
 #include "history/import.h"
+#include "sys/datadir.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -199,7 +200,11 @@ int ot_cmd_import(int argc, char **argv)
         fprintf(stderr, "opentrail import: %s\n", err);
         return 2;
     }
-    mkdir(data_dir, 0700);
+    if (ot_datadir_prepare(data_dir, err, sizeof err)) {
+        fprintf(stderr, "opentrail import: %s\n", err);
+        ot_import_free(im);
+        return 2;
+    }
     snprintf(path, sizeof path, "%s/history.db", data_dir);
     ot_history *h = NULL;
     ot_history_opts ho = {.bulk = true, .readers = 1};

@@ -11,9 +11,11 @@
 
 #include "cli/cli.h"
 #include "digest/digest.h"
+#include "sys/datadir.h"
 #include "trail/trail.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 static const char keys_help[] =
@@ -82,7 +84,7 @@ static int parse(int argc, char **argv, keys_opts *o)
         default: fprintf(stderr, "see 'opentrail keys --help'\n"); return OT_EINVAL;
         }
     }
-    if (o->region && !ot_keystore_region_valid(o->region)) {
+    if (o->region && !ot_region_valid(o->region)) {
         fprintf(stderr, "opentrail keys: invalid region '%s'\n", o->region);
         return OT_EINVAL;
     }
@@ -98,6 +100,11 @@ static int open_store(const keys_opts *o, bool create, ot_trail_db **db, ot_keys
     if (create ? stat(o->data_dir, &st) != 0 || !S_ISDIR(st.st_mode) : stat(path, &st) != 0) {
         fprintf(stderr, "opentrail keys: %s: no state.db (not a data dir?)\n", o->data_dir);
         return OT_ENOTFOUND;
+    }
+    char err[1024];
+    if (ot_datadir_prepare(o->data_dir, err, sizeof err)) {
+        fprintf(stderr, "opentrail keys: %s\n", err);
+        return OT_EINVAL;
     }
     int rc = ot_trail_db_open(path, db);
     if (!rc && (rc = ot_keystore_open(o->data_dir, *db, o->rotation_ms, ks)) != OT_OK)

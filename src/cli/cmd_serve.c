@@ -18,6 +18,7 @@
 #include "digest/digest.h"
 #include "history/history.h"
 #include "store/store.h"
+#include "sys/datadir.h"
 #include "trail/trail.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -153,11 +154,13 @@ static int open_history(ot_server *srv)
 
 static int open_components(ot_server *srv)
 {
-    char path[1024];
+    char path[1024], err[1024];
     const char *dir = srv->cfg.data_dir;
-    int rc = make_dir(dir);
-    if (rc)
+    int rc = ot_datadir_prepare(dir, err, sizeof err);
+    if (rc) {
+        ot_error("%s", err);
         return rc;
+    }
     snprintf(path, sizeof path, "%s/buckets", dir);
     if ((rc = make_dir(path)) || (rc = ot_store_open_local(path, &srv->store))) {
         ot_error("cannot open the object store in %s: %s", path, ot_strerror(rc));
@@ -292,5 +295,6 @@ int ot_cmd_serve(int argc, char **argv)
     }
     ot_http_stop(http);
     close_components(&srv);
+    ot_log_flush(); /* the counts of lines held back by the rate limit */
     return rc ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 void ot_config_defaults(ot_config *cfg)
@@ -120,8 +121,13 @@ int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err,
         return set_string(cfg->listen, sizeof cfg->listen, value, key, err, errlen);
     if (!strcmp(key, "data-dir"))
         return set_string(cfg->data_dir, sizeof cfg->data_dir, value, key, err, errlen);
-    if (!strcmp(key, "region"))
+    if (!strcmp(key, "region")) {
+        if (!ot_region_valid(value)) {
+            snprintf(err, errlen, "region: '%s' is not an AWS region name (such as us-east-1)", value);
+            return OT_EINVAL;
+        }
         return set_string(cfg->default_region, sizeof cfg->default_region, value, key, err, errlen);
+    }
     if (!strcmp(key, "account-id")) {
         if (strlen(value) != 12 || strspn(value, "0123456789") != 12) {
             snprintf(err, errlen, "account-id: expected 12 digits, got '%s'", value);

@@ -43,8 +43,6 @@ typedef struct ot_pubkey {
 int ot_keystore_open(const char *data_dir, struct ot_trail_db *db, int64_t rotation_ms,
                      ot_keystore **out);
 void ot_keystore_close(ot_keystore *ks);
-/* Regions are [a-z0-9-]{1,31}: they name files. */
-bool ot_keystore_region_valid(const char *region);
 /* The key that signs a digest ending at at_ms in region: the newest key with
  * valid_from <= at_ms < sign_until; a new one (valid from at_ms) if there is none. */
 int ot_keystore_signing_key(ot_keystore *ks, const char *region, int64_t at_ms, ot_pubkey *out);

@@ -26,6 +26,7 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 #define KEY_BITS 2048
@@ -45,11 +46,6 @@ struct ot_keystore {
     size_t ncache;
 };
 
-bool ot_keystore_region_valid(const char *region)
-{
-    size_t n = strlen(region);
-    return n > 0 && n < 32 && strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
 
 /* ---- state.db ---- */
 
@@ -269,7 +265,7 @@ static int cache_add(ot_keystore *ks, const char *fp, EVP_PKEY *pk)
 /* Caller holds ks->mu. */
 static int create_key(ot_keystore *ks, const char *region, int64_t from_ms, ot_pubkey *out)
 {
-    if (!ot_keystore_region_valid(region))
+    if (!ot_region_valid(region))
         return OT_EINVAL;
     int rc = key_dir(ks);
     if (rc)
@@ -303,7 +299,7 @@ static int create_key(ot_keystore *ks, const char *region, int64_t from_ms, ot_p
 
 int ot_keystore_signing_key(ot_keystore *ks, const char *region, int64_t at_ms, ot_pubkey *out)
 {
-    if (!ot_keystore_region_valid(region))
+    if (!ot_region_valid(region))
         return OT_EINVAL;
     pthread_mutex_lock(&ks->mu);
     query_ctx q = {.sql = "SELECT " KEY_COLS " FROM digest_key WHERE region = ?1"

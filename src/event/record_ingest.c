@@ -9,6 +9,7 @@
 #include "util/crypto.h"
 #include "event/event_fields.h"
 #include "util/err.h"
+#include "util/region.h"
 #include "util/timeutil.h"
 
 typedef struct record_facts {
@@ -66,7 +67,7 @@ static int check_required(ot_json root, const ot_activity_ctx *ctx, record_facts
     if (ot_time_parse_iso8601(f->time, &ms))
         return ot_field_fail(err, "InvalidData", "eventTime must be yyyy-MM-ddTHH:mm:ssZ, got '%.64s'",
                     f->time);
-    if (!charset(f->region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
+    if (!ot_region_valid(f->region))
         return ot_field_fail(err, "InvalidData", "awsRegion '%.31s' is not a region name", f->region);
     if (!charset(f->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"))
         return ot_field_fail(err, "InvalidData", "eventID must be at most 36 characters of [-A-Za-z0-9]");

@@ -201,7 +201,8 @@ int ot_import_new(const char *source, const ot_import_opts *o, ot_import **out, 
         ot_import_free(im);
         return rc;
     }
-    qsort(im->files, im->nfiles, sizeof *im->files, by_name);
+    if (im->nfiles) /* files is NULL when the source holds no log file */
+        qsort(im->files, im->nfiles, sizeof *im->files, by_name);
     im->st.files = im->nfiles;
     for (size_t i = 0; i < im->nfiles; i++)
         im->st.bytes_total += im->files[i].size;

@@ -70,7 +70,7 @@ static int put_marker(local_loc *loc, const char *rec, size_t reclen)
             break;
         if (errno == ENOTDIR || errno == ELOOP)
             return OT_EEXIST;
-        if (errno != ENOENT || (mkdirat(loc->dirfd, loc->leaf, 0755) != 0 && errno != EEXIST))
+        if (errno != ENOENT || (mkdirat(loc->dirfd, loc->leaf, 0700) != 0 && errno != EEXIST))
             return OT_EIO;
         if (fsync(loc->dirfd) != 0)
             return OT_EIO;
@@ -89,7 +89,7 @@ static int put_file(struct local_store *ls, local_loc *loc, const void *data, si
     char name[32];
     ot_random_alnum(name, 24);
     memcpy(name + 24, ".tmp", 5);
-    int fd = openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return OT_EIO;
     int rc = write_all(fd, data, len);
@@ -271,7 +271,7 @@ static int local_bucket_create(ot_store *s, const char *bucket)
     struct local_store *ls = L(s);
     char created[24];
     int fd, rc = OT_OK;
-    if (mkdirat(ls->rootfd, bucket, 0755) != 0)
+    if (mkdirat(ls->rootfd, bucket, 0700) != 0)
         return errno == EEXIST ? OT_EEXIST : OT_EIO;
     if ((rc = local_open_bucket(ls, bucket, &fd)))
         return rc;
@@ -467,7 +467,7 @@ static int mkdir_p(const char *dir)
             continue;
         char c = path[i];
         path[i] = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
             return OT_EIO;
         path[i] = c;
     }

@@ -37,7 +37,7 @@ static int step(int dfd, const char *seg, bool create)
             return OT_EIO;
         if (!create)
             return OT_ENOTFOUND;
-        if (mkdirat(dfd, seg, 0755) != 0 && errno != EEXIST)
+        if (mkdirat(dfd, seg, 0700) != 0 && errno != EEXIST)
             return errno == ENAMETOOLONG ? OT_ELIMIT : OT_EIO;
         if (fsync(dfd) != 0) /* the new entry must survive a crash before we rename into it */
             return OT_EIO;

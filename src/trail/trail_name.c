@@ -4,6 +4,7 @@
 
 #include "trail/trail.h"
 #include "util/err.h"
+#include "util/region.h"
 
 static bool is_alnum(char c)
 {
@@ -93,7 +94,7 @@ static int take(const char *s, size_t n, char *out, size_t cap, bool (*ok)(char)
     return 0;
 }
 
-static bool region_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+static bool any_char(char c) { return c != '\0'; }
 static bool digit_char(char c) { return c >= '0' && c <= '9'; }
 static bool name_char(char c) { return c != '\0' && c != '/' && c != ':'; }
 
@@ -104,7 +105,7 @@ int ot_trail_arn_parse(const char *arn, char region[32], char account[16], char 
         return OT_EINVAL;
     const char *r = arn + sizeof pfx - 1;
     const char *a = strchr(r, ':');
-    if (!a || take(r, (size_t)(a - r), region, 32, region_char))
+    if (!a || take(r, (size_t)(a - r), region, 32, any_char) || !ot_region_valid(region))
         return OT_EINVAL;
     a++;
     const char *t = strchr(a, ':');

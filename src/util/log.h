@@ -1,15 +1,39 @@
-/* log.h — server log lines on stderr: "2026-11-22T06:34:45Z level message". */
+/* log.h — server log lines on stderr: "2026-11-22T06:34:45Z level message".
+ *
+ * Warnings and errors are rate-limited per call site (file and line), so a fault that
+ * repeats in a loop — a full disk, a store that refuses every write — cannot flood the log:
+ * each site prints at most OT_LOG_BURST lines per OT_LOG_WINDOW_MS, and the lines it held back
+ * are summarised once its window has passed, at the same level:
+ *   "... error [suppressed 1234 more like the above in 10 s] last: <the last one held back>"
+ * The summary is printed by the next warning or error of any site, or by ot_log_flush().
+ * Debug and info lines are never held back. */
 #ifndef OT_LOG_H
 #define OT_LOG_H
 
+#include <stdint.h>
+
 enum { OT_LOG_DEBUG, OT_LOG_INFO, OT_LOG_WARN, OT_LOG_ERROR };
 
-void ot_log_set_level(int level);
-void ot_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define OT_LOG_BURST 10          /* lines per site per window before holding back */
+#define OT_LOG_WINDOW_MS 10000
 
-#define ot_debug(...) ot_log(OT_LOG_DEBUG, __VA_ARGS__)
-#define ot_info(...) ot_log(OT_LOG_INFO, __VA_ARGS__)
-#define ot_warn(...) ot_log(OT_LOG_WARN, __VA_ARGS__)
-#define ot_error(...) ot_log(OT_LOG_ERROR, __VA_ARGS__)
+void ot_log_set_level(int level);
+/* Logs from the call site file:line (the macros below pass it). */
+void ot_log_at(int level, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same with the format string standing for the call site. */
+void ot_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the summaries of every site that held lines back; call before exiting. */
+void ot_log_flush(void);
+
+/* For tests: write to fd instead of stderr (-1 restores stderr), and take window times from
+ * clock_ms instead of the monotonic clock (NULL restores it). Both also forget every site. */
+void ot_log_set_fd(int fd);
+void ot_log_set_clock(int64_t (*clock_ms)(void));
+
+#define ot_debug(...) ot_log_at(OT_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
+#define ot_info(...) ot_log_at(OT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
+#define ot_warn(...) ot_log_at(OT_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define ot_error(...) ot_log_at(OT_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 
 #endif

@@ -500,7 +500,7 @@ int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
     ot_wal *w = wal_alloc(opts);
     if (!w)
         return OT_ENOMEM;
-    int rc = ot_sys_mkdir_p(w->dir, 0755);
+    int rc = ot_sys_mkdir_p(w->dir, 0700);
     if (rc) {
         snprintf(rec->detail, sizeof rec->detail, "cannot create %s: %s", w->dir, strerror(errno));
         goto out;

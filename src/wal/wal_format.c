@@ -140,7 +140,7 @@ int wal_seg_create(const char *dir, uint64_t first_lsn, bool sync, int *fd)
     int rc = wal_seg_path(path, sizeof path, dir, first_lsn);
     if (rc)
         return rc;
-    int f = ot_sys->open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    int f = ot_sys->open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (f < 0)
         return OT_EIO;
     wal_seg_header(hdr, first_lsn);
@@ -187,7 +187,7 @@ int wal_lock(const char *dir, int *fd)
     int n = snprintf(path, sizeof path, "%s/%s", dir, WAL_LOCK_NAME);
     if (n < 0 || (size_t)n >= sizeof path)
         return OT_ELIMIT;
-    int f = ot_sys->open(path, O_RDWR | O_CREAT, 0644);
+    int f = ot_sys->open(path, O_RDWR | O_CREAT, 0600);
     if (f < 0)
         return errno == ENOENT ? OT_ENOTFOUND : OT_EIO;
     if (ot_sys->flock(f, LOCK_EX | LOCK_NB)) {

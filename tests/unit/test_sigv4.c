@@ -867,6 +867,113 @@ static void test_sigv4__unknown_key_error(void **state)
     assert_string_equal(err.json_code, "UnrecognizedClientException");
     assert_string_equal(err.xml_code, "InvalidAccessKeyId");
     assert_string_equal(err.message, "The security token included in the request is invalid.");
+    assert_string_equal(err.xml_message,
+                        "The AWS Access Key Id you provided does not exist in our records.");
+}
+
+/* Replaces the first old in s (of capacity cap) with new. */
+static void replace_in(char *s, size_t cap, const char *old, const char *new)
+{
+    char *at = strstr(s, old);
+    assert_non_null(at);
+    size_t ol = strlen(old), nl = strlen(new), tail = strlen(at + ol);
+    assert_true((size_t)(at - s) + nl + tail < cap);
+    memmove(at + nl, at + ol, tail + 1);
+    memcpy(at, new, nl);
+}
+
+/* The scope's region must be a region name: it becomes a key path segment and a signing key's
+ * name. Shapes no partition uses are refused as AWS refuses them. */
+static void test_sigv4__scope_region(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"..", ".", "evil", "UPPER", "a_b", "us-east-1x", "us-East-1",
+                                      "us-east", "us--1", "xx-mars-1", "us-east-1-", "-us-east-1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        treq t;
+        ot_sigv4_error err;
+        char msg[128];
+        from_vector(&t, &BOTO_VECTORS[0]);
+        snprintf(msg, sizeof msg, "/%s/", bad[i]);
+        replace_in(treq_find(&t, "authorization"), 1024, "/eu-west-1/", msg);
+        int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+        snprintf(msg, sizeof msg, "Credential should be scoped to a valid region, not '%s'.", bad[i]);
+        expect_error(rc, &err, OT_EINVAL, 403, "InvalidSignatureException",
+                     "AuthorizationHeaderMalformed", msg);
+        assert_int_equal(err.xml_status, 400);
+    }
+    /* Every partition's shape parses; an unknown but well-formed region is allowed (the
+     * signature, made for eu-west-1, then does not match). */
+    static const char *const good[] = {"us-east-1", "eu-west-3", "ap-southeast-7", "cn-northwest-1",
+                                       "us-gov-west-1", "us-iso-east-1", "us-isob-east-1",
+                                       "eu-isoe-west-1", "us-isof-south-1", "eusc-de-east-1",
+                                       "mx-central-1", "us-fake-9"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        treq t;
+        ot_sigv4_scope s;
+        ot_sigv4_error err;
+        from_vector(&t, &BOTO_VECTORS[0]);
+        replace_in(treq_find(&t, "authorization"), 1024, "eu-west-1", good[i]);
+        assert_int_equal(ot_sigv4_parse(&t.req, &s, &err), 0);
+        assert_string_equal(s.region, good[i]);
+        expect_mismatch(&t, BOTO_SECRET, BOTO_NOW_MS);
+    }
+    /* Presigned: the same check, in S3's query vocabulary. */
+    treq t;
+    ot_sigv4_error err;
+    from_vector(&t, &BOTO_VECTORS[4]);
+    replace_in(t.query, sizeof t.query, "%2Fus-east-1%2F", "%2F..%2F");
+    int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+    expect_error(rc, &err, OT_EINVAL, 403, "InvalidSignatureException",
+                 "AuthorizationQueryParametersError", "not '..'");
+}
+
+/* host must be signed (AWS: "'Host' or ':authority' must be a 'SignedHeader'"), in the header
+ * form and in presigned URLs. */
+static void test_sigv4__host_must_be_signed(void **state)
+{
+    (void)state;
+    static const char *const lists[] = {"content-type;x-amz-date;x-amz-target", "hostx;x-amz-date",
+                                        "x-host;x-amz-date", "content-type;hos"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        treq t;
+        ot_sigv4_error err;
+        from_vector(&t, &BOTO_VECTORS[0]);
+        replace_in(treq_find(&t, "authorization"), 1024, "content-type;host;x-amz-date;x-amz-target",
+                   lists[i]);
+        int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+        expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "AccessDenied",
+                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+        assert_int_equal(err.xml_status, 403);
+        assert_string_equal(err.xml_message,
+                            "There were headers present in the request which were not signed");
+        assert_string_equal(err.xml_detail_name, "HeadersNotSigned");
+        assert_string_equal(err.xml_detail, "host");
+    }
+    treq t;
+    ot_sigv4_error err;
+    from_vector(&t, &BOTO_VECTORS[4]);
+    replace_in(t.query, sizeof t.query, "X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=hosx");
+    int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+    expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "AccessDenied", "'Host'");
+}
+
+/* Only S3 takes the payload hash from x-amz-content-sha256. For cloudtrail-data the body is
+ * always hashed, so a client cannot leave it unsigned by declaring UNSIGNED-PAYLOAD. */
+static void test_sigv4__unsigned_payload_only_s3(void **state)
+{
+    (void)state;
+    treq t;
+    ot_sigv4_error err;
+    from_vector(&t, &BOTO_VECTORS[1]);
+    treq_header(&t, "x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+    assert_int_equal(check(&t, BOTO_SECRET, BOTO_NOW_MS, &err), 0); /* the body's hash signed */
+    t.body[0] ^= 1;
+    expect_mismatch(&t, BOTO_SECRET, BOTO_NOW_MS);
+    /* Nor is a non-hash value an error of its own there: the header is just not used. */
+    from_vector(&t, &BOTO_VECTORS[1]);
+    treq_header(&t, "x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+    assert_int_equal(check(&t, BOTO_SECRET, BOTO_NOW_MS, &err), 0);
 }
 
 int main(void)
@@ -890,6 +997,9 @@ int main(void)
         cmocka_unit_test(test_sigv4__date_header),
         cmocka_unit_test(test_sigv4__hostile_input),
         cmocka_unit_test(test_sigv4__unknown_key_error),
+        cmocka_unit_test(test_sigv4__scope_region),
+        cmocka_unit_test(test_sigv4__host_must_be_signed),
+        cmocka_unit_test(test_sigv4__unsigned_payload_only_s3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
