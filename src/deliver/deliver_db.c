@@ -5,6 +5,8 @@
  *                       that routing and key naming read, so a redo needs nothing else
  *   deliver_checkpoint  per trail: records <= lsn are sealed (inside some intent)
  *   deliver_state       'floor': records <= lsn are needed by no trail (WAL may release them)
+ *   deliver_quarantine  log files that could not be written and are kept in the quarantine
+ *                       directory instead (deliver_quarantine.c), one row per file
  *
  * A seal inserts its intent and moves the checkpoint in one transaction: a record is therefore
  * either in an intent or after the checkpoint, never both, never neither. */
@@ -33,7 +35,13 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS deliver_intent_pending ON deliver_intent(done, id);"
     "CREATE TABLE IF NOT EXISTS deliver_checkpoint("
     " trail_arn TEXT PRIMARY KEY, lsn INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS deliver_state(name TEXT PRIMARY KEY, lsn INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS deliver_state(name TEXT PRIMARY KEY, lsn INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS deliver_quarantine("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, trail_arn TEXT NOT NULL, bucket TEXT NOT NULL,"
+    " key TEXT NOT NULL, account_id TEXT NOT NULL, region TEXT NOT NULL,"
+    " a INTEGER NOT NULL, b INTEGER NOT NULL, seal_ms INTEGER NOT NULL,"
+    " events INTEGER NOT NULL, path TEXT NOT NULL, error TEXT NOT NULL,"
+    " quarantined_ms INTEGER NOT NULL, UNIQUE(trail_arn, a, b, account_id, region));";
 
 static int sql_err(sqlite3 *db, const char *what)
 {
@@ -313,4 +321,77 @@ int ot_deliver_db_floor(sqlite3 *db, uint64_t *floor)
         *floor = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return s == SQLITE_ROW || s == SQLITE_DONE ? OT_OK : sql_err(db, "read floor");
+}
+
+static int insert_qfile(sqlite3_stmt *st, const ot_deliver_qfile *q, int64_t now_ms)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, q->trail_arn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, q->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, q->account_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, q->region, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)q->a);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)q->b);
+    sqlite3_bind_int64(st, 8, q->seal_ms);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)q->events);
+    sqlite3_bind_text(st, 10, q->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, q->error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, now_ms);
+    return sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
+}
+
+int ot_deliver_db_quarantine(sqlite3 *db, const ot_deliver_qfile *v, size_t n, int64_t now_ms)
+{
+    if (n == 0)
+        return OT_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO deliver_quarantine(trail_arn, bucket, key,"
+                           " account_id, region, a, b, seal_ms, events, path, error,"
+                           " quarantined_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare quarantine");
+    int rc = OT_OK;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = insert_qfile(st, &v[i], now_ms);
+    if (rc)
+        sql_err(db, "insert quarantine");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ot_deliver_db_quarantine_counts(sqlite3 *db, ot_deliver_qcount **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT trail_arn, count(*) FROM deliver_quarantine"
+                           " GROUP BY trail_arn ORDER BY trail_arn",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "prepare quarantine counts");
+    int rc = OT_OK, s;
+    ot_deliver_qcount *v = NULL;
+    size_t cnt = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        ot_deliver_qcount *nv = realloc(v, (cnt + 1) * sizeof *v);
+        if (!nv) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        v = nv;
+        copy_col(st, 0, v[cnt].trail_arn, sizeof v[cnt].trail_arn);
+        v[cnt++].files = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = sql_err(db, "read quarantine counts");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return OT_OK;
 }
