@@ -338,6 +338,8 @@ static int recover(ot_deliver *d)
     if (!rc)
         rc = dl_recover_intents(d);
     if (!rc)
+        dl_quarantine_redeliver(d);
+    if (!rc)
         rc = dl_load(d, floor);
     if (rc)
         return rc;

@@ -115,5 +115,8 @@ void dl_quarantine_count(ot_deliver *d);
 /* Loads the quarantine counts from state.db and logs them (at start). */
 int dl_quarantine_load(ot_deliver *d);
 uint64_t dl_quarantined(const ot_deliver *d, const char *trail_arn);
+/* At start: puts each held quarantined file to the key it was meant for; one that goes through
+ * is recorded as delivered (and listed in the next digest) and its files are removed. */
+void dl_quarantine_redeliver(ot_deliver *d);
 
 #endif

@@ -122,6 +122,7 @@ int ot_deliver_db_floor(struct sqlite3 *db, uint64_t *floor);
 /* A log file that cannot be written to its bucket: its bytes are kept under the quarantine
  * directory instead, and a row in state.db records why. */
 typedef struct ot_deliver_qfile {
+    int64_t id;                       /* its row in deliver_quarantine (once recorded) */
     char trail_arn[320];
     char bucket[64];
     char key[OT_DELIVER_KEY_MAX + 1]; /* the key it was meant for; "" if none could be built */
@@ -132,6 +133,8 @@ typedef struct ot_deliver_qfile {
     uint64_t events;
     char path[512];                   /* "<trail name>/<file>.json.gz", under the directory */
     char error[512];                  /* why it could not be written */
+    char sha256_hex[65];              /* of the uncompressed file, for the digest on redelivery */
+    int64_t oldest_ms, newest_ms;     /* event times in the file */
 } ot_deliver_qfile;
 
 /* Quarantine counts per trail, for statistics. */
@@ -153,6 +156,10 @@ int ot_deliver_quarantine_write(const char *dir, ot_deliver_qfile *q, const void
 int ot_deliver_db_quarantine(struct sqlite3 *db, const ot_deliver_qfile *v, size_t n,
                              int64_t now_ms);
 int ot_deliver_db_quarantine_counts(struct sqlite3 *db, ot_deliver_qcount **out, size_t *n);
+/* Quarantined files not delivered since, that have a key to deliver them to (free()). */
+int ot_deliver_db_quarantine_held(struct sqlite3 *db, ot_deliver_qfile **out, size_t *n);
+/* Marks a quarantined file delivered after all. */
+int ot_deliver_db_quarantine_delivered(struct sqlite3 *db, int64_t id, int64_t now_ms);
 
 /* ---- what delivery talks to ---- */
 

@@ -9,6 +9,9 @@
  * after a crash rewrites the same files instead of adding copies. */
 #include "deliver/deliver_core.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +176,11 @@ int dl_quarantine_batch(ot_deliver *d, const ot_deliver_intent *in, const ot_del
     q->b = in->b;
     q->seal_ms = in->seal_ms;
     q->events = b->events;
+    q->oldest_ms = b->oldest_ms;
+    q->newest_ms = b->newest_ms;
+    uint8_t h[32];
+    ot_sha256(b->body.data, b->body.len, h);
+    ot_hex(h, 32, q->sha256_hex);
     rc = ot_deliver_quarantine_write(d->o.quarantine_dir, q, d->gz.data, d->gz.len,
                                      dl_now_ms(d));
     if (rc) {
@@ -241,9 +249,107 @@ int dl_quarantine_load(ot_deliver *d)
 {
     int rc = dl_db(d, counts_cb, d);
     for (size_t i = 0; !rc && i < d->nqcounts; i++)
-        ot_warn("deliver: %s has %llu log file(s) in quarantine under %s (not delivered; "
-                "see the reason files there)",
+        ot_info("deliver: %s: %llu log file(s) quarantined so far (kept under %s until "
+                "delivered)",
                 d->qcounts[i].trail_arn, (unsigned long long)d->qcounts[i].files,
                 d->o.quarantine_dir);
     return rc;
+}
+
+/* ---- redelivery at start ---- */
+
+typedef struct held_ctx {
+    ot_deliver_qfile *v;
+    size_t n;
+} held_ctx;
+
+static int held_cb(struct sqlite3 *db, void *ctx)
+{
+    held_ctx *h = ctx;
+    return ot_deliver_db_quarantine_held(db, &h->v, &h->n);
+}
+
+typedef struct delivered_ctx {
+    const ot_deliver_qfile *q;
+    int64_t now;
+} delivered_ctx;
+
+/* Delivered, and listed in the trail's next digest, in one transaction. */
+static int delivered_cb(struct sqlite3 *db, void *ctx)
+{
+    delivered_ctx *c = ctx;
+    const ot_deliver_qfile *q = c->q;
+    ot_digest_logfile f = {.oldest_ms = q->oldest_ms, .newest_ms = q->newest_ms};
+    snprintf(f.account_id, sizeof f.account_id, "%s", q->account_id);
+    snprintf(f.region, sizeof f.region, "%s", q->region);
+    snprintf(f.bucket, sizeof f.bucket, "%s", q->bucket);
+    snprintf(f.key, sizeof f.key, "%s", q->key);
+    snprintf(f.sha256_hex, sizeof f.sha256_hex, "%s", q->sha256_hex);
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? OT_OK : OT_EIO;
+    if (!rc)
+        rc = ot_deliver_db_quarantine_delivered(db, q->id, c->now);
+    if (!rc)
+        rc = ot_digest_db_note_logs(db, q->trail_arn, &f, 1, c->now);
+    if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = OT_EIO;
+    if (rc)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int read_whole(const char *path, ot_buf *out)
+{
+    int fd = ot_sys->open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return errno == ENOENT ? OT_ENOTFOUND : OT_EIO;
+    struct stat st;
+    size_t got = 0;
+    int rc = ot_sys->fstat(fd, &st) ? OT_EIO : ot_buf_reserve(out, (size_t)st.st_size);
+    if (!rc)
+        rc = ot_sys_pread_full(fd, out->data, (size_t)st.st_size, 0, &got);
+    if (!rc && got != (size_t)st.st_size)
+        rc = OT_EIO;
+    if (!rc)
+        out->len = got;
+    ot_sys->close(fd);
+    return rc;
+}
+
+/* Puts a quarantined file where it was meant to go; the files stay until that is recorded. */
+static void redeliver_one(ot_deliver *d, const ot_deliver_qfile *q, ot_buf *gz)
+{
+    char path[1200];
+    ot_trail t;
+    if (d->o.env.get_trail(d->o.env.ctx, q->trail_arn, &t) != OT_OK)
+        return; /* the trail is gone: the file stays for inspection */
+    snprintf(path, sizeof path, "%s/%s", d->o.quarantine_dir, q->path);
+    ot_buf_reset(gz);
+    int rc = read_whole(path, gz);
+    if (!rc)
+        rc = d->o.env.put(d->o.env.ctx, q->bucket, q->key, gz->data, gz->len);
+    if (rc) {
+        ot_warn("deliver: quarantined %s still cannot be delivered to s3://%s/%s: %s", path,
+                q->bucket, q->key, ot_strerror(rc));
+        return;
+    }
+    delivered_ctx c = {q, dl_now_ms(d)};
+    if (dl_db(d, delivered_cb, &c) != OT_OK)
+        return; /* put again at the next start: the same bytes to the same key */
+    ot_info("deliver: quarantined %s delivered to s3://%s/%s", path, q->bucket, q->key);
+    ot_sys->unlink(path);
+    path[strlen(path) - strlen(".gz")] = '\0'; /* its reason file */
+    ot_sys->unlink(path);
+}
+
+void dl_quarantine_redeliver(ot_deliver *d)
+{
+    held_ctx h = {0};
+    if (!d->o.quarantine_dir[0] || dl_db(d, held_cb, &h) != OT_OK)
+        return;
+    ot_buf gz;
+    ot_buf_init(&gz, 0);
+    for (size_t i = 0; i < h.n; i++)
+        redeliver_one(d, &h.v[i], &gz);
+    ot_buf_free(&gz);
+    free(h.v);
 }

@@ -6,7 +6,8 @@ of that region is then refused by the store for good. Before the fix the whole s
 forever: the other regions' events and the trail's own management events sealed with it were
 never delivered, even after a restart. Now that one file is quarantined (kept under
 DATA-DIR/quarantine with a reason file), GetTrailStatus reports it, the rest is delivered, no
-digest lists the quarantined file, and a restart finds nothing stuck.
+digest lists the quarantined file, and a restart finds nothing stuck. Once the obstacle is gone,
+the next start delivers the quarantined files where they were meant to go.
 """
 import glob
 import gzip
@@ -128,6 +129,23 @@ class PoisonBatchTest(otharness.ServerTestCase):
         self.assertEqual({r["eventID"] for r in new[0][0]}, blocked2)
         self.assertIn(BLOCKED, s.aws_json("cloudtrail", "get-trail-status",
                                           "--name", "poison").get("LatestDeliveryError", ""))
+        self.assertIn("still cannot be delivered", s.log_text())
+
+        # The operator removes the obstacle and restarts: the quarantined files are delivered
+        # where they were meant to go, exactly once, and listed in a digest.
+        os.unlink(os.path.join(folder, BLOCKED))
+        self.assertEqual(s.restart(), 0)
+        self.assertEqual(self.quarantined(), {})
+        records = read_all_records(s3, BUCKET)
+        ids = [r["eventID"] for _, r in records]
+        self.assertEqual(len(ids), len(set(ids)), "an event was delivered twice")
+        self.assertTrue((blocked | blocked2) <= set(ids))
+        self.assertEqual({k for k, r in records if r["eventID"] in blocked | blocked2},
+                         {reason["key"], new[0][1]["key"]})
+        files = wait_for(lambda: (lambda f: f if reason["key"] in f else None)(
+            [f["s3Object"] for key in list_keys(s3, BUCKET, "AWSLogs/%s/CloudTrail-Digest/" % ACCT)
+             for f in read_digest(s3, BUCKET, key)[0]["logFiles"]]), timeout=60)
+        self.assertTrue(files, "the redelivered file never appeared in a digest")
 
 
 if __name__ == "__main__":
