@@ -116,7 +116,7 @@ static int fsync_parents(const char *dir)
 int ot_deliver_quarantine_write(const char *dir, ot_deliver_qfile *q, const void *gz,
                                 size_t len, int64_t now_ms)
 {
-    char path[1100];
+    char path[1200];
     int rc = qfile_path(q);
     if (rc)
         return rc;
