@@ -79,6 +79,7 @@ static void publish_stats(ot_deliver *d)
         ts[i].pending_events = dt->open.events;
         ts[i].pending_bytes = dt->open.bytes;
         ts[i].sealed_lsn = dt->sealed;
+        ts[i].quarantined = dl_quarantined(d, dt->t.arn);
     }
     pthread_mutex_lock(&d->mu);
     uint64_t overflows = d->overflows;
@@ -92,6 +93,7 @@ static void publish_stats(ot_deliver *d)
         .files_written = d->files_written,
         .bytes_written = d->bytes_written,
         .put_failures = d->put_failures,
+        .files_quarantined = d->files_quarantined,
         .intents_pending = d->nretries,
         .queue_overflows = overflows,
         .trails = ts,
@@ -261,6 +263,8 @@ static void free_all(ot_deliver *d)
     ot_buf_free(&d->work);
     ot_buf_free(&d->gz);
     free(d->files);
+    free(d->quar);
+    free(d->qcounts);
     free(d->stats.trails);
     pthread_cond_destroy(&d->wake);
     pthread_cond_destroy(&d->flushed);
@@ -316,6 +320,8 @@ static void apply_defaults(ot_deliver_opts *o)
         o->max_bytes = OT_DELIVER_DEFAULT_MAX_BYTES;
     if (o->retry_base_ms <= 0)
         o->retry_base_ms = 1000;
+    if (o->quarantine_after <= 0)
+        o->quarantine_after = OT_DELIVER_QUARANTINE_AFTER;
     if (o->retry_max_ms < o->retry_base_ms)
         o->retry_max_ms = o->retry_base_ms > 60000 ? o->retry_base_ms : 60000;
 }
@@ -328,7 +334,11 @@ static int recover(ot_deliver *d)
     if (!rc)
         rc = dl_db(d, floor_cb, &floor);
     if (!rc)
+        rc = dl_quarantine_load(d);
+    if (!rc)
         rc = dl_recover_intents(d);
+    if (!rc)
+        dl_quarantine_redeliver(d);
     if (!rc)
         rc = dl_load(d, floor);
     if (rc)

@@ -32,6 +32,7 @@ typedef struct ot_deliver_trail_stats {
     uint64_t pending_events;   /* routed to the open batches, not yet sealed */
     uint64_t pending_bytes;    /* uncompressed JSON bytes in the open batches */
     uint64_t sealed_lsn;       /* records <= this are sealed for the trail */
+    uint64_t quarantined;      /* log files kept in the quarantine directory, ever */
 } ot_deliver_trail_stats;
 
 typedef struct ot_deliver_stats {
@@ -41,6 +42,8 @@ typedef struct ot_deliver_stats {
     uint64_t files_written;
     uint64_t bytes_written;    /* compressed */
     uint64_t put_failures;
+    uint64_t files_quarantined; /* since start: log files that could not be written, kept
+                                 * under DATA-DIR/quarantine instead */
     uint64_t intents_pending;  /* sealed but not yet written (being retried) */
     uint64_t queue_overflows;  /* records the listener dropped (re-read from the WAL) */
     ot_deliver_trail_stats *trails; /* malloc'd; ot_deliver_stats_free() */

@@ -70,7 +70,11 @@ struct ot_deliver {
     ot_buf gz;
     ot_digest_logfile *files; /* the files of the seal being written, for its digests */
     size_t nfiles, capfiles;
-    uint64_t events_routed, files_written, bytes_written, put_failures;
+    ot_deliver_qfile *quar;   /* the files of that seal that were quarantined instead */
+    size_t nquar, capquar;
+    ot_deliver_qcount *qcounts; /* quarantined files per trail, since the data dir began */
+    size_t nqcounts;
+    uint64_t events_routed, files_written, bytes_written, put_failures, files_quarantined;
 
     pthread_mutex_t stats_mu;
     ot_deliver_stats stats;   /* snapshot published by the thread */
@@ -97,5 +101,22 @@ void dl_retry_due(ot_deliver *d, const char *only_arn, bool ignore_backoff);
 int dl_recover_intents(ot_deliver *d);
 void dl_retries_free(ot_deliver *d);
 int dl_db(ot_deliver *d, int (*fn)(struct sqlite3 *, void *), void *ctx);
+int64_t dl_now_ms(ot_deliver *d); /* wall clock (the env's, when it pins one) */
+
+/* deliver_quarantine.c */
+/* Keeps batch b of intent in, whose gzip bytes are in d->gz, in the quarantine directory
+ * (appended to d->quar); err says why it could not be written to key ("" if none). */
+int dl_quarantine_batch(ot_deliver *d, const ot_deliver_intent *in, const ot_deliver_batch *b,
+                        const char *key, const char *err);
+/* The LatestDeliveryError for a seal that quarantined d->quar. */
+void dl_quarantine_message(const ot_deliver *d, char *out, size_t cap);
+/* Counts the files of d->quar into d->qcounts (after their seal is marked done). */
+void dl_quarantine_count(ot_deliver *d);
+/* Loads the quarantine counts from state.db and logs them (at start). */
+int dl_quarantine_load(ot_deliver *d);
+uint64_t dl_quarantined(const ot_deliver *d, const char *trail_arn);
+/* At start: puts each held quarantined file to the key it was meant for; one that goes through
+ * is recorded as delivered (and listed in the next digest) and its files are removed. */
+void dl_quarantine_redeliver(ot_deliver *d);
 
 #endif

@@ -129,5 +129,6 @@ int ot_deliver_start(ot_server *srv, ot_deliver **out)
     ot_deliver_env_live(srv, &o.env);
     o.interval_ms = srv->cfg.delivery_interval_ms;
     o.max_bytes = srv->cfg.delivery_max_bytes;
+    snprintf(o.quarantine_dir, sizeof o.quarantine_dir, "%s/quarantine", srv->cfg.data_dir);
     return ot_deliver_start_opts(&o, out);
 }

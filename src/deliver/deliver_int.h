@@ -23,6 +23,9 @@ struct ot_selectors;
 #define OT_DELIVER_DEFAULT_MAX_BYTES (32u << 20)
 #define OT_DELIVER_REFRESH_MS 1000
 #define OT_DELIVER_QUEUE_MAX (64u << 20) /* listener copies beyond this are dropped, then re-read */
+/* A batch still failing with a transient error on this attempt is quarantined (about an hour
+ * of retries at the 60 s backoff cap). */
+#define OT_DELIVER_QUARANTINE_AFTER 64
 
 /* ---- key naming (deliver_key.c) ---- */
 
@@ -114,6 +117,50 @@ int ot_deliver_db_sync(struct sqlite3 *db, const ot_deliver_ckpt *v, size_t n, u
 /* The persisted floor, 0 if none. */
 int ot_deliver_db_floor(struct sqlite3 *db, uint64_t *floor);
 
+/* ---- quarantine (deliver_quarantine.c) ---- */
+
+/* A log file that cannot be written to its bucket: its bytes are kept under the quarantine
+ * directory instead, and a row in state.db records why. */
+typedef struct ot_deliver_qfile {
+    int64_t id;                       /* its row in deliver_quarantine (once recorded) */
+    char trail_arn[320];
+    char bucket[64];
+    char key[OT_DELIVER_KEY_MAX + 1]; /* the key it was meant for; "" if none could be built */
+    char account_id[16];
+    char region[32];
+    uint64_t a, b;                    /* the seal's WAL range */
+    int64_t seal_ms;
+    uint64_t events;
+    char path[512];                   /* "<trail name>/<file>.json.gz", under the directory */
+    char error[512];                  /* why it could not be written */
+    char sha256_hex[65];              /* of the uncompressed file, for the digest on redelivery */
+    int64_t oldest_ms, newest_ms;     /* event times in the file */
+} ot_deliver_qfile;
+
+/* Quarantine counts per trail, for statistics. */
+typedef struct ot_deliver_qcount {
+    char trail_arn[320];
+    uint64_t files;
+} ot_deliver_qcount;
+
+/* Is a store error a property of the object (its key, a name that collides with an existing
+ * file, a size cap), so that retrying the same put can never succeed? */
+bool ot_deliver_error_permanent(int rc);
+/* Writes the log file gz[0..len) and its reason file (<file>.json) into dir/<q->path>, each
+ * atomically and durably; fills q->path first. Writing the same q again gives the same
+ * .json.gz bytes (a redo after a crash). */
+int ot_deliver_quarantine_write(const char *dir, ot_deliver_qfile *q, const void *gz,
+                                size_t len, int64_t now_ms);
+/* Records quarantined files in state.db (inside the caller's transaction); a file recorded
+ * before (same trail, range, account, region) is left as it is. */
+int ot_deliver_db_quarantine(struct sqlite3 *db, const ot_deliver_qfile *v, size_t n,
+                             int64_t now_ms);
+int ot_deliver_db_quarantine_counts(struct sqlite3 *db, ot_deliver_qcount **out, size_t *n);
+/* Quarantined files not delivered since, that have a key to deliver them to (free()). */
+int ot_deliver_db_quarantine_held(struct sqlite3 *db, ot_deliver_qfile **out, size_t *n);
+/* Marks a quarantined file delivered after all. */
+int ot_deliver_db_quarantine_delivered(struct sqlite3 *db, int64_t id, int64_t now_ms);
+
 /* ---- what delivery talks to ---- */
 
 typedef struct ot_deliver_env {
@@ -146,6 +193,8 @@ typedef struct ot_deliver_opts {
     uint64_t max_bytes;
     int64_t retry_base_ms;    /* first retry delay; doubles up to retry_max_ms */
     int64_t retry_max_ms;
+    int quarantine_after;     /* attempts before a transient failure is quarantined */
+    char quarantine_dir[600]; /* where unwritable log files are kept (DATA-DIR/quarantine) */
     ot_deliver_crash_hook crash_hook;
     void *crash_ctx;
 } ot_deliver_opts;

@@ -5,7 +5,10 @@
  * which the next start redoes from the WAL: the same records, grouped the same way, named from
  * the same (trail, range, account, region, seal time), so the same objects with the same bytes
  * are written again. A failed put keeps the intent pending too; retries redo it the same way,
- * so memory does not grow while the store is down. */
+ * so memory does not grow while the store is down. A file that can never be written (a
+ * permanent store error, or a transient one past opts.quarantine_after attempts) is quarantined
+ * (deliver_quarantine.c) and the others of its seal are written all the same: no file can hold
+ * up the rest. */
 #include "deliver/deliver_core.h"
 
 #include <sqlite3.h>
@@ -26,7 +29,7 @@ int dl_db(ot_deliver *d, int (*fn)(struct sqlite3 *, void *), void *ctx)
     return d->o.env.db_with(d->o.env.ctx, fn, ctx);
 }
 
-static int64_t now_ms(ot_deliver *d)
+int64_t dl_now_ms(ot_deliver *d)
 {
     return d->o.env.now_ms ? d->o.env.now_ms(d->o.env.ctx) : ot_now_ms();
 }
@@ -44,7 +47,8 @@ static int seal_cb(struct sqlite3 *db, void *ctx)
     return ot_deliver_db_seal(db, ((intent_ctx *)ctx)->in);
 }
 
-/* Done, and the files recorded for the trail's digests, in one transaction. */
+/* Done, the files recorded for the trail's digests (quarantined files are not delivered, so
+ * no digest lists them) and the quarantined ones recorded, in one transaction. */
 static int done_cb(struct sqlite3 *db, void *ctx)
 {
     intent_ctx *c = ctx;
@@ -53,6 +57,8 @@ static int done_cb(struct sqlite3 *db, void *ctx)
         rc = ot_deliver_db_done(db, c->in->id, c->now);
     if (!rc)
         rc = ot_digest_db_note_logs(db, c->in->snap.arn, c->d->files, c->d->nfiles, c->now);
+    if (!rc)
+        rc = ot_deliver_db_quarantine(db, c->d->quar, c->d->nquar, c->now);
     if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = OT_EIO;
     if (rc)
@@ -118,48 +124,61 @@ static int note_file(ot_deliver *d, const ot_deliver_intent *in, const ot_delive
     return OT_OK;
 }
 
+/* Writes one file; attempt counts the tries of its seal (1 = the first). A file the store
+ * refuses for good, or still failing on the last allowed attempt, is quarantined instead:
+ * OT_OK then too. */
 static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_batch *b,
-                       char *err, size_t errlen)
+                       int attempt, char *err, size_t errlen)
 {
     char key[OT_DELIVER_KEY_MAX + 1];
-    int rc = ot_deliver_key(&in->snap, b->account_id, b->region, in->seal_ms, in->a, in->b, key,
-                            sizeof key);
-    if (rc) {
-        snprintf(err, errlen, "invalid log file key for account %s region %s", b->account_id,
-                 b->region);
-        return rc;
-    }
     ot_buf_reset(&d->gz);
-    rc = ot_deliver_batch_close(b);
+    int rc = ot_deliver_batch_close(b);
     if (!rc)
         rc = ot_deliver_gzip(b->body.data, b->body.len, &d->gz);
     if (rc) {
-        snprintf(err, errlen, "compressing %.300s failed: %s", key, ot_strerror(rc));
-        return rc;
+        snprintf(err, errlen, "compressing the log file for account %s region %s failed: %s",
+                 b->account_id, b->region, ot_strerror(rc));
+        return rc; /* nothing to keep yet: retried */
     }
-    rc = d->o.env.put(d->o.env.ctx, in->snap.bucket, key, d->gz.data, d->gz.len);
+    rc = ot_deliver_key(&in->snap, b->account_id, b->region, in->seal_ms, in->a, in->b, key,
+                        sizeof key);
     if (rc) {
+        key[0] = '\0';
+        snprintf(err, errlen, "no valid log file key for account %s region %s", b->account_id,
+                 b->region);
+    } else if ((rc = d->o.env.put(d->o.env.ctx, in->snap.bucket, key, d->gz.data,
+                                  d->gz.len))) {
         snprintf(err, errlen, "PutObject s3://%s/%.300s failed: %s", in->snap.bucket, key,
                  ot_strerror(rc));
-        return rc;
     }
-    d->files_written++;
-    d->bytes_written += d->gz.len;
-    return note_file(d, in, b, key);
+    if (!rc) {
+        d->files_written++;
+        d->bytes_written += d->gz.len;
+        return note_file(d, in, b, key);
+    }
+    if (!ot_deliver_error_permanent(rc) && attempt < d->o.quarantine_after)
+        return rc;
+    return dl_quarantine_batch(d, in, b, key, err) ? rc : OT_OK;
 }
 
+/* Writes every file of a seal, also past a failing one; returns the first failure (message in
+ * err) that needs a retry. */
 static int write_files(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_batchset *set,
-                       char *err, size_t errlen)
+                       int attempt, char *err, size_t errlen)
 {
-    d->nfiles = 0;
+    int first = OT_OK;
+    char e[512];
+    d->nfiles = d->nquar = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (set->v[i].events == 0)
             continue;
-        int rc = write_batch(d, in, &set->v[i], err, errlen);
-        if (rc)
-            return rc;
+        int rc = write_batch(d, in, &set->v[i], attempt, e, sizeof e);
+        if (rc && !first) {
+            first = rc;
+            snprintf(err, errlen, "%s", e);
+        }
     }
-    return OT_OK;
+    return first;
 }
 
 /* After all files of an intent are written: done, unless the test hook "crashes" first. */
@@ -169,10 +188,18 @@ static int mark_done(ot_deliver *d, ot_deliver_intent *in)
         d->crashed = true;
         return OT_ECLOSED;
     }
-    int64_t now = now_ms(d);
+    int64_t now = dl_now_ms(d);
     intent_ctx c = {in, now, d};
     int rc = dl_db(d, done_cb, &c);
-    d->o.env.note_delivery(d->o.env.ctx, in->snap.arn, now, NULL);
+    if (!rc)
+        dl_quarantine_count(d);
+    if (d->nfiles || !d->nquar)
+        d->o.env.note_delivery(d->o.env.ctx, in->snap.arn, now, NULL);
+    if (d->nquar) { /* after the success: LatestDeliveryError names the quarantined file */
+        char msg[512];
+        dl_quarantine_message(d, msg, sizeof msg);
+        d->o.env.note_delivery(d->o.env.ctx, in->snap.arn, now, msg);
+    }
     return rc;
 }
 
@@ -188,7 +215,7 @@ static void note_failure(ot_deliver *d, const char *arn, const char *err)
 {
     d->put_failures++;
     ot_warn("deliver: %s: %s", arn, err);
-    d->o.env.note_delivery(d->o.env.ctx, arn, now_ms(d), err);
+    d->o.env.note_delivery(d->o.env.ctx, arn, dl_now_ms(d), err);
 }
 
 /* Takes ownership of in->channels. */
@@ -218,7 +245,7 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
     }
     if (dt->seal_retry_mono && ot_monotonic_ms() < dt->seal_retry_mono)
         return OT_EIO;
-    ot_deliver_intent in = {.snap = dt->t, .a = dt->sealed, .b = d->pos, .seal_ms = now_ms(d)};
+    ot_deliver_intent in = {.snap = dt->t, .a = dt->sealed, .b = d->pos, .seal_ms = dl_now_ms(d)};
     in.snap.selectors = NULL; /* borrowed from dt; a redo compiles in.snap.selectors_id */
     in.channels = ot_deliver_batchset_channels(&dt->open);
     intent_ctx c = {&in, 0, d};
@@ -232,7 +259,7 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
     dt->seal_retry_mono = 0;
     dt->sealed = dt->sealed_synced = in.b;
     char err[512];
-    rc = write_files(d, &in, &dt->open, err, sizeof err);
+    rc = write_files(d, &in, &dt->open, 1, err, sizeof err);
     ot_deliver_batchset_reset(&dt->open);
     dt->opened_mono = 0;
     if (rc) {
@@ -280,7 +307,8 @@ static int redo_visit(void *ctx, uint64_t lsn, const void *p, size_t n)
 /* Rebuilds the batches of intent in from the WAL, routed by the selectors version it was
  * sealed with, and writes them. OT_ECORRUPT means the WAL no longer holds the range; any other
  * failure (e.g. the bucket is missing) is worth retrying. */
-static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t errlen)
+static int redo(ot_deliver *d, const ot_deliver_intent *in, int attempt, char *err,
+                size_t errlen)
 {
     ot_deliver_batchset set = {0}, allowed = {0};
     ot_trail snap = in->snap;
@@ -308,7 +336,7 @@ static int redo(ot_deliver *d, const ot_deliver_intent *in, char *err, size_t er
         snprintf(err, errlen, "WAL records %llu..%llu are gone; log file lost",
                  (unsigned long long)r.last + 1, (unsigned long long)in->b);
     } else
-        rc = write_files(d, in, &set, err, errlen);
+        rc = write_files(d, in, &set, attempt, err, errlen);
     ot_deliver_batchset_free(&set);
     ot_deliver_batchset_free(&allowed);
     ot_selectors_free(sel);
@@ -327,7 +355,7 @@ static bool retry_one(ot_deliver *d, dl_retry *r)
         return dl_db(d, drop_cb, &c) == OT_OK;
     }
     char err[512];
-    rc = redo(d, &r->in, err, sizeof err);
+    rc = redo(d, &r->in, r->attempts + 1, err, sizeof err);
     if (rc == OT_ECORRUPT) { /* the WAL no longer has the records: nothing left to retry */
         note_failure(d, r->in.snap.arn, err);
         return dl_db(d, drop_cb, &c) == OT_OK;

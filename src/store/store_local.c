@@ -35,7 +35,7 @@ static int write_all(int fd, const void *data, size_t len)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return errno == ENOSPC ? OT_ELIMIT : OT_EIO;
+            return OT_EIO; /* a full disk passes: transient, not a size limit */
         p += w;
         len -= (size_t)w;
     }
@@ -78,7 +78,7 @@ static int put_marker(local_loc *loc, const char *rec, size_t reclen)
     if (fd < 0)
         return OT_EIO;
     if (fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0 || fsync(fd) != 0)
-        rc = errno == ENOSPC || errno == E2BIG ? OT_ELIMIT : OT_EIO;
+        rc = errno == E2BIG ? OT_ELIMIT : OT_EIO;
     close(fd);
     return rc;
 }
@@ -94,7 +94,7 @@ static int put_file(struct local_store *ls, local_loc *loc, const void *data, si
         return OT_EIO;
     int rc = write_all(fd, data, len);
     if (rc == 0 && fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0)
-        rc = errno == ENOSPC || errno == E2BIG ? OT_ELIMIT : OT_EIO;
+        rc = errno == E2BIG ? OT_ELIMIT : OT_EIO;
     if (rc == 0 && fsync(fd) != 0)
         rc = OT_EIO;
     close(fd);

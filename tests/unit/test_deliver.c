@@ -3,6 +3,7 @@
  * The pipeline tests run the real delivery thread over a fake environment (an in-memory WAL,
  * object map, trail list and a real SQLite state.db), so they can pin the clock, fail puts and
  * "crash" between writing the files and marking the intent done. */
+#include <glob.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +358,10 @@ typedef struct fake {
     size_t nobjs;
     int total_puts;
     bool fail_puts;
+    char fail_key[64];        /* puts to keys containing this fail with fail_rc */
+    int fail_rc;
+    int key_fails;
+    char qdir[64];            /* the quarantine directory (a temp dir) */
     ot_trail trails[4];
     size_t ntrails;
     char chan_dest[320];      /* CHAN_ARN's AWS_SERVICE destination */
@@ -429,6 +434,11 @@ static int f_put(void *ctx, const char *bucket, const char *key, const void *dat
     int rc = 0;
     if (f->fail_puts) {
         rc = OT_EIO;
+        goto out;
+    }
+    if (f->fail_key[0] && strstr(key, f->fail_key)) {
+        f->key_fails++;
+        rc = f->fail_rc;
         goto out;
     }
     f->total_puts++;
@@ -543,6 +553,7 @@ static ot_deliver_opts f_opts(fake *f)
     o.retry_max_ms = 200;
     o.crash_hook = f_crash;
     o.crash_ctx = f;
+    snprintf(o.quarantine_dir, sizeof o.quarantine_dir, "%s/quarantine", f->qdir);
     return o;
 }
 
@@ -556,6 +567,8 @@ static int fake_setup(void **state)
     pthread_mutexattr_destroy(&a);
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
     f->now = SEAL_MS;
+    snprintf(f->qdir, sizeof f->qdir, "/tmp/ot-test-deliver-XXXXXX");
+    assert_non_null(mkdtemp(f->qdir));
     f->trails[0] = mk_trail(T1_ARN, "t1", "us-east-1", false);
     f->trails[1] = mk_trail(T2_ARN, "t2", "us-east-1", true);
     f->trails[1].logging = false;
@@ -574,6 +587,9 @@ static int fake_teardown(void **state)
     for (size_t i = 0; i < f->nobjs; i++)
         free(f->objs[i].data);
     sqlite3_close(f->db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->qdir);
+    assert_int_equal(system(cmd), 0);
     pthread_mutex_destroy(&f->mu);
     free(f);
     return 0;
@@ -954,6 +970,213 @@ static void test_crash_before_done(void **state)
     ot_deliver_stop(d);
 }
 
+
+/* ---------------------------------------------------------------- quarantine */
+
+/* The quarantined .json.gz files of trail t2: count, and the seqs of the first (if any). */
+static size_t quarantined(fake *f, int *seqs, size_t max, size_t *nseqs, char **gz, size_t *gzlen)
+{
+    char pat[128];
+    glob_t g;
+    snprintf(pat, sizeof pat, "%s/quarantine/t2/*.json.gz", f->qdir);
+    *nseqs = 0;
+    if (glob(pat, 0, NULL, &g) != 0)
+        return 0;
+    size_t n = g.gl_pathc;
+    FILE *fp = fopen(g.gl_pathv[0], "rb");
+    assert_non_null(fp);
+    char *buf = malloc(1 << 16);
+    size_t len = fread(buf, 1, 1 << 16, fp);
+    fclose(fp);
+    size_t jl;
+    char *json = gunzip_one(buf, len, &jl);
+    *nseqs = records_seq(json, jl, seqs, max);
+    free(json);
+    char reason[256];
+    snprintf(reason, sizeof reason, "%.*s", (int)strlen(g.gl_pathv[0]) - 3, g.gl_pathv[0]);
+    assert_int_equal(access(reason, R_OK), 0); /* <file>.json beside it */
+    if (gz) {
+        *gz = buf;
+        *gzlen = len;
+    } else
+        free(buf);
+    globfree(&g);
+    return n;
+}
+
+static int64_t db_count(fake *f, const char *sql)
+{
+    sqlite3_stmt *st;
+    f_lock(f);
+    assert_int_equal(sqlite3_prepare_v2(f->db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    f_unlock(f);
+    return n;
+}
+
+/* Events for t2 (multi-region) in us-east-1 (1, 2), eu-west-1 (3, 4) and us-west-2 (5). */
+static void append_three_regions(fake *f)
+{
+    f_append(f, 1, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
+    f_append(f, 2, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
+    f_append(f, 3, OT_CAT_MANAGEMENT, ACCT, "eu-west-1");
+    f_append(f, 4, OT_CAT_MANAGEMENT, ACCT, "eu-west-1");
+    f_append(f, 5, OT_CAT_MANAGEMENT, ACCT, "us-west-2");
+}
+
+static bool released_past_5(fake *f)
+{
+    f_lock(f);
+    bool yes = f->released >= 6;
+    f_unlock(f);
+    return yes;
+}
+
+static void test_permanent_failure_quarantined(void **state)
+{
+    fake *f = *state;
+    assert_true(ot_deliver_error_permanent(OT_EINVAL) && ot_deliver_error_permanent(OT_EEXIST) &&
+                ot_deliver_error_permanent(OT_ELIMIT));
+    assert_false(ot_deliver_error_permanent(OT_EIO) || ot_deliver_error_permanent(OT_ENOTFOUND));
+    f->trails[1].logging = true;
+    snprintf(f->fail_key, sizeof f->fail_key, "/CloudTrail/eu-west-1/");
+    f->fail_rc = OT_EEXIST; /* a file where the region's folder must go */
+    ot_deliver_opts o = f_opts(f);
+    ot_deliver *d;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    append_three_regions(f);
+    ot_deliver_flush_trail(d, T2_ARN);
+
+    /* the other regions of the same seal are delivered at once, on the first attempt */
+    int seqs[16];
+    size_t nfiles, nseqs;
+    assert_int_equal(bucket_seqs(f, "logs-t2", seqs, 16, &nfiles), 3);
+    assert_int_equal(nfiles, 2);
+    assert_int_equal(seqs[0] + seqs[1] + seqs[2], 1 + 2 + 5);
+    assert_int_equal(pending_intents(f), 0);
+    f_lock(f);
+    assert_int_equal(f->key_fails, 1); /* never retried */
+    assert_non_null(strstr(f->last_error, "region eu-west-1 (2 events) cannot be delivered"));
+    assert_non_null(strstr(f->last_error, "quarantine/t2/"));
+    f_unlock(f);
+    /* the blocked file is kept, with exactly its events, and recorded once */
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 1);
+    assert_int_equal(nseqs, 2);
+    assert_int_equal(seqs[0] * 10 + seqs[1], 34);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM deliver_quarantine"), 1);
+    ot_deliver_stats st;
+    assert_int_equal(ot_deliver_stats_get(d, &st), 0);
+    assert_int_equal(st.files_quarantined, 1);
+    for (size_t i = 0; i < st.ntrails; i++)
+        assert_int_equal(st.trails[i].quarantined, strcmp(st.trails[i].trail_arn, T2_ARN) ? 0 : 1);
+    ot_deliver_stats_free(&st);
+    /* nothing holds the WAL back (t1 took 1 and 2 too) */
+    ot_deliver_flush_trail(d, T1_ARN);
+    assert_true(wait_until(released_past_5, f, 3000));
+    ot_deliver_stop(d);
+
+    /* a restart with the obstacle still there: one more try, nothing stuck, nothing lost */
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    assert_int_equal(pending_intents(f), 0);
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 1);
+    f_lock(f);
+    assert_int_equal(f->key_fails, 2);
+    f->fail_key[0] = '\0'; /* the operator removes the obstacle */
+    f_unlock(f);
+    ot_deliver_stop(d);
+
+    /* the next start delivers it where it was meant to go and clears the quarantine */
+    char *gz;
+    size_t gzlen;
+    quarantined(f, seqs, 16, &nseqs, &gz, &gzlen);
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 0);
+    assert_int_equal(bucket_seqs(f, "logs-t2", seqs, 16, &nfiles), 5);
+    assert_int_equal(nfiles, 3);
+    f_lock(f);
+    bool found = false;
+    for (size_t i = 0; i < f->nobjs; i++)
+        if (strstr(f->objs[i].key, "/CloudTrail/eu-west-1/")) {
+            found = true;
+            assert_int_equal(f->objs[i].len, gzlen);
+            assert_memory_equal(f->objs[i].data, gz, gzlen);
+        }
+    f_unlock(f);
+    assert_true(found);
+    free(gz);
+    assert_int_equal(
+        db_count(f, "SELECT count(*) FROM deliver_quarantine WHERE delivered_ms IS NOT NULL"), 1);
+    ot_deliver_stop(d);
+}
+
+static void test_transient_failure_bounded(void **state)
+{
+    fake *f = *state;
+    f->trails[1].logging = true;
+    snprintf(f->fail_key, sizeof f->fail_key, "/CloudTrail/eu-west-1/");
+    f->fail_rc = OT_EIO;
+    ot_deliver_opts o = f_opts(f);
+    o.quarantine_after = 3;
+    ot_deliver *d;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    append_three_regions(f);
+    ot_deliver_flush_trail(d, T2_ARN);
+    int seqs[16];
+    size_t nfiles, nseqs;
+    /* retried, but the rest of the seal is written already */
+    assert_int_equal(bucket_seqs(f, "logs-t2", seqs, 16, &nfiles), 3);
+    assert_int_equal(pending_intents(f), 1);
+    f_lock(f);
+    assert_non_null(strstr(f->last_error, "PutObject s3://logs-t2/AWSLogs/"));
+    f_unlock(f);
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 0);
+    /* the third attempt gives up on the put and keeps the file */
+    assert_true(wait_until(no_pending, f, 5000));
+    f_lock(f);
+    assert_int_equal(f->key_fails, 3);
+    assert_non_null(strstr(f->last_error, "quarantine"));
+    f_unlock(f);
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 1);
+    assert_int_equal(nseqs, 2);
+    assert_int_equal(bucket_seqs(f, "logs-t2", seqs, 16, &nfiles), 3);
+    assert_int_equal(nfiles, 2);
+    ot_deliver_stop(d);
+}
+
+static void test_quarantine_crash_redo(void **state)
+{
+    fake *f = *state;
+    f->trails[1].logging = true;
+    snprintf(f->fail_key, sizeof f->fail_key, "/CloudTrail/eu-west-1/");
+    f->fail_rc = OT_EINVAL;
+    f->crash_on_seal = 1; /* files written and quarantined, then "crash" before done */
+    ot_deliver_opts o = f_opts(f);
+    ot_deliver *d;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    append_three_regions(f);
+    ot_deliver_flush_trail(d, T2_ARN);
+    ot_deliver_stop(d);
+    int seqs[16];
+    size_t nseqs, len1, len2;
+    char *gz1, *gz2;
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, &gz1, &len1), 1);
+    assert_int_equal(pending_intents(f), 1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM deliver_quarantine"), 0);
+    /* the redo quarantines the same bytes under the same name, recorded once */
+    f->now = SEAL_MS + 60000;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    assert_int_equal(pending_intents(f), 0);
+    assert_int_equal(quarantined(f, seqs, 16, &nseqs, &gz2, &len2), 1);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(gz1, gz2, len1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM deliver_quarantine"), 1);
+    free(gz1);
+    free(gz2);
+    ot_deliver_stop(d);
+}
+
 static void test_trail_change_seals_first(void **state)
 {
     fake *f = *state;
@@ -1119,6 +1342,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_activity_channel, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_gap_read_from_wal, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_crash_before_done, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(test_permanent_failure_quarantined, fake_setup,
+                                        fake_teardown),
+        cmocka_unit_test_setup_teardown(test_transient_failure_bounded, fake_setup,
+                                        fake_teardown),
+        cmocka_unit_test_setup_teardown(test_quarantine_crash_redo, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_trail_change_seals_first, fake_setup,
                                         fake_teardown),
         cmocka_unit_test_setup_teardown(test_real_wal_crash_recovery, fake_setup, fake_teardown),
