@@ -64,7 +64,8 @@ typedef struct s3_body {
     char trailer_checksum_name[40];
     char trailer_checksum[96];
 } s3_body;
-/* Decodes an aws-chunked body if the request has one; sends the error and returns false. */
+/* Decodes an aws-chunked body if the request has one. On failure it sends the error, frees what
+ * it decoded and returns false; after true the caller releases the body with s3_body_free. */
 bool s3_body_read(s3_ctx *c, s3_body *body);
 /* Checks Content-MD5 and x-amz-checksum-* (header or trailer); sends BadDigest/InvalidDigest
  * and returns false on a mismatch. md5 is the body's MD5. The checksum checked is echoed into
