@@ -65,6 +65,8 @@ void s3_put_object(s3_ctx *c)
                  "cannot hold data.");
         goto out;
     }
+    if (!s3_write_once_may_create(c, c->key, c->key_len))
+        goto out;
     if (s3_write_once_protected(c, c->key, c->key_len)) {
         s3_write_once_deny(c);
         goto out;

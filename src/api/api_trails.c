@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "api/s3_write_once.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -153,6 +154,20 @@ static int apply_bools(ct_ctx *c, ot_trail *t, trail_given *g)
     return 0;
 }
 
+/* An object already stored where delivery needs a folder (a component of the prefix, or one
+ * stored before such names were refused) would make every delivery fail: refuse the trail. */
+static int check_log_folders(ct_ctx *c, const ot_trail *t)
+{
+    ot_log_roots roots;
+    char key[OT_LOG_ROOT_MAX];
+    ot_log_roots_make(t->prefix, t->account_id, t->organization ? t->org_id : "", &roots);
+    if (!ot_log_roots_find_blocker(c->srv->store, t->bucket, &roots, key, sizeof key))
+        return 0;
+    return ct_fail(c, "InvalidS3PrefixException", "The object s3://%s/%s is where log delivery "
+                   "needs a folder; delete or rename it, or choose another S3KeyPrefix.",
+                   t->bucket, key);
+}
+
 /* The checks on the resulting configuration, then the bucket's existence. */
 static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
 {
@@ -169,7 +184,7 @@ static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
     if (t->organization && !t->org_id[0] &&
         ot_trail_org_id(c->srv->trails, c->account, t->org_id) != 0)
         return ct_fail(c, "InternalFailure", "Could not read the organization id.");
-    return 0;
+    return check_log_folders(c, t);
 }
 
 static int db_error(ct_ctx *c, int rc, const ot_trail *t)

@@ -77,6 +77,9 @@ void s3_body_free(s3_body *body);
  * bucket some trail names and the option is on; s3_write_once_deny sends 403 AccessDenied. */
 bool s3_write_once_protected(s3_ctx *c, const char *key, size_t key_len);
 void s3_write_once_deny(s3_ctx *c);
+/* Whether a client may create key: not under a trail's log roots (option on) and not at a folder
+ * of CloudTrail's layout. Sends 403 AccessDenied and returns false otherwise. */
+bool s3_write_once_may_create(s3_ctx *c, const char *key, size_t key_len);
 
 /* Operations. */
 void s3_list_buckets(s3_ctx *c);
