@@ -81,6 +81,16 @@ void s3_write_once_deny(s3_ctx *c);
  * of CloudTrail's layout. Sends 403 AccessDenied and returns false otherwise. */
 bool s3_write_once_may_create(s3_ctx *c, const char *key, size_t key_len);
 
+/* Access (s3_access.c). The caller's account (the server's for an unsigned-in principal). */
+const char *s3_caller_account(const s3_ctx *c);
+/* Whether the caller may do action on the request's bucket (object: on its key); sends
+ * NoSuchBucket or 403 AccessDenied and returns false otherwise. */
+bool s3_authorize(s3_ctx *c, const char *action, bool object);
+/* The same decision for one key of the bucket, without sending anything (DeleteObjects). */
+bool s3_allowed(s3_ctx *c, const char *action, const char *key, size_t klen);
+/* True if the caller's account owns the bucket; sends NoSuchBucket / AccessDenied otherwise. */
+bool s3_is_owner(s3_ctx *c);
+
 /* Operations. */
 void s3_list_buckets(s3_ctx *c);
 void s3_create_bucket(s3_ctx *c);
@@ -92,5 +102,8 @@ void s3_put_object(s3_ctx *c);
 void s3_get_object(s3_ctx *c);
 void s3_delete_object(s3_ctx *c);
 void s3_delete_objects(s3_ctx *c);
+void s3_put_bucket_policy(s3_ctx *c);
+void s3_get_bucket_policy(s3_ctx *c);
+void s3_delete_bucket_policy(s3_ctx *c);
 
 #endif
