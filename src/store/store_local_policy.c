@@ -61,8 +61,11 @@ int local_bucket_create(ot_store *s, const char *bucket, const char *owner)
     }
     if ((rc = build_bucket_dir(ls, name, owner)) || (rc = local_policy_delete(s, bucket)))
         goto out;
-    if (renameat2(ls->tmpfd, name, ls->rootfd, bucket, RENAME_NOREPLACE) != 0)
-        rc = errno == EEXIST ? OT_EEXIST : OT_EIO;
+    int r = renameat2(ls->tmpfd, name, ls->rootfd, bucket, RENAME_NOREPLACE);
+    if (r != 0 && errno == EINVAL) /* a file system without RENAME_NOREPLACE: the name was */
+        r = renameat(ls->tmpfd, name, ls->rootfd, bucket); /* free above, under the lock */
+    if (r != 0)
+        rc = errno == EEXIST || errno == ENOTEMPTY ? OT_EEXIST : OT_EIO;
     else if (fsync(ls->rootfd) != 0 || fsync(ls->tmpfd) != 0)
         rc = OT_EIO;
 out:
