@@ -39,7 +39,7 @@ void s3_list_buckets(s3_ctx *c)
     }
     ot_buf *b = &c->resp->body;
     s3_xml_begin(b, "ListAllMyBucketsResult");
-    s3_owner(c, b);
+    s3_owner(b, me);
     ot_buf_puts(b, "<Buckets>");
     long shown = 0;
     const char *last = NULL;

@@ -44,7 +44,7 @@ void s3_xml_escape(ot_buf *b, const char *s, size_t n);
 void s3_xml_elem(ot_buf *b, const char *name, const char *value, bool url);
 void s3_xml_elem_u64(ot_buf *b, const char *name, uint64_t v);
 void s3_url_encode(ot_buf *b, const char *s, size_t n);
-void s3_owner(s3_ctx *c, ot_buf *b);
+void s3_owner(ot_buf *b, const char *account); /* <Owner> of an account */
 void s3_time_iso(int64_t ms, char out[32]);   /* 2009-10-12T17:50:30.000Z */
 void s3_time_http(int64_t ms, char out[40]);  /* Mon, 12 Oct 2009 17:50:30 GMT */
 

@@ -122,8 +122,9 @@ class AccountIsolation(ServerTestCase):
         a.put_bucket_policy(Bucket=bk, Policy=policy)
         self.assertEqual(json.loads(a.get_bucket_policy(Bucket=bk)["Policy"]), json.loads(policy))
         self.assertEqual(b.get_object(Bucket=bk, Key="shared/x.txt")["Body"].read(), b"shared")
-        keys = [o["Key"] for o in b.list_objects_v2(Bucket=bk)["Contents"]]
-        self.assertIn("shared/x.txt", keys)
+        contents = b.list_objects_v2(Bucket=bk, FetchOwner=True)["Contents"]
+        self.assertIn("shared/x.txt", [o["Key"] for o in contents])
+        self.assertEqual({o["Owner"]["DisplayName"] for o in contents}, {OWNER})  # not the caller
         self.error(b.get_object, "AccessDenied", 403, Bucket=bk, Key="notes/a.txt")
         self.error(b.put_object, "AccessDenied", 403, Bucket=bk, Key="shared/y.txt", Body=b"y")
         self.error(b.get_bucket_policy, "AccessDenied", 403, Bucket=bk)
