@@ -3,7 +3,9 @@
  * Requests address "/<bucket>/<key>" (path style; virtual-hosted "<bucket>.host" is not
  * supported). The operation is picked from the method, whether a key is present and the
  * subresource in the query; an unsupported subresource (?acl, ?uploads, ?tagging, ...) gets
- * NotImplemented rather than being silently treated as a plain GET or PUT. */
+ * NotImplemented rather than being silently treated as a plain GET or PUT. Before an operation
+ * runs, the caller's account must own the bucket or be granted the operation's S3 action by the
+ * bucket policy (s3_access.c); otherwise 403 AccessDenied. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,8 +162,25 @@ static const char *const get_params[] = {
 static const char *const no_params[] = {NULL};
 static const char *const location_params[] = {"location", NULL};
 static const char *const delete_params[] = {"delete", NULL};
+static const char *const policy_params[] = {"policy", NULL};
 static const char *const buckets_params[] = {"prefix", "max-buckets", "continuation-token",
                                              "bucket-region", NULL};
+
+/* Who may run an operation (s3_access.c). */
+typedef enum {
+    AUTH_ACTION,  /* the bucket's owner or policy grants the action */
+    AUTH_OWNER,   /* the bucket's owner only (policy operations) */
+    AUTH_NONE,    /* CreateBucket: anyone; DeleteObjects: decided per key */
+} s3_auth;
+
+/* The operation a request names: its name for the audit trail, what it needs, and its handler.
+ * fn is NULL when routing already answered (an unsupported parameter, a wrong method). */
+typedef struct s3_route {
+    const char *name;
+    void (*fn)(s3_ctx *c);
+    s3_auth auth;
+    const char *action;
+} s3_route;
 
 static void method_not_allowed(s3_ctx *c)
 {
@@ -169,34 +188,48 @@ static void method_not_allowed(s3_ctx *c)
              "The specified method is not allowed against this resource.");
 }
 
-static void route_bucket(s3_ctx *c, const char *m, const char **op)
+static void list_v1(s3_ctx *c) { s3_list_objects(c, false); }
+static void list_v2(s3_ctx *c) { s3_list_objects(c, true); }
+static void bad_list_type(s3_ctx *c)
 {
+    s3_error(c, 400, "InvalidArgument", "Invalid list-type: only 2 is supported.");
+}
+
+/* Fills r if params are allowed (NotImplemented sent otherwise). */
+static void pick(s3_ctx *c, s3_route *r, const char *const *params, const char *name,
+                 void (*fn)(s3_ctx *c), s3_auth auth, const char *action)
+{
+    if (params_allowed(c, params))
+        *r = (s3_route){name, fn, auth, action};
+}
+
+static void route_bucket(s3_ctx *c, const char *m, s3_route *r)
+{
+    bool policy = has_param(c, "policy");
     if (!strcmp(m, "GET") && has_param(c, "location")) {
-        if (params_allowed(c, location_params))
-            *op = "GetBucketLocation", s3_get_bucket_location(c);
+        pick(c, r, location_params, "GetBucketLocation", s3_get_bucket_location, AUTH_ACTION,
+             "s3:GetBucketLocation");
+    } else if (!strcmp(m, "GET") && policy) {
+        pick(c, r, policy_params, "GetBucketPolicy", s3_get_bucket_policy, AUTH_OWNER, NULL);
     } else if (!strcmp(m, "GET")) {
         char lt[8] = "";
         ot_req_query(c->req, "list-type", lt, sizeof lt);
         bool v2 = !strcmp(lt, "2");
-        if (!params_allowed(c, list_params))
-            return;
-        *op = v2 ? "ListObjectsV2" : "ListObjects";
-        if (lt[0] && !v2)
-            s3_error(c, 400, "InvalidArgument", "Invalid list-type: only 2 is supported.");
-        else
-            s3_list_objects(c, v2);
+        pick(c, r, list_params, v2 ? "ListObjectsV2" : "ListObjects",
+             lt[0] && !v2 ? bad_list_type : v2 ? list_v2 : list_v1, AUTH_ACTION, "s3:ListBucket");
+    } else if (!strcmp(m, "PUT") && policy) {
+        pick(c, r, policy_params, "PutBucketPolicy", s3_put_bucket_policy, AUTH_OWNER, NULL);
     } else if (!strcmp(m, "PUT")) {
-        if (params_allowed(c, no_params))
-            *op = "CreateBucket", s3_create_bucket(c);
+        pick(c, r, no_params, "CreateBucket", s3_create_bucket, AUTH_NONE, NULL);
     } else if (!strcmp(m, "HEAD")) {
-        if (params_allowed(c, no_params))
-            *op = "HeadBucket", s3_head_bucket(c);
+        pick(c, r, no_params, "HeadBucket", s3_head_bucket, AUTH_ACTION, "s3:ListBucket");
+    } else if (!strcmp(m, "DELETE") && policy) {
+        pick(c, r, policy_params, "DeleteBucketPolicy", s3_delete_bucket_policy, AUTH_OWNER,
+             NULL);
     } else if (!strcmp(m, "DELETE")) {
-        if (params_allowed(c, no_params))
-            *op = "DeleteBucket", s3_delete_bucket(c);
+        pick(c, r, no_params, "DeleteBucket", s3_delete_bucket, AUTH_ACTION, "s3:DeleteBucket");
     } else if (!strcmp(m, "POST") && has_param(c, "delete")) {
-        if (params_allowed(c, delete_params))
-            *op = "DeleteObjects", s3_delete_objects(c);
+        pick(c, r, delete_params, "DeleteObjects", s3_delete_objects, AUTH_NONE, NULL);
     } else if (!strcmp(m, "POST")) {
         if (params_allowed(c, no_params))
             method_not_allowed(c);
@@ -205,27 +238,39 @@ static void route_bucket(s3_ctx *c, const char *m, const char **op)
     }
 }
 
-static void route_object(s3_ctx *c, const char *m, const char **op)
+static void not_implemented_copy(s3_ctx *c)
+{
+    s3_error(c, 501, "NotImplemented", "CopyObject is not implemented by this server.");
+}
+
+static void route_object(s3_ctx *c, const char *m, s3_route *r)
 {
     if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
-        if (params_allowed(c, get_params))
-            *op = c->head ? "HeadObject" : "GetObject", s3_get_object(c);
-    } else if (!strcmp(m, "PUT")) {
-        if (!params_allowed(c, no_params))
-            return;
-        if (ot_req_header(c->req, "x-amz-copy-source"))
-            s3_error(c, 501, "NotImplemented", "CopyObject is not implemented by this server.");
-        else
-            *op = "PutObject", s3_put_object(c);
-    } else if (!strcmp(m, "DELETE")) {
+        pick(c, r, get_params, c->head ? "HeadObject" : "GetObject", s3_get_object, AUTH_ACTION,
+             "s3:GetObject");
+    } else if (!strcmp(m, "PUT") && ot_req_header(c->req, "x-amz-copy-source")) {
         if (params_allowed(c, no_params))
-            *op = "DeleteObject", s3_delete_object(c);
+            not_implemented_copy(c);
+    } else if (!strcmp(m, "PUT")) {
+        pick(c, r, no_params, "PutObject", s3_put_object, AUTH_ACTION, "s3:PutObject");
+    } else if (!strcmp(m, "DELETE")) {
+        pick(c, r, no_params, "DeleteObject", s3_delete_object, AUTH_ACTION, "s3:DeleteObject");
     } else if (!strcmp(m, "POST")) {
         if (params_allowed(c, no_params)) /* ?uploads, ?restore, ?select: NotImplemented */
             method_not_allowed(c);
     } else {
         method_not_allowed(c);
     }
+}
+
+/* Runs a routed operation if the caller may. */
+static void run(s3_ctx *c, const s3_route *r)
+{
+    if (r->auth == AUTH_OWNER && !s3_is_owner(c))
+        return;
+    if (r->auth == AUTH_ACTION && !s3_authorize(c, r->action, c->key != NULL))
+        return;
+    r->fn(c);
 }
 
 void ot_s3_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char **operation)
@@ -243,10 +288,15 @@ void ot_s3_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char *
             method_not_allowed(&c);
         else if (params_allowed(&c, buckets_params))
             *operation = "ListBuckets", s3_list_buckets(&c);
-    } else if (!c.key) {
-        route_bucket(&c, req->method, operation);
     } else {
-        route_object(&c, req->method, operation);
+        s3_route r = {0};
+        if (c.key)
+            route_object(&c, req->method, &r);
+        else
+            route_bucket(&c, req->method, &r);
+        *operation = r.name;
+        if (r.fn)
+            run(&c, &r);
     }
 out:
     free(c.key);

@@ -1,6 +1,9 @@
 /* api_s3_bucket.c — bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
  * GetBucketLocation.
  *
+ * CreateBucket records the caller's account as the owner; ListBuckets lists the caller's own
+ * buckets only.
+ *
  * Buckets carry no region of their own here: every bucket is in the server's default region
  * (what GetBucketLocation and x-amz-bucket-region report). */
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 
 #include "api/s3_int.h"
+#include "api/s3_policy.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/region.h"
@@ -28,6 +32,7 @@ void s3_list_buckets(s3_ctx *c)
         s3_error(c, 400, "InvalidArgument", "max-buckets must be between 1 and 10000.");
         return;
     }
+    const char *me = s3_caller_account(c);
     int rc = ot_store_bucket_list(c->srv->store, &v, &n);
     if (rc) {
         s3_store_error(c, rc);
@@ -35,13 +40,18 @@ void s3_list_buckets(s3_ctx *c)
     }
     ot_buf *b = &c->resp->body;
     s3_xml_begin(b, "ListAllMyBucketsResult");
-    s3_owner(c, b);
+    s3_owner(b, me);
     ot_buf_puts(b, "<Buckets>");
     long shown = 0;
     const char *last = NULL;
     bool more = false;
     for (size_t i = 0; i < n; i++) {
+        char owner[16];
         if (strncmp(v[i].name, prefix, strlen(prefix)) || strcmp(v[i].name, token) <= 0)
+            continue;
+        /* Only the caller's own buckets, as S3 lists them (a policy grant does not list). */
+        if (ot_s3_bucket_owner(c->srv->store, v[i].name, c->srv->cfg.account_id, owner) ||
+            strcmp(owner, me))
             continue;
         if (shown == max) {
             more = true;
@@ -96,7 +106,16 @@ void s3_create_bucket(s3_ctx *c)
 {
     if (!check_create_config(c))
         return;
-    int rc = ot_store_bucket_create(c->srv->store, c->bucket);
+    int rc = ot_store_bucket_create_owned(c->srv->store, c->bucket, s3_caller_account(c));
+    char owner[16];
+    if (rc == OT_EEXIST &&
+        ot_s3_bucket_owner(c->srv->store, c->bucket, c->srv->cfg.account_id, owner) == OT_OK &&
+        strcmp(owner, s3_caller_account(c))) {
+        s3_error(c, 409, "BucketAlreadyExists", "The requested bucket name is not available. "
+                 "The bucket namespace is shared by all users of the system. Please select a "
+                 "different name and try again.");
+        return;
+    }
     if (rc == OT_EEXIST) {
         s3_error(c, 409, "BucketAlreadyOwnedByYou", "Your previous request to create the named "
                  "bucket succeeded and you already own it.");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/s3_int.h"
+#include "api/s3_policy.h"
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/err.h"
@@ -82,6 +83,10 @@ static bool parse_args(s3_ctx *c, bool v2, list_args *a)
 
 static void write_contents(s3_ctx *c, ot_buf *b, const ot_list_result *r, bool url, bool owner)
 {
+    char acct[16] = "";
+    /* Objects belong to the bucket's owner (S3's default "bucket owner enforced" ownership). */
+    if (owner && ot_s3_bucket_owner(c->srv->store, c->bucket, c->srv->cfg.account_id, acct))
+        snprintf(acct, sizeof acct, "%s", c->srv->cfg.account_id);
     for (size_t i = 0; i < r->nentries; i++) {
         const ot_list_entry *e = &r->entries[i];
         char when[32];
@@ -92,7 +97,7 @@ static void write_contents(s3_ctx *c, ot_buf *b, const ot_list_result *r, bool u
         ot_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", e->info.etag);
         s3_xml_elem_u64(b, "Size", e->info.size);
         if (owner)
-            s3_owner(c, b);
+            s3_owner(b, acct);
         ot_buf_puts(b, "<StorageClass>STANDARD</StorageClass></Contents>");
     }
     for (size_t i = 0; i < r->nprefixes; i++) {

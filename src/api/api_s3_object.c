@@ -65,6 +65,8 @@ void s3_put_object(s3_ctx *c)
                  "cannot hold data.");
         goto out;
     }
+    if (!s3_write_once_may_create(c, c->key, c->key_len))
+        goto out;
     if (s3_write_once_protected(c, c->key, c->key_len)) {
         s3_write_once_deny(c);
         goto out;
@@ -230,6 +232,8 @@ static void delete_one(s3_ctx *c, ot_buf *b, const char *key, size_t klen, bool 
         code = "KeyTooLongError", msg = "Your key is too long.";
     } else if (!ot_store_key_valid(key, klen)) {
         code = "InvalidArgument", msg = "Object key not supported by this server.";
+    } else if (!s3_allowed(c, "s3:DeleteObject", key, klen)) {
+        code = "AccessDenied", msg = "Access Denied";
     } else if (s3_write_once_protected(c, key, klen)) {
         code = "AccessDenied", msg = "Access Denied";
     } else {

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "api/s3_policy.h"
+#include "api/s3_write_once.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -153,6 +155,52 @@ static int apply_bools(ct_ctx *c, ot_trail *t, trail_given *g)
     return 0;
 }
 
+/* An object already stored where delivery needs a folder (a component of the prefix, or one
+ * stored before such names were refused) would make every delivery fail: refuse the trail. */
+static int check_log_folders(ct_ctx *c, const ot_trail *t)
+{
+    ot_log_roots roots;
+    char key[OT_LOG_ROOT_MAX];
+    ot_log_roots_make(t->prefix, t->account_id, t->organization ? t->org_id : "", &roots);
+    if (!ot_log_roots_find_blocker(c->srv->store, t->bucket, &roots, key, sizeof key))
+        return 0;
+    return ct_fail(c, "InvalidS3PrefixException", "The object s3://%s/%s is where log delivery "
+                   "needs a folder; delete or rename it, or choose another S3KeyPrefix.",
+                   t->bucket, key);
+}
+
+/* Whether the bucket's policy lets CloudTrail deliver trail t into it: s3:GetBucketAcl on the
+ * bucket and s3:PutObject under each log root, as AWS checks (the statements of
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
+ * A bucket of the trail's own account needs no policy here (AWS requires one even then). */
+static int check_bucket_policy(ct_ctx *c, const ot_trail *t)
+{
+    char owner[16];
+    if (ot_s3_bucket_owner(c->srv->store, t->bucket, c->srv->cfg.account_id, owner) != 0 ||
+        !strcmp(owner, t->account_id))
+        return 0;
+    ot_log_roots roots;
+    ot_log_roots_make(t->prefix, t->account_id, t->organization ? t->org_id : "", &roots);
+    ot_s3_access a = {.service = OT_CLOUDTRAIL_SERVICE, .action = "s3:GetBucketAcl",
+                      .bucket = t->bucket, .source_arn = t->arn,
+                      .source_account = t->account_id};
+    bool ok = false;
+    int rc = ot_s3_access_check(c->srv->store, c->srv->cfg.account_id, &a, &ok);
+    for (size_t i = 0; !rc && ok && i < roots.n; i++) {
+        char key[OT_LOG_ROOT_MAX + 8];
+        if (i == 1 && !t->log_validation)
+            break; /* the digest root: written only with log file validation */
+        snprintf(key, sizeof key, "%sx", roots.root[i]);
+        a.action = "s3:PutObject", a.key = key, a.key_len = strlen(key);
+        a.acl = "bucket-owner-full-control";
+        rc = ot_s3_access_check(c->srv->store, c->srv->cfg.account_id, &a, &ok);
+    }
+    if (rc == 0 && ok)
+        return 0;
+    return ct_fail(c, "InsufficientS3BucketPolicyException",
+                   "Incorrect S3 bucket policy is detected for bucket: %s", t->bucket);
+}
+
 /* The checks on the resulting configuration, then the bucket's existence. */
 static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
 {
@@ -169,7 +217,7 @@ static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
     if (t->organization && !t->org_id[0] &&
         ot_trail_org_id(c->srv->trails, c->account, t->org_id) != 0)
         return ct_fail(c, "InternalFailure", "Could not read the organization id.");
-    return 0;
+    return check_bucket_policy(c, t) ? -1 : check_log_folders(c, t);
 }
 
 static int db_error(ct_ctx *c, int rc, const ot_trail *t)

@@ -83,12 +83,12 @@ bool s3_body_read(s3_ctx *c, s3_body *b)
     ot_buf_init(&b->dec, c->req->body_len + 1);
     if (ot_buf_reserve(&b->dec, 1)) {
         s3_error(c, 500, "InternalError", "Out of memory decoding the body.");
-        return false;
+        goto fail;
     }
     const char *err = decode_chunks(b->data, b->len, b);
     if (err) {
         s3_error(c, 400, "IncompleteBody", "%s", err);
-        return false;
+        goto fail;
     }
     b->data = b->dec.data;
     b->len = b->dec.len;
@@ -97,9 +97,16 @@ bool s3_body_read(s3_ctx *c, s3_body *b)
         s3_error(c, 400, "IncompleteBody",
                  "The decoded body has %zu bytes, x-amz-decoded-content-length says %s.", b->len,
                  dl);
-        return false;
+        goto fail;
     }
     return true;
+fail:
+    /* The caller frees the body only after a successful read: whatever was decoded before the
+     * error (up to the whole request body) is released here. */
+    s3_body_free(b);
+    b->data = "";
+    b->len = 0;
+    return false;
 }
 
 void s3_body_free(s3_body *b) { ot_buf_free(&b->dec); }

@@ -44,7 +44,7 @@ void s3_xml_escape(ot_buf *b, const char *s, size_t n);
 void s3_xml_elem(ot_buf *b, const char *name, const char *value, bool url);
 void s3_xml_elem_u64(ot_buf *b, const char *name, uint64_t v);
 void s3_url_encode(ot_buf *b, const char *s, size_t n);
-void s3_owner(s3_ctx *c, ot_buf *b);
+void s3_owner(ot_buf *b, const char *account); /* <Owner> of an account */
 void s3_time_iso(int64_t ms, char out[32]);   /* 2009-10-12T17:50:30.000Z */
 void s3_time_http(int64_t ms, char out[40]);  /* Mon, 12 Oct 2009 17:50:30 GMT */
 
@@ -64,7 +64,8 @@ typedef struct s3_body {
     char trailer_checksum_name[40];
     char trailer_checksum[96];
 } s3_body;
-/* Decodes an aws-chunked body if the request has one; sends the error and returns false. */
+/* Decodes an aws-chunked body if the request has one. On failure it sends the error, frees what
+ * it decoded and returns false; after true the caller releases the body with s3_body_free. */
 bool s3_body_read(s3_ctx *c, s3_body *body);
 /* Checks Content-MD5 and x-amz-checksum-* (header or trailer); sends BadDigest/InvalidDigest
  * and returns false on a mismatch. md5 is the body's MD5. The checksum checked is echoed into
@@ -76,6 +77,19 @@ void s3_body_free(s3_body *body);
  * bucket some trail names and the option is on; s3_write_once_deny sends 403 AccessDenied. */
 bool s3_write_once_protected(s3_ctx *c, const char *key, size_t key_len);
 void s3_write_once_deny(s3_ctx *c);
+/* Whether a client may create key: not under a trail's log roots (option on) and not at a folder
+ * of CloudTrail's layout. Sends 403 AccessDenied and returns false otherwise. */
+bool s3_write_once_may_create(s3_ctx *c, const char *key, size_t key_len);
+
+/* Access (s3_access.c). The caller's account (the server's for an unsigned-in principal). */
+const char *s3_caller_account(const s3_ctx *c);
+/* Whether the caller may do action on the request's bucket (object: on its key); sends
+ * NoSuchBucket or 403 AccessDenied and returns false otherwise. */
+bool s3_authorize(s3_ctx *c, const char *action, bool object);
+/* The same decision for one key of the bucket, without sending anything (DeleteObjects). */
+bool s3_allowed(s3_ctx *c, const char *action, const char *key, size_t klen);
+/* True if the caller's account owns the bucket; sends NoSuchBucket / AccessDenied otherwise. */
+bool s3_is_owner(s3_ctx *c);
 
 /* Operations. */
 void s3_list_buckets(s3_ctx *c);
@@ -88,5 +102,8 @@ void s3_put_object(s3_ctx *c);
 void s3_get_object(s3_ctx *c);
 void s3_delete_object(s3_ctx *c);
 void s3_delete_objects(s3_ctx *c);
+void s3_put_bucket_policy(s3_ctx *c);
+void s3_get_bucket_policy(s3_ctx *c);
+void s3_delete_bucket_policy(s3_ctx *c);
 
 #endif

@@ -68,10 +68,8 @@ void s3_xml_elem_u64(ot_buf *b, const char *name, uint64_t v)
 }
 
 /* The canonical user ID is a stable 64-hex digest of the account, as S3's IDs look. */
-void s3_owner(s3_ctx *c, ot_buf *b)
+void s3_owner(ot_buf *b, const char *acct)
 {
-    const char *acct = c->req->principal.account_id[0] ? c->req->principal.account_id
-                                                         : c->srv->cfg.account_id;
     char seed[64], id[65];
     uint8_t md[32];
     int n = snprintf(seed, sizeof seed, "opentrail-account:%s", acct);

@@ -5,6 +5,9 @@
  *   <root>/<bucket>/<dir>/      a key ending in '/' (folder marker) is the directory itself
  *   <root>/.tmp/                temp files of puts in progress (same file system, outside every
  *                               bucket; bucket names cannot start with '.')
+ *   <root>/.policy/<bucket>     the bucket's policy document, if it has one
+ * A bucket directory carries its creation time (LOCAL_XATTR_BUCKET) and owning account
+ * (LOCAL_XATTR_OWNER) as extended attributes.
  * Object metadata (ETag, Content-Type, x-amz-meta-*, mtime) lives in the extended attribute
  * "user.opentrail.object" of the file (or of the directory, for a folder marker), so data and
  * metadata are replaced together by one rename and never leak into the key space. */
@@ -19,17 +22,30 @@
 
 #define LOCAL_XATTR_OBJECT "user.opentrail.object"
 #define LOCAL_XATTR_BUCKET "user.opentrail.bucket"
+#define LOCAL_XATTR_OWNER "user.opentrail.owner"
 #define LOCAL_TMP_DIR ".tmp"
+#define LOCAL_POLICY_DIR ".policy" /* <root>/.policy/<bucket>: the bucket's policy document */
 #define LOCAL_META_MAX 3072 /* bytes of the encoded metadata record (S3 allows 2 KB user meta) */
 
 struct local_store {
     struct ot_store base;
     int rootfd;
     int tmpfd;
+    int policyfd;
     /* Puts take it shared; pruning empty directories after a delete, and bucket deletion, take
      * it exclusive, so a put never renames into a directory that is being removed. */
     pthread_rwlock_t lock;
 };
+
+/* Bucket ownership and policies (store_local_policy.c). */
+int local_bucket_create(ot_store *s, const char *bucket, const char *owner);
+int local_bucket_owner(ot_store *s, const char *bucket, char owner[16]);
+int local_policy_get(ot_store *s, const char *bucket, char **json, size_t *len);
+int local_policy_put(ot_store *s, const char *bucket, const char *json, size_t len);
+int local_policy_delete(ot_store *s, const char *bucket);
+
+/* write(2) until done: OT_ELIMIT on a full disk, OT_EIO otherwise. */
+int local_write_all(int fd, const void *data, size_t len);
 
 /* Opens <root>/<bucket> without following a symlink. OT_ENOTFOUND if it is not a directory. */
 int local_open_bucket(struct local_store *ls, const char *bucket, int *fd);

@@ -126,7 +126,54 @@ int ot_store_bucket_create(ot_store *s, const char *bucket)
 {
     if (!ot_store_bucket_name_valid(bucket))
         return OT_EINVAL;
-    return s->ops->bucket_create(s, bucket);
+    return s->ops->bucket_create(s, bucket, NULL);
+}
+
+static bool account_valid(const char *a)
+{
+    size_t n = 0;
+    for (; a[n]; n++)
+        if (a[n] < '0' || a[n] > '9')
+            return false;
+    return n == 12;
+}
+
+int ot_store_bucket_create_owned(ot_store *s, const char *bucket, const char *owner)
+{
+    if (!ot_store_bucket_name_valid(bucket) || !owner || !account_valid(owner))
+        return OT_EINVAL;
+    return s->ops->bucket_create(s, bucket, owner);
+}
+
+int ot_store_bucket_owner(ot_store *s, const char *bucket, char owner[16])
+{
+    owner[0] = '\0';
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    return s->ops->bucket_owner(s, bucket, owner);
+}
+
+int ot_store_policy_get(ot_store *s, const char *bucket, char **json, size_t *len)
+{
+    *json = NULL;
+    *len = 0;
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    return s->ops->policy_get(s, bucket, json, len);
+}
+
+int ot_store_policy_put(ot_store *s, const char *bucket, const char *json, size_t len)
+{
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    return s->ops->policy_put(s, bucket, json, len);
+}
+
+int ot_store_policy_delete(ot_store *s, const char *bucket)
+{
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_OK;
+    return s->ops->policy_delete(s, bucket);
 }
 
 int ot_store_bucket_exists(ot_store *s, const char *bucket)

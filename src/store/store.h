@@ -60,6 +60,18 @@ bool ot_store_bucket_name_valid(const char *name);
 bool ot_store_key_valid(const char *key, size_t len);
 
 int ot_store_bucket_create(ot_store *s, const char *bucket);       /* OT_EEXIST if present */
+/* Creates a bucket owned by account owner (12 digits), recorded durably with the bucket. */
+int ot_store_bucket_create_owned(ot_store *s, const char *bucket, const char *owner);
+/* The account that owns bucket, into owner; "" for a bucket created without an owner record (by
+ * ot_store_bucket_create, an older version, or by hand). OT_ENOTFOUND if there is no bucket. */
+int ot_store_bucket_owner(ot_store *s, const char *bucket, char owner[16]);
+/* The bucket's policy document, kept as given (the S3 API validates it). get returns a malloc'd,
+ * NUL-terminated copy, or OT_ENOTFOUND if the bucket has no policy or does not exist. put is
+ * atomic and durable; OT_ENOTFOUND if there is no bucket. delete returns 0 even if there was none.
+ * Deleting or re-creating a bucket drops its policy. */
+int ot_store_policy_get(ot_store *s, const char *bucket, char **json, size_t *len);
+int ot_store_policy_put(ot_store *s, const char *bucket, const char *json, size_t len);
+int ot_store_policy_delete(ot_store *s, const char *bucket);
 int ot_store_bucket_exists(ot_store *s, const char *bucket);       /* 0 or OT_ENOTFOUND */
 /* Removes an empty bucket: OT_ENOTFOUND if absent, OT_EEXIST if it still holds objects. */
 int ot_store_bucket_delete(ot_store *s, const char *bucket);

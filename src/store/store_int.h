@@ -10,7 +10,11 @@
 struct ot_store_ops {
     const char *name;
     void (*close)(ot_store *s);
-    int (*bucket_create)(ot_store *s, const char *bucket);
+    int (*bucket_create)(ot_store *s, const char *bucket, const char *owner); /* owner or NULL */
+    int (*bucket_owner)(ot_store *s, const char *bucket, char owner[16]);
+    int (*policy_get)(ot_store *s, const char *bucket, char **json, size_t *len);
+    int (*policy_put)(ot_store *s, const char *bucket, const char *json, size_t len);
+    int (*policy_delete)(ot_store *s, const char *bucket);
     int (*bucket_exists)(ot_store *s, const char *bucket);
     int (*bucket_delete)(ot_store *s, const char *bucket);
     int (*bucket_list)(ot_store *s, ot_bucket_info **out, size_t *n);

@@ -27,7 +27,7 @@
 
 static struct local_store *L(ot_store *s) { return (struct local_store *)s; }
 
-static int write_all(int fd, const void *data, size_t len)
+int local_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -92,7 +92,7 @@ static int put_file(struct local_store *ls, local_loc *loc, const void *data, si
     int fd = openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return OT_EIO;
-    int rc = write_all(fd, data, len);
+    int rc = local_write_all(fd, data, len);
     if (rc == 0 && fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0)
         rc = errno == E2BIG ? OT_ELIMIT : OT_EIO;
     if (rc == 0 && fsync(fd) != 0)
@@ -266,23 +266,6 @@ static int local_delete(ot_store *s, const char *bucket, const char *key)
     return (rc == OT_ENOTFOUND || rc == OT_ELIMIT) ? OT_OK : rc; /* S3: deleting nothing is ok */
 }
 
-static int local_bucket_create(ot_store *s, const char *bucket)
-{
-    struct local_store *ls = L(s);
-    char created[24];
-    int fd, rc = OT_OK;
-    if (mkdirat(ls->rootfd, bucket, 0700) != 0)
-        return errno == EEXIST ? OT_EEXIST : OT_EIO;
-    if ((rc = local_open_bucket(ls, bucket, &fd)))
-        return rc;
-    int n = snprintf(created, sizeof created, "%" PRId64, ot_now_ms());
-    if (fsetxattr(fd, LOCAL_XATTR_BUCKET, created, (size_t)n, 0) != 0 || fsync(fd) != 0 ||
-        fsync(ls->rootfd) != 0)
-        rc = OT_EIO;
-    close(fd);
-    return rc;
-}
-
 static int local_bucket_exists(ot_store *s, const char *bucket)
 {
     int fd;
@@ -343,6 +326,8 @@ static int local_bucket_delete(ot_store *s, const char *bucket)
         goto out;
     if (unlinkat(ls->rootfd, bucket, AT_REMOVEDIR) != 0 || fsync(ls->rootfd) != 0)
         rc = OT_EIO;
+    if (rc == 0) /* the next bucket of this name starts without a policy */
+        rc = local_policy_delete(s, bucket);
 out:
     pthread_rwlock_unlock(&ls->lock);
     if (fd >= 0)
@@ -416,6 +401,7 @@ static void local_close(ot_store *s)
     struct local_store *ls = L(s);
     close(ls->rootfd);
     close(ls->tmpfd);
+    close(ls->policyfd);
     pthread_rwlock_destroy(&ls->lock);
     free(ls);
 }
@@ -427,6 +413,10 @@ static const struct ot_store_ops local_ops = {
     .bucket_exists = local_bucket_exists,
     .bucket_delete = local_bucket_delete,
     .bucket_list = local_bucket_list,
+    .bucket_owner = local_bucket_owner,
+    .policy_get = local_policy_get,
+    .policy_put = local_policy_put,
+    .policy_delete = local_policy_delete,
     .put = local_put,
     .open_read = local_open_read,
     .delete = local_delete,
@@ -447,10 +437,13 @@ static void clean_stale_tmp(int tmpfd)
     }
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        if (e->d_name[0] != '.' &&
-            fstatat(tmpfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            now - st.st_mtim.tv_sec > STALE_TMP_S)
+        if (e->d_name[0] == '.' || fstatat(tmpfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            now - st.st_mtim.tv_sec <= STALE_TMP_S)
+            continue;
+        if (S_ISREG(st.st_mode))
             unlinkat(tmpfd, e->d_name, 0);
+        else if (S_ISDIR(st.st_mode)) /* a bucket being created (empty until renamed) */
+            unlinkat(tmpfd, e->d_name, AT_REMOVEDIR);
     }
     closedir(d);
 }
@@ -500,6 +493,7 @@ int ot_store_open_local(const char *dir, ot_store **out)
         return OT_ENOMEM;
     ls->base.ops = &local_ops;
     ls->tmpfd = -1;
+    ls->policyfd = -1;
     ls->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     rc = OT_EIO;
     if (ls->rootfd < 0)
@@ -508,6 +502,11 @@ int ot_store_open_local(const char *dir, ot_store **out)
         goto out;
     ls->tmpfd = openat(ls->rootfd, LOCAL_TMP_DIR, DIR_FLAGS);
     if (ls->tmpfd < 0 || (rc = probe_xattr(ls->tmpfd)))
+        goto out;
+    rc = OT_EIO;
+    if (mkdirat(ls->rootfd, LOCAL_POLICY_DIR, 0700) != 0 && errno != EEXIST)
+        goto out;
+    if ((ls->policyfd = openat(ls->rootfd, LOCAL_POLICY_DIR, DIR_FLAGS)) < 0)
         goto out;
     clean_stale_tmp(ls->tmpfd);
     pthread_rwlock_init(&ls->lock, NULL);
@@ -518,6 +517,8 @@ out:
         close(ls->rootfd);
     if (ls->tmpfd >= 0)
         close(ls->tmpfd);
+    if (ls->policyfd >= 0)
+        close(ls->policyfd);
     free(ls);
     return rc;
 }

@@ -20,6 +20,9 @@ from otharness import ServerTestCase, Server, main
 from otlogs import all_log_objects
 
 LOG_KEY = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/x.json.gz"
+# Under AWSLogs/ but outside the trail's own log roots, so a client may create it (a trail's own
+# AWSLogs/<acct>/CloudTrail/ is for delivery only: test_sec05_write_once_new_keys.py).
+SYNCED_KEY = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/x.json.gz"
 
 
 def crc32c(data, crc=0xFFFFFFFF):
@@ -91,12 +94,12 @@ class WriteOnce(ServerTestCase):
 
     def test_overwrite_and_delete_refused_new_keys_allowed(self):
         s3 = self.s3
-        s3.put_object(Bucket="trail-logs", Key=LOG_KEY, Body=b"original")   # new key: allowed
-        self.denied(s3.put_object, Bucket="trail-logs", Key=LOG_KEY, Body=b"forged")
-        self.denied(s3.delete_object, Bucket="trail-logs", Key=LOG_KEY)
-        r = s3.delete_objects(Bucket="trail-logs", Delete={"Objects": [{"Key": LOG_KEY}]})
-        self.assertEqual([(e["Key"], e["Code"]) for e in r.get("Errors", [])], [(LOG_KEY, "AccessDenied")])
-        self.assertEqual(s3.get_object(Bucket="trail-logs", Key=LOG_KEY)["Body"].read(), b"original")
+        s3.put_object(Bucket="trail-logs", Key=SYNCED_KEY, Body=b"original")   # new key: allowed
+        self.denied(s3.put_object, Bucket="trail-logs", Key=SYNCED_KEY, Body=b"forged")
+        self.denied(s3.delete_object, Bucket="trail-logs", Key=SYNCED_KEY)
+        r = s3.delete_objects(Bucket="trail-logs", Delete={"Objects": [{"Key": SYNCED_KEY}]})
+        self.assertEqual([(e["Key"], e["Code"]) for e in r.get("Errors", [])], [(SYNCED_KEY, "AccessDenied")])
+        self.assertEqual(s3.get_object(Bucket="trail-logs", Key=SYNCED_KEY)["Body"].read(), b"original")
         # outside AWSLogs/ the bucket behaves as usual
         s3.put_object(Bucket="trail-logs", Key="notes/a.txt", Body=b"1")
         s3.put_object(Bucket="trail-logs", Key="notes/a.txt", Body=b"2")
@@ -116,7 +119,7 @@ class WriteOnce(ServerTestCase):
         s3.create_bucket(Bucket="pfx-logs")
         s3.create_bucket(Bucket="no-trail")
         self.ct.create_trail(Name="trail-two", S3BucketName="pfx-logs", S3KeyPrefix="team/a")
-        for b, k in (("pfx-logs", "team/a/" + LOG_KEY),):
+        for b, k in (("pfx-logs", "team/a/" + SYNCED_KEY),):
             s3.put_object(Bucket=b, Key=k, Body=b"1")
             self.denied(s3.put_object, Bucket=b, Key=k, Body=b"2")
         for b, k in (("pfx-logs", LOG_KEY), ("pfx-logs", "team/b/" + LOG_KEY), ("no-trail", LOG_KEY)):

@@ -540,6 +540,55 @@ static void test_store__list_matches_model(void **state)
     free_model(&m);
 }
 
+/* Owners are recorded with the bucket and survive a reopen; policies are kept byte for byte and
+ * go away with their bucket; neither shows up as a bucket or leaves temp files. */
+static void test_store__owner_and_policy(void **state)
+{
+    fixture *f = *state;
+    char owner[16], *json;
+    size_t len;
+    const char doc[] = "{\"Statement\":[]}";
+    assert_int_equal(ot_store_bucket_create_owned(f->st, "owned", "999999999999"), 0);
+    assert_int_equal(ot_store_bucket_create_owned(f->st, "owned", "123456789012"), OT_EEXIST);
+    assert_int_equal(ot_store_bucket_create_owned(f->st, "bad-owner", "12345"), OT_EINVAL);
+    assert_int_equal(ot_store_bucket_exists(f->st, "bad-owner"), OT_ENOTFOUND);
+    assert_int_equal(ot_store_bucket_owner(f->st, "owned", owner), 0);
+    assert_string_equal(owner, "999999999999");
+    assert_int_equal(ot_store_bucket_owner(f->st, "bkt", owner), 0);
+    assert_string_equal(owner, ""); /* created without an owner record */
+    assert_int_equal(ot_store_bucket_owner(f->st, "missing", owner), OT_ENOTFOUND);
+
+    assert_int_equal(ot_store_policy_get(f->st, "owned", &json, &len), OT_ENOTFOUND);
+    assert_int_equal(ot_store_policy_put(f->st, "missing", doc, sizeof doc - 1), OT_ENOTFOUND);
+    assert_int_equal(ot_store_policy_put(f->st, "owned", doc, sizeof doc - 1), 0);
+    assert_int_equal(ot_store_policy_get(f->st, "owned", &json, &len), 0);
+    assert_int_equal(len, sizeof doc - 1);
+    assert_memory_equal(json, doc, len);
+    free(json);
+    assert_int_equal(ot_store_policy_delete(f->st, "owned"), 0);
+    assert_int_equal(ot_store_policy_delete(f->st, "owned"), 0);
+    assert_int_equal(ot_store_policy_get(f->st, "owned", &json, &len), OT_ENOTFOUND);
+
+    /* a re-created bucket starts without the old policy */
+    assert_int_equal(ot_store_policy_put(f->st, "owned", doc, sizeof doc - 1), 0);
+    assert_int_equal(ot_store_bucket_delete(f->st, "owned"), 0);
+    assert_int_equal(ot_store_bucket_create_owned(f->st, "owned", "123456789012"), 0);
+    assert_int_equal(ot_store_policy_get(f->st, "owned", &json, &len), OT_ENOTFOUND);
+
+    ot_store_close(f->st);
+    assert_int_equal(ot_store_open_local(f->root, &f->st), 0);
+    assert_int_equal(ot_store_bucket_owner(f->st, "owned", owner), 0);
+    assert_string_equal(owner, "123456789012");
+    ot_bucket_info *v;
+    size_t n;
+    assert_int_equal(ot_store_bucket_list(f->st, &v, &n), 0);
+    assert_int_equal(n, 2); /* bkt and owned; not .policy or .tmp */
+    free(v);
+    char tmp[400];
+    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
+    assert_int_equal(count_entries(tmp), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +601,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store__buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__list_matches_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__owner_and_policy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

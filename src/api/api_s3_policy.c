@@ -1,0 +1,66 @@
+/* api_s3_policy.c — PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy.
+ *
+ * Only the bucket owner's account calls them (checked by the router); a policy is checked in
+ * full before it is stored (MalformedPolicy names what is wrong or unsupported) and is kept
+ * byte for byte as sent, which is what GetBucketPolicy returns. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/s3_int.h"
+#include "api/s3_policy.h"
+#include "store/store.h"
+#include "util/crypto.h"
+#include "util/err.h"
+
+void s3_put_bucket_policy(s3_ctx *c)
+{
+    s3_body body;
+    uint8_t md5[16];
+    char err[512];
+    if (!s3_body_read(c, &body))
+        return;
+    ot_md5(body.data, body.len, md5);
+    if (!s3_body_verify(c, &body, md5))
+        goto out;
+    if (ot_s3_policy_check(body.data, body.len, c->bucket, err, sizeof err)) {
+        s3_error(c, 400, "MalformedPolicy", "%s", err);
+        goto out;
+    }
+    int rc = ot_store_policy_put(c->srv->store, c->bucket, body.data, body.len);
+    if (rc) {
+        s3_store_error(c, rc);
+        goto out;
+    }
+    c->resp->status = 204;
+out:
+    s3_body_free(&body);
+}
+
+void s3_get_bucket_policy(s3_ctx *c)
+{
+    char *json;
+    size_t len;
+    int rc = ot_store_policy_get(c->srv->store, c->bucket, &json, &len);
+    if (rc == OT_ENOTFOUND) {
+        s3_error(c, 404, "NoSuchBucketPolicy", "The bucket policy does not exist");
+        return;
+    }
+    if (rc) {
+        s3_store_error(c, rc);
+        return;
+    }
+    ot_buf_append(&c->resp->body, json, len);
+    snprintf(c->resp->content_type, sizeof c->resp->content_type, "application/json");
+    free(json);
+}
+
+void s3_delete_bucket_policy(s3_ctx *c)
+{
+    int rc = ot_store_policy_delete(c->srv->store, c->bucket);
+    if (rc) {
+        s3_store_error(c, rc);
+        return;
+    }
+    c->resp->status = 204;
+}
