@@ -125,6 +125,11 @@ int vl_digest_load(vl_source *src, const char *bucket, const char *key, const ot
                    const char *home_region, const char *vouched_sig, vl_digest *d,
                    char *reason, size_t rlen);
 
+/* The body checks of vl_digest_load without the object and its signature: parse_fields and the
+ * strict checks on JSON text (sigalg_meta as d holds it). For the fuzz target and unit tests. */
+int vl_digest_parse_body(const char *json, size_t len, const char *key, vl_digest *d,
+                         char *reason, size_t rlen);
+
 /* A parsed digest key name. */
 typedef struct vl_dkey {
     const char *key;
