@@ -11,8 +11,8 @@
  *    file was delivered (AWS: every hour). With an explicit --end-time T, a chain whose newest
  *    digest E is a full interval long (a regular digest, not the short final one written when
  *    logging stops) must have its next digest, ending at E + interval, once T is an interval
- *    past that. The interval is the longest window among the chain's other digests (one hour if
- *    there are none). A trail stopped exactly on a digest boundary looks like one still logging:
+ *    past that. The interval is the most common window length among the chain's other digests
+ *    (the longer on a tie; one hour if there are none). A trail stopped exactly on a digest boundary looks like one still logging:
  *    --end-time should then not go past the stop (or use --data-dir, which knows).
  *
  * A missing tail is reported as the CLI reports a missing digest — `Digest file <uri> INVALID:
@@ -27,36 +27,67 @@
 
 #define HOUR_MS (3600 * 1000LL)
 
-/* The newest valid standard digest of a chain group, and the longest window among the others. */
+/* The newest valid standard digest of a chain group, and the chain's interval: the most common
+ * window length among its other valid digests (the longer one on a tie; 0 if there are none).
+ * A late writer makes a window of several intervals and a stop a short one; neither is common. */
 typedef struct chain_tail {
     const vl_item *newest;
-    int64_t other_max_len;
+    int64_t interval;
     bool any_newer;   /* a digest item (valid or not) newer than newest: reported already */
 } chain_tail;
 
-static void find_tail(const vl_run *r, const char *group, chain_tail *t)
+static int64_t common_length(const int64_t *len, size_t n)
+{
+    int64_t best = 0;
+    size_t best_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t c = 0;
+        for (size_t j = 0; j < n; j++)
+            c += len[j] == len[i];
+        if (c > best_n || (c == best_n && len[i] > best)) {
+            best = len[i];
+            best_n = c;
+        }
+    }
+    return best;
+}
+
+static bool in_chain(const vl_item *it, const char *group, vl_dkey *k)
+{
+    return it->type == VL_IT_DIGEST && !it->backfill && vl_parse_digest_key(it->key, k) &&
+           !strcmp(k->group, group);
+}
+
+static int find_tail(const vl_run *r, const char *group, chain_tail *t)
 {
     memset(t, 0, sizeof *t);
     int64_t newest_any = -1;
+    size_t n = 0;
+    vl_dkey k;
     for (size_t i = 0; i < r->nitems; i++) {
         const vl_item *it = &r->items[i];
-        vl_dkey k;
-        if (it->type != VL_IT_DIGEST || it->backfill || !vl_parse_digest_key(it->key, &k) ||
-            strcmp(k.group, group))
+        if (!in_chain(it, group, &k))
             continue;
-        if (k.ms > newest_any)
-            newest_any = k.ms;
-        if (!it->valid)
-            continue;
-        if (!t->newest || it->end_ms > t->newest->end_ms) {
-            if (t->newest && t->newest->end_ms - t->newest->start_ms > t->other_max_len)
-                t->other_max_len = t->newest->end_ms - t->newest->start_ms;
+        newest_any = k.ms > newest_any ? k.ms : newest_any;
+        if (it->valid && (!t->newest || it->end_ms > t->newest->end_ms))
             t->newest = it;
-        } else if (it->end_ms - it->start_ms > t->other_max_len) {
-            t->other_max_len = it->end_ms - it->start_ms;
-        }
+        n += it->valid;
     }
-    t->any_newer = t->newest && newest_any > t->newest->end_ms;
+    if (!t->newest)
+        return OT_OK;
+    t->any_newer = newest_any > t->newest->end_ms;
+    int64_t *len = calloc(n, sizeof *len);
+    if (!len)
+        return OT_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < r->nitems; i++) {
+        const vl_item *it = &r->items[i];
+        if (it != t->newest && it->valid && in_chain(it, group, &k))
+            len[m++] = it->end_ms - it->start_ms;
+    }
+    t->interval = common_length(len, m);
+    free(len);
+    return OT_OK;
 }
 
 static bool have_item(const vl_run *r, const char *bucket, const char *key)
@@ -107,7 +138,8 @@ static int check_heads(vl_run *r, vl_strv *judged)
         if ((rc = vl_strv_push(judged, k.group)) || have_item(r, h->bucket, h->key))
             continue;
         chain_tail t;
-        find_tail(r, k.group, &t);
+        if ((rc = find_tail(r, k.group, &t)))
+            break;
         char e[32], newest[1400], why[1600];
         vl_fmt_time(h->end_ms, e);
         describe_newest(&t, newest, sizeof newest);
@@ -155,10 +187,10 @@ static void fmt_dur(int64_t ms, char *out, size_t cap)
 static int check_cadence(vl_run *r, const char *group, int64_t end_time)
 {
     chain_tail t;
-    find_tail(r, group, &t);
-    if (!t.newest || t.any_newer)
-        return OT_OK;
-    int64_t iv = t.other_max_len > 0 ? t.other_max_len : HOUR_MS;
+    int rc = find_tail(r, group, &t);
+    if (rc || !t.newest || t.any_newer)
+        return rc;
+    int64_t iv = t.interval > 0 ? t.interval : HOUR_MS;
     int64_t len = t.newest->end_ms - t.newest->start_ms, due = t.newest->end_ms + iv;
     if (len < iv || end_time < due + iv)
         return OT_OK;

@@ -493,6 +493,16 @@ static void test_tail_cadence_and_heads(void **state)
                                 "2020-01-01T12:00:00Z: s3://b/" DKEY("20200101T120000Z") ")"));
         fake_free(&f);
     }
+    /* a late writer's two-hour window does not make the interval two hours */
+    fake_init(&f);
+    fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
+    fake_digest(&f, DKEY("20200101T120000Z"), T0 + 60 * MIN_MS, T0 + 120 * MIN_MS, true);
+    fake_digest(&f, DKEY("20200101T140000Z"), T0 + 120 * MIN_MS, T0 + 240 * MIN_MS, true);
+    fake_digest(&f, DKEY("20200101T150000Z"), T0 + 240 * MIN_MS, T0 + 300 * MIN_MS, true);
+    f.o.end_ms = f.r.end_ms = T0 + 420 * MIN_MS;
+    assert_int_equal(vl_check_tails(&f.r), OT_OK);
+    assert_true(flagged(&f, VL_IT_DIGEST, DKEY("20200101T160000Z"), "a digest every 1h"));
+    fake_free(&f);
     /* a short newest window (the final digest of a stop) ends the chain: nothing due */
     fake_init(&f);
     fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
