@@ -111,10 +111,12 @@ int ot_validate_run(const ot_validate_opts *o, FILE *out, FILE *errf)
                  "end-time");
         goto out;
     }
+    /* the data dir's chain heads before the listing: a head committed later is listed too */
     if ((rc = set_trail(&r, err, sizeof err)) || (rc = open_source(&r, err, sizeof err)) ||
+        (o->data_dir && (rc = vl_heads_load(&r, err, sizeof err))) ||
         (rc = vl_collect(&r, err, sizeof err)) || (rc = load_keys(&r, err, sizeof err)))
         goto out;
-    if ((rc = vl_walk_all(&r)) || (rc = vl_find_unreferenced(&r)) ||
+    if ((rc = vl_walk_all(&r)) || (rc = vl_check_tails(&r)) || (rc = vl_find_unreferenced(&r)) ||
         (rc = vl_pool_run(&r, o->jobs, o->progress && !o->json))) {
         snprintf(err, sizeof err, "validation failed: %s", ot_strerror(rc));
         goto out;
@@ -127,6 +129,7 @@ out:
     vl_strv_free(&r.listed);
     vl_strv_free(&r.groups);
     vl_strv_free(&r.excluded_bases);
+    free(r.heads);
     ot_vkeys_free(&r.keys);
     if (r.src)
         r.src->ops->close(r.src);

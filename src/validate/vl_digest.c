@@ -165,6 +165,26 @@ static int check_strict(ot_json root, const vl_dkey *name, vl_digest *d, char *r
     return OT_EINVAL;
 }
 
+int vl_digest_parse_body(const char *json, size_t len, const char *key, vl_digest *d,
+                         char *reason, size_t rlen)
+{
+    ot_json_doc *doc = ot_json_doc_new();
+    ot_json root;
+    char jerr[64];
+    vl_dkey name;
+    bool named = key && vl_parse_digest_key(key, &name);
+    int rc = OT_EINVAL;
+    if (!doc)
+        return OT_ENOMEM;
+    if (ot_json_parse(doc, json, len, false, &root, jerr, sizeof jerr) ||
+        ot_json_typeof(root) != OT_JSON_OBJECT)
+        snprintf(reason, rlen, "invalid format");
+    else if (!(rc = parse_fields(root, d, reason, rlen)))
+        rc = check_strict(root, named ? &name : NULL, d, reason, rlen);
+    ot_json_doc_free(doc);
+    return rc;
+}
+
 static int verify(const vl_digest *d, const ot_vkeys *keys, const char *home, char *reason,
                   size_t rlen)
 {

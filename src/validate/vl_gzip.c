@@ -5,6 +5,7 @@
  * follows it (an appended member passes the CLI) and whether the member was cut short. */
 #include <isa-l/igzip_lib.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +16,18 @@
 
 #define INFLATE_STEP (4u << 20)
 
-/* The gzip trailer's ISIZE (size mod 2^32) of the last member: a good first guess. */
+#define DEFLATE_MAX_RATIO 1032 /* deflate cannot expand n bytes to more than ~1032 n */
+
+/* The gzip trailer's ISIZE (size mod 2^32) of the last member: a good first guess, but the
+ * trailer is untrusted (20 bytes may claim 4 GB), so never more than the input can inflate to. */
 static size_t size_hint(const uint8_t *data, size_t len)
 {
     if (len < 18)
         return INFLATE_STEP;
     uint32_t isize = (uint32_t)data[len - 4] | (uint32_t)data[len - 3] << 8 |
                      (uint32_t)data[len - 2] << 16 | (uint32_t)data[len - 1] << 24;
-    return (size_t)isize + 1;
+    size_t most = len < SIZE_MAX / DEFLATE_MAX_RATIO ? len * DEFLATE_MAX_RATIO : SIZE_MAX;
+    return (size_t)isize < most ? (size_t)isize + 1 : most;
 }
 
 ot_gz_status ot_validate_inflate(const uint8_t *data, size_t len, void *out_buf, char sha_hex[65])

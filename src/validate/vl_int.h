@@ -125,6 +125,11 @@ int vl_digest_load(vl_source *src, const char *bucket, const char *key, const ot
                    const char *home_region, const char *vouched_sig, vl_digest *d,
                    char *reason, size_t rlen);
 
+/* The body checks of vl_digest_load without the object and its signature: parse_fields and the
+ * strict checks on JSON text (sigalg_meta as d holds it). For the fuzz target and unit tests. */
+int vl_digest_parse_body(const char *json, size_t len, const char *key, vl_digest *d,
+                         char *reason, size_t rlen);
+
 /* A parsed digest key name. */
 typedef struct vl_dkey {
     const char *key;
@@ -159,8 +164,16 @@ typedef struct vl_item {
     char hash[72];         /* VL_IT_LOG: the hash the digest states */
     char reason[1600];     /* INVALID: reason / the gap text */
     int64_t start_ms, end_ms; /* VL_IT_DIGEST, valid ones */
+    bool linked;           /* VL_IT_DIGEST, valid: it names a previous digest */
     size_t size;           /* VL_IT_LOG: compressed bytes read */
 } vl_item;
+
+/* The newest digest an opentrail data dir committed for one chain (vl_heads.c). */
+typedef struct vl_head {
+    char bucket[64];
+    char key[1100];
+    int64_t end_ms;
+} vl_head;
 
 typedef struct vl_run {
     const ot_validate_opts *o;
@@ -176,16 +189,26 @@ typedef struct vl_run {
     vl_strv groups;        /* distinct chain groups in range, after the filters */
     vl_strv excluded_bases;/* bases holding a chain the filters left out */
     size_t uncovered;      /* log files outside every digest window */
+    vl_head *heads;        /* --data-dir: the chain heads it knows (read before listing) */
+    size_t nheads;
 } vl_run;
 
 int vl_item_push(vl_run *r, vl_item_type type, bool backfill, const char *bucket,
                  const char *key, size_t *index);
 void vl_items_free(vl_run *r);
 
+/* True if the filters (--trail-arn, --account-id, --region) select the chain of k. */
+bool vl_selected(const vl_run *r, const vl_dkey *k);
+/* --data-dir: the newest committed digest of each of its chains, from state.db (read-only). */
+int vl_heads_load(vl_run *r, char *err, size_t errlen);
 /* Lists the source, picks the chains the filters select (vl_walk.c). */
 int vl_collect(vl_run *r, char *err, size_t errlen);
 /* Walks every selected chain, standard then backfill, appending items. */
 int vl_walk_all(vl_run *r);
+/* Adds a `not found` digest item for each chain whose tail is missing: short of the data
+ * dir's chain head, or (explicit --end-time) short of the digests a logging trail writes
+ * every interval (vl_tail.c; after vl_walk_all). */
+int vl_check_tails(vl_run *r);
 /* Adds VL_IT_UNREF items for listed log files no digest references (after vl_walk_all). */
 int vl_find_unreferenced(vl_run *r);
 /* Hashes every VL_IT_LOG item on jobs threads (vl_pool.c). */

@@ -118,7 +118,8 @@ static int report_text(vl_run *r, const counts *c, FILE *out, FILE *err)
     }
     if (r->uncovered)
         fprintf(out, "\n%zu log files not covered by any digest (delivered outside every "
-                "digest window: not checked)\n", r->uncovered);
+                "digest window, or not yet listed by the next digest: not checked)\n",
+                r->uncovered);
     return c->di + c->bi + c->li ? 1 : 0;
 }
 

@@ -59,7 +59,7 @@ static bool strv_has(const vl_strv *s, const char *str)
     return false;
 }
 
-static bool selected(const vl_run *r, const vl_dkey *k)
+bool vl_selected(const vl_run *r, const vl_dkey *k)
 {
     const ot_validate_opts *o = r->o;
     if (r->want_account[0] && strcmp(k->account, r->want_account))
@@ -84,7 +84,7 @@ int vl_collect(vl_run *r, char *err, size_t errlen)
         vl_dkey k;
         if (!vl_parse_digest_key(r->listed.v[i], &k))
             continue;
-        if (!selected(r, &k)) {
+        if (!vl_selected(r, &k)) {
             if (!strv_has(&r->excluded_bases, k.base) && (rc = vl_strv_push(&r->excluded_bases, k.base)))
                 return rc;
             continue;
@@ -96,7 +96,7 @@ int vl_collect(vl_run *r, char *err, size_t errlen)
         r->start_ms = oldest < 0 ? r->end_ms : (oldest - HOUR_MS) / 1000 * 1000;
     for (size_t i = 0; i < r->listed.n; i++) {
         vl_dkey k;
-        if (!vl_parse_digest_key(r->listed.v[i], &k) || !selected(r, &k))
+        if (!vl_parse_digest_key(r->listed.v[i], &k) || !vl_selected(r, &k))
             continue;
         if (k.ms / 1000 < r->start_ms / 1000 || k.ms > r->end_ms + HOUR_MS)
             continue;
@@ -185,6 +185,7 @@ static int push_digest(walk *w, const vl_digest *d, bool valid, const char *reas
         snprintf(it->reason, sizeof it->reason, "%s", reason);
     it->start_ms = d->start_ms;
     it->end_ms = d->end_ms;
+    it->linked = valid && d->prev_object && d->prev_bucket;
     for (size_t i = 0; valid && i < d->nlogs; i++) {
         size_t li;
         if ((rc = vl_item_push(r, VL_IT_LOG, false, d->logs[i].bucket, d->logs[i].key, &li)))

@@ -127,10 +127,9 @@ def case_modified_digest(t, d):
     body = gzip.decompress(d.read(t.mid_digest)).replace(b'"awsAccountId"', b'"awsAccountId" ', 1)
     d.write(t.mid_digest, gzip.compress(body))
     m = "Digest file\t%s\tINVALID: signature verification failed" % uri(t.mid_digest)
-    # ours also says that no valid digest vouches for the log files the forged one lists
-    unref = ["Log file\t%s\tINVALID: not referenced by any digest" % uri(f["s3Object"])
-             for f in t.mid_logs]
-    return (1, [m]), (1, [m] + unref)
+    # The log files the forged digest lists are named in the last minutes of the chain (this
+    # trail lives seconds): they cannot be judged unreferenced (docs/validate.md), only uncovered.
+    return (1, [m]), (1, [m])
 
 
 def case_moved_digest(t, d):

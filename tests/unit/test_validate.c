@@ -369,6 +369,150 @@ static void test_run_forged_prev_sig(void **state)
     cleanup(&t);
 }
 
+/* ---- coverage of unlisted log files, and chain tails, on a hand-made run ---- */
+
+#define T0 1577872800000LL /* 2020-01-01T10:00:00Z */
+#define MIN_MS 60000LL
+#define DKEY(ts) "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2020/01/01/111122223333_" \
+                 "CloudTrail-Digest_us-east-1_t_us-east-1_" ts ".json.gz"
+#define LKEY(ts) "AWSLogs/111122223333/CloudTrail/us-east-1/2020/01/01/111122223333_" \
+                 "CloudTrail_us-east-1_" ts "_abc.json.gz"
+
+typedef struct fake_run {
+    vl_run r;
+    vl_source src;
+    ot_validate_opts o;
+} fake_run;
+
+static void fake_init(fake_run *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->src.bucket, sizeof f->src.bucket, "b");
+    f->o.start_ms = f->o.end_ms = -1;
+    f->r.o = &f->o;
+    f->r.src = &f->src;
+    f->r.start_ms = 0;
+    f->r.end_ms = T0 + 24 * 60 * MIN_MS;
+}
+
+static void fake_digest(fake_run *f, const char *key, int64_t start, int64_t end, bool linked)
+{
+    size_t i;
+    assert_int_equal(vl_item_push(&f->r, VL_IT_DIGEST, false, "b", key, &i), OT_OK);
+    f->r.items[i].valid = true;
+    f->r.items[i].start_ms = start;
+    f->r.items[i].end_ms = end;
+    f->r.items[i].linked = linked;
+    vl_dkey k;
+    assert_true(vl_parse_digest_key(key, &k));
+    bool have = false;
+    for (size_t g = 0; g < f->r.groups.n; g++)
+        have |= !strcmp(f->r.groups.v[g], k.group);
+    if (!have)
+        assert_int_equal(vl_strv_push(&f->r.groups, k.group), OT_OK);
+}
+
+static void fake_free(fake_run *f)
+{
+    vl_items_free(&f->r);
+    vl_strv_free(&f->r.listed);
+    vl_strv_free(&f->r.groups);
+    free(f->r.heads);
+}
+
+static bool flagged(const fake_run *f, vl_item_type type, const char *key, const char *reason)
+{
+    for (size_t i = 0; i < f->r.nitems; i++)
+        if (f->r.items[i].type == type && !strcmp(f->r.items[i].key, key) &&
+            !f->r.items[i].valid && strstr(f->r.items[i].reason, reason))
+            return true;
+    return false;
+}
+
+static void test_unreferenced_from_covered_spans(void **state)
+{
+    fake_run f;
+    fake_init(&f);
+    /* a chain 10:00-12:00 (two linked digests), a restart at 13:00 (null link), then a digest
+     * linked to a missing one: 13:00-14:00, [missing 14:00-15:00], 15:00-16:00 */
+    fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
+    fake_digest(&f, DKEY("20200101T120000Z"), T0 + 60 * MIN_MS, T0 + 120 * MIN_MS, true);
+    fake_digest(&f, DKEY("20200101T140000Z"), T0 + 180 * MIN_MS, T0 + 240 * MIN_MS, false);
+    fake_digest(&f, DKEY("20200101T160000Z"), T0 + 300 * MIN_MS, T0 + 360 * MIN_MS, true);
+    assert_int_equal(vl_item_push(&f.r, VL_IT_LOG, false, "b", LKEY("20200101T1010Z"), NULL), 0);
+    static const char *listed[] = {
+        LKEY("20200101T1010Z"), /* listed by a digest */
+        LKEY("20200101T1030Z"), /* inside the span: INVALID */
+        LKEY("20200101T1153Z"), /* its minute + 5 min lag ends by 12:00: INVALID */
+        LKEY("20200101T1155Z"), /* may be delivered after 12:00: not covered */
+        LKEY("20200101T1200Z"), /* the newest digest's end minute (item 11): not covered */
+        LKEY("20200101T0959Z"), /* before the chain started: not covered */
+        LKEY("20200101T1230Z"), /* in the break before the restart: not covered */
+        LKEY("20200101T1430Z"), /* the missing digest's window, between linked digests: INVALID */
+    };
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++)
+        assert_int_equal(vl_strv_push(&f.r.listed, listed[i]), OT_OK);
+    assert_int_equal(vl_find_unreferenced(&f.r), OT_OK);
+    assert_true(flagged(&f, VL_IT_UNREF, listed[1], "not referenced by any digest"));
+    assert_true(flagged(&f, VL_IT_UNREF, listed[2], "not referenced by any digest"));
+    assert_true(flagged(&f, VL_IT_UNREF, listed[7], "not referenced by any digest"));
+    assert_int_equal(f.r.uncovered, 4);
+    assert_int_equal(f.r.nitems, 5 + 3);
+    fake_free(&f);
+}
+
+static void test_tail_cadence_and_heads(void **state)
+{
+    fake_run f;
+    /* two hourly digests up to 12:00: with --end-time before 14:00 the next one (13:00) may
+     * still be on its way; from 14:00 on it is missing */
+    for (int round = 0; round < 3; round++) {
+        fake_init(&f);
+        fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
+        fake_digest(&f, DKEY("20200101T120000Z"), T0 + 60 * MIN_MS, T0 + 120 * MIN_MS, true);
+        f.o.end_ms = T0 + (round == 0 ? 239 : 240) * MIN_MS;
+        f.r.end_ms = f.o.end_ms;
+        if (round == 2) { /* the data dir knows the head: 15:00, judged instead */
+            f.r.heads = calloc(1, sizeof *f.r.heads);
+            f.r.nheads = 1;
+            snprintf(f.r.heads[0].bucket, sizeof f.r.heads[0].bucket, "b");
+            snprintf(f.r.heads[0].key, sizeof f.r.heads[0].key, DKEY("20200101T150000Z"));
+            f.r.heads[0].end_ms = T0 + 300 * MIN_MS;
+        }
+        assert_int_equal(vl_check_tails(&f.r), OT_OK);
+        assert_int_equal(f.r.nitems, round == 0 ? 2 : 3);
+        if (round == 1)
+            assert_true(flagged(&f, VL_IT_DIGEST, DKEY("20200101T130000Z"),
+                                "not found (the chain stops at 2020-01-01T12:00:00Z with "
+                                "s3://b/" DKEY("20200101T120000Z") "; a logging trail gets a "
+                                "digest every 1h, so one ending at 2020-01-01T13:00:00Z is due"));
+        if (round == 2)
+            assert_true(flagged(&f, VL_IT_DIGEST, DKEY("20200101T150000Z"),
+                                "not found (the data dir's chain head: digests were written up "
+                                "to 2020-01-01T15:00:00Z; the newest found ends at "
+                                "2020-01-01T12:00:00Z: s3://b/" DKEY("20200101T120000Z") ")"));
+        fake_free(&f);
+    }
+    /* a late writer's two-hour window does not make the interval two hours */
+    fake_init(&f);
+    fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
+    fake_digest(&f, DKEY("20200101T120000Z"), T0 + 60 * MIN_MS, T0 + 120 * MIN_MS, true);
+    fake_digest(&f, DKEY("20200101T140000Z"), T0 + 120 * MIN_MS, T0 + 240 * MIN_MS, true);
+    fake_digest(&f, DKEY("20200101T150000Z"), T0 + 240 * MIN_MS, T0 + 300 * MIN_MS, true);
+    f.o.end_ms = f.r.end_ms = T0 + 420 * MIN_MS;
+    assert_int_equal(vl_check_tails(&f.r), OT_OK);
+    assert_true(flagged(&f, VL_IT_DIGEST, DKEY("20200101T160000Z"), "a digest every 1h"));
+    fake_free(&f);
+    /* a short newest window (the final digest of a stop) ends the chain: nothing due */
+    fake_init(&f);
+    fake_digest(&f, DKEY("20200101T110000Z"), T0, T0 + 60 * MIN_MS, false);
+    fake_digest(&f, DKEY("20200101T112000Z"), T0 + 60 * MIN_MS, T0 + 80 * MIN_MS, true);
+    f.o.end_ms = f.r.end_ms = T0 + 600 * MIN_MS;
+    assert_int_equal(vl_check_tails(&f.r), OT_OK);
+    assert_int_equal(f.r.nitems, 2);
+    fake_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +523,8 @@ int main(void)
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_run_valid_chain),
         cmocka_unit_test(test_run_forged_prev_sig),
+        cmocka_unit_test(test_unreferenced_from_covered_spans),
+        cmocka_unit_test(test_tail_cadence_and_heads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

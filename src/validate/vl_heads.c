@@ -1,0 +1,94 @@
+/* vl_heads.c — how far each chain of an opentrail data dir reaches.
+ *
+ * The server's state.db keeps, per (trail, account, region), the end time of the newest digest
+ * it committed and, until the chain is restarted, that digest's bucket and key (digest_chain,
+ * with the trail's bucket, prefix and name in digest_trail: see src/digest/digest_db.c). A digest
+ * is written to the bucket before it is committed there, so a head read BEFORE the bucket is
+ * listed is always in the listing unless someone deleted it — which is how vl_tail.c tells a
+ * truncated chain from a young one. state.db is opened read-only. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "digest/digest_int.h"
+#include "util/err.h"
+#include "validate/vl_int.h"
+
+static const char HEADS_SQL[] =
+    "SELECT c.account_id, c.region, c.last_end_ms, c.prev_bucket, c.prev_key, t.name,"
+    " t.home_region, t.bucket, t.prefix, t.org_id FROM digest_chain c JOIN digest_trail t"
+    " ON t.trail_arn = c.trail_arn WHERE c.last_end_ms > 0";
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+    const unsigned char *s = sqlite3_column_text(q, i);
+    return s ? (const char *)s : "";
+}
+
+/* One row: the head's key is the chain's previous-digest key, or (after a restart cleared it)
+ * the key the server gives a digest ending at last_end_ms. */
+static int add_head(vl_run *r, sqlite3_stmt *q)
+{
+    vl_head h;
+    memset(&h, 0, sizeof h);
+    h.end_ms = sqlite3_column_int64(q, 2);
+    if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
+        snprintf(h.bucket, sizeof h.bucket, "%s", col(q, 3));
+        snprintf(h.key, sizeof h.key, "%s", col(q, 4));
+    } else {
+        ot_digest_trail t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.name, sizeof t.name, "%s", col(q, 5));
+        snprintf(t.home_region, sizeof t.home_region, "%s", col(q, 6));
+        snprintf(t.bucket, sizeof t.bucket, "%s", col(q, 7));
+        snprintf(t.prefix, sizeof t.prefix, "%s", col(q, 8));
+        snprintf(t.org_id, sizeof t.org_id, "%s", col(q, 9));
+        snprintf(h.bucket, sizeof h.bucket, "%s", t.bucket);
+        if (ot_digest_key(&t, col(q, 0), col(q, 1), h.end_ms, h.key, sizeof h.key))
+            return OT_OK; /* a name the server could not have written either */
+    }
+    vl_head *v = realloc(r->heads, (r->nheads + 1) * sizeof *v);
+    if (!v)
+        return OT_ENOMEM;
+    r->heads = v;
+    r->heads[r->nheads++] = h;
+    return OT_OK;
+}
+
+int vl_heads_load(vl_run *r, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/state.db", r->o->data_dir);
+    if (stat(path, &st) != 0)
+        return OT_OK; /* the key loader says what is wrong with the data dir */
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int rc = OT_OK, s = SQLITE_DONE;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+        rc = OT_EIO;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, HEADS_SQL, -1, &q, NULL) != SQLITE_OK) {
+        if (!strstr(sqlite3_errmsg(db), "no such table")) { /* none: no digest ever written */
+            snprintf(err, errlen, "%s: cannot read the digest chains: %s", path,
+                     sqlite3_errmsg(db));
+            rc = OT_EIO;
+        }
+        goto out;
+    }
+    while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW)
+        rc = add_head(r, q);
+    if (!rc && s != SQLITE_DONE) {
+        snprintf(err, errlen, "%s: cannot read the digest chains: %s", path, sqlite3_errmsg(db));
+        rc = OT_EIO;
+    }
+out:
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc;
+}
