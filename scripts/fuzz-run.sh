@@ -19,7 +19,11 @@ if [ -d "$seeds" ]; then
 else
   echo "fuzz-run: $name has no seed corpus at $seeds; starting from nothing" >&2
 fi
+# An optional dictionary of tokens, tests/fuzz/<name>.dict, helps reach deep into a format.
+dict="$(dirname "$(dirname "$seeds")")/$(basename "$seeds").dict"
+dict_opt=()
+[ -f "$dict" ] && dict_opt=(-dict="$dict")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$artifacts/$name-" "$corpus"
+  "${dict_opt[@]}" -artifact_prefix="$artifacts/$name-" "$corpus"
