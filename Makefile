@@ -3,6 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 10
 FUZZ_TARGETS ?= $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
 JOBS       ?= $(shell nproc)
 SERVE_ARGS ?=
@@ -29,12 +30,12 @@ test: deps
 	    ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-fuzz
 
-# The libFuzzer build (clang; docs/fuzzing.md). test-fuzz runs every target ~10 s over its seeds;
+# The libFuzzer build (clang; docs/fuzzing.md). test-fuzz runs every target FUZZ_TEST_SECONDS;
 # `make fuzz FUZZ_SECONDS=3600 FUZZ_TARGETS=fuzz_x` runs longer, keeping new inputs in
 # $(FUZZ_BUILD)/corpus/<name>/.
 fuzz-build: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-	    -DCMAKE_BUILD_TYPE=Debug -DOT_FUZZ=ON >/dev/null
+	    -DCMAKE_BUILD_TYPE=Debug -DOT_FUZZ=ON -DOT_FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 test-fuzz: fuzz-build
