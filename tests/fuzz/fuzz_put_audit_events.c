@@ -2,7 +2,9 @@
  * validators it calls: src/event/activity.c for Custom channels, src/event/record_ingest.c for
  * CloudTrailRecords channels).
  *
- * The body is read both ways. Whatever it holds, every accepted event's WAL payload must decode,
+ * The input is read as a body, and as the eventData of a one-event body (so that the mutations
+ * reach the event validators without having to keep a JSON string's escaping intact), each for
+ * both kinds of channel. Whatever it holds, every accepted event's WAL payload must decode,
  * and the CloudTrail record in it must be a JSON object: it goes verbatim into a log file, where
  * one malformed record would spoil the whole file. */
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "api/api_data.h"
 #include "event/event.h"
 #include "util/json.h"
+#include "util/jsonw.h"
 
 static void check_accepted(ot_json_doc *doc, const ot_audit_item *items, size_t n,
                            const ot_buf *payloads)
@@ -52,12 +55,35 @@ static void read_body(const ot_buf *body, bool records)
     ot_buf_free(&payloads);
 }
 
+/* {"auditEvents":[{"id":"e1","eventData":"<data, escaped>"}]} */
+static void wrap_as_event(const uint8_t *data, size_t size, ot_buf *body)
+{
+    ot_jw w;
+    ot_jw_init(&w, body);
+    ot_jw_obj(&w);
+    ot_jw_key(&w, "auditEvents");
+    ot_jw_arr(&w);
+    ot_jw_obj(&w);
+    ot_jw_kstr(&w, "id", "e1");
+    ot_jw_key(&w, "eventData");
+    ot_jw_strn(&w, (const char *)data, size);
+    ot_jw_end(&w);
+    ot_jw_end(&w);
+    ot_jw_end(&w);
+    if (ot_jw_error(&w))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ot_buf body; /* a request body always has OT_BUF_PAD bytes past its end, as here */
     ot_buf_init(&body, 0);
     if (ot_buf_append(&body, data, size))
         abort();
+    read_body(&body, false);
+    read_body(&body, true);
+    ot_buf_reset(&body);
+    wrap_as_event(data, size, &body);
     read_body(&body, false);
     read_body(&body, true);
     ot_buf_free(&body);
