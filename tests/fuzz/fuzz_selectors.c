@@ -60,6 +60,36 @@ static void make_events(void)
     add_event(5, e, NULL, 0);
 }
 
+/* One more event made of the input's own strings (the last quoted ones, unescaped text only), so
+ * that the Equals/StartsWith values of the selectors sometimes match. */
+static void input_event(const uint8_t *data, size_t size, ot_buf *enc, ot_event *ev)
+{
+    static char str[4][128];
+    size_t k = 0;
+    for (size_t i = 0; i < size; i++) {
+        const uint8_t *q = data[i] == '"' ? memchr(data + i + 1, '"', size - i - 1) : NULL;
+        if (!q)
+            continue;
+        size_t n = (size_t)(q - data) - i - 1;
+        if (n < sizeof str[0] && !memchr(data + i + 1, '\\', n) && !memchr(data + i + 1, 0, n)) {
+            memcpy(str[k % 4], data + i + 1, n);
+            str[k++ % 4][n] = '\0';
+        }
+        i = (size_t)(q - data);
+    }
+    for (; k < 4; k++)
+        str[k][0] = '\0';
+    ot_event_resource res = {"AWS::S3::Object", str[2]};
+    ot_event e = {.account_id = "123456789012", .region = "us-east-1", .channel_arn = "",
+                  .event_type = "AwsApiCall", .user_arn = str[3], .error_code = "",
+                  .event_id = "e", .category = size % 2 ? OT_CAT_DATA : OT_CAT_MANAGEMENT,
+                  .rw = (uint8_t)(size % 3), .event_source = str[1], .event_name = str[0],
+                  .json = "{}", .json_len = 2, .resources = &res, .nresources = 1};
+    ot_buf_reset(enc);
+    if (ot_event_encode(&e, enc) || ot_event_decode(enc->data, enc->len, ev))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static ot_json_doc *doc;
@@ -87,6 +117,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < NEVENTS; i++)
             if (ot_selectors_match(s, &g_ev[i]) != ot_selectors_match(s2, &g_ev[i]))
                 abort();
+        ot_buf enc;
+        ot_event ev;
+        ot_buf_init(&enc, 0);
+        input_event(data, size, &enc, &ev);
+        if (ot_selectors_match(s, &ev) != ot_selectors_match(s2, &ev))
+            abort();
+        ot_buf_free(&enc);
     } else if (!err.code || s) {
         abort(); /* a refusal always says why and builds nothing */
     }
