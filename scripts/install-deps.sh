@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential g++ cmake pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
-      libisal-dev libsimdjson-dev libcmocka-dev openssl)
+      libisal-dev libsimdjson-dev libcmocka-dev openssl
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_data.h"
 #include "api/aws_error.h"
 #include "api/server.h"
 #include "event/activity.h"
@@ -25,17 +26,8 @@
 #include "util/timeutil.h"
 #include "wal/wal.h"
 
-#define DATA_MAX_EVENTS 100
+#define DATA_MAX_EVENTS OT_DATA_MAX_EVENTS
 #define DATA_MAX_REQUEST (1024 * 1024)
-
-typedef struct audit_item {
-    const char *id;
-    size_t id_len;
-    char event_id[37];
-    const char *error_code;        /* NULL if accepted */
-    char error_message[256];
-    size_t payload_off, payload_len;
-} audit_item;
 
 static bool id_valid(const char *id, size_t n)
 {
@@ -71,7 +63,7 @@ static bool channel_ref_valid(const char *s)
     return ok && ot_region_valid(region);
 }
 
-static void write_result(ot_resp *resp, const audit_item *items, size_t n)
+static void write_result(ot_resp *resp, const ot_audit_item *items, size_t n)
 {
     ot_buf_reset(&resp->body);
     ot_jw w;
@@ -107,7 +99,7 @@ static void write_result(ot_resp *resp, const audit_item *items, size_t n)
 }
 
 /* Reads the auditEvents array into items; request-level errors are answered here. */
-static int read_items(ot_json root, ot_resp *resp, audit_item *items, size_t *n)
+static int read_items(ot_json root, ot_resp *resp, ot_audit_item *items, size_t *n)
 {
     ot_json arr, ev;
     if (ot_json_typeof(root) != OT_JSON_OBJECT || ot_json_get(root, "auditEvents", &arr) ||
@@ -126,7 +118,7 @@ static int read_items(ot_json root, ot_resp *resp, audit_item *items, size_t *n)
     ot_json_array_iter(arr, &it);
     *n = 0;
     while (ot_json_array_next(&it, &ev)) {
-        audit_item *item = &items[(*n)++];
+        ot_audit_item *item = &items[(*n)++];
         memset(item, 0, sizeof *item);
         if (ot_json_typeof(ev) != OT_JSON_OBJECT ||
             ot_json_get_str(ev, "id", &item->id, &item->id_len)) {
@@ -148,7 +140,7 @@ static int read_items(ot_json root, ot_resp *resp, audit_item *items, size_t *n)
 /* One event of a Custom channel: an ActivityAuditLog record routed to the channel's
  * destinations. */
 static int activity_event(ot_json_doc *doc, const char *data, size_t len, const char *sum,
-                          const ot_activity_ctx *actx, audit_item *item, ot_buf *record,
+                          const ot_activity_ctx *actx, ot_audit_item *item, ot_buf *record,
                           ot_buf *payloads, ot_activity_error *err)
 {
     ot_buf_reset(record);
@@ -170,7 +162,7 @@ static int activity_event(ot_json_doc *doc, const char *data, size_t len, const 
 /* Turns each event into a WAL payload in payloads, or marks it failed. records: the channel
  * takes complete CloudTrail records (Source CloudTrailRecords), routed by trail selectors. */
 static void build_events(ot_json root, const ot_activity_ctx *actx, bool records,
-                         audit_item *items, size_t n, ot_buf *payloads)
+                         ot_audit_item *items, size_t n, ot_buf *payloads)
 {
     ot_json arr, ev, v;
     ot_json_get(root, "auditEvents", &arr);
@@ -180,7 +172,7 @@ static void build_events(ot_json root, const ot_activity_ctx *actx, bool records
     ot_buf record;
     ot_buf_init(&record, 0);
     for (size_t i = 0; i < n && ot_json_array_next(&it, &ev); i++) {
-        audit_item *item = &items[i];
+        ot_audit_item *item = &items[i];
         const char *data, *sum = NULL;
         size_t data_len, sum_len;
         ot_activity_error err = {0};
@@ -221,7 +213,25 @@ static void build_events(ot_json root, const ot_activity_ctx *actx, bool records
     ot_json_doc_free(doc);
 }
 
-static int append_to_wal(ot_server *srv, audit_item *items, size_t n, const ot_buf *payloads)
+int ot_data_read_events(ot_json_doc *doc, const char *body, size_t len,
+                        const ot_activity_ctx *actx, bool records, ot_audit_item *items,
+                        size_t *n, ot_buf *payloads, ot_resp *resp)
+{
+    ot_json root;
+    char why[128];
+    *n = 0;
+    if (ot_json_parse(doc, body, len, true, &root, why, sizeof why)) {
+        ot_aws_json_error(resp, 400, "SerializationException",
+                          "The request body is not valid JSON: %s.", why);
+        return OT_EINVAL;
+    }
+    if (read_items(root, resp, items, n))
+        return OT_EINVAL;
+    build_events(root, actx, records, items, *n, payloads);
+    return OT_OK;
+}
+
+static int append_to_wal(ot_server *srv, ot_audit_item *items, size_t n, const ot_buf *payloads)
 {
     const void *ptrs[DATA_MAX_EVENTS];
     size_t lens[DATA_MAX_EVENTS];
@@ -241,7 +251,7 @@ static int append_to_wal(ot_server *srv, audit_item *items, size_t n, const ot_b
 /* Records the request's last event as the channel's latest ingestion (GetChannel's
  * IngestionStatus). state.db writes are fsynced, so on the ingest hot path a channel is noted
  * at most once a second: the status may trail the truth by up to a second. */
-static void note_ingestion(ot_server *srv, const ot_channel *ch, const audit_item *items,
+static void note_ingestion(ot_server *srv, const ot_channel *ch, const ot_audit_item *items,
                            size_t n)
 {
     enum { SLOTS = 32, EVERY_MS = 1000 };
@@ -261,7 +271,7 @@ static void note_ingestion(ot_server *srv, const ot_channel *ch, const audit_ite
     pthread_mutex_unlock(&mu);
     if (!due || !n)
         return;
-    const audit_item *last = &items[n - 1];
+    const ot_audit_item *last = &items[n - 1];
     ot_channel_note_ingestion(srv->trails, ch->arn, now, last->error_code ? "" : last->event_id,
                               last->error_code);
 }
@@ -303,20 +313,17 @@ static void put_audit_events(ot_server *srv, const ot_req *req, ot_resp *resp)
     if (find_channel(srv, req, resp, &ch))
         return;
     ot_json_doc *doc = ot_json_doc_new();
-    audit_item *items = calloc(DATA_MAX_EVENTS, sizeof *items);
+    ot_audit_item *items = calloc(DATA_MAX_EVENTS, sizeof *items);
     ot_buf payloads;
     ot_buf_init(&payloads, 0);
-    ot_json root;
-    char why[128];
     size_t n = 0;
+    ot_activity_ctx actx = {.region = req->region, .account_id = ch.account_id,
+                            .channel_arn = ch.arn, .ingest_ms = ot_now_ms()};
     if (!doc || !items) {
         ot_aws_json_error(resp, 500, "InternalFailure", "out of memory");
-    } else if (ot_json_parse(doc, req->body, req->body_len, true, &root, why, sizeof why)) {
-        ot_aws_json_error(resp, 400, "SerializationException", "The request body is not valid JSON: %s.", why);
-    } else if (read_items(root, resp, items, &n) == OT_OK) {
-        ot_activity_ctx actx = {.region = req->region, .account_id = ch.account_id,
-                                .channel_arn = ch.arn, .ingest_ms = ot_now_ms()};
-        build_events(root, &actx, !strcmp(ch.source, OT_RECORDS_SOURCE), items, n, &payloads);
+    } else if (ot_data_read_events(doc, req->body, req->body_len, &actx,
+                                   !strcmp(ch.source, OT_RECORDS_SOURCE), items, &n, &payloads,
+                                   resp) == OT_OK) {
         int rc = append_to_wal(srv, items, n, &payloads);
         if (rc) {
             ot_error("PutAuditEvents: WAL append failed: %s", ot_strerror(rc));

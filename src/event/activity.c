@@ -95,7 +95,10 @@ static int check_fields(ot_json root, const ot_activity_ctx *ctx, activity_field
                     f->event_time);
     if (f->source_ip) {
         unsigned char addr[16];
-        if (inet_pton(AF_INET, f->source_ip, addr) != 1 && inet_pton(AF_INET6, f->source_ip, addr) != 1)
+        /* the whole string: inet_pton would stop at an embedded NUL ("10.0.0.1\u0000...") */
+        if (strlen(f->source_ip) != f->source_ip_n ||
+            (inet_pton(AF_INET, f->source_ip, addr) != 1 &&
+             inet_pton(AF_INET6, f->source_ip, addr) != 1))
             return ot_field_fail(err, "InvalidData",
                                  "sourceIPAddress must be an IPv4 or IPv6 address");
     }

@@ -107,7 +107,8 @@ void hist_blk_free(hist_blk_reader *r)
 int hist_blk_load(hist_blk_reader *r, int64_t id, const void *z, size_t zlen, size_t ulen)
 {
     r->id = 0;
-    if (ulen < 4 || ulen > INT32_MAX || zlen > INT32_MAX)
+    /* Deflate expands at most ~1032:1, so a larger ulen is damage, not a block to allocate for. */
+    if (ulen < 4 || ulen > INT32_MAX || zlen > INT32_MAX || ulen > (uint64_t)zlen * 1032 + 64)
         return OT_ECORRUPT;
     ot_buf_reset(&r->z);
     ot_buf_reset(&r->out);

@@ -1,6 +1,6 @@
 /* history_split.c — find CloudTrail records in a stream of JSON, chunk by chunk.
  *
- * A byte scanner that tracks strings and nesting depth only (simdjson validates each record
+ * A byte scanner that tracks strings and the open brackets only (simdjson validates each record
  * later). The framing is learnt from the stream: '[' at the top makes its objects records; an
  * object at the top is an envelope if one of its members is "Records": [...] (then that array's
  * objects are records, and the envelope itself is never held in memory), else it is a record
@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "util/err.h"
-
-#define SPLIT_MAX_DEPTH 1024
 
 void ot_hsplit_init(ot_hsplit *s)
 {
@@ -47,8 +45,14 @@ static int open_bracket(ot_hsplit *s, char ch, size_t i)
         s->envelope = s->in_records = true;
         s->obj_start = -1; /* the envelope is never needed whole */
     }
-    if (++s->depth > SPLIT_MAX_DEPTH)
+    if (s->depth >= OT_HSPLIT_MAX_DEPTH)
         return fail(s, "JSON nested too deeply", i);
+    uint8_t bit = (uint8_t)(1u << (s->depth % 8));
+    if (ch == '[')
+        s->arrays[s->depth / 8] |= bit;
+    else
+        s->arrays[s->depth / 8] &= (uint8_t)~bit;
+    s->depth++;
     return OT_OK;
 }
 
@@ -57,6 +61,10 @@ static int close_bracket(ot_hsplit *s, char ch, size_t i, const char *d, ot_hspl
 {
     if (s->depth == 0)
         return fail(s, "unbalanced JSON: unexpected closing bracket", i);
+    /* A record must end with the bracket that opened it, or its span would be wrong. */
+    bool array = s->arrays[(s->depth - 1) / 8] & (1u << ((s->depth - 1) % 8));
+    if (array != (ch == ']'))
+        return fail(s, "unbalanced JSON: mismatched closing bracket", i);
     s->depth--;
     int rc = OT_OK;
     if (ch == '}' && s->rec_start >= 0 &&

@@ -16,11 +16,13 @@
 #include "util/buf.h"
 
 #define OT_HSPLIT_MAX_RECORD (64u << 20)
+#define OT_HSPLIT_MAX_DEPTH 1024
 
 typedef struct ot_hsplit {
     size_t pos;        /* next byte of the window to scan */
     long long rec_start, obj_start, key_start; /* window offsets, -1 if none */
     int depth;
+    uint8_t arrays[OT_HSPLIT_MAX_DEPTH / 8]; /* bit d: the bracket open at depth d is '[' */
     bool in_str, esc, track_key;
     bool top_obj, top_array, envelope, in_records;
     char key[16];

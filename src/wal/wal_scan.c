@@ -214,12 +214,16 @@ out:;
     return rc;
 }
 
+/* A segment's first LSN comes from its name, so a gap is known whatever its contents: it is the
+ * segment's first damage even when its records are damaged too (else a torn tail could hide a
+ * lost segment, and recovery would cut the tail and accept the gap). */
 static void check_gap(wal_seg *prev, wal_seg *s)
 {
-    if (prev->damage || s->damage || s->first_lsn == prev->last_lsn + 1)
+    if (prev->damage || s->first_lsn == prev->last_lsn + 1)
         return;
     s->damage = WAL_DMG_GAP;
     s->bad_offset = 0;
+    s->later_valid = false;
     snprintf(s->what, sizeof s->what, "starts at LSN %" PRIu64 " but the previous segment ends at LSN %" PRIu64,
              s->first_lsn, prev->last_lsn);
 }

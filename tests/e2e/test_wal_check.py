@@ -126,6 +126,24 @@ class WalCheck(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.dir, "%020d.wal.orphaned" % 4)))
         self.assertEqual(self.run_check(self.dir)[0], 0)
 
+    def test_gap_behind_a_torn_newest_segment_is_corruption(self):
+        # segment 4 is lost and the newest one ends in a partial record: a torn tail must not
+        # hide the gap (the server would cut the tail and run with LSNs 4 and 5 missing)
+        self.write(1, self.payloads[:3])
+        newest = self.write(6, self.payloads[3:])
+        os.truncate(newest, os.path.getsize(newest) - 2)
+        rc, out, _ = self.run_check(self.dir, "--json")
+        self.assertEqual(rc, 1)
+        rep = json.loads(out)
+        self.assertEqual(rep["result"], "corrupt")
+        self.assertIn("previous segment ends at LSN 3", rep["detail"])
+        rc, out, _ = self.run_check(self.dir, "--repair")
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "%020d.wal.orphaned" % 6)))
+        rc, out, _ = self.run_check(self.dir)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("LSN 1..3", out)
+
     def test_usage(self):
         self.assertEqual(self.run_check()[0], 2)
         self.assertEqual(self.run_check(self.dir, "--frob")[0], 2)

@@ -114,6 +114,10 @@ static void test_bad_events(void **state)
          "\"sourceIPAddress\":\"not-an-ip\",\"recipientAccountId\":\"123456789012\"}", "InvalidData"},
         {"{\"version\":\"1\",\"userIdentity\":{\"type\":\"t\",\"principalId\":\"p\"},\"eventSource\":\"s\","
          "\"eventName\":\"n\",\"eventTime\":\"2026-11-22T06:34:45Z\",\"UID\":\"u\","
+         "\"sourceIPAddress\":\"10.0.0.1\\u0000<script>\",\"recipientAccountId\":\"123456789012\"}",
+         "InvalidData"},                                                          /* NUL inside */
+        {"{\"version\":\"1\",\"userIdentity\":{\"type\":\"t\",\"principalId\":\"p\"},\"eventSource\":\"s\","
+         "\"eventName\":\"n\",\"eventTime\":\"2026-11-22T06:34:45Z\",\"UID\":\"u\","
          "\"requestParameters\":\"str\",\"recipientAccountId\":\"123456789012\"}", "InvalidData"},
     };
     ot_buf out;

@@ -635,6 +635,13 @@ static void test_split(void **state)
     assert_int_equal(r.n, 1);
     assert_int_equal(split_all("hello", 5, &r, &sp), OT_EINVAL);
     assert_int_equal(split_all("]", 5, &r, &sp), OT_EINVAL);
+    /* a record closed by the wrong bracket is refused, not handed on as "{...]" (fuzz find) */
+    assert_int_equal(split_all("{\"eventID\":\"a\"}\n{\"eventID\":\"b\"]\n", 3, &r, &sp),
+                     OT_EINVAL);
+    assert_int_equal(r.n, 1);
+    assert_non_null(strstr(sp.err, "mismatched"));
+    assert_int_equal(split_all("[{\"eventID\":\"a\"]}", 4, &r, &sp), OT_EINVAL);
+    assert_int_equal(r.n, 0);
 }
 
 /* ---- import of a small tree with damaged files ---- */

@@ -717,6 +717,38 @@ static void test_wal__lsn_gap(void **state)
     assert_non_null(strstr(rec.detail, "previous segment ends"));
 }
 
+/* A lost segment followed by a torn newest segment: the gap must not pass as a torn tail
+ * (fuzz find: recovery cut the tail and opened a log with LSNs missing). */
+static void test_wal__lsn_gap_behind_torn_tail(void **state)
+{
+    char from[128], to[128], last[128];
+    ot_wal_recovery rec;
+    ot_wal *w = open_wal(256, NULL);
+    append_tagged(w, 1, 40);
+    ot_wal_close(w);
+    ot_wal_report *r = NULL;
+    assert_int_equal(ot_wal_inspect(g_dir, false, &r), OT_OK);
+    assert_true(r->nsegs >= 3);
+    assert_true(r->segs[r->nsegs - 1].records > 0);
+    seg_path(from, sizeof from, r->segs[r->nsegs - 2].first_lsn); /* the one before the newest */
+    seg_path(last, sizeof last, r->segs[r->nsegs - 1].first_lsn);
+    ot_wal_report_free(r);
+    snprintf(to, sizeof to, "%s/moved", g_dir);
+    assert_int_equal(rename(from, to), 0);
+    assert_int_equal(truncate(last, file_size(last) - 3), 0);
+    ot_wal_opts o = {.dir = g_dir};
+    assert_int_equal(ot_wal_open(&o, &w, &rec), OT_ECORRUPT);
+    assert_non_null(strstr(rec.detail, "previous segment ends"));
+    /* one repair leaves a clean log: the segments after the gap are moved aside */
+    assert_int_equal(ot_wal_inspect(g_dir, true, &r), OT_OK);
+    assert_true(r->repaired);
+    ot_wal_report_free(r);
+    w = open_wal(0, &rec);
+    assert_false(rec.torn_tail);
+    assert_int_equal(read_all(w, 1).n, rec.last_lsn);
+    ot_wal_close(w);
+}
+
 /* ---- injected faults ---- */
 
 static void test_wal__sync_failure(void **state)
@@ -1044,6 +1076,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wal__bad_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal__torn_segment_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal__lsn_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal__lsn_gap_behind_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal__sync_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal__write_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal__failure_during_roll, setup, teardown),
