@@ -14,7 +14,8 @@ BUCKET = "crash-logs"
 
 
 class DigestCrashTest(otharness.ServerTestCase):
-    server_args = ("--digest-interval", "8s")
+    # 20 s leaves room for slow CLI calls on a loaded machine before the first digest is due.
+    server_args = ("--digest-interval", "20s")
 
     def test_kill9_before_digest_loses_nothing(self):
         s = self.server
@@ -26,7 +27,7 @@ class DigestCrashTest(otharness.ServerTestCase):
         s.aws("cloudtrail", "start-logging", "--name", "crashy")
         for _ in range(3):
             s.aws("cloudtrail", "describe-trails")
-        # Wait for the log files (1 s delivery), then kill before the 8 s digest is due.
+        # Wait for the log files (1 s delivery), then kill before the 20 s digest is due.
         self.assertTrue(wait_for(lambda: log_keys(s3, BUCKET, ACCT, "us-east-1"), timeout=20))
         self.assertEqual(digest_keys(s3, BUCKET, ACCT, "us-east-1"), [])
         delivered = log_keys(s3, BUCKET, ACCT, "us-east-1")
@@ -36,7 +37,7 @@ class DigestCrashTest(otharness.ServerTestCase):
         for _ in range(3):
             s.aws("cloudtrail", "describe-trails")
         self.assertTrue(wait_for(lambda: len(digest_keys(s3, BUCKET, ACCT, "us-east-1")) >= 2,
-                                 timeout=40))
+                                 timeout=90))
         # A second crash right after a digest, and one more period.
         s.kill9()
         s.start()
