@@ -69,25 +69,30 @@ static void xml_error(ot_resp *resp, const ot_req *req, int status, const char *
     ot_buf_puts(b, "</Error>");
 }
 
+static void xml_error_v(ot_resp *resp, const ot_req *req, int status, const char *code,
+                        const char *resource, const char *detail_name, const char *detail,
+                        const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    xml_error(resp, req, status, code, resource, detail_name, detail, msg);
+}
+
 void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                       const char *resource, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    xml_error_v(resp, req, status, code, resource, NULL, NULL, fmt, ap);
     va_end(ap);
-    xml_error(resp, req, status, code, resource, NULL, NULL, msg);
 }
 
 void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const char *code,
                              const char *resource, const char *detail_name,
                              const char *detail, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    xml_error_v(resp, req, status, code, resource, detail_name, detail, fmt, ap);
     va_end(ap);
-    xml_error(resp, req, status, code, resource, detail_name, detail, msg);
 }

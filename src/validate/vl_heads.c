@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "digest/digest_int.h"
+#include "digest/digest.h"
 #include "util/err.h"
 #include "validate/vl_int.h"
 
