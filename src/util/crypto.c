@@ -69,6 +69,10 @@ long ot_base64_decode(const char *in, size_t n, uint8_t *out, size_t outcap)
                 return -1;
             }
         }
+        /* Canonical form only (RFC 4648 §3.5): the bits a padded group does not use must be
+         * zero, or two different strings (a token and a tampered copy) would decode alike. */
+        if ((pad == 1 && (v[2] & 0x3)) || (pad == 2 && (v[1] & 0xf)))
+            return -1;
         uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         uint8_t bytes[3] = {(uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w};
         size_t take = 3 - (size_t)pad;

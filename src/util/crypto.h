@@ -12,7 +12,8 @@ void ot_md5(const void *data, size_t len, uint8_t out[16]);
 void ot_hex(const uint8_t *in, size_t n, char *out);
 /* Base64 (standard alphabet, padded). out needs 4*((n+2)/3)+1 bytes. Returns the length. */
 size_t ot_base64(const uint8_t *in, size_t n, char *out);
-/* Decodes standard base64; returns the decoded length or -1 on bad input / too small out. */
+/* Decodes canonical standard base64 (padded; the unused bits of a padded group must be zero);
+ * returns the decoded length or -1 on bad input / too small out. */
 long ot_base64_decode(const char *in, size_t n, uint8_t *out, size_t outcap);
 /* Cryptographically random bytes (aborts if the kernel cannot supply them). */
 void ot_random(void *out, size_t n);
