@@ -3,7 +3,9 @@ parse its summary; list and read digest files back."""
 import datetime
 import gzip
 import json
+import os
 import re
+import subprocess
 import time
 import zlib
 
@@ -35,6 +37,19 @@ def validate_logs(server, trail_arn, start, region, extra=()):
         invalid = int(m.group(4) or 0)
         counts[m.group(3)] = (valid, total, invalid)
     return rc, out, err, counts
+
+
+def run_ours(test, source, trail_arn, start, *extra, env=None):
+    """Runs `opentrail validate SOURCE` for trail_arn from start (a datetime or an ISO string);
+    fails test on a sanitizer report. Returns (rc, stdout, stderr)."""
+    from otharness import BIN
+    start = start if isinstance(start, str) else iso(start)
+    p = subprocess.run([BIN, "validate", source, "--trail-arn", trail_arn, "--start-time", start,
+                        "--no-progress"] + list(extra), capture_output=True, text=True,
+                       env=env or {"PATH": os.environ.get("PATH", "")}, timeout=120)
+    test.assertNotIn("Sanitizer", p.stderr)
+    test.assertNotIn("runtime error", p.stderr)
+    return p.returncode, p.stdout, p.stderr
 
 
 def list_keys(s3, bucket, prefix):

@@ -26,7 +26,7 @@ import unittest
 
 import otharness
 from otharness import BIN
-from otdigest import digest_keys, iso, log_keys, utcnow, validate_logs, wait_for
+from otdigest import digest_keys, iso, run_ours, utcnow, validate_logs, wait_for
 
 ACCT = "123456789012"
 REGION = "us-east-1"
@@ -97,13 +97,8 @@ class TailTruncation(unittest.TestCase):
         return d
 
     def ours(self, data_dir, *extra, source=None, env=None):
-        p = subprocess.run([BIN, "validate", source or os.path.join(data_dir, "buckets", BUCKET),
-                            "--trail-arn", self.arn, "--start-time", iso(self.start),
-                            "--no-progress"] + list(extra), capture_output=True, text=True,
-                           env=env or {"PATH": os.environ.get("PATH", "")}, timeout=120)
-        self.assertNotIn("Sanitizer", p.stderr)
-        self.assertNotIn("runtime error", p.stderr)
-        return p.returncode, p.stdout, p.stderr
+        return run_ours(self, source or os.path.join(data_dir, "buckets", BUCKET), self.arn,
+                        self.start, *extra, env=env)
 
     def offline_both_ways(self, data_dir):
         """(with --data-dir), (with the exported keys and --end-time now)"""

@@ -25,7 +25,7 @@ import unittest
 
 import otharness
 from otharness import BIN
-from otdigest import SUMMARY_RE, digest_keys, iso, log_keys, utcnow, validate_logs, wait_for
+from otdigest import SUMMARY_RE, digest_keys, log_keys, run_ours, utcnow, validate_logs, wait_for
 
 ACCT = "123456789012"
 REGION = "us-east-1"
@@ -249,12 +249,7 @@ class ServerTrailTamper(unittest.TestCase):
 
     # ---- runners -------------------------------------------------------------------------------
     def ours(self, source, *extra, env=None):
-        p = subprocess.run([BIN, "validate", source, "--trail-arn", self.arn, "--start-time",
-                            iso(self.start), "--verbose", "--no-progress"] + list(extra),
-                           capture_output=True, text=True, env=env, timeout=120)
-        self.assertNotIn("Sanitizer", p.stderr)
-        self.assertNotIn("runtime error", p.stderr)
-        return p.returncode, p.stdout, p.stderr
+        return run_ours(self, source, self.arn, self.start, "--verbose", *extra, env=env)
 
     def judge(self, case_name, tamper):
         """Copies the pristine data dir, tampers with it (server stopped), then runs the AWS CLI

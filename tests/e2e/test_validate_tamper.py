@@ -20,6 +20,7 @@ import boto3
 
 import ctfixture as cf
 from otharness import BIN
+from otdigest import run_ours
 
 B = cf.BUCKET
 
@@ -169,11 +170,7 @@ class TamperMatrix(unittest.TestCase):
         return p.returncode, p.stdout, p.stderr
 
     def run_ours(self, source, *extra):
-        p = subprocess.run([BIN, "validate", source, "--trail-arn", cf.ARN, "--start-time",
-                            self.start(), "--verbose", "--no-progress"] + list(extra),
-                           capture_output=True, text=True, env=self.env(), timeout=120)
-        self.assertNotIn("Sanitizer", p.stderr)
-        return p.returncode, p.stdout, p.stderr
+        return run_ours(self, source, cf.ARN, self.start(), "--verbose", *extra, env=self.env())
 
     def check(self, who, got, want, name):
         rc, out, err = got
