@@ -9,6 +9,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 enum phase { PH_WAITING, PH_BODY, PH_BUSY };
 
@@ -30,13 +31,6 @@ struct ot_deadlines {
     ot_deadline_conn *head;
     uint64_t cut;
 };
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t now_ms(const ot_deadlines *d)
 {
@@ -104,7 +98,7 @@ int ot_deadlines_start(const ot_deadline_opts *o, ot_deadlines **out)
     if (!d->o.min_rate)
         d->o.min_rate = 1;
     if (!d->o.clock_ms)
-        d->o.clock_ms = monotonic_ms;
+        d->o.clock_ms = ot_monotonic_ms;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     if (d->o.tick_ms > 0 && pthread_create(&d->reaper, NULL, reaper_main, d)) {

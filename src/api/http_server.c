@@ -8,10 +8,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +35,7 @@
 
 struct ot_http {
     struct MHD_Daemon *daemon;
-    int listen_fd;          /* bound by ot_http_open; MHD owns it once it has started */
+    int listen_fd;          /* bound and listening from ot_http_open until ot_http_serve */
     ot_http_opts o;
     ot_tls_pem tls;         /* empty for plain HTTP */
     ot_deadlines *deadlines;
@@ -224,8 +222,7 @@ static enum MHD_Result call_start(ot_http *s, http_call *c, struct MHD_Connectio
         return refuse(con, verdict);
     ot_deadline_headers_done(s->deadlines, tracked(con));
     c->cap = s->h.body_cap(s->h.ctx, &c->req);
-    const char *cl = ot_req_header(&c->req, "content-length");
-    if (cl && strtoull(cl, NULL, 10) > c->cap)
+    if (c->framing.content_lengths && c->framing.content_length > c->cap)
         c->too_large = 1;
     ot_buf_init(&c->body, c->cap);
     return MHD_YES;
@@ -292,35 +289,16 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 }
 
 /* libmicrohttpd's own messages (refused connections, failed TLS handshakes …) come once per
- * connection; under attack that is thousands a second. At most 10 a second are logged, and how
- * many were dropped is said with the next one that is. */
+ * connection; under attack that is thousands a second. ot_warn's per-call-site rate limit
+ * (util/log.h) keeps them from flooding the log. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static int64_t window;
-    static unsigned in_window, dropped;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    int64_t now = ot_now_ms() / 1000;
-    pthread_mutex_lock(&lock);
-    if (now != window) {
-        window = now;
-        in_window = 0;
-    }
-    int show = ++in_window <= 10;
-    unsigned was_dropped = show ? dropped : 0;
-    if (show)
-        dropped = 0;
-    else
-        dropped++;
-    pthread_mutex_unlock(&lock);
-    if (show && was_dropped)
-        ot_warn("http: %s (and %u similar messages not logged)", msg, was_dropped);
-    else if (show)
-        ot_warn("http: %s", msg);
+    ot_warn("http: %s", msg);
 }
 
 /* Client connections need descriptors: take the hard limit, and never promise more connections
@@ -349,7 +327,7 @@ static unsigned fit_connections(unsigned wanted)
 /* Binds without SO_REUSEPORT: a second server on a busy port fails here instead of silently
  * sharing it. SO_REUSEADDR only lets a restart bind past old TIME_WAIT connections; on Linux it
  * never lets two sockets listen on one address. */
-static int bind_exclusive(const struct sockaddr_in *sa, const char *listen, int *out)
+static int bind_exclusive(const struct sockaddr_in *sa, const char *where, int *out)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
@@ -363,9 +341,19 @@ static int bind_exclusive(const struct sockaddr_in *sa, const char *listen, int 
         close(fd);
         if (e == EADDRINUSE)
             ot_error("cannot listen on %s: address already in use (is another server running "
-                     "on that port?)", listen);
+                     "on that port?)", where);
         else
-            ot_error("cannot listen on %s: %s", listen, strerror(e));
+            ot_error("cannot listen on %s: %s", where, strerror(e));
+        return OT_EIO;
+    }
+    /* Listen at once: two sockets with SO_REUSEADDR may both bind a port nobody listens on
+     * yet, so only listen() makes the port ours. Clients that come before the server is ready
+     * wait in the backlog. */
+    if (listen(fd, SOMAXCONN)) {
+        int e = errno;
+        close(fd);
+        ot_error("cannot listen on %s: %s%s", where, strerror(e),
+                 e == EADDRINUSE ? " (is another server running on that port?)" : "");
         return OT_EIO;
     }
     *out = fd;
@@ -417,7 +405,7 @@ bool ot_http_is_tls(const ot_http *s)
     return s->tls.cert != NULL;
 }
 
-static struct MHD_Daemon *start_daemon(ot_http *s, unsigned max_conns)
+static struct MHD_Daemon *start_daemon(ot_http *s, int fd, unsigned max_conns)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem tls[] = {
@@ -432,7 +420,7 @@ static struct MHD_Daemon *start_daemon(ot_http *s, unsigned max_conns)
         tls[0].option = MHD_OPTION_END;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+        MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, s->o.threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.max_per_ip,
         MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
@@ -444,24 +432,29 @@ static struct MHD_Daemon *start_daemon(ot_http *s, unsigned max_conns)
 int ot_http_serve(ot_http *s, const ot_http_handlers *h)
 {
     s->h = *h;
-    if (listen(s->listen_fd, SOMAXCONN)) {
-        ot_error("cannot listen: %s%s", strerror(errno),
-                 errno == EADDRINUSE ? " (is another server running on that port?)" : "");
-        return OT_EIO;
-    }
     ot_deadline_opts dopts = {.header_ms = s->o.header_timeout_ms,
                               .body_ms = s->o.body_timeout_ms,
                               .min_rate = BODY_MIN_RATE};
     if (ot_deadlines_start(&dopts, &s->deadlines))
         return OT_EIO;
     unsigned max_conns = fit_connections(s->o.max_connections);
-    s->daemon = start_daemon(s, max_conns);
+    if (s->o.threads > max_conns) /* libmicrohttpd shares the limit out among its workers */
+        s->o.threads = max_conns;
+    /* libmicrohttpd owns the descriptor it is given (it closes it on stop, and on some failed
+     * starts): give it a copy and close ours, so each descriptor has exactly one owner. */
+    int mhd_fd = dup(s->listen_fd);
+    close(s->listen_fd);
+    s->listen_fd = -1;
+    if (mhd_fd < 0) {
+        ot_error("cannot start the HTTP server: %s", strerror(errno));
+        return OT_EIO;
+    }
+    s->daemon = start_daemon(s, mhd_fd, max_conns);
     if (!s->daemon) {
         ot_error("cannot start the HTTP%s server (see the messages above)",
                  ot_http_is_tls(s) ? "S" : "");
         return OT_EIO;
     }
-    s->listen_fd = -1; /* MHD closes it on stop */
     return OT_OK;
 }
 
@@ -471,8 +464,8 @@ void ot_http_stop(ot_http *s)
         return;
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
-    else if (s->listen_fd >= 0 && fcntl(s->listen_fd, F_GETFD) != -1)
-        close(s->listen_fd); /* never started, or MHD refused to start with it */
+    else if (s->listen_fd >= 0)
+        close(s->listen_fd); /* opened, never served */
     ot_deadlines_stop(s->deadlines);
     ot_tls_pem_free(&s->tls);
     free(s);

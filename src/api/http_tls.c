@@ -42,6 +42,12 @@ static void ssl_reason(char *out, size_t cap)
     ERR_clear_error();
 }
 
+/* An encrypted key is refused, never prompted for: the server may have no terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    return -1;
+}
+
 /* Parses both PEMs and checks that the key is the certificate's. */
 static int check_pair(const ot_tls_pem *p, const char *cert_path, const char *key_path,
                       char *err, size_t errlen)
@@ -54,7 +60,7 @@ static int check_pair(const ot_tls_pem *p, const char *cert_path, const char *ke
     if (!x) {
         ssl_reason(why, sizeof why);
         snprintf(err, errlen, "tls-cert %s is not a PEM certificate (%s)", cert_path, why);
-    } else if (!(k = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL)) {
+    } else if (!(k = kb ? PEM_read_bio_PrivateKey(kb, NULL, no_passphrase, NULL) : NULL)) {
         ssl_reason(why, sizeof why);
         snprintf(err, errlen, "tls-key %s is not an unencrypted PEM private key (%s)", key_path,
                  why);

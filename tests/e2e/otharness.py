@@ -89,16 +89,19 @@ class Server:
         args = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir,
                 "--delivery-interval", self.delivery_interval] + self.extra_args
         self.log = open(self.log_path, "ab")
+        logged_before = os.path.getsize(self.log_path)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        # The port accepts connections as soon as it is bound (they wait in the backlog while the
+        # server recovers); the server is ready once it says so.
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+            with open(self.log_path, "rb") as f:
+                f.seek(logged_before)
+                if b"opentrail listening on" in f.read():
                     return self
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         raise RuntimeError("server did not start listening:\n" + self.log_text())
 
     def log_text(self):

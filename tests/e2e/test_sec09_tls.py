@@ -79,10 +79,10 @@ class TlsOptions(ServerTestCase):
         import shutil
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def serve(self, *args):
+    def serve(self, *args, stdin=None):
         data = os.path.join(self.tmp, "data")
         p = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:%d" % free_port(),
-                            "--data-dir", data] + list(args),
+                            "--data-dir", data] + list(args), stdin=stdin,
                            capture_output=True, text=True, timeout=60)
         self.assertNotEqual(p.returncode, 0)
         self.assertFalse(os.path.exists(data), "data dir created despite bad TLS options")
@@ -98,6 +98,14 @@ class TlsOptions(ServerTestCase):
     def test_missing_file(self):
         out = self.serve("--tls-cert", self.cert, "--tls-key", os.path.join(self.tmp, "nope.pem"))
         self.assertIn("cannot read", out)
+
+    def test_encrypted_key_is_refused_not_prompted_for(self):
+        enc = os.path.join(self.tmp, "enc.pem")
+        subprocess.run(["openssl", "pkey", "-in", self.key, "-aes128", "-passout", "pass:secret",
+                        "-out", enc], check=True, capture_output=True)
+        # stdin is a pipe nobody writes to: a passphrase prompt would hang until the timeout.
+        out = self.serve("--tls-cert", self.cert, "--tls-key", enc, stdin=subprocess.PIPE)
+        self.assertIn("is not an unencrypted PEM private key", out)
 
     def test_not_pem(self):
         out = self.serve("--tls-cert", self.key, "--tls-key", self.key)
