@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/err.h"
 
@@ -22,6 +23,14 @@ int ot_datadir_prepare(const char *dir, char *err, size_t errlen)
     }
     if (!S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "the data dir %s is not a directory", dir);
+        return OT_EINVAL;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "the data dir %s belongs to uid %u, not to the user running opentrail (uid %u): "
+                 "its owner could replace its credentials and keys; refusing to use it. Run "
+                 "opentrail as its owner, or 'chown -R %u %s'", dir, (unsigned)st.st_uid,
+                 (unsigned)geteuid(), (unsigned)geteuid(), dir);
         return OT_EINVAL;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {

@@ -95,6 +95,16 @@ class DataDirPermsTest(unittest.TestCase):
                 self.assertIn("chmod 700", p.stderr, cmd)
                 self.assertEqual(os.listdir(data), [], cmd)
 
+    def test_a_data_dir_of_another_user_is_refused(self):
+        data = os.path.join(self.tmp, "theirs")
+        os.mkdir(data, 0o700)
+        os.chown(data, 65534, 65534)   # nobody: its owner could change it whatever its mode
+        s = self.server(data)
+        with self.assertRaises(RuntimeError) as cm:
+            s.start()
+        self.assertIn("belongs to uid 65534", str(cm.exception))
+        self.assertEqual(os.listdir(data), [], "nothing may be created in a refused dir")
+
     def test_a_private_or_read_only_shared_dir_is_used(self):
         for mode in (0o700, 0o750, 0o755):
             data = os.path.join(self.tmp, "ok-%o" % mode)
