@@ -23,25 +23,6 @@ struct ot_store;
 #define OT_KEY_DER_MAX 600          /* PKCS#1 RSAPublicKey of RSA-2048 is 270 bytes */
 #define OT_SIG_HEX_MAX 1025         /* 512 hex characters for RSA-2048, up to RSA-4096 */
 
-/* ---- digest file names (digest_format.c) ---- */
-
-/* Where a trail's digests go and whose they are: a snapshot kept in state.db, so a deleted
- * trail can still get its final digests. */
-typedef struct ot_digest_trail {
-    char arn[320];
-    char name[129];
-    char account_id[16];      /* the trail's own account */
-    char home_region[32];
-    char bucket[64];
-    char prefix[201];
-    char org_id[40];          /* "" unless an organization trail */
-} ot_digest_trail;
-
-/* [prefix/]AWSLogs/[o-id/]<acct>/CloudTrail-Digest/<region>/YYYY/MM/DD/<acct>_CloudTrail-Digest_
- * <region>_<trail>_<home>_<YYYYMMDDTHHMMSSZ>.json.gz, from end_ms (spec/formats.md §2.1). */
-int ot_digest_key(const ot_digest_trail *t, const char *account_id, const char *region,
-                  int64_t end_ms, char *out, size_t outlen);
-
 /* ---- signing keys (digest_keys.c) ---- */
 
 typedef struct ot_keystore ot_keystore;

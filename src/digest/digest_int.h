@@ -16,6 +16,23 @@ int ot_key_sign(EVP_PKEY *pk, const void *msg, size_t len, char sig_hex[OT_SIG_H
 
 /* ---- names and bodies (digest_format.c) ---- */
 
+/* Where a trail's digests go and whose they are: a snapshot kept in state.db, so a deleted
+ * trail can still get its final digests. */
+typedef struct ot_digest_trail {
+    char arn[320];
+    char name[129];
+    char account_id[16];      /* the trail's own account */
+    char home_region[32];
+    char bucket[64];
+    char prefix[201];
+    char org_id[40];          /* "" unless an organization trail */
+} ot_digest_trail;
+
+/* [prefix/]AWSLogs/[o-id/]<acct>/CloudTrail-Digest/<region>/YYYY/MM/DD/<acct>_CloudTrail-Digest_
+ * <region>_<trail>_<home>_<YYYYMMDDTHHMMSSZ>.json.gz, from end_ms (spec/formats.md §2.1). */
+int ot_digest_key(const ot_digest_trail *t, const char *account_id, const char *region,
+                  int64_t end_ms, char *out, size_t outlen);
+
 /* A delivered log file, as a digest lists it. */
 typedef struct ot_digest_entry {
     char bucket[64];

@@ -9,7 +9,6 @@
 #include "util/timeutil.h"
 #include "validate/vl_int.h"
 
-#define HOUR_MS (3600 * 1000LL)
 
 static int open_source(vl_run *r, char *err, size_t errlen)
 {

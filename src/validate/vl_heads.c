@@ -12,14 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "digest/digest.h"
 #include "util/err.h"
 #include "validate/vl_int.h"
 
 static const char HEADS_SQL[] =
-    "SELECT c.account_id, c.region, c.last_end_ms, c.prev_bucket, c.prev_key, t.name,"
-    " t.home_region, t.bucket, t.prefix, t.org_id FROM digest_chain c JOIN digest_trail t"
-    " ON t.trail_arn = c.trail_arn WHERE c.last_end_ms > 0";
+    "SELECT last_end_ms, prev_bucket, prev_key FROM digest_chain"
+    " WHERE last_end_ms > 0 AND prev_key IS NOT NULL";
 
 static const char *col(sqlite3_stmt *q, int i)
 {
@@ -27,28 +25,16 @@ static const char *col(sqlite3_stmt *q, int i)
     return s ? (const char *)s : "";
 }
 
-/* One row: the head's key is the chain's previous-digest key, or (after a restart cleared it)
- * the key the server gives a digest ending at last_end_ms. */
+/* One row: the chain's newest committed digest. A chain whose logging was restarted has no
+ * key until its next digest (the trail may have moved to another bucket or prefix meanwhile),
+ * so the query leaves it out rather than guess a name that may never have been written. */
 static int add_head(vl_run *r, sqlite3_stmt *q)
 {
     vl_head h;
     memset(&h, 0, sizeof h);
-    h.end_ms = sqlite3_column_int64(q, 2);
-    if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
-        snprintf(h.bucket, sizeof h.bucket, "%s", col(q, 3));
-        snprintf(h.key, sizeof h.key, "%s", col(q, 4));
-    } else {
-        ot_digest_trail t;
-        memset(&t, 0, sizeof t);
-        snprintf(t.name, sizeof t.name, "%s", col(q, 5));
-        snprintf(t.home_region, sizeof t.home_region, "%s", col(q, 6));
-        snprintf(t.bucket, sizeof t.bucket, "%s", col(q, 7));
-        snprintf(t.prefix, sizeof t.prefix, "%s", col(q, 8));
-        snprintf(t.org_id, sizeof t.org_id, "%s", col(q, 9));
-        snprintf(h.bucket, sizeof h.bucket, "%s", t.bucket);
-        if (ot_digest_key(&t, col(q, 0), col(q, 1), h.end_ms, h.key, sizeof h.key))
-            return OT_OK; /* a name the server could not have written either */
-    }
+    h.end_ms = sqlite3_column_int64(q, 0);
+    snprintf(h.bucket, sizeof h.bucket, "%s", col(q, 1));
+    snprintf(h.key, sizeof h.key, "%s", col(q, 2));
     vl_head *v = realloc(r->heads, (r->nheads + 1) * sizeof *v);
     if (!v)
         return OT_ENOMEM;

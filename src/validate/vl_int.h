@@ -18,11 +18,14 @@
 #define VL_LOG_MAX (1u << 30)      /* inflated log bytes (CloudTrail files are far smaller) */
 #define VL_SIG_MAX 2048
 
+#define HOUR_MS (3600 * 1000LL)
+
 typedef struct vl_strv {
     char **v;
     size_t n, cap;
 } vl_strv;
 int vl_strv_push(vl_strv *s, const char *str);
+bool vl_strv_has(const vl_strv *s, const char *str);
 void vl_strv_free(vl_strv *s);
 void vl_strv_sort(vl_strv *s);
 

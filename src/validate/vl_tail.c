@@ -25,7 +25,6 @@
 #include "util/timeutil.h"
 #include "validate/vl_int.h"
 
-#define HOUR_MS (3600 * 1000LL)
 
 /* The newest valid standard digest of a chain group, and the chain's interval: the most common
  * window length among its other valid digests (the longer one on a tie; 0 if there are none).
@@ -209,14 +208,6 @@ static int check_cadence(vl_run *r, const char *group, int64_t end_time)
     return push_missing(r, t.newest->bucket, key, why);
 }
 
-static bool strv_has(const vl_strv *s, const char *str)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i], str))
-            return true;
-    return false;
-}
-
 int vl_check_tails(vl_run *r)
 {
     vl_strv judged = {0};
@@ -226,7 +217,7 @@ int vl_check_tails(vl_run *r)
         int64_t end_time = r->o->end_ms < now ? r->o->end_ms : now;
         size_t ngroups = r->groups.n;
         for (size_t g = 0; g < ngroups && !rc; g++)
-            if (!strv_has(&judged, r->groups.v[g]))
+            if (!vl_strv_has(&judged, r->groups.v[g]))
                 rc = check_cadence(r, r->groups.v[g], end_time);
     }
     vl_strv_free(&judged);

@@ -9,6 +9,14 @@
 #include "util/timeutil.h"
 #include "validate/vl_int.h"
 
+bool vl_strv_has(const vl_strv *s, const char *str)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i], str))
+            return true;
+    return false;
+}
+
 int vl_strv_push(vl_strv *s, const char *str)
 {
     if (s->n == s->cap) {

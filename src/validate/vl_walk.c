@@ -10,7 +10,6 @@
 #include "util/err.h"
 #include "validate/vl_int.h"
 
-#define HOUR_MS (3600 * 1000LL)
 
 int vl_item_push(vl_run *r, vl_item_type type, bool backfill, const char *bucket,
                  const char *key, size_t *index)
@@ -51,14 +50,6 @@ void vl_items_free(vl_run *r)
     r->nitems = r->cap = 0;
 }
 
-static bool strv_has(const vl_strv *s, const char *str)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i], str))
-            return true;
-    return false;
-}
-
 bool vl_selected(const vl_run *r, const vl_dkey *k)
 {
     const ot_validate_opts *o = r->o;
@@ -85,7 +76,7 @@ int vl_collect(vl_run *r, char *err, size_t errlen)
         if (!vl_parse_digest_key(r->listed.v[i], &k))
             continue;
         if (!vl_selected(r, &k)) {
-            if (!strv_has(&r->excluded_bases, k.base) && (rc = vl_strv_push(&r->excluded_bases, k.base)))
+            if (!vl_strv_has(&r->excluded_bases, k.base) && (rc = vl_strv_push(&r->excluded_bases, k.base)))
                 return rc;
             continue;
         }
@@ -100,7 +91,7 @@ int vl_collect(vl_run *r, char *err, size_t errlen)
             continue;
         if (k.ms / 1000 < r->start_ms / 1000 || k.ms > r->end_ms + HOUR_MS)
             continue;
-        if (!strv_has(&r->groups, k.group) && (rc = vl_strv_push(&r->groups, k.group)))
+        if (!vl_strv_has(&r->groups, k.group) && (rc = vl_strv_push(&r->groups, k.group)))
             return rc;
     }
     return OT_OK;
