@@ -176,9 +176,11 @@ static int check_log_folders(ct_ctx *c, const ot_trail *t)
 static int check_bucket_policy(ct_ctx *c, const ot_trail *t)
 {
     char owner[16];
-    if (ot_s3_bucket_owner(c->srv->store, t->bucket, c->srv->cfg.account_id, owner) != 0 ||
-        !strcmp(owner, t->account_id))
-        return 0;
+    int orc = ot_s3_bucket_owner(c->srv->store, t->bucket, c->srv->cfg.account_id, owner);
+    if (orc == OT_ENOTFOUND || (!orc && !strcmp(owner, t->account_id)))
+        return 0; /* no bucket (already answered where it matters), or the trail's own */
+    if (orc)
+        return ct_fail(c, "InternalFailure", "Could not read the owner of bucket %s.", t->bucket);
     ot_log_roots roots;
     ot_log_roots_make(t->prefix, t->account_id, t->organization ? t->org_id : "", &roots);
     ot_s3_access a = {.service = OT_CLOUDTRAIL_SERVICE, .action = "s3:GetBucketAcl",

@@ -303,6 +303,8 @@ static int statement(pol *p, ot_json st, ot_policy_result *out)
         if (i == 6)
             return fail(p, "Unsupported policy element \"%.*s\" (NotPrincipal, NotAction and "
                         "NotResource are not supported).", (int)kl, k);
+        if (have[i]) /* JSON allows it, and the last would silently win: refuse */
+            return fail(p, "Duplicate policy element \"%s\".", known[i]);
         v[i] = val, have[i] = true;
     }
     for (size_t i = 1; i < 5; i++)
@@ -354,6 +356,10 @@ static int walk(pol *p, const char *json, size_t len, ot_policy_result *res)
             if (ot_json_typeof(val) != OT_JSON_STRING)
                 rc = fail(p, "Id must be a string.");
         } else if (str_is(k, kl, "Statement")) {
+            if (have_statement) { /* a second one must not replace the first's Deny */
+                rc = fail(p, "Duplicate policy element \"Statement\".");
+                break;
+            }
             have_statement = true;
             if (ot_json_typeof(val) == OT_JSON_OBJECT) {
                 rc = statement(p, val, res);

@@ -11,10 +11,12 @@
  *  3. Folder names: an object named like a folder of CloudTrail's layout (ot_log_key_is_folder)
  *     is refused in every bucket, trail or not. The local store keeps objects as files, so such a
  *     file would make every later delivery into that folder fail ("already exists"); refusing
- *     the name costs nothing, since CloudTrail never writes an object there. Objects stored before
- *     this rule existed are caught when a trail is created or updated over them
- *     (ot_log_roots_find_blocker: InvalidS3PrefixException), as are objects that sit where the
- *     trail's own prefix needs a folder.
+ *     the name costs nothing, since CloudTrail never writes an object there. An object that sits
+ *     where a trail's root needs a folder (a component of its prefix, "AWSLogs", "AWSLogs/<acct>",
+ *     ".../CloudTrail") is caught when the trail is created or updated over it
+ *     (ot_log_roots_find_blocker: InvalidS3PrefixException). One stored by an older version
+ *     deeper down (".../CloudTrail/<region>" and below) is not looked for there: delivery into
+ *     that folder quarantines its files instead (deliver/, DELIVERY.md).
  * Rules 1 and 2 are turned off with `--log-bucket-write-once false`; rule 3 always holds.
  * Delivery writes through the store API and is not affected by any of them.
  *

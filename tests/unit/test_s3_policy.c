@@ -33,6 +33,13 @@ static void test_policy__refused(void **state)
         {"{\"Statement\":[]}", "Statement"},
         {"{\"Version\":\"2020-01-01\",\"Statement\":{}}", "Version"},
         {"{\"Foo\":1,\"Statement\":{}}", "Foo"},
+        /* a second Statement (or Effect) would silently replace the first: a Deny turned Allow */
+        {"{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+         "\"Resource\":\"arn:aws:s3:::" BKT "\"},\"Statement\":{\"Effect\":\"Allow\","
+         "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::" BKT "\"}}",
+         "Duplicate"},
+        {"{\"Statement\":{\"Effect\":\"Deny\",\"Effect\":\"Allow\",\"Principal\":\"*\","
+         "\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::" BKT "\"}}", "Duplicate"},
         {"{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\"}}",
          "Resource"},
         {"{\"Statement\":{\"Effect\":\"Allow\",\"NotPrincipal\":\"*\",\"Action\":\"s3:*\","
