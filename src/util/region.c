@@ -12,16 +12,14 @@ static const char *const prefixes[] = {
     "eusc-de",                                            /* aws-eusc */
 };
 
-static size_t span(const char *s, const char *set) { return strspn(s, set); }
-
 /* "<word>-<digits>" and nothing after: \w+\-\d+$ with \w as [a-z0-9]. */
 static bool word_dash_number(const char *s)
 {
-    size_t w = span(s, "abcdefghijklmnopqrstuvwxyz0123456789");
+    size_t w = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789");
     if (w == 0 || s[w] != '-')
         return false;
     const char *d = s + w + 1;
-    size_t n = span(d, "0123456789");
+    size_t n = strspn(d, "0123456789");
     return n > 0 && d[n] == '\0';
 }
 

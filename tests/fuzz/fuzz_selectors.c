@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ot_buf_init(&canon, 0);
     ot_buf_init(&canon2, 0);
     ot_selectors *s = NULL, *s2 = NULL;
-    ot_selectors_error err;
+    ot_selectors_error err = {0};
     if (ot_selectors_build(root, &canon, &s, &err) == 0) {
         if (ot_selectors_compile(canon.data, canon.len, &s2, &err) ||
             ot_json_parse(doc, canon.data, canon.len, false, &root, why, sizeof why) ||
