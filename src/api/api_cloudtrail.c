@@ -205,7 +205,7 @@ static int run(ct_ctx *c, const ct_op *op, ot_json_doc *doc)
     return 0;
 }
 
-void ot_cloudtrail_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char **operation)
+void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
 {
     ct_ctx c = {.srv = srv, .req = req, .resp = resp, .region = req->region,
                 .account = req->principal.account_id};

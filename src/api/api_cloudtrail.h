@@ -9,13 +9,13 @@
 
 #include <stdbool.h>
 
-#include "api/server.h"
+#include "api/api.h"
 #include "trail/trail.h"
 #include "util/json.h"
 #include "util/jsonw.h"
 
 typedef struct ct_ctx {
-    ot_server *srv;
+    ot_api *srv;
     const ot_req *req;
     ot_resp *resp;
     const char *region;   /* of the request (its credential scope) */

@@ -13,7 +13,7 @@
 
 #include "api/api_data.h"
 #include "api/aws_error.h"
-#include "api/server.h"
+#include "api/api.h"
 #include "event/activity.h"
 #include "event/record_ingest.h"
 #include "event/event.h"
@@ -231,7 +231,7 @@ int ot_data_read_events(ot_json_doc *doc, const char *body, size_t len,
     return OT_OK;
 }
 
-static int append_to_wal(ot_server *srv, ot_audit_item *items, size_t n, const ot_buf *payloads)
+static int append_to_wal(ot_api *srv, ot_audit_item *items, size_t n, const ot_buf *payloads)
 {
     const void *ptrs[DATA_MAX_EVENTS];
     size_t lens[DATA_MAX_EVENTS];
@@ -251,7 +251,7 @@ static int append_to_wal(ot_server *srv, ot_audit_item *items, size_t n, const o
 /* Records the request's last event as the channel's latest ingestion (GetChannel's
  * IngestionStatus). state.db writes are fsynced, so on the ingest hot path a channel is noted
  * at most once a second: the status may trail the truth by up to a second. */
-static void note_ingestion(ot_server *srv, const ot_channel *ch, const ot_audit_item *items,
+static void note_ingestion(ot_api *srv, const ot_channel *ch, const ot_audit_item *items,
                            size_t n)
 {
     enum { SLOTS = 32, EVERY_MS = 1000 };
@@ -277,7 +277,7 @@ static void note_ingestion(ot_server *srv, const ot_channel *ch, const ot_audit_
 }
 
 /* Resolves the channel and checks the caller may write to it. */
-static int find_channel(ot_server *srv, const ot_req *req, ot_resp *resp, ot_channel *ch)
+static int find_channel(ot_api *srv, const ot_req *req, ot_resp *resp, ot_channel *ch)
 {
     char ref[512];
     int rc = ot_req_query(req, "channelArn", ref, sizeof ref);
@@ -301,7 +301,7 @@ static int find_channel(ot_server *srv, const ot_req *req, ot_resp *resp, ot_cha
     return OT_OK;
 }
 
-static void put_audit_events(ot_server *srv, const ot_req *req, ot_resp *resp)
+static void put_audit_events(ot_api *srv, const ot_req *req, ot_resp *resp)
 {
     if (req->body_len > DATA_MAX_REQUEST) {
         ot_aws_json_error(resp, 413, "ValidationException",
@@ -340,7 +340,7 @@ static void put_audit_events(ot_server *srv, const ot_req *req, ot_resp *resp)
     ot_channel_free(&ch);
 }
 
-void ot_cloudtrail_data_handle(ot_server *srv, const ot_req *req, ot_resp *resp,
+void ot_cloudtrail_data_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
                                const char **operation)
 {
     *operation = NULL; /* ingestion is the data itself; it is not audited as a call */

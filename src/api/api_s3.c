@@ -273,7 +273,7 @@ static void run(s3_ctx *c, const s3_route *r)
     r->fn(c);
 }
 
-void ot_s3_handle(ot_server *srv, const ot_req *req, ot_resp *resp, const char **operation)
+void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
 {
     s3_ctx c = {.srv = srv, .req = req, .resp = resp, .head = !strcmp(req->method, "HEAD")};
     *operation = NULL;

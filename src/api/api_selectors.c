@@ -65,7 +65,7 @@ int ct_put_event_selectors(ct_ctx *c)
     else if (rc)
         rc = ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     if (!rc) {
-        ot_server_trail_changed(c->srv, t.arn);
+        ot_api_trail_changed(c->srv, t.arn);
         rc = respond(c, &t, canon.data);
     }
     ot_buf_free(&canon);

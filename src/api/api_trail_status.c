@@ -26,7 +26,7 @@ static int set_logging(ct_ctx *c, bool on)
      * before this call's own audit record is written, so the trail logs its StartLogging as
      * AWS trails do. */
     if (!on || changed)
-        ot_server_trail_changed(c->srv, t.arn);
+        ot_api_trail_changed(c->srv, t.arn);
     ct_ok(c);
     return 0;
 }

@@ -297,7 +297,7 @@ int ct_update_trail(ct_ctx *c)
     int rc = ot_trail_update(c->srv->trails, &t, OT_TRAIL_MAX_PER_REGION);
     if (rc)
         return db_error(c, rc, &t);
-    ot_server_trail_changed(c->srv, t.arn);
+    ot_api_trail_changed(c->srv, t.arn);
     ct_ok(c);
     ct_trail_members(&c->w, &t, false);
     return 0;
@@ -311,7 +311,7 @@ int ct_delete_trail(ct_ctx *c)
     int rc = ot_trail_delete(c->srv->trails, t.arn);
     if (rc)
         return db_error(c, rc, &t);
-    ot_server_trail_changed(c->srv, t.arn);
+    ot_api_trail_changed(c->srv, t.arn);
     ct_ok(c);
     return 0;
 }

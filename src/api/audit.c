@@ -226,7 +226,7 @@ static void response_error(const ot_req *req, const ot_resp *resp, bool s3, char
     ot_json_doc_free(doc);
 }
 
-int ot_audit_record(ot_server *srv, const ot_req *req, const ot_resp *resp, const char *operation)
+int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const char *operation)
 {
     bool s3 = !strcmp(req->service, "s3");
     bool data_event = s3 && !s3_op_is_management(operation);

@@ -3,10 +3,10 @@
 #ifndef OT_AUDIT_H
 #define OT_AUDIT_H
 
-#include "api/server.h"
+#include "api/api.h"
 
 /* Records the call `operation` made by req with outcome resp. Blocks until the event is durable.
  * A failure to record is logged and returned, never turned into a failed API call. */
-int ot_audit_record(ot_server *srv, const ot_req *req, const ot_resp *resp, const char *operation);
+int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const char *operation);
 
 #endif

@@ -73,7 +73,7 @@ void ot_dispatch_too_large(void *srv, const ot_req *req, size_t cap, ot_resp *re
 }
 
 /* Checks the signature and fills req->service, region and principal. */
-static int authenticate(ot_server *srv, ot_req *req, ot_resp *resp)
+static int authenticate(ot_api *srv, ot_req *req, ot_resp *resp)
 {
     ot_sigv4_scope scope;
     ot_sigv4_error err;
@@ -105,7 +105,7 @@ static int authenticate(ot_server *srv, ot_req *req, ot_resp *resp)
 
 void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
 {
-    ot_server *srv = ctx;
+    ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
     if (authenticate(srv, req, resp) != OT_OK)
@@ -124,4 +124,10 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     route->fn(srv, req, resp, &operation);
     if (operation)
         ot_audit_record(srv, req, resp, operation);
+}
+
+void ot_api_trail_changed(ot_api *srv, const char *trail_arn)
+{
+    if (srv->trail_changed)
+        srv->trail_changed(srv->trail_changed_ctx, trail_arn);
 }

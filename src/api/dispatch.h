@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "api/server.h"
+#include "api/api.h"
 
 #define OT_MAX_JSON_BODY (2u << 20)       /* control plane and PutAuditEvents (1 MB + slack) */
 #define OT_MAX_OBJECT_BODY (256u << 20)   /* S3 PutObject held in memory */

@@ -10,14 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/server.h"
+#include "api/api.h"
 #include "util/buf.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_KEY_MAX 1024
 
 typedef struct s3_ctx {
-    ot_server *srv;
+    ot_api *srv;
     const ot_req *req;
     ot_resp *resp;
     bool head;            /* HEAD: errors carry a status and no body */

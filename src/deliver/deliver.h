@@ -12,13 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/server.h"
+#include "api/api.h"
 
 typedef struct ot_deliver ot_deliver;
 
 /* Call after srv->wal, srv->store and srv->trails are open: redoes pending intents, registers
  * the WAL listener and starts the thread, which first rebuilds the open batches from the WAL. */
-int ot_deliver_start(ot_server *srv, ot_deliver **out);
+int ot_deliver_start(ot_api *srv, ot_deliver **out);
 /* Synchronous: routes everything durable so far, seals that trail and returns after its files
  * are written or a failure was recorded for retry (StopLogging / UpdateTrail / DeleteTrail).
  * The cached list of logging trails is refreshed too. */

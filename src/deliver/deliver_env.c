@@ -13,7 +13,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-static ot_server *srv_of(void *ctx) { return ctx; }
+static ot_api *srv_of(void *ctx) { return ctx; }
 
 static void live_listen(void *ctx, ot_wal_listener fn, void *lctx)
 {
@@ -29,7 +29,7 @@ static uint64_t live_durable(void *ctx) { return ot_wal_durable_lsn(srv_of(ctx)-
 
 static int live_release(void *ctx, uint64_t keep_from)
 {
-    ot_server *srv = srv_of(ctx);
+    ot_api *srv = srv_of(ctx);
     uint64_t other = srv->wal_keep_from ? srv->wal_keep_from(srv) : UINT64_MAX;
     return ot_wal_release(srv->wal, keep_from < other ? keep_from : other);
 }
@@ -104,7 +104,7 @@ static int live_db(void *ctx, int (*fn)(struct sqlite3 *, void *), void *fctx)
     return ot_trail_db_with(srv_of(ctx)->trails, fn, fctx);
 }
 
-void ot_deliver_env_live(ot_server *srv, ot_deliver_env *env)
+void ot_deliver_env_live(ot_api *srv, ot_deliver_env *env)
 {
     *env = (ot_deliver_env){
         .ctx = srv,
@@ -123,7 +123,7 @@ void ot_deliver_env_live(ot_server *srv, ot_deliver_env *env)
     };
 }
 
-int ot_deliver_start(ot_server *srv, ot_deliver **out)
+int ot_deliver_start(ot_api *srv, ot_deliver **out)
 {
     ot_deliver_opts o = {0};
     ot_deliver_env_live(srv, &o.env);

@@ -38,11 +38,6 @@ void ot_deliver_unique16(const char *trail_arn, uint64_t a, uint64_t b, const ch
 int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region,
                    int64_t seal_ms, uint64_t a, uint64_t b, char *out, size_t outlen);
 
-/* ---- gzip (deliver_gzip.c) ---- */
-
-/* Compresses in[0..len) as one gzip member (ISA-L, level 1) and appends it to out. */
-int ot_deliver_gzip(const void *in, size_t len, ot_buf *out);
-
 /* ---- routing (deliver_route.c) ---- */
 
 /* Does the channel channel_arn name trail_arn as an AWS_SERVICE destination? */
@@ -200,7 +195,7 @@ typedef struct ot_deliver_opts {
 } ot_deliver_opts;
 
 /* The env over a running server's WAL, store and state.db. */
-void ot_deliver_env_live(ot_server *srv, ot_deliver_env *env);
+void ot_deliver_env_live(ot_api *srv, ot_deliver_env *env);
 int ot_deliver_start_opts(const ot_deliver_opts *opts, ot_deliver **out);
 
 #endif

@@ -16,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/crypto.h"
 #include "trail/selectors.h"
+#include "util/crypto.h"
 #include "util/err.h"
+#include "util/gzip.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -134,7 +135,7 @@ static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_ba
     ot_buf_reset(&d->gz);
     int rc = ot_deliver_batch_close(b);
     if (!rc)
-        rc = ot_deliver_gzip(b->body.data, b->body.len, &d->gz);
+        rc = ot_gzip(b->body.data, b->body.len, &d->gz);
     if (rc) {
         snprintf(err, errlen, "compressing the log file for account %s region %s failed: %s",
                  b->account_id, b->region, ot_strerror(rc));

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "deliver/deliver_int.h"
 #include "store/store.h"
 #include "trail/trail.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/gzip.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -191,7 +191,7 @@ static int put_digest(ot_digest *d, const ot_digest_pending *p, const char *sig)
     if (already_written(d, p, sig))
         return OT_OK;
     ot_buf_reset(&d->gz);
-    int rc = ot_deliver_gzip(d->body.data, d->body.len, &d->gz);
+    int rc = ot_gzip(d->body.data, d->body.len, &d->gz);
     if (rc)
         return rc;
     ot_object_info info = {0};

@@ -185,7 +185,7 @@ int ot_history_token_parse(ot_history *h, const char *token, const uint8_t param
 
 /* ---- the feeder (the running server) ---- */
 
-struct ot_server;
+struct ot_api;
 
 typedef struct ot_history_feed_opts {
     int64_t retention_ms;  /* 0 = keep forever */
@@ -197,7 +197,7 @@ typedef struct ot_history_feed ot_history_feed;
 /* Starts the thread that follows srv->wal from the index's checkpoint, indexing management and
  * Insights events, and applies retention. Sets srv->wal_keep_from so delivery never releases WAL
  * segments that are not indexed yet. */
-int ot_history_feed_start(struct ot_server *srv, ot_history *h, const ot_history_feed_opts *o,
+int ot_history_feed_start(struct ot_api *srv, ot_history *h, const ot_history_feed_opts *o,
                           ot_history_feed **out);
 /* Indexes what is durable, then stops the thread. */
 void ot_history_feed_stop(ot_history_feed *f);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/server.h"
+#include "api/api.h"
 #include "event/event.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -26,7 +26,7 @@
 #define EXPIRE_EVERY_MS 1000
 
 struct ot_history_feed {
-    ot_server *srv;
+    ot_api *srv;
     ot_history *h;
     ot_history_feed_opts o;
     pthread_t thread;
@@ -43,7 +43,7 @@ struct ot_history_feed {
     bool expire_more;
 };
 
-static uint64_t keep_from(ot_server *srv) { return ot_history_checkpoint(srv->history) + 1; }
+static uint64_t keep_from(ot_api *srv) { return ot_history_checkpoint(srv->history) + 1; }
 
 static int visit(void *ctx, uint64_t lsn, const void *payload, size_t len)
 {
@@ -162,7 +162,7 @@ static void *feed_main(void *arg)
     return NULL;
 }
 
-int ot_history_feed_start(ot_server *srv, ot_history *h, const ot_history_feed_opts *o,
+int ot_history_feed_start(ot_api *srv, ot_history *h, const ot_history_feed_opts *o,
                           ot_history_feed **out)
 {
     ot_history_feed *f = calloc(1, sizeof *f);

@@ -1,5 +1,5 @@
-/* serve_config.c — one table of serve options; the command line and the config file share it. */
-#include "cli/serve_config.h"
+/* config.c — one table of serve options; the command line and the config file share it. */
+#include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
-/* deliver_gzip.c — one gzip member per log file, with ISA-L igzip at level 1.
+/* gzip.c — one gzip member per log file, with ISA-L igzip at level 1.
  *
  * Why one member: `aws cloudtrail validate-logs` hashes only the first member and newer CLIs
  * reject trailing data (spec/formats.md §1.2). Why ISA-L: it compresses several times faster
  * than zlib at a similar ratio for JSON, and delivery must keep up with ingest on one core.
  * Level 1 with the default tables is deterministic for the same input on the same machine. */
-#include "deliver/deliver_int.h"
+#include "util/gzip.h"
 
 #include <isa-l/igzip_lib.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 #include "util/err.h"
 
-int ot_deliver_gzip(const void *in, size_t len, ot_buf *out)
+int ot_gzip(const void *in, size_t len, ot_buf *out)
 {
     if (len > UINT32_MAX - 1024)
         return OT_ELIMIT;

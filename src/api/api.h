@@ -1,0 +1,58 @@
+/* api.h — what the API handlers reach: the configuration and the components they serve.
+ *
+ * One ot_api lives inside the daemon (src/daemon/) for the life of `opentrail serve`. Every
+ * handler gets it, reads the configuration from it and reaches the other components through it. */
+#ifndef OT_API_H
+#define OT_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/http.h"
+#include "config/config.h"
+
+struct ot_store;
+struct ot_trail_db;
+struct ot_wal;
+struct ot_creds;
+struct ot_deliver;
+struct ot_digest;
+struct ot_keystore;
+struct ot_history;
+struct ot_history_feed;
+
+typedef struct ot_api {
+    ot_config cfg;
+    struct ot_store *store;      /* the embedded object store (data-dir/buckets) */
+    struct ot_trail_db *trails;  /* state.db */
+    struct ot_wal *wal;
+    struct ot_creds *creds;
+    struct ot_deliver *deliver;
+    struct ot_keystore *keys;    /* digest signing keys (data-dir/keys, state.db) */
+    struct ot_digest *digest;    /* the digest writer */
+    struct ot_history *history;           /* history.db (LookupEvents) */
+    struct ot_history_feed *history_feed; /* indexes the WAL into it */
+    /* Set by another WAL reader (the history feeder): the oldest LSN it still needs. Delivery
+     * releases segments only below min(its floor + 1, this). NULL = no other reader. */
+    uint64_t (*wal_keep_from)(struct ot_api *srv);
+    /* Set by the daemon; called by ot_api_trail_changed(). */
+    void (*trail_changed)(void *ctx, const char *trail_arn);
+    void *trail_changed_ctx;
+} ot_api;
+
+/* A service handler answers one authenticated request. It names the API operation it ran in
+ * *operation (static string, e.g. "CreateTrail", "GetObject") so the call can be audited, or
+ * leaves it NULL when nothing should be recorded. */
+typedef void (*ot_service_fn)(ot_api *srv, const ot_req *req, ot_resp *resp,
+                              const char **operation);
+
+void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
+void ot_cloudtrail_data_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
+                               const char **operation);
+void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
+
+/* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so
+ * delivery flushes what it holds for it now (through the daemon's trail_changed hook). */
+void ot_api_trail_changed(ot_api *srv, const char *trail_arn);
+
+#endif
