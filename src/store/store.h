@@ -95,4 +95,10 @@ int ot_store_list(ot_store *s, const char *bucket, const char *prefix, const cha
 void ot_store_list_free(ot_list_result *r);
 void ot_object_info_free(ot_object_info *info); /* frees meta strings */
 
+/* The metadata the local backend keeps with an object, read from an open fd of the object's file
+ * in a bucket directory (for `opentrail validate DIR`, which reads a data dir's buckets as plain
+ * files, without the server). A file the store did not write gets a synthetic ETag; a directory
+ * that is not a folder marker gives OT_ENOTFOUND. */
+int ot_store_local_file_meta(int fd, ot_object_info *info);
+
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/local_int.h"
+#include "store/store.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "validate/vl_int.h"
@@ -32,7 +32,7 @@ void vl_meta_from_xattr(int fd, vl_obj *o)
 {
     ot_object_info info;
     memset(&info, 0, sizeof info);
-    if (local_meta_read(fd, &info) == OT_OK)
+    if (ot_store_local_file_meta(fd, &info) == OT_OK)
         for (size_t i = 0; i < info.nmeta; i++)
             set_meta(o, info.meta[i].name, info.meta[i].value);
     ot_object_info_free(&info);
