@@ -32,7 +32,97 @@ static int make_dir(const char *path)
     return OT_OK;
 }
 
-/* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
+/* ---- the components, each opened and closed by one pair of functions ---- */
+
+static int open_datadir(ot_api *srv)
+{
+    char err[1024];
+    int rc = ot_datadir_prepare(srv->cfg.data_dir, err, sizeof err);
+    if (rc)
+        ot_error("%s", err);
+    return rc;
+}
+
+static int open_store(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/buckets", srv->cfg.data_dir);
+    int rc;
+    if ((rc = make_dir(path)) || (rc = ot_store_open_local(path, &srv->store)))
+        ot_error("cannot open the object store in %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void close_store(ot_api *srv) { ot_store_close(srv->store); }
+
+static int open_trails(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/state.db", srv->cfg.data_dir);
+    int rc = ot_trail_db_open(path, &srv->trails);
+    if (rc)
+        ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void close_trails(ot_api *srv) { ot_trail_db_close(srv->trails); }
+
+static int open_creds(ot_api *srv)
+{
+    int rc = ot_creds_open(srv->cfg.data_dir, srv->cfg.account_id, &srv->creds);
+    if (rc)
+        ot_error("cannot open %s/credentials: %s", srv->cfg.data_dir, ot_strerror(rc));
+    return rc;
+}
+
+static void close_creds(ot_api *srv) { ot_creds_close(srv->creds); }
+
+static int open_wal(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/wal", srv->cfg.data_dir);
+    ot_wal_opts wopts = {.dir = path, .no_sync = srv->cfg.no_fsync};
+    ot_wal_recovery rec;
+    memset(&rec, 0, sizeof rec);
+    int rc = ot_wal_open(&wopts, &srv->wal, &rec);
+    if (rc) {
+        ot_error("cannot open the WAL in %s: %s (%s); inspect it with 'opentrail wal check %s'",
+                 path, ot_strerror(rc), rec.detail, path);
+        return rc;
+    }
+    if (rec.torn_tail)
+        ot_warn("WAL: torn tail truncated (%llu bytes): %s",
+                (unsigned long long)rec.truncated_bytes, rec.detail);
+    ot_info("WAL: %llu records, LSN %llu..%llu", (unsigned long long)rec.records,
+            (unsigned long long)rec.first_lsn, (unsigned long long)rec.last_lsn);
+    return OT_OK;
+}
+
+static void close_wal(ot_api *srv) { ot_wal_close(srv->wal); }
+
+static int open_keys(ot_api *srv)
+{
+    const char *dir = srv->cfg.data_dir;
+    int rc = ot_keystore_open(dir, srv->trails, srv->cfg.key_rotation_ms, &srv->keys);
+    if (rc)
+        ot_error("cannot open the signing keys in %s/keys: %s", dir, ot_strerror(rc));
+    return rc;
+}
+
+static void close_keys(ot_api *srv) { ot_keystore_close(srv->keys); }
+
+static int open_digest(ot_api *srv)
+{
+    ot_digest_opts dopts = {.trails = srv->trails, .store = srv->store, .keys = srv->keys,
+                            .interval_ms = srv->cfg.digest_interval_ms};
+    int rc = ot_digest_start(&dopts, &srv->digest);
+    if (rc)
+        ot_error("cannot start the digest writer: %s", ot_strerror(rc));
+    return rc;
+}
+
+static void close_digest(ot_api *srv) { ot_digest_stop(srv->digest); }
+
 static int open_history(ot_api *srv)
 {
     char path[1024];
@@ -47,84 +137,66 @@ static int open_history(ot_api *srv)
     return rc;
 }
 
-static int open_components(ot_api *srv)
+static void close_history(ot_api *srv)
 {
-    char path[1024], err[1024];
-    const char *dir = srv->cfg.data_dir;
-    int rc = ot_datadir_prepare(dir, err, sizeof err);
-    if (rc) {
-        ot_error("%s", err);
-        return rc;
-    }
-    snprintf(path, sizeof path, "%s/buckets", dir);
-    if ((rc = make_dir(path)) || (rc = ot_store_open_local(path, &srv->store))) {
-        ot_error("cannot open the object store in %s: %s", path, ot_strerror(rc));
-        return rc;
-    }
-    snprintf(path, sizeof path, "%s/state.db", dir);
-    if ((rc = ot_trail_db_open(path, &srv->trails))) {
-        ot_error("cannot open %s: %s", path, ot_strerror(rc));
-        return rc;
-    }
-    if ((rc = ot_creds_open(dir, srv->cfg.account_id, &srv->creds))) {
-        ot_error("cannot open %s/credentials: %s", dir, ot_strerror(rc));
-        return rc;
-    }
-    snprintf(path, sizeof path, "%s/wal", dir);
-    ot_wal_opts wopts = {.dir = path, .no_sync = srv->cfg.no_fsync};
-    ot_wal_recovery rec;
-    memset(&rec, 0, sizeof rec);
-    if ((rc = ot_wal_open(&wopts, &srv->wal, &rec))) {
-        ot_error("cannot open the WAL in %s: %s (%s); inspect it with 'opentrail wal check %s'",
-                 path, ot_strerror(rc), rec.detail, path);
-        return rc;
-    }
-    if (rec.torn_tail)
-        ot_warn("WAL: torn tail truncated (%llu bytes): %s",
-                (unsigned long long)rec.truncated_bytes, rec.detail);
-    ot_info("WAL: %llu records, LSN %llu..%llu", (unsigned long long)rec.records,
-            (unsigned long long)rec.first_lsn, (unsigned long long)rec.last_lsn);
-    if ((rc = ot_keystore_open(dir, srv->trails, srv->cfg.key_rotation_ms, &srv->keys))) {
-        ot_error("cannot open the signing keys in %s/keys: %s", dir, ot_strerror(rc));
-        return rc;
-    }
-    /* Digests before delivery: delivery's recovery records redone files for them. */
-    ot_digest_opts dopts = {.trails = srv->trails, .store = srv->store, .keys = srv->keys,
-                            .interval_ms = srv->cfg.digest_interval_ms};
-    if ((rc = ot_digest_start(&dopts, &srv->digest))) {
-        ot_error("cannot start the digest writer: %s", ot_strerror(rc));
-        return rc;
-    }
-    if ((rc = open_history(srv)))
-        return rc;
-    if ((rc = ot_deliver_start(srv, &srv->deliver))) {
-        ot_error("cannot start delivery: %s", ot_strerror(rc));
-        return rc;
-    }
-    return OT_OK;
+    ot_history_feed_stop(srv->history_feed);
+    srv->wal_keep_from = NULL;
+    ot_history_close(srv->history);
 }
 
-static void close_components(ot_api *srv)
+static int open_deliver(ot_api *srv)
 {
-    if (srv->deliver)
-        ot_deliver_stop(srv->deliver);
-    if (srv->digest)
-        ot_digest_stop(srv->digest);
-    if (srv->keys)
-        ot_keystore_close(srv->keys);
-    if (srv->history_feed)
-        ot_history_feed_stop(srv->history_feed);
-    srv->wal_keep_from = NULL;
-    if (srv->history)
-        ot_history_close(srv->history);
-    if (srv->wal)
-        ot_wal_close(srv->wal);
-    if (srv->creds)
-        ot_creds_close(srv->creds);
-    if (srv->trails)
-        ot_trail_db_close(srv->trails);
-    if (srv->store)
-        ot_store_close(srv->store);
+    int rc = ot_deliver_start(srv, &srv->deliver);
+    if (rc)
+        ot_error("cannot start delivery: %s", ot_strerror(rc));
+    return rc;
+}
+
+static void close_deliver(ot_api *srv) { ot_deliver_stop(srv->deliver); }
+
+/* ---- start and stop order ---- */
+
+typedef struct component {
+    const char *name;
+    int (*open)(ot_api *srv);   /* logs why it failed; leaves nothing open when it fails */
+    void (*close)(ot_api *srv); /* NULL: nothing to close */
+} component;
+
+/* Opened top to bottom, closed bottom to top, so each component's dependencies are open for its
+ * whole life. The threads of `serve` are listed in daemon.h. */
+static const component components[] = {
+    {"data dir", open_datadir, NULL}, /* refuses a dir of another user before anything is made */
+    {"object store", open_store, close_store},
+    {"trails", open_trails, close_trails},
+    {"credentials", open_creds, close_creds},
+    {"WAL", open_wal, close_wal}, /* its flusher thread; everything below reads or appends */
+    {"signing keys", open_keys, close_keys},
+    /* Digests before delivery: delivery's recovery records redone files for them. */
+    {"digest writer", open_digest, close_digest},
+    /* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
+    {"event history", open_history, close_history},
+    {"delivery", open_deliver, close_deliver},
+};
+
+#define NCOMPONENTS (sizeof components / sizeof components[0])
+
+/* Opens the components in order; returns how many are open (all of them, or up to a failure). */
+static size_t open_components(ot_api *srv, int *rc)
+{
+    size_t n = 0;
+    *rc = OT_OK;
+    while (n < NCOMPONENTS && !(*rc = components[n].open(srv))) {
+        ot_debug("started: %s", components[n].name);
+        n++;
+    }
+    return n;
+}
+
+static void close_components(ot_api *srv, size_t nopen)
+{
+    while (nopen-- > 0)
+        if (components[nopen].close)
+            components[nopen].close(srv);
 }
 
 static void trail_changed(void *ctx, const char *trail_arn)
@@ -168,8 +240,9 @@ int ot_daemon_run(const ot_config *cfg)
     int port = 0;
     ot_http_opts ho = http_opts(&srv.cfg);
     int rc = ot_http_open(srv.cfg.listen, &ho, &http, &port);
+    size_t nopen = 0;
     if (!rc)
-        rc = open_components(&srv);
+        nopen = open_components(&srv, &rc);
     if (!rc) {
         ot_http_handlers h = {.body_cap = ot_dispatch_body_cap,
                               .too_large = ot_dispatch_too_large,
@@ -189,8 +262,8 @@ int ot_daemon_run(const ot_config *cfg)
         sigwait(&stop_signals, &sig);
         ot_info("shutting down (signal %d)", sig);
     }
-    ot_http_stop(http);
-    close_components(&srv);
+    ot_http_stop(http); /* first: no request in progress may reach a closed component */
+    close_components(&srv, nopen);
     ot_log_flush(); /* the counts of lines held back by the rate limit */
     return rc ? 1 : 0;
 }
