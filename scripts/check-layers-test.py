@@ -6,6 +6,7 @@
 The copy of today's tree must pass; each test then plants one violation in a fresh copy and
 asserts that the checker fails and names the file, the line and the reason."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,7 @@ class CheckLayersTest(unittest.TestCase):
 
     def test_lower_module_not_on_the_line_fails(self):
         n = self.append("trail/trail_db.c", '#include "wal/wal.h"\n')  # below trail, not listed
-        self.assert_fails_with("src/trail/trail_db.c:%d:" % n, "trail may include only: util event")
+        self.assert_fails_with("src/trail/trail_db.c:%d:" % n, "trail may include only: util")
 
     def test_other_modules_internal_header_fails(self):
         n = self.append("api/dispatch.c", '#include "store/local_int.h"\n')
@@ -109,7 +110,7 @@ class CheckLayersTest(unittest.TestCase):
         with open(self.path("LAYERS"), encoding="utf-8") as f:
             text = f.read()
         with open(self.path("LAYERS"), "w", encoding="utf-8") as f:
-            f.write(text.replace("\nwal:      util sys\n", "\nwal:      util sys api\n", 1))
+            f.write(re.sub(r"(?m)^(wal:.*)$", r"\1 api", text, count=1))
         self.assert_fails_with("src/LAYERS:", "wal may not depend on api")
 
 
