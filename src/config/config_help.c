@@ -6,6 +6,8 @@
 #define HELP_COLUMN 28 /* where the help text starts */
 #define HELP_WIDTH 96  /* lines end before this column */
 
+#define NO_BREAK '\a' /* a space the lines are not broken at: "(default<NO_BREAK>5m)" */
+
 /* Writes text from column HELP_COLUMN, breaking lines at spaces before HELP_WIDTH. */
 static void print_wrapped(FILE *out, const char *text, int column)
 {
@@ -20,7 +22,9 @@ static void print_wrapped(FILE *out, const char *text, int column)
             if (len == 0) /* one word longer than the room: let it run over */
                 len = (int)strcspn(text, " ");
         }
-        fprintf(out, "%.*s\n", len, text);
+        for (int i = 0; i < len; i++)
+            fputc(text[i] == NO_BREAK ? ' ' : text[i], out);
+        fputc('\n', out);
         text += len;
         text += strspn(text, " ");
         column = 0;
@@ -47,9 +51,9 @@ void ot_config_print_help(FILE *out)
         snprintf(option, sizeof option, "--%s%s%s", o->name, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");
         if (o->def && o->zero && !strcmp(o->def, "0"))
-            snprintf(dflt, sizeof dflt, " (default 0 = %s)", o->zero);
+            snprintf(dflt, sizeof dflt, " (default\a0 = %s)", o->zero);
         else if (o->def)
-            snprintf(dflt, sizeof dflt, " (default %s%s%s)", o->def, o->zero ? "; 0 = " : "",
+            snprintf(dflt, sizeof dflt, " (default\a%s%s%s)", o->def, o->zero ? "; 0 = " : "",
                      o->zero ? o->zero : "");
         snprintf(help, sizeof help, "%s%s", o->help, dflt);
         ot_config_print_help_entry(out, option, help);
