@@ -2,6 +2,7 @@
  * the cross-checks, and the config file. */
 #include "config/config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,8 @@ void ot_config_defaults(ot_config *cfg)
         if (!opts[i].def)
             continue; /* empty, false or 0: memset did it */
         int rc = ot_config_set_value(cfg, &opts[i], opts[i].def, err, sizeof err);
-        (void)rc; /* every default parses: tests/unit/test_config.c */
+        assert(rc == OT_OK); /* every default parses: tests/unit/test_config.c */
+        (void)rc;
     }
 }
 
