@@ -1,10 +1,17 @@
-/* config.h — the options of `opentrail serve`, from the command line and --config FILE. */
+/* config.h — the options of `opentrail serve`, from the command line and --config FILE.
+ *
+ * One table (ot_config_options, config_options.c) names every option once: its type, the
+ * ot_config field it sets, its default, its bounds and its help. The defaults, the config
+ * file's keys, the command line (cli/cmd_serve.c builds its getopt list from the table), the
+ * --help text and the check of docs/config.md (tests/unit/test_config.c) all read it, so an
+ * option is added in one place: a field below and a row of the table. */
 #ifndef OT_CONFIG_H
 #define OT_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct ot_config {
     char listen[128];          /* host:port, default 127.0.0.1:4590 */
@@ -28,7 +35,43 @@ typedef struct ot_config {
     unsigned max_connections_per_ip; /* default 256; 0 = no cap */
     int64_t header_timeout_ms; /* default 20 s */
     int64_t body_timeout_ms;   /* default 20 s, plus 1 s per 500 bytes received */
+    /* The server log (util/log.h): */
+    int log_level;             /* OT_LOG_DEBUG .. OT_LOG_ERROR; default info */
+    int log_format;            /* OT_LOG_TEXT, OT_LOG_LOGFMT or OT_LOG_JSON; default text */
 } ot_config;
+
+/* What a value must look like; it decides the field's C type (in brackets). */
+typedef enum ot_option_type {
+    OT_OPT_STRING,    /* char[size]: at most size - 1 characters */
+    OT_OPT_FLAG,      /* bool: no value on the command line (it means true); true/false in a file */
+    OT_OPT_BOOL,      /* bool: true/false (also 1/0, yes/no) everywhere */
+    OT_OPT_DURATION,  /* int64_t ms: ot_duration_parse (250ms, 2s, 5m, 1h, 30d) */
+    OT_OPT_BYTES,     /* uint64_t: a byte count */
+    OT_OPT_UNSIGNED,  /* unsigned: a whole number */
+    OT_OPT_DOUBLE,    /* double */
+    OT_OPT_REGION,    /* char[size]: an AWS region name (util/region.h) */
+    OT_OPT_ACCOUNT,   /* char[size]: a 12-digit account id */
+    OT_OPT_HOSTPORT,  /* char[size]: host:port, port 0-65535 (0: any free port) */
+    OT_OPT_ENUM,      /* int: the index of the value in choices */
+} ot_option_type;
+
+typedef struct ot_option {
+    const char *name;     /* --name on the command line and the config file's key */
+    ot_option_type type;
+    size_t offset;        /* offsetof(ot_config, field) */
+    size_t size;          /* sizeof the field */
+    const char *def;      /* the default as it would be typed; NULL: empty, false */
+    double lo, hi;        /* numbers: bounds (durations in ms); hi == 0: no upper bound */
+    const char *zero;     /* what 0 means ("unlimited"), or NULL */
+    const char *const *choices; /* OT_OPT_ENUM: the names, NULL-terminated */
+    const char *metavar;  /* the value's placeholder in --help (DUR, N ...); NULL for flags */
+    const char *help;     /* one sentence for --help, without the default */
+} ot_option;
+
+/* The table, in the order of --help; *n gets its length. */
+const ot_option *ot_config_options(size_t *n);
+/* The option called name, or NULL. */
+const ot_option *ot_config_option(const char *name);
 
 void ot_config_defaults(ot_config *cfg);
 /* Applies one key (as in the config file, e.g. "delivery-interval") = value. Returns 0 or
@@ -38,5 +81,14 @@ int ot_config_set(ot_config *cfg, const char *key, const char *value, char *err,
 int ot_config_check(const ot_config *cfg, char *err, size_t errlen);
 /* Reads "key = value" lines (# comments) from path. */
 int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errlen);
+
+/* o's value in cfg as it would be typed (durations in their largest exact unit), so that
+ * ot_config_set(o->name, out) sets the same value again. */
+void ot_config_format_value(const ot_config *cfg, const ot_option *o, char *out, size_t n);
+
+/* --help: one entry per option of the table, "  --name METAVAR  help (default D)", wrapped. */
+void ot_config_print_help(FILE *out);
+/* One entry in the same layout, for options that are not in the table (--config, --help). */
+void ot_config_print_help_entry(FILE *out, const char *option, const char *help);
 
 #endif

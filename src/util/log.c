@@ -1,5 +1,5 @@
-/* log.c — one line per message, written with a single write so threads do not interleave;
- * warnings and errors rate-limited per call site (log.h). */
+/* log.c — one line per message (log_line.c), written with a single write so threads do not
+ * interleave; warnings and errors rate-limited per call site (log.h). */
 #include "util/log.h"
 
 #include <pthread.h>
@@ -13,8 +13,6 @@
 
 #define SITES 64 /* call sites tracked at once; the least recently started window is reused */
 
-static const char *const level_names[] = {"debug", "info", "warn", "error"};
-
 /* One call site of a warning or error and its current window. */
 typedef struct log_site {
     const char *key;          /* the file, or the format string when no file is given; NULL: free */
@@ -27,12 +25,14 @@ typedef struct log_site {
 } log_site;
 
 static int log_level = OT_LOG_INFO;
+static int log_format = OT_LOG_TEXT;
 static int log_fd = STDERR_FILENO;
 static int64_t (*log_clock)(void) = ot_monotonic_ms;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static log_site sites[SITES];
 
 void ot_log_set_level(int level) { log_level = level; }
+void ot_log_set_format(int format) { log_format = format; }
 
 static void forget_sites(void) { memset(sites, 0, sizeof sites); }
 
@@ -52,18 +52,21 @@ void ot_log_set_clock(int64_t (*clock_ms)(void))
     pthread_mutex_unlock(&log_mu);
 }
 
-/* Writes "<time> <level> <text>\n" in one write(2). */
+/* Writes one line in one write(2). Messages are at most 2000 bytes (vlog), so the line is
+ * bounded; if it cannot be allocated, the event still shows as a line of its own. */
 static void emit(int level, const char *text)
 {
-    char line[2048], ts[32];
+    char ts[32];
     ot_time_iso8601(ot_now_ms(), ts);
-    int n = snprintf(line, sizeof line - 1, "%s %s %s", ts, level_names[level], text);
-    size_t len = n < 0 ? 0 : (size_t)n;
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    line[len++] = '\n';
-    ssize_t w = write(log_fd, line, len);
+    ot_buf line;
+    ot_buf_init(&line, 0);
+    ssize_t w;
+    if (ot_log_format_line(&line, log_format, ts, level, text) == 0)
+        w = write(log_fd, line.data, line.len);
+    else
+        w = write(log_fd, "log: out of memory for a log line\n", 34);
     (void)w;
+    ot_buf_free(&line);
 }
 
 /* Called with log_mu held: prints and resets a site's summary if it held lines back. */

@@ -1,4 +1,9 @@
-/* log.h — server log lines on stderr: "2026-11-22T06:34:45Z level message".
+/* log.h — server log lines on stderr, one event a line, in one of three formats:
+ *   text    2026-11-22T06:34:45Z info opentrail listening on ...      (the default)
+ *   logfmt  time=2026-11-22T06:34:45Z level=info msg="opentrail listening on ..."
+ *   json    {"time":"2026-11-22T06:34:45Z","level":"info","msg":"opentrail listening on ..."}
+ * A message never spans lines: in text, control characters (a newline in a file name) are
+ * written as \n, \t or \xNN; logfmt and json quote the message as a JSON string.
  *
  * Warnings and errors are rate-limited per call site (file and line), so a fault that
  * repeats in a loop — a full disk, a store that refuses every write — cannot flood the log:
@@ -12,12 +17,17 @@
 
 #include <stdint.h>
 
+#include "util/buf.h"
+
 enum { OT_LOG_DEBUG, OT_LOG_INFO, OT_LOG_WARN, OT_LOG_ERROR };
+enum { OT_LOG_TEXT, OT_LOG_LOGFMT, OT_LOG_JSON };
 
 #define OT_LOG_BURST 10          /* lines per site per window before holding back */
 #define OT_LOG_WINDOW_MS 10000
 
+/* Lines below level are dropped (default OT_LOG_INFO). Set both before starting threads. */
 void ot_log_set_level(int level);
+void ot_log_set_format(int format); /* OT_LOG_TEXT (default), OT_LOG_LOGFMT or OT_LOG_JSON */
 /* Logs from the call site file:line (the macros below pass it). */
 void ot_log_at(int level, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -30,6 +40,10 @@ void ot_log_flush(void);
  * clock_ms instead of the monotonic clock (NULL restores it). Both also forget every site. */
 void ot_log_set_fd(int fd);
 void ot_log_set_clock(int64_t (*clock_ms)(void));
+
+/* Appends one log line, with its newline, to out: time is the line's "YYYY-MM-DDTHH:MM:SSZ",
+ * msg any bytes. The logger and its tests use it. */
+int ot_log_format_line(ot_buf *out, int format, const char *time, int level, const char *msg);
 
 #define ot_debug(...) ot_log_at(OT_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
 #define ot_info(...) ot_log_at(OT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)

@@ -1,6 +1,8 @@
 /* test_log.c — the logger's rate limit: a warning or error repeated in a loop (a full disk)
  * prints OT_LOG_BURST lines per window and then one summary, other sites and info lines are
- * not held back, and nothing held back is lost from the count. The clock is the test's. */
+ * not held back, and nothing held back is lost from the count. The clock is the test's.
+ * Also: the level drops what is below it, and each format writes one event a line, whatever
+ * the message holds (newlines, quotes, backslashes, control characters). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +41,8 @@ static int teardown(void **state)
     capture *c = *state;
     ot_log_set_fd(-1);
     ot_log_set_clock(NULL);
+    ot_log_set_level(OT_LOG_INFO);
+    ot_log_set_format(OT_LOG_TEXT);
     fclose(c->f);
     free(c->text);
     free(c);
@@ -134,6 +138,97 @@ static void test_log__many_sites(void **state)
     assert_int_equal(count(t, ": x\n"), 80);
 }
 
+
+static void test_log__level_drops_what_is_below_it(void **state)
+{
+    capture *c = *state;
+    ot_debug("d1");
+    ot_info("i1");
+    ot_log_set_level(OT_LOG_WARN);
+    ot_debug("d2");
+    ot_info("i2");
+    ot_warn("w2");
+    ot_error("e2");
+    ot_log_set_level(OT_LOG_ERROR);
+    ot_warn("w3");
+    ot_error("e3");
+    ot_log_set_level(OT_LOG_DEBUG);
+    ot_debug("d4");
+    ot_log(OT_LOG_DEBUG, "d5 %d", 5);
+    const char *t = logged(c);
+    static const char *const shown[] = {" info i1\n", " warn w2\n", " error e2\n", " error e3\n",
+                                        " debug d4\n", " debug d5 5\n"};
+    static const char *const dropped[] = {"d1", "i2", "d2", "w3"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+        assert_int_equal(count(t, shown[i]), 1);
+    for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+        assert_int_equal(count(t, dropped[i]), 0);
+    assert_int_equal(count(t, "\n"), 6);
+}
+
+/* The line ot_log_format_line writes for msg at warn, at a fixed time. */
+static const char *line_of(int format, const char *msg)
+{
+    static ot_buf b;
+    ot_buf_free(&b);
+    ot_buf_init(&b, 0);
+    assert_int_equal(ot_log_format_line(&b, format, "2026-11-22T06:34:45Z", OT_LOG_WARN, msg), 0);
+    return b.data;
+}
+
+static const char nasty[] = "file \"a\\b\"\nsecond line\ttab\r\x01\x7f é";
+
+static void test_log__text_is_one_line(void **state)
+{
+    (void)state;
+    assert_string_equal(line_of(OT_LOG_TEXT, "opentrail listening on http://127.0.0.1:1"),
+                        "2026-11-22T06:34:45Z warn opentrail listening on http://127.0.0.1:1\n");
+    /* quotes and backslashes as they are (the text format of old), control characters escaped */
+    assert_string_equal(line_of(OT_LOG_TEXT, nasty),
+                        "2026-11-22T06:34:45Z warn file \"a\\b\"\\nsecond line\\ttab\\r\\x01"
+                        "\\x7f é\n");
+}
+
+static void test_log__logfmt_quotes_the_message(void **state)
+{
+    (void)state;
+    assert_string_equal(line_of(OT_LOG_LOGFMT, "started"),
+                        "time=2026-11-22T06:34:45Z level=warn msg=\"started\"\n");
+    assert_string_equal(line_of(OT_LOG_LOGFMT, nasty),
+                        "time=2026-11-22T06:34:45Z level=warn msg=\"file \\\"a\\\\b\\\"\\nsecond "
+                        "line\\ttab\\r\\u0001\x7f é\"\n");
+}
+
+static void test_log__json_escapes_the_message(void **state)
+{
+    (void)state;
+    assert_string_equal(line_of(OT_LOG_JSON, ""),
+                        "{\"time\":\"2026-11-22T06:34:45Z\",\"level\":\"warn\",\"msg\":\"\"}\n");
+    assert_string_equal(line_of(OT_LOG_JSON, nasty),
+                        "{\"time\":\"2026-11-22T06:34:45Z\",\"level\":\"warn\",\"msg\":\"file "
+                        "\\\"a\\\\b\\\"\\nsecond line\\ttab\\r\\u0001\x7f é\"}\n");
+    assert_string_equal(line_of(-1, "x"), "2026-11-22T06:34:45Z warn x\n");
+}
+
+/* Through the logger: the format set is the one written, summaries included. */
+static void test_log__format_applies_to_every_line(void **state)
+{
+    capture *c = *state;
+    ot_log_set_format(OT_LOG_JSON);
+    ot_info("a \"quoted\"\nword");
+    for (int i = 0; i < OT_LOG_BURST + 1; i++)
+        disk_full(i);
+    ot_log_flush();
+    const char *t = logged(c);
+    assert_int_equal(count(t, "\n"), 1 + OT_LOG_BURST + 1);
+    assert_int_equal(count(t, "{\"time\":\""), 1 + OT_LOG_BURST + 1);
+    assert_int_equal(count(t, "\"level\":\"info\",\"msg\":\"a \\\"quoted\\\"\\nword\"}\n"), 1);
+    assert_int_equal(count(t, "\"level\":\"error\",\"msg\":\"[suppressed 1 more like the above"), 1);
+    ot_log_set_format(OT_LOG_LOGFMT);
+    ot_warn("w");
+    assert_int_equal(count(logged(c), " level=warn msg=\"w\"\n"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +238,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_log__flush_prints_pending_summaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log__many_sites, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log__level_drops_what_is_below_it, setup, teardown),
+        cmocka_unit_test(test_log__text_is_one_line),
+        cmocka_unit_test(test_log__logfmt_quotes_the_message),
+        cmocka_unit_test(test_log__json_escapes_the_message),
+        cmocka_unit_test_setup_teardown(test_log__format_applies_to_every_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

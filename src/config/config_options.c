@@ -1,0 +1,102 @@
+/* config_options.c — every option of `opentrail serve`, once (config.h). To add one: a field
+ * in ot_config, a row here, a row in docs/config.md (tests/unit/test_config.c checks it). */
+#include "config/config.h"
+
+#include <string.h>
+
+#include "util/log.h"
+
+#define FIELD(f) offsetof(ot_config, f), sizeof(((ot_config *)0)->f)
+#define SECONDS 1000.0
+#define HOUR (3600 * SECONDS)
+
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const log_formats[] = {"text", "logfmt", "json", NULL};
+
+/* The stored value of an enum is its index among the choices: keep them in the enum's order. */
+_Static_assert(OT_LOG_DEBUG == 0 && OT_LOG_INFO == 1 && OT_LOG_WARN == 2 && OT_LOG_ERROR == 3,
+               "log_levels follows util/log.h");
+_Static_assert(OT_LOG_TEXT == 0 && OT_LOG_LOGFMT == 1 && OT_LOG_JSON == 2,
+               "log_formats follows util/log.h");
+
+static const ot_option options[] = {
+    {.name = "listen", .type = OT_OPT_HOSTPORT, FIELD(listen), .def = "127.0.0.1:4590",
+     .metavar = "HOST:PORT", .help = "address to listen on; port 0 picks a free one, which is logged"},
+    {.name = "data-dir", .type = OT_OPT_STRING, FIELD(data_dir), .def = "./opentrail-data",
+     .metavar = "DIR", .help = "state, WAL, keys and buckets"},
+    {.name = "account-id", .type = OT_OPT_ACCOUNT, FIELD(account_id), .def = "123456789012",
+     .metavar = "ID", .help = "12-digit account of the built-in principals"},
+    {.name = "region", .type = OT_OPT_REGION, FIELD(default_region), .def = "us-east-1",
+     .metavar = "REGION", .help = "region for requests that name none"},
+    {.name = "delivery-interval", .type = OT_OPT_DURATION, FIELD(delivery_interval_ms),
+     .def = "5m", .lo = 100, .metavar = "DUR",
+     .help = "how often log files are delivered (e.g. 2s, 250ms)"},
+    {.name = "delivery-max-bytes", .type = OT_OPT_BYTES, FIELD(delivery_max_bytes),
+     .def = "67108864", .lo = 1024, .metavar = "N",
+     .help = "deliver early once a file would exceed N uncompressed bytes"},
+    {.name = "digest-interval", .type = OT_OPT_DURATION, FIELD(digest_interval_ms), .def = "1h",
+     .lo = SECONDS, .metavar = "DUR",
+     .help = "how often each validating trail gets a signed digest file per region (e.g. 5s "
+             "for tests)"},
+    {.name = "key-rotation", .type = OT_OPT_DURATION, FIELD(key_rotation_ms), .def = "30d",
+     .lo = SECONDS, .metavar = "DUR",
+     .help = "a new digest signing key per region this often; each key stays valid for two "
+             "periods"},
+    {.name = "history-retention", .type = OT_OPT_DURATION, FIELD(history_retention_ms),
+     .def = "90d", .zero = "forever", .metavar = "DUR",
+     .help = "how long event history (LookupEvents) keeps events; imported events are exempt"},
+    {.name = "lookup-rate", .type = OT_OPT_DOUBLE, FIELD(lookup_rate), .def = "0", .hi = 1e6,
+     .zero = "unlimited", .metavar = "N",
+     .help = "LookupEvents calls per second per account before ThrottlingException (AWS "
+             "allows 2)"},
+    {.name = "any-credentials", .type = OT_OPT_FLAG, FIELD(any_credentials),
+     .help = "emulator mode: accept any access key without checking signatures (for local "
+             "testing only; never the default)"},
+    {.name = "log-bucket-write-once", .type = OT_OPT_BOOL, FIELD(log_bucket_write_once),
+     .def = "true", .metavar = "B",
+     .help = "objects under AWSLogs/ of a trail's bucket cannot be overwritten or deleted over "
+             "S3"},
+    {.name = "tls-cert", .type = OT_OPT_STRING, FIELD(tls_cert), .metavar = "FILE",
+     .help = "serve HTTPS with this PEM certificate (chain); needs --tls-key"},
+    {.name = "tls-key", .type = OT_OPT_STRING, FIELD(tls_key), .metavar = "FILE",
+     .help = "the certificate's unencrypted PEM private key (both or neither)"},
+    {.name = "http-threads", .type = OT_OPT_UNSIGNED, FIELD(http_threads), .def = "16", .lo = 1,
+     .hi = 1024, .metavar = "N", .help = "worker threads serving requests"},
+    {.name = "max-connections", .type = OT_OPT_UNSIGNED, FIELD(max_connections), .def = "10000",
+     .lo = 1, .hi = 1000000, .metavar = "N",
+     .help = "open client connections at most (lowered to fit the open-file limit)"},
+    {.name = "max-connections-per-ip", .type = OT_OPT_UNSIGNED, FIELD(max_connections_per_ip),
+     .def = "256", .hi = 1000000, .zero = "no cap", .metavar = "N",
+     .help = "open connections per client address"},
+    {.name = "header-timeout", .type = OT_OPT_DURATION, FIELD(header_timeout_ms), .def = "20s",
+     .lo = SECONDS, .hi = HOUR, .metavar = "DUR",
+     .help = "a request's line and headers must arrive within this; also closes idle "
+             "kept-alive connections"},
+    {.name = "body-timeout", .type = OT_OPT_DURATION, FIELD(body_timeout_ms), .def = "20s",
+     .lo = SECONDS, .hi = HOUR, .metavar = "DUR",
+     .help = "its body within this plus 1s per 500 bytes received"},
+    {.name = "log-level", .type = OT_OPT_ENUM, FIELD(log_level), .def = "info",
+     .choices = log_levels, .metavar = "LEVEL",
+     .help = "the least important log lines written: debug, info, warn or error"},
+    {.name = "log-format", .type = OT_OPT_ENUM, FIELD(log_format), .def = "text",
+     .choices = log_formats, .metavar = "FMT",
+     .help = "log lines as text ('TIME LEVEL message'), logfmt (time=.. level=.. msg=\"..\") "
+             "or json (one object a line)"},
+    {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
+     .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
+             "benchmarks; acknowledged events can be lost"},
+};
+
+const ot_option *ot_config_options(size_t *n)
+{
+    *n = sizeof options / sizeof options[0];
+    return options;
+}
+
+const ot_option *ot_config_option(const char *name)
+{
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (!strcmp(options[i].name, name))
+            return &options[i];
+    return NULL;
+}
