@@ -78,6 +78,14 @@ static int count_entries(const char *dir)
     return n;
 }
 
+/* Files left in the store's temp directory. */
+static int tmp_files(const fixture *f)
+{
+    char tmp[400];
+    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
+    return count_entries(tmp);
+}
+
 static int put_str(ot_store *st, const char *key, const char *s)
 {
     return ot_store_put(st, "bkt", key, s, strlen(s), NULL);
@@ -282,9 +290,7 @@ static void test_store__overwrite_atomic(void **state)
     assert_int_equal(len, sizeof big);
     assert_memory_equal(data, big, len);
     free(data);
-    char tmp[400];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
-    assert_int_equal(count_entries(tmp), 0); /* no temp file left behind */
+    assert_int_equal(tmp_files(f), 0); /* no temp file left behind */
 }
 
 static void test_store__folder_markers_and_conflicts(void **state)
@@ -592,9 +598,7 @@ static void test_store__owner_and_policy(void **state)
     assert_int_equal(ot_store_bucket_list(f->st, &v, &n), 0);
     assert_int_equal(n, 2); /* bkt and owned; not .policy or .tmp */
     free(v);
-    char tmp[400];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
-    assert_int_equal(count_entries(tmp), 0);
+    assert_int_equal(tmp_files(f), 0);
 }
 
 /* A reader reads in chunks from where it was moved to, and has a file for zero-copy sending. */
@@ -642,9 +646,7 @@ static void assert_object(fixture *f, const char *key, const char *want)
         assert_memory_equal(data, want, len);
         free(data);
     }
-    char tmp[400];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
-    assert_int_equal(count_entries(tmp), 0);
+    assert_int_equal(tmp_files(f), 0);
 }
 
 /* A put whose fsync fails reports OT_EIO: the new key does not appear, an overwritten key keeps
