@@ -1,8 +1,9 @@
 /* api_s3_object.c — object operations: PutObject, GetObject / HeadObject (with Range),
  * DeleteObject and DeleteObjects.
  *
- * GetObject streams the file through resp->file_fd (zero copy); HEAD uses the same response so
- * the server reports the object's Content-Length without sending the body. */
+ * GetObject streams the object through resp->file_fd (zero copy) when the store's reader has a
+ * file behind it; HEAD uses the same response so the server reports the object's Content-Length
+ * without sending the body. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,44 +168,62 @@ static void object_headers(s3_ctx *c, const ot_object_info *info)
     set_content_type(c, ctype);
 }
 
+/* The body of a GetObject: the reader's file for sendfile, else [off, off + len) read into the
+ * response (a backend without files: the object is read in full). */
+static int object_body(s3_ctx *c, ot_store_reader *r, uint64_t off, uint64_t len)
+{
+    int fd = ot_store_reader_fd(r);
+    if (fd >= 0) {
+        c->resp->file_fd = dup(fd); /* the server sends and closes it */
+        c->resp->file_off = off;
+        c->resp->file_len = len;
+        return c->resp->file_fd >= 0 ? OT_OK : OT_EAGAIN;
+    }
+    int rc = ot_buf_reserve(&c->resp->body, len);
+    size_t got = 1;
+    ot_store_reader_seek(r, off);
+    while (!rc && c->resp->body.len < len && got > 0 &&
+           !(rc = ot_store_reader_read(r, c->resp->body.data + c->resp->body.len,
+                                       len - c->resp->body.len, &got)))
+        c->resp->body.len += got;
+    return rc ? rc : c->resp->body.len == len ? OT_OK : OT_EIO;
+}
+
 void s3_get_object(s3_ctx *c)
 {
     ot_object_info info;
-    int fd = -1;
+    ot_store_reader *r;
     uint64_t off = 0, len;
     if (!s3_need_key(c))
         return;
-    int rc = ot_store_open_read(c->srv->store, c->bucket, c->key, &fd, &info);
+    int rc = ot_store_reader_open(c->srv->store, c->bucket, c->key, &r, &info);
     if (rc) {
         s3_store_error(c, rc);
         return;
     }
     len = info.size;
-    int r = parse_range(ot_req_header(c->req, "range"), info.size, &off, &len);
-    if (r < 0) {
+    int range = parse_range(ot_req_header(c->req, "range"), info.size, &off, &len);
+    if (range < 0) {
         char cr[48];
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)info.size);
         s3_error(c, 416, "InvalidRange", "The requested range is not satisfiable");
         ot_resp_header(c->resp, "Content-Range", cr);
-        close(fd);
-        ot_object_info_free(&info);
-        return;
+        goto out;
+    }
+    if (len > 0 && (rc = object_body(c, r, off, len))) {
+        s3_store_error(c, rc);
+        goto out;
     }
     object_headers(c, &info);
-    if (r > 0) {
+    if (range > 0) {
         char cr[80];
         snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)off,
                  (unsigned long long)(off + len - 1), (unsigned long long)info.size);
         ot_resp_header(c->resp, "Content-Range", cr);
         c->resp->status = 206;
     }
-    if (len > 0) {
-        c->resp->file_fd = fd; /* the server sends and closes it */
-        c->resp->file_off = off;
-        c->resp->file_len = len;
-    } else {
-        close(fd); /* empty object or folder marker */
-    }
+out:
+    ot_store_reader_close(r);
     ot_object_info_free(&info);
 }
 

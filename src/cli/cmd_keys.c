@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "digest/digest.h"
 #include "sys/datadir.h"
+#include "sys/sysio.h"
 #include "trail/trail.h"
 #include "util/crypto.h"
 #include "util/err.h"
@@ -173,16 +174,6 @@ static int cmd_rotate(ot_keystore *ks, const keys_opts *o)
     return rc ? 1 : 0;
 }
 
-static int write_file(const char *path, const void *data, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return OT_EIO;
-    ssize_t w = write(fd, data, len);
-    int rc = w == (ssize_t)len && fsync(fd) == 0 ? OT_OK : OT_EIO;
-    close(fd);
-    return rc;
-}
 
 /* PKCS#1 public key as PEM: base64 of the DER in 64-character lines. */
 static size_t to_pem(const ot_pubkey *k, char *out, size_t cap)
@@ -203,7 +194,7 @@ static int cmd_export(ot_keystore *ks, const keys_opts *o)
         fprintf(stderr, "opentrail keys export: --out OUTDIR is required\n");
         return 2;
     }
-    if (mkdir(o->out, 0755) && errno != EEXIST) {
+    if (ot_sys->mkdir(o->out, 0755) && errno != EEXIST) {
         fprintf(stderr, "opentrail keys export: cannot create %s: %s\n", o->out, strerror(errno));
         return 1;
     }
@@ -216,8 +207,10 @@ static int cmd_export(ot_keystore *ks, const keys_opts *o)
         char path[1200], pem[1024];
         snprintf(path, sizeof path, "%s/%s-%s.%s", o->out, v[i].region, v[i].fingerprint,
                  o->der ? "der" : "pem");
-        rc = o->der ? write_file(path, v[i].der, v[i].der_len)
-                    : write_file(path, pem, to_pem(&v[i], pem, sizeof pem));
+        /* a crash leaves the old export or the new one, never half a key */
+        rc = o->der ? ot_sys_write_file_atomic(path, v[i].der, v[i].der_len, 0644, false)
+                    : ot_sys_write_file_atomic(path, pem, to_pem(&v[i], pem, sizeof pem), 0644,
+                                               false);
         if (rc)
             fprintf(stderr, "opentrail keys export: cannot write %s\n", path);
         else

@@ -29,7 +29,8 @@ bool ot_deliver_error_permanent(int rc)
 {
     /* OT_EINVAL: the store refuses the key; OT_EEXIST: a component is an existing object;
      * OT_ELIMIT: a name or the metadata is too long. A missing bucket (OT_ENOTFOUND) can be
-     * created again and I/O errors pass: those are retried. */
+     * created again, and transient (OT_EAGAIN: a full disk, throttling) and I/O errors (OT_EIO:
+     * a failed fsync) pass: those are retried. */
     return rc == OT_EINVAL || rc == OT_EEXIST || rc == OT_ELIMIT;
 }
 

@@ -156,9 +156,18 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
     return rc;
 }
 
+/* Makes <data-dir>/keys; a new one is fsynced into the data dir before a key goes in it. */
 static int key_dir(ot_keystore *ks)
 {
-    if (mkdir(ks->dir, 0700) && errno != EEXIST) {
+    if (ot_sys->mkdir(ks->dir, 0700) == 0) {
+        char parent[sizeof ks->dir];
+        snprintf(parent, sizeof parent, "%.*s", (int)(strlen(ks->dir) - strlen("/keys")),
+                 ks->dir);
+        if (ot_sys_fsync_dir(parent) != OT_OK) {
+            ot_error("keys: cannot sync %s: %s", parent, strerror(errno));
+            return OT_EIO;
+        }
+    } else if (errno != EEXIST) {
         ot_error("keys: cannot create %s: %s", ks->dir, strerror(errno));
         return OT_EIO;
     }

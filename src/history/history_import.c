@@ -500,7 +500,11 @@ static int open_file(worker *w, int *fd)
     const char *name = w->file->name;
     if (im->store && !strncmp(name, "s3://", 5)) {
         const char *key = name + 5 + strlen(im->bucket) + 1;
-        int rc = ot_store_open_read(im->store, im->bucket, key, fd, NULL);
+        ot_store_reader *r;
+        int rc = ot_store_reader_open(im->store, im->bucket, key, &r, NULL);
+        if (!rc && (*fd = dup(ot_store_reader_fd(r))) < 0) /* the local store: its file */
+            rc = ot_store_reader_fd(r) < 0 ? OT_EINVAL : OT_EAGAIN;
+        ot_store_reader_close(r);
         if (rc)
             failf(w, "cannot open: %s%s", ot_strerror(rc), "");
         return rc;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "history/history_int.h"
+#include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -30,11 +31,19 @@
 
 const char *hist_seg_table_sql(void) { return SEG_TABLE; }
 
-void hist_seg_dir(const ot_history *h, char *out, size_t cap)
+/* The directory holding history.db (the data dir). */
+static void hist_seg_parent(const ot_history *h, char *out, size_t cap)
 {
     const char *slash = strrchr(h->path, '/');
     int dl = slash ? (int)(slash - h->path) : 1;
-    snprintf(out, cap, "%.*s/history-segments", dl, slash ? h->path : ".");
+    snprintf(out, cap, "%.*s", dl, slash ? h->path : ".");
+}
+
+void hist_seg_dir(const ot_history *h, char *out, size_t cap)
+{
+    char parent[1024];
+    hist_seg_parent(h, parent, sizeof parent);
+    snprintf(out, cap, "%s/history-segments", parent);
 }
 
 bool hist_has_seg_table(sqlite3 *db)
@@ -201,16 +210,21 @@ int hist_segs_lock(ot_history *h, int *fd)
 {
     char dir[1024], path[1100];
     hist_seg_dir(h, dir, sizeof dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (ot_sys->mkdir(dir, 0700) == 0) { /* new: its name must survive a crash too */
+        char parent[1024];
+        hist_seg_parent(h, parent, sizeof parent);
+        if (ot_sys_fsync_dir(parent) != OT_OK)
+            return OT_EIO;
+    } else if (errno != EEXIST) {
         ot_error("history: cannot create %s: %s", dir, strerror(errno));
         return OT_EIO;
     }
     snprintf(path, sizeof path, "%s/.import.lock", dir);
-    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    *fd = ot_sys->open(path, O_RDWR | O_CREAT, 0600);
     if (*fd < 0)
         return OT_EIO;
-    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-        close(*fd);
+    if (ot_sys->flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        ot_sys->close(*fd);
         *fd = -1;
         return OT_EEXIST;
     }
@@ -251,7 +265,7 @@ void hist_segs_cleanup(ot_history *h)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         ot_info("history: removing %s (an import that did not finish)", path);
-        unlink(path);
+        ot_sys->unlink(path);
     }
     if (d)
         closedir(d);
@@ -385,7 +399,7 @@ int hist_segs_expire(ot_history *h, int64_t cutoff_ms, int *deleted)
         ot_history_rollback(h);
     for (size_t i = 0; !rc && i < ndoomed; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, doomed[i]);
-        unlink(path);
+        ot_sys->unlink(path);
     }
     free(doomed);
     *deleted = rc ? 0 : (int)(gone > INT32_MAX ? INT32_MAX : gone);

@@ -4,7 +4,8 @@
  * strings are interned into one heap, each row's lookup keys are numbered as they come, and the
  * documents (already deflated by the workers) go straight to the file. finish() sorts the rows
  * by time (radix), turns the per-row key numbers into posting lists with two linear passes
- * (count, then place), builds the two hash tables and writes the sections after the blocks. */
+ * (count, then place), builds the two hash tables and writes the sections after the blocks.
+ * The file's writes and syncs go through ot_sys, so tests can fail them. */
 #include "history/history_seg.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "history/history_int.h"
+#include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -157,10 +159,10 @@ struct seg_builder {
 static int create(seg_builder *b)
 {
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
-    b->fd = open(b->path, flags | O_DIRECT, 0600);
+    b->fd = ot_sys->open(b->path, flags | O_DIRECT, 0600);
     b->direct = b->fd >= 0;
     if (b->fd < 0 && errno == EINVAL)
-        b->fd = open(b->path, flags, 0600);
+        b->fd = ot_sys->open(b->path, flags, 0600);
     if (b->fd < 0) {
         ot_error("history: cannot create %s: %s", b->path, strerror(errno));
         return OT_EIO;
@@ -196,17 +198,10 @@ int seg_builder_new(const char *path, seg_builder **out)
 
 static int write_at(seg_builder *b, const void *p, size_t n, uint64_t off)
 {
-    for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(b->fd, (const char *)p + done, n - done, (off_t)(off + done));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ot_error("history: write %s: %s", b->path, strerror(errno));
-            return OT_EIO;
-        }
-        done += (size_t)w;
-    }
-    return OT_OK;
+    if (ot_sys_pwrite_all(b->fd, p, n, off) == OT_OK)
+        return OT_OK;
+    ot_error("history: write %s: %s", b->path, strerror(errno));
+    return OT_EIO;
 }
 
 /* Writes the buffer out; at the end (last) a direct file gets its tail padded to ALIGN and is
@@ -222,7 +217,7 @@ static int flush_out(seg_builder *b, bool last)
     int rc = write_at(b, b->obuf, n, b->written);
     b->written += b->olen;
     b->olen = 0;
-    if (!rc && last && b->direct && ftruncate(b->fd, (off_t)b->written) != 0)
+    if (!rc && last && b->direct && ot_sys->ftruncate(b->fd, (off_t)b->written) != 0)
         rc = OT_EIO;
     return rc;
 }
@@ -631,7 +626,18 @@ static int eid_slots(const seg_builder *b, const uint32_t *order, uint32_t **slo
     return OT_OK;
 }
 
-/* The header page (the buffer is free once everything else is written), then fsync. */
+/* fsync of the directory holding the segment, so its name survives a crash before history.db
+ * registers it. */
+static int sync_dir(const seg_builder *b)
+{
+    char dir[sizeof b->path];
+    const char *slash = strrchr(b->path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - b->path) : 1, slash ? b->path : ".");
+    return ot_sys_fsync_dir(dir);
+}
+
+/* The header page (the buffer is free once everything else is written), then fsync of the file
+ * and its directory. */
 static int write_header(seg_builder *b, sections *s)
 {
     memcpy(s->hd.magic, SEG_MAGIC, 8);
@@ -639,7 +645,8 @@ static int write_header(seg_builder *b, sections *s)
     s->hd.head_crc = crc32_gzip_refl(0, (const uint8_t *)&s->hd, offsetof(seg_header, head_crc));
     memset(b->obuf, 0, ALIGN);
     memcpy(b->obuf, &s->hd, sizeof s->hd);
-    if (write_at(b, b->obuf, b->direct ? ALIGN : sizeof s->hd, 0) || fsync(b->fd) != 0) {
+    if (write_at(b, b->obuf, b->direct ? ALIGN : sizeof s->hd, 0) || ot_sys->fsync(b->fd) != 0 ||
+        sync_dir(b)) {
         ot_error("history: write %s: %s", b->path, strerror(errno));
         return OT_EIO;
     }
@@ -709,9 +716,9 @@ void seg_builder_free(seg_builder *b, bool keep)
     if (!b)
         return;
     if (b->fd >= 0)
-        close(b->fd);
+        ot_sys->close(b->fd);
     if (!(keep && b->finished))
-        unlink(b->path);
+        ot_sys->unlink(b->path);
     vec *vs[] = {&b->str_off, &b->key, &b->reg, &b->rows, &b->rk_start, &b->rk, &b->blks,
                  &b->eid_hash};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)

@@ -44,8 +44,13 @@ int local_policy_get(ot_store *s, const char *bucket, char **json, size_t *len);
 int local_policy_put(ot_store *s, const char *bucket, const char *json, size_t len);
 int local_policy_delete(ot_store *s, const char *bucket);
 
-/* write(2) until done: OT_ELIMIT on a full disk, OT_EIO otherwise. */
+/* The OT_E* code for the errno of a failed call: OT_EAGAIN for what clears by itself (a full
+ * disk or quota, no descriptors or memory), OT_EIO otherwise (see store.h). */
+int local_errno_code(int err);
+/* write(2) until done, through ot_sys: OT_EAGAIN on a full disk, OT_EIO otherwise. */
 int local_write_all(int fd, const void *data, size_t len);
+/* fsync through ot_sys, the error as local_errno_code gives it. */
+int local_fsync(int fd);
 
 /* Opens <root>/<bucket> without following a symlink. OT_ENOTFOUND if it is not a directory. */
 int local_open_bucket(struct local_store *ls, const char *bucket, int *fd);

@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/store_int.h"
 #include "util/err.h"
@@ -203,55 +202,74 @@ int ot_store_put(ot_store *s, const char *bucket, const char *key, const void *d
     return s->ops->put(s, bucket, key, data, len, info);
 }
 
-int ot_store_open_read(ot_store *s, const char *bucket, const char *key, int *fd,
-                       ot_object_info *info)
+int ot_store_reader_open(ot_store *s, const char *bucket, const char *key, ot_store_reader **out,
+                         ot_object_info *info)
 {
-    *fd = -1;
+    ot_object_info scratch;
+    *out = NULL;
     if (!ot_store_bucket_name_valid(bucket) || !key_ok(key))
         return OT_EINVAL;
-    return s->ops->open_read(s, bucket, key, fd, info);
+    int rc = s->ops->reader_open(s, bucket, key, out, info ? info : &scratch);
+    if (!rc && !info)
+        ot_object_info_free(&scratch);
+    return rc;
+}
+
+int ot_store_reader_read(ot_store_reader *r, void *buf, size_t n, size_t *got)
+{
+    *got = 0;
+    int rc = r->ops->reader_read(r, r->pos, buf, n, got);
+    if (!rc)
+        r->pos += *got;
+    return rc;
+}
+
+void ot_store_reader_seek(ot_store_reader *r, uint64_t off) { r->pos = off; }
+
+int ot_store_reader_fd(const ot_store_reader *r) { return r->ops->reader_fd(r); }
+
+void ot_store_reader_close(ot_store_reader *r)
+{
+    if (r)
+        r->ops->reader_close(r);
 }
 
 int ot_store_head(ot_store *s, const char *bucket, const char *key, ot_object_info *info)
 {
-    int fd;
-    int rc = ot_store_open_read(s, bucket, key, &fd, info);
-    if (rc == 0)
-        close(fd);
+    ot_store_reader *r;
+    int rc = ot_store_reader_open(s, bucket, key, &r, info);
+    ot_store_reader_close(r);
     return rc;
 }
 
 int ot_store_get(ot_store *s, const char *bucket, const char *key, void **data, size_t *len)
 {
     ot_object_info info;
-    int fd;
+    ot_store_reader *r;
     *data = NULL;
     *len = 0;
-    int rc = ot_store_open_read(s, bucket, key, &fd, &info);
+    int rc = ot_store_reader_open(s, bucket, key, &r, &info);
     if (rc)
         return rc;
     ot_object_info_free(&info);
     char *p = malloc(info.size + 1);
-    if (!p) {
+    size_t got = 0, n = 1;
+    if (!p)
         rc = OT_ENOMEM;
-        goto out;
-    }
-    size_t got = 0;
-    while (got < info.size) {
-        ssize_t r = pread(fd, p + got, info.size - got, (off_t)got);
-        if (r <= 0) {
-            rc = OT_EIO;
-            free(p);
-            goto out;
-        }
-        got += (size_t)r;
+    while (!rc && got < info.size && n > 0 &&
+           !(rc = ot_store_reader_read(r, p + got, info.size - got, &n)))
+        got += n;
+    if (!rc && got < info.size)
+        rc = OT_EIO; /* shorter than its size: cut while we read */
+    ot_store_reader_close(r);
+    if (rc) {
+        free(p);
+        return rc;
     }
     p[got] = '\0';
     *data = p;
     *len = got;
-out:
-    close(fd);
-    return rc;
+    return OT_OK;
 }
 
 int ot_store_delete(ot_store *s, const char *bucket, const char *key)

@@ -4,7 +4,16 @@
  * table of functions (local directory now, a remote S3 endpoint later). Object keys are untrusted:
  * every backend must refuse keys that could escape the bucket (OT_EINVAL), see
  * ot_store_key_valid(). Writes are atomic: a reader sees the old object or the new one, never a
- * part, and a put that returned 0 is durable (fsynced file and directory). */
+ * part, and a put that returned 0 is durable (fsynced file and directory). Objects are read as a
+ * stream (ot_store_reader), so a backend need not have files.
+ *
+ * Errors (every backend): OT_ENOTFOUND means gone (no such bucket or object); OT_EAGAIN means
+ * transient, retry later — nothing was changed and the same call may succeed (local: a full disk
+ * or quota, no file descriptors or kernel memory; remote: throttling, a 5xx, a timeout); OT_EIO
+ * means the device or backend failed (a failed fsync among them: the put did not happen, the
+ * caller may retry but should report it); OT_EINVAL / OT_EEXIST / OT_ELIMIT mean this request
+ * can never succeed as it is. A failed put never leaves a partial object: the key holds the old
+ * object, or the complete new one when only the last directory fsync failed. */
 #ifndef OT_STORE_H
 #define OT_STORE_H
 
@@ -15,6 +24,7 @@
 #define OT_STORE_MAX_META 16
 
 typedef struct ot_store ot_store;
+typedef struct ot_store_reader ot_store_reader;
 
 typedef struct ot_meta {
     char *name;  /* user metadata name without the "x-amz-meta-" prefix, lowercase */
@@ -83,9 +93,20 @@ int ot_store_put(ot_store *s, const char *bucket, const char *key, const void *d
                  const ot_object_info *info);
 /* Stats an object. */
 int ot_store_head(ot_store *s, const char *bucket, const char *key, ot_object_info *info);
-/* Opens an object for reading: returns an fd the caller closes (for zero-copy responses). */
-int ot_store_open_read(ot_store *s, const char *bucket, const char *key, int *fd,
-                       ot_object_info *info);
+/* Opens an object for reading from its start; info (may be NULL) gets its metadata, which the
+ * caller frees with ot_object_info_free. The caller closes *out with ot_store_reader_close.
+ * The reader sees the object as it was when opened, even if a put replaces it meanwhile. */
+int ot_store_reader_open(ot_store *s, const char *bucket, const char *key, ot_store_reader **out,
+                         ot_object_info *info);
+/* Reads the next bytes into buf: *got is 0 only at the end of the object. */
+int ot_store_reader_read(ot_store_reader *r, void *buf, size_t n, size_t *got);
+/* Moves the read position to off (for ranges); past the end, reads return nothing. */
+void ot_store_reader_seek(ot_store_reader *r, uint64_t off);
+/* A file descriptor holding the object's bytes, for zero-copy sending (sendfile), or -1 when the
+ * backend has none. Borrowed: valid until the reader is closed; reading from it does not move
+ * the reader. */
+int ot_store_reader_fd(const ot_store_reader *r);
+void ot_store_reader_close(ot_store_reader *r); /* NULL is fine */
 /* Reads a whole object into a malloc'd buffer (for small objects and tests). */
 int ot_store_get(ot_store *s, const char *bucket, const char *key, void **data, size_t *len);
 int ot_store_delete(ot_store *s, const char *bucket, const char *key); /* 0 even if absent */

@@ -20,8 +20,13 @@ struct ot_store_ops {
     int (*bucket_list)(ot_store *s, ot_bucket_info **out, size_t *n);
     int (*put)(ot_store *s, const char *bucket, const char *key, const void *data, size_t len,
                const ot_object_info *info);
-    int (*open_read)(ot_store *s, const char *bucket, const char *key, int *fd,
-                     ot_object_info *info);
+    /* Readers: open fills info (never NULL here) and *out; read has pread semantics (*got < n
+     * only at the end); fd is the zero-copy descriptor or -1; close frees. */
+    int (*reader_open)(ot_store *s, const char *bucket, const char *key, ot_store_reader **out,
+                       ot_object_info *info);
+    int (*reader_read)(ot_store_reader *r, uint64_t off, void *buf, size_t n, size_t *got);
+    int (*reader_fd)(const ot_store_reader *r);
+    void (*reader_close)(ot_store_reader *r);
     int (*delete)(ot_store *s, const char *bucket, const char *key);
     int (*list)(ot_store *s, const char *bucket, const char *prefix, const char *delimiter,
                 const char *marker, size_t max_keys, ot_list_result *out);
@@ -29,6 +34,12 @@ struct ot_store_ops {
 
 struct ot_store {
     const struct ot_store_ops *ops;
+};
+
+/* The head of every backend's reader; store.c keeps the position of sequential reads. */
+struct ot_store_reader {
+    const struct ot_store_ops *ops;
+    uint64_t pos;
 };
 
 #endif

@@ -2,7 +2,8 @@
  *
  * A put writes the data and its metadata attribute to a temp file in <root>/.tmp, fsyncs it,
  * renames it over the key's path and fsyncs the directory: readers see the old object or the new
- * one, and a put that returned 0 survives a crash. Limitation: a file system cannot hold both a
+ * one, and a put that returned 0 survives a crash. Every call that changes the disk goes through
+ * ot_sys (sys/sysio.h), so tests can fail it. Limitation: a file system cannot hold both a
  * file "a" and a key "a/b" (or the folder marker "a/"): such a put fails with OT_EEXIST. */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/local_int.h"
+#include "sys/sysio.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -27,20 +29,29 @@
 
 static struct local_store *L(ot_store *s) { return (struct local_store *)s; }
 
+struct local_reader {
+    struct ot_store_reader base;
+    int fd;
+};
+
+int local_errno_code(int err)
+{
+    switch (err) {
+    case ENOSPC: case EDQUOT: case EAGAIN: case EINTR: case EMFILE: case ENFILE: case ENOMEM:
+        return OT_EAGAIN; /* clears by itself: a full disk is not a size limit of the object */
+    default:
+        return OT_EIO;
+    }
+}
+
 int local_write_all(int fd, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return OT_EIO; /* a full disk passes: transient, not a size limit */
-        p += w;
-        len -= (size_t)w;
-    }
-    return OT_OK;
+    return ot_sys_write_all(fd, data, len) ? local_errno_code(errno) : OT_OK;
 }
+
+int local_fsync(int fd) { return ot_sys->fsync(fd) ? local_errno_code(errno) : OT_OK; }
+
+static int xattr_error(void) { return errno == E2BIG ? OT_ELIMIT : local_errno_code(errno); }
 
 /* The metadata record for a new object: computed ETag and mtime, the caller's type and meta. */
 static int build_record(const void *data, size_t len, const ot_object_info *in, char *rec,
@@ -65,21 +76,24 @@ static int put_marker(local_loc *loc, const char *rec, size_t reclen)
 {
     int fd = -1, rc = OT_OK;
     for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-        fd = openat(loc->dirfd, loc->leaf, DIR_FLAGS);
+        fd = ot_sys->openat(loc->dirfd, loc->leaf, DIR_FLAGS, 0);
         if (fd >= 0)
             break;
         if (errno == ENOTDIR || errno == ELOOP)
             return OT_EEXIST;
-        if (errno != ENOENT || (mkdirat(loc->dirfd, loc->leaf, 0700) != 0 && errno != EEXIST))
-            return OT_EIO;
-        if (fsync(loc->dirfd) != 0)
-            return OT_EIO;
+        if (errno != ENOENT ||
+            (ot_sys->mkdirat(loc->dirfd, loc->leaf, 0700) != 0 && errno != EEXIST))
+            return local_errno_code(errno);
+        if ((rc = local_fsync(loc->dirfd)))
+            return rc;
     }
     if (fd < 0)
         return OT_EIO;
-    if (fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0 || fsync(fd) != 0)
-        rc = errno == E2BIG ? OT_ELIMIT : OT_EIO;
-    close(fd);
+    if (ot_sys->fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0)
+        rc = xattr_error();
+    else
+        rc = local_fsync(fd);
+    ot_sys->close(fd);
     return rc;
 }
 
@@ -89,26 +103,26 @@ static int put_file(struct local_store *ls, local_loc *loc, const void *data, si
     char name[32];
     ot_random_alnum(name, 24);
     memcpy(name + 24, ".tmp", 5);
-    int fd = openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ot_sys->openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        return OT_EIO;
+        return local_errno_code(errno);
     int rc = local_write_all(fd, data, len);
-    if (rc == 0 && fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0)
-        rc = errno == E2BIG ? OT_ELIMIT : OT_EIO;
-    if (rc == 0 && fsync(fd) != 0)
-        rc = OT_EIO;
-    close(fd);
-    if (rc == 0 && renameat(ls->tmpfd, name, loc->dirfd, loc->leaf) != 0) {
+    if (rc == 0 && ot_sys->fsetxattr(fd, LOCAL_XATTR_OBJECT, rec, reclen, 0) != 0)
+        rc = xattr_error();
+    if (rc == 0)
+        rc = local_fsync(fd); /* before the rename: the name never points at unsynced data */
+    ot_sys->close(fd);
+    if (rc == 0 && ot_sys->renameat2(ls->tmpfd, name, loc->dirfd, loc->leaf, 0) != 0) {
         if (errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
             rc = OT_EEXIST; /* a directory holds deeper keys under this name */
         else
-            rc = errno == ENAMETOOLONG ? OT_ELIMIT : OT_EIO;
+            rc = errno == ENAMETOOLONG ? OT_ELIMIT : local_errno_code(errno);
     }
     if (rc) {
-        unlinkat(ls->tmpfd, name, 0);
+        ot_sys->unlinkat(ls->tmpfd, name, 0);
         return rc;
     }
-    return fsync(loc->dirfd) == 0 ? OT_OK : OT_EIO;
+    return local_fsync(loc->dirfd);
 }
 
 static int local_put(ot_store *s, const char *bucket, const char *key, const void *data,
@@ -142,47 +156,85 @@ static int open_entry(local_loc *loc, int *fd)
 {
     struct stat st;
     if (loc->is_dir_marker)
-        *fd = openat(loc->dirfd, loc->leaf, DIR_FLAGS);
+        *fd = ot_sys->openat(loc->dirfd, loc->leaf, DIR_FLAGS, 0);
     else
-        *fd = openat(loc->dirfd, loc->leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        *fd = ot_sys->openat(loc->dirfd, loc->leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
     if (*fd < 0)
-        return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? OT_ENOTFOUND : OT_EIO;
+        return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? OT_ENOTFOUND
+                                                                       : local_errno_code(errno);
     if (fstat(*fd, &st) != 0 || (!loc->is_dir_marker && !S_ISREG(st.st_mode))) {
-        close(*fd);
+        ot_sys->close(*fd);
         *fd = -1;
         return OT_ENOTFOUND;
     }
     return OT_OK;
 }
 
-static int local_open_read(ot_store *s, const char *bucket, const char *key, int *fd,
-                           ot_object_info *info)
+/* Opens the object's entry and reads its metadata; *fd is the open entry. */
+static int open_object(struct local_store *ls, const char *bucket, const char *key, int *fd,
+                       ot_object_info *info)
 {
     int bfd = -1, rc;
     local_loc loc = {.dirfd = -1};
-    ot_object_info tmp;
-    if (!info)
-        info = &tmp;
+    *fd = -1;
     memset(info, 0, sizeof *info);
-    if ((rc = local_open_bucket(L(s), bucket, &bfd)))
+    if ((rc = local_open_bucket(ls, bucket, &bfd)))
         goto out;
     if ((rc = local_locate(bfd, key, false, &loc)))
         goto out;
     if ((rc = open_entry(&loc, fd)))
         goto out;
     if ((rc = local_meta_read(*fd, info))) {
-        close(*fd);
+        ot_sys->close(*fd);
         *fd = -1;
     }
 out:
     if (rc == OT_ELIMIT)
         rc = OT_ENOTFOUND; /* a name too long to store cannot exist */
-    if (info == &tmp)
-        ot_object_info_free(&tmp);
     local_loc_close(&loc);
     if (bfd >= 0)
         close(bfd);
     return rc;
+}
+
+static const struct ot_store_ops local_ops;
+
+static int local_reader_open(ot_store *s, const char *bucket, const char *key,
+                             ot_store_reader **out, ot_object_info *info)
+{
+    struct local_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return OT_ENOMEM;
+    int rc = open_object(L(s), bucket, key, &r->fd, info);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    r->base.ops = &local_ops;
+    *out = &r->base;
+    return OT_OK;
+}
+
+static int local_reader_read(ot_store_reader *base, uint64_t off, void *buf, size_t n,
+                             size_t *got)
+{
+    struct local_reader *r = (struct local_reader *)base;
+    if (ot_sys_pread_full(r->fd, buf, n, off, got) == OT_OK)
+        return OT_OK;
+    /* a folder marker is a directory: it reads as empty */
+    return errno == EISDIR ? (*got = 0, OT_OK) : local_errno_code(errno);
+}
+
+static int local_reader_fd(const ot_store_reader *base)
+{
+    return ((const struct local_reader *)base)->fd;
+}
+
+static void local_reader_close(ot_store_reader *base)
+{
+    struct local_reader *r = (struct local_reader *)base;
+    ot_sys->close(r->fd);
+    free(r);
 }
 
 /* Removes the now-empty directories that held key, bottom up, stopping at a folder marker or a
@@ -211,9 +263,9 @@ static void prune(int bfd, const char *key)
         bool marked = dfd >= 0 && fgetxattr(dfd, LOCAL_XATTR_OBJECT, NULL, 0) >= 0;
         if (dfd >= 0)
             close(dfd);
-        bool removed = dfd >= 0 && !marked && unlinkat(pfd, leaf, AT_REMOVEDIR) == 0;
+        bool removed = dfd >= 0 && !marked && ot_sys->unlinkat(pfd, leaf, AT_REMOVEDIR) == 0;
         if (removed)
-            fsync(pfd);
+            ot_sys->fsync(pfd); /* best effort: an empty directory coming back is harmless */
         close(pfd);
         if (!removed)
             return;
@@ -224,24 +276,21 @@ static void prune(int bfd, const char *key)
 static int delete_entry(local_loc *loc)
 {
     if (loc->is_dir_marker) {
-        int fd = openat(loc->dirfd, loc->leaf, DIR_FLAGS);
+        int fd = ot_sys->openat(loc->dirfd, loc->leaf, DIR_FLAGS, 0);
         if (fd < 0)
             return OT_ENOTFOUND;
-        int rc = fremovexattr(fd, LOCAL_XATTR_OBJECT);
-        int err = errno;
-        if (rc == 0)
-            fsync(fd);
-        close(fd);
-        if (rc != 0)
-            return err == ENODATA ? OT_ENOTFOUND : OT_EIO;
-        return OT_OK;
+        int rc = ot_sys->fremovexattr(fd, LOCAL_XATTR_OBJECT) == 0
+                     ? local_fsync(fd)
+                     : (errno == ENODATA ? OT_ENOTFOUND : local_errno_code(errno));
+        ot_sys->close(fd);
+        return rc;
     }
     struct stat st;
     if (fstatat(loc->dirfd, loc->leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         return OT_ENOTFOUND; /* absent, a directory or a planted symlink: no object here */
-    if (unlinkat(loc->dirfd, loc->leaf, 0) != 0)
-        return errno == ENOENT ? OT_ENOTFOUND : OT_EIO;
-    return fsync(loc->dirfd) == 0 ? OT_OK : OT_EIO;
+    if (ot_sys->unlinkat(loc->dirfd, loc->leaf, 0) != 0)
+        return errno == ENOENT ? OT_ENOTFOUND : local_errno_code(errno);
+    return local_fsync(loc->dirfd);
 }
 
 static int local_delete(ot_store *s, const char *bucket, const char *key)
@@ -301,10 +350,10 @@ static int remove_tree(int dfd)
             rc = cfd < 0 ? OT_EIO : remove_tree(cfd);
             if (cfd >= 0)
                 close(cfd);
-            if (rc == 0 && unlinkat(dfd, e->d_name, AT_REMOVEDIR) != 0)
-                rc = OT_EIO;
-        } else if (unlinkat(dfd, e->d_name, 0) != 0) {
-            rc = OT_EIO;
+            if (rc == 0 && ot_sys->unlinkat(dfd, e->d_name, AT_REMOVEDIR) != 0)
+                rc = local_errno_code(errno);
+        } else if (ot_sys->unlinkat(dfd, e->d_name, 0) != 0) {
+            rc = local_errno_code(errno);
         }
     }
     closedir(d);
@@ -324,8 +373,10 @@ static int local_bucket_delete(ot_store *s, const char *bucket)
     }
     if ((rc = remove_tree(fd)))
         goto out;
-    if (unlinkat(ls->rootfd, bucket, AT_REMOVEDIR) != 0 || fsync(ls->rootfd) != 0)
-        rc = OT_EIO;
+    if (ot_sys->unlinkat(ls->rootfd, bucket, AT_REMOVEDIR) != 0)
+        rc = local_errno_code(errno);
+    else
+        rc = local_fsync(ls->rootfd);
     if (rc == 0) /* the next bucket of this name starts without a policy */
         rc = local_policy_delete(s, bucket);
 out:
@@ -418,7 +469,10 @@ static const struct ot_store_ops local_ops = {
     .policy_put = local_policy_put,
     .policy_delete = local_policy_delete,
     .put = local_put,
-    .open_read = local_open_read,
+    .reader_open = local_reader_open,
+    .reader_read = local_reader_read,
+    .reader_fd = local_reader_fd,
+    .reader_close = local_reader_close,
     .delete = local_delete,
     .list = local_list,
 };
@@ -441,43 +495,24 @@ static void clean_stale_tmp(int tmpfd)
             now - st.st_mtim.tv_sec <= STALE_TMP_S)
             continue;
         if (S_ISREG(st.st_mode))
-            unlinkat(tmpfd, e->d_name, 0);
+            ot_sys->unlinkat(tmpfd, e->d_name, 0);
         else if (S_ISDIR(st.st_mode)) /* a bucket being created (empty until renamed) */
-            unlinkat(tmpfd, e->d_name, AT_REMOVEDIR);
+            ot_sys->unlinkat(tmpfd, e->d_name, AT_REMOVEDIR);
     }
     closedir(d);
-}
-
-static int mkdir_p(const char *dir)
-{
-    char path[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof path)
-        return OT_EINVAL;
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        char c = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return OT_EIO;
-        path[i] = c;
-    }
-    return OT_OK;
 }
 
 /* The metadata lives in user xattrs: refuse to start on a file system without them rather than
  * lose every object's ETag and Content-Type. */
 static int probe_xattr(int fd)
 {
-    if (fsetxattr(fd, "user.opentrail.probe", "1", 1, 0) != 0) {
+    if (ot_sys->fsetxattr(fd, "user.opentrail.probe", "1", 1, 0) != 0) {
         ot_error("object store: the file system refuses user extended attributes (%s); "
                  "use ext4, xfs, btrfs or tmpfs >= 6.6 for the data directory",
                  strerror(errno));
         return OT_EIO;
     }
-    fremovexattr(fd, "user.opentrail.probe");
+    ot_sys->fremovexattr(fd, "user.opentrail.probe");
     return OT_OK;
 }
 
@@ -486,7 +521,7 @@ int ot_store_open_local(const char *dir, ot_store **out)
     struct local_store *ls = NULL;
     int rc = OT_EIO;
     *out = NULL;
-    if ((rc = mkdir_p(dir)))
+    if ((rc = ot_sys_mkdir_p(dir, 0700)))
         return rc;
     ls = calloc(1, sizeof *ls);
     if (!ls)
@@ -498,15 +533,15 @@ int ot_store_open_local(const char *dir, ot_store **out)
     rc = OT_EIO;
     if (ls->rootfd < 0)
         goto out;
-    if (mkdirat(ls->rootfd, LOCAL_TMP_DIR, 0700) != 0 && errno != EEXIST)
+    if (ot_sys->mkdirat(ls->rootfd, LOCAL_TMP_DIR, 0700) != 0 && errno != EEXIST)
         goto out;
-    ls->tmpfd = openat(ls->rootfd, LOCAL_TMP_DIR, DIR_FLAGS);
+    ls->tmpfd = ot_sys->openat(ls->rootfd, LOCAL_TMP_DIR, DIR_FLAGS, 0);
     if (ls->tmpfd < 0 || (rc = probe_xattr(ls->tmpfd)))
         goto out;
     rc = OT_EIO;
-    if (mkdirat(ls->rootfd, LOCAL_POLICY_DIR, 0700) != 0 && errno != EEXIST)
+    if (ot_sys->mkdirat(ls->rootfd, LOCAL_POLICY_DIR, 0700) != 0 && errno != EEXIST)
         goto out;
-    if ((ls->policyfd = openat(ls->rootfd, LOCAL_POLICY_DIR, DIR_FLAGS)) < 0)
+    if ((ls->policyfd = ot_sys->openat(ls->rootfd, LOCAL_POLICY_DIR, DIR_FLAGS, 0)) < 0)
         goto out;
     clean_stale_tmp(ls->tmpfd);
     pthread_rwlock_init(&ls->lock, NULL);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store/local_int.h"
+#include "sys/sysio.h"
 #include "util/err.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -19,7 +20,8 @@ int local_open_bucket(struct local_store *ls, const char *bucket, int *fd)
     *fd = openat(ls->rootfd, bucket, DIR_FLAGS);
     if (*fd >= 0)
         return OT_OK;
-    return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? OT_ENOTFOUND : OT_EIO;
+    return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? OT_ENOTFOUND
+                                                                   : local_errno_code(errno);
 }
 
 /* Opens (creating if asked) the directory seg below dfd; returns the new fd or a negative code. */
@@ -34,13 +36,14 @@ static int step(int dfd, const char *seg, bool create)
         if (errno == ENOTDIR || errno == ELOOP)
             return create ? OT_EEXIST : OT_ENOTFOUND;
         if (errno != ENOENT)
-            return OT_EIO;
+            return local_errno_code(errno);
         if (!create)
             return OT_ENOTFOUND;
-        if (mkdirat(dfd, seg, 0700) != 0 && errno != EEXIST)
-            return errno == ENAMETOOLONG ? OT_ELIMIT : OT_EIO;
-        if (fsync(dfd) != 0) /* the new entry must survive a crash before we rename into it */
-            return OT_EIO;
+        if (ot_sys->mkdirat(dfd, seg, 0700) != 0 && errno != EEXIST)
+            return errno == ENAMETOOLONG ? OT_ELIMIT : local_errno_code(errno);
+        int rc = local_fsync(dfd); /* the new entry must survive a crash before we rename into it */
+        if (rc)
+            return rc;
     }
     return OT_EIO;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/local_int.h"
+#include "sys/sysio.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -33,16 +34,17 @@ static int build_bucket_dir(struct local_store *ls, const char *name, const char
 {
     char created[24];
     int n = snprintf(created, sizeof created, "%" PRId64, ot_now_ms());
-    if (mkdirat(ls->tmpfd, name, 0700) != 0)
-        return OT_EIO;
-    int fd = openat(ls->tmpfd, name, DIR_FLAGS), rc = OT_OK;
+    if (ot_sys->mkdirat(ls->tmpfd, name, 0700) != 0)
+        return local_errno_code(errno);
+    int fd = ot_sys->openat(ls->tmpfd, name, DIR_FLAGS, 0), rc;
     if (fd < 0)
-        return OT_EIO;
-    if (fsetxattr(fd, LOCAL_XATTR_BUCKET, created, (size_t)n, 0) != 0 ||
-        (owner && fsetxattr(fd, LOCAL_XATTR_OWNER, owner, strlen(owner), 0) != 0) ||
-        fsync(fd) != 0)
-        rc = OT_EIO;
-    close(fd);
+        return local_errno_code(errno);
+    if (ot_sys->fsetxattr(fd, LOCAL_XATTR_BUCKET, created, (size_t)n, 0) != 0 ||
+        (owner && ot_sys->fsetxattr(fd, LOCAL_XATTR_OWNER, owner, strlen(owner), 0) != 0))
+        rc = local_errno_code(errno);
+    else
+        rc = local_fsync(fd);
+    ot_sys->close(fd);
     return rc;
 }
 
@@ -61,16 +63,16 @@ int local_bucket_create(ot_store *s, const char *bucket, const char *owner)
     }
     if ((rc = build_bucket_dir(ls, name, owner)) || (rc = local_policy_delete(s, bucket)))
         goto out;
-    int r = renameat2(ls->tmpfd, name, ls->rootfd, bucket, RENAME_NOREPLACE);
+    int r = ot_sys->renameat2(ls->tmpfd, name, ls->rootfd, bucket, RENAME_NOREPLACE);
     if (r != 0 && errno == EINVAL) /* a file system without RENAME_NOREPLACE: the name was */
-        r = renameat(ls->tmpfd, name, ls->rootfd, bucket); /* free above, under the lock */
+        r = ot_sys->renameat2(ls->tmpfd, name, ls->rootfd, bucket, 0); /* free above, locked */
     if (r != 0)
-        rc = errno == EEXIST || errno == ENOTEMPTY ? OT_EEXIST : OT_EIO;
-    else if (fsync(ls->rootfd) != 0 || fsync(ls->tmpfd) != 0)
-        rc = OT_EIO;
+        rc = errno == EEXIST || errno == ENOTEMPTY ? OT_EEXIST : local_errno_code(errno);
+    else if (!(rc = local_fsync(ls->rootfd)))
+        rc = local_fsync(ls->tmpfd);
 out:
     if (rc)
-        unlinkat(ls->tmpfd, name, AT_REMOVEDIR);
+        ot_sys->unlinkat(ls->tmpfd, name, AT_REMOVEDIR);
     pthread_rwlock_unlock(&ls->lock);
     return rc;
 }
@@ -134,21 +136,21 @@ int local_policy_put(ot_store *s, const char *bucket, const char *json, size_t l
     if ((rc = local_open_bucket(ls, bucket, &bfd)))
         goto unlock;
     close(bfd);
-    int fd = openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ot_sys->openat(ls->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        rc = OT_EIO;
+        rc = local_errno_code(errno);
         goto unlock;
     }
     rc = local_write_all(fd, json, len);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = OT_EIO;
-    close(fd);
-    if (rc == 0 && renameat(ls->tmpfd, name, ls->policyfd, bucket) != 0)
-        rc = OT_EIO;
+    if (rc == 0)
+        rc = local_fsync(fd);
+    ot_sys->close(fd);
+    if (rc == 0 && ot_sys->renameat2(ls->tmpfd, name, ls->policyfd, bucket, 0) != 0)
+        rc = local_errno_code(errno);
     if (rc)
-        unlinkat(ls->tmpfd, name, 0);
-    else if (fsync(ls->policyfd) != 0)
-        rc = OT_EIO;
+        ot_sys->unlinkat(ls->tmpfd, name, 0);
+    else
+        rc = local_fsync(ls->policyfd);
 unlock:
     pthread_rwlock_unlock(&ls->lock);
     return rc;
@@ -157,7 +159,7 @@ unlock:
 int local_policy_delete(ot_store *s, const char *bucket)
 {
     struct local_store *ls = L(s);
-    if (unlinkat(ls->policyfd, bucket, 0) != 0)
-        return errno == ENOENT ? OT_OK : OT_EIO;
-    return fsync(ls->policyfd) == 0 ? OT_OK : OT_EIO;
+    if (ot_sys->unlinkat(ls->policyfd, bucket, 0) != 0)
+        return errno == ENOENT ? OT_OK : local_errno_code(errno);
+    return local_fsync(ls->policyfd);
 }

@@ -1,5 +1,6 @@
 /* datadir.c — create or check a data dir before anything is written to it (datadir.h). */
 #include "sys/datadir.h"
+#include "sys/sysio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 int ot_datadir_prepare(const char *dir, char *err, size_t errlen)
 {
     umask(077);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (ot_sys->mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create the data dir %s: %s", dir, strerror(errno));
         return OT_EIO;
     }

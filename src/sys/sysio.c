@@ -9,17 +9,26 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "util/err.h"
 
 static int sys_open(const char *path, int flags, mode_t mode) { return open(path, flags | O_CLOEXEC, mode); }
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+    return openat(dirfd, path, flags | O_CLOEXEC, mode);
+}
+static int sys_mkstemp(char *template) { return mkostemp(template, O_CLOEXEC); }
 static DIR *sys_opendir(const char *path) { return opendir(path); }
 
 const ot_sysio ot_sys_default = {
     .open = sys_open,
+    .openat = sys_openat,
+    .mkstemp = sys_mkstemp,
     .close = close,
     .pread = pread,
+    .write = write,
     .pwrite = pwrite,
     .pwritev = pwritev,
     .fdatasync = fdatasync,
@@ -27,9 +36,16 @@ const ot_sysio ot_sys_default = {
     .ftruncate = ftruncate,
     .fstat = fstat,
     .flock = flock,
+    .fchmod = fchmod,
+    .fsetxattr = fsetxattr,
+    .fremovexattr = fremovexattr,
     .rename = rename,
+    .renameat2 = renameat2,
+    .link = link,
     .unlink = unlink,
+    .unlinkat = unlinkat,
     .mkdir = mkdir,
+    .mkdirat = mkdirat,
     .opendir = sys_opendir,
     .readdir = readdir,
     .closedir = closedir,
@@ -74,6 +90,24 @@ int ot_sys_pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
 {
     struct iovec iov = {(void *)buf, n};
     return ot_sys_pwritev_all(fd, &iov, 1, off);
+}
+
+int ot_sys_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = ot_sys->write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return OT_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return OT_OK;
 }
 
 int ot_sys_pread_full(int fd, void *buf, size_t n, uint64_t off, size_t *got)
@@ -140,17 +174,17 @@ int ot_sys_write_file_atomic(const char *path, const void *data, size_t len, mod
     memcpy(dir, slash ? path : ".", dlen);
     dir[dlen] = '\0';
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    int fd = ot_sys->mkstemp(tmp);
     if (fd < 0)
         return OT_EIO;
-    int rc = fchmod(fd, mode) ? OT_EIO : ot_sys_pwrite_all(fd, data, len, 0);
+    int rc = ot_sys->fchmod(fd, mode) ? OT_EIO : ot_sys_pwrite_all(fd, data, len, 0);
     if (!rc && ot_sys->fsync(fd))
         rc = OT_EIO;
     int saved = errno;
     ot_sys->close(fd);
     if (!rc) {
         if (keep_existing)
-            rc = link(tmp, path) && errno != EEXIST ? OT_EIO : OT_OK;
+            rc = ot_sys->link(tmp, path) && errno != EEXIST ? OT_EIO : OT_OK;
         else
             rc = ot_sys->rename(tmp, path) ? OT_EIO : OT_OK;
         saved = errno;
@@ -161,7 +195,7 @@ int ot_sys_write_file_atomic(const char *path, const void *data, size_t len, mod
         errno = saved;
     if (rc || keep_existing) {
         saved = errno;
-        unlink(tmp);
+        ot_sys->unlink(tmp);
         errno = saved;
     }
     return rc;

@@ -1,6 +1,8 @@
-/* sysio.h — the file system calls the WAL (and later the local store) make, through one table
- * that tests can replace to inject faults (a failing fdatasync, short writes, ENOSPC), as
- * SQLite's os_unix.c does with aSyscall[].
+/* sysio.h — the file system calls that make data durable (the WAL, the local object store,
+ * history segments, signing keys, quarantined log files), through one table that tests can
+ * replace to inject faults (a failing fsync, short writes, ENOSPC), as SQLite's os_unix.c does
+ * with aSyscall[]. Calls that only read (fstatat, fgetxattr, readdir of a listing) may go to
+ * libc directly.
  *
  * Production code calls ot_sys->fn(...). A test copies ot_sys_default, overrides some members,
  * points ot_sys at its copy and restores ot_sys = &ot_sys_default afterwards. The table is read
@@ -17,9 +19,12 @@
 #include <sys/uio.h>
 
 typedef struct ot_sysio {
-    int (*open)(const char *path, int flags, mode_t mode);
+    int (*open)(const char *path, int flags, mode_t mode);   /* adds O_CLOEXEC */
+    int (*openat)(int dirfd, const char *path, int flags, mode_t mode); /* adds O_CLOEXEC */
+    int (*mkstemp)(char *template);
     int (*close)(int fd);
     ssize_t (*pread)(int fd, void *buf, size_t n, off_t off);
+    ssize_t (*write)(int fd, const void *buf, size_t n);
     ssize_t (*pwrite)(int fd, const void *buf, size_t n, off_t off);
     ssize_t (*pwritev)(int fd, const struct iovec *iov, int iovcnt, off_t off);
     int (*fdatasync)(int fd);
@@ -27,9 +32,17 @@ typedef struct ot_sysio {
     int (*ftruncate)(int fd, off_t len);
     int (*fstat)(int fd, struct stat *st);
     int (*flock)(int fd, int op);
+    int (*fchmod)(int fd, mode_t mode);
+    int (*fsetxattr)(int fd, const char *name, const void *value, size_t n, int flags);
+    int (*fremovexattr)(int fd, const char *name);
     int (*rename)(const char *from, const char *to);
+    int (*renameat2)(int olddirfd, const char *from, int newdirfd, const char *to,
+                     unsigned flags); /* flags 0 is renameat */
+    int (*link)(const char *from, const char *to);
     int (*unlink)(const char *path);
+    int (*unlinkat)(int dirfd, const char *path, int flags);
     int (*mkdir)(const char *path, mode_t mode);
+    int (*mkdirat)(int dirfd, const char *path, mode_t mode);
     DIR *(*opendir)(const char *path);
     struct dirent *(*readdir)(DIR *d);
     int (*closedir)(DIR *d);
@@ -42,6 +55,7 @@ extern const ot_sysio *ot_sys;        /* the table in use; &ot_sys_default unles
  * progress). */
 int ot_sys_pwritev_all(int fd, struct iovec *iov, int iovcnt, uint64_t off); /* retries short writes; clobbers iov */
 int ot_sys_pwrite_all(int fd, const void *buf, size_t n, uint64_t off);
+int ot_sys_write_all(int fd, const void *buf, size_t n); /* at the file offset */
 /* Reads up to n bytes at off, retrying short reads; *got < n only at end of file. */
 int ot_sys_pread_full(int fd, void *buf, size_t n, uint64_t off, size_t *got);
 int ot_sys_fsync_dir(const char *dir);

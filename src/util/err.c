@@ -14,6 +14,7 @@ const char *ot_strerror(int code)
     case OT_ECORRUPT: return "corrupt data";
     case OT_ETORN: return "torn record";
     case OT_ECLOSED: return "closed";
+    case OT_EAGAIN: return "temporarily unavailable";
     }
     return "unknown error";
 }

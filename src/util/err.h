@@ -20,6 +20,8 @@ enum {
     OT_ECORRUPT = -7,  /* stored data failed a checksum or format check */
     OT_ETORN = -8,     /* a record was cut off at the end of a file (torn write) */
     OT_ECLOSED = -9,   /* the component is shutting down */
+    OT_EAGAIN = -10,   /* transient: nothing changed, the same call may succeed later (a full
+                        * disk, no file descriptors, a throttled or unreachable backend) */
 };
 
 /* A short English name for an OT_E* code, for logs. */

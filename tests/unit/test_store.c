@@ -1,6 +1,8 @@
 /* test_store.c — the local object store: hostile keys and symlinks stay inside the root,
- * round trips keep metadata, overwrites are atomic, and listings match an independent model of
- * S3's ListObjects on a few hundred keys. */
+ * round trips keep metadata, overwrites are atomic, listings match an independent model of
+ * S3's ListObjects on a few hundred keys, readers stream and seek, and injected I/O faults
+ * (a failing fsync, a short write on a filling disk) report the error and leave no partial
+ * object. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "fault_sys.h"
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/err.h"
@@ -73,6 +76,14 @@ static int count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+/* Files left in the store's temp directory. */
+static int tmp_files(const fixture *f)
+{
+    char tmp[400];
+    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
+    return count_entries(tmp);
 }
 
 static int put_str(ot_store *st, const char *key, const char *s)
@@ -258,25 +269,28 @@ static void test_store__overwrite_atomic(void **state)
     char big[100000];
     memset(big, 'B', sizeof big);
     assert_int_equal(put_str(f->st, "k", "version one"), 0);
-    int fd;
+    ot_store_reader *r;
     ot_object_info info;
-    assert_int_equal(ot_store_open_read(f->st, "bkt", "k", &fd, &info), 0);
+    assert_int_equal(ot_store_reader_open(f->st, "bkt", "k", &r, &info), 0);
+    assert_int_equal(info.size, 11);
     assert_int_equal(ot_store_put(f->st, "bkt", "k", big, sizeof big, NULL), 0);
     /* The reader that opened before the put still sees the complete old object: the new one
      * arrived by rename, not by rewriting the file in place. */
     char buf[32] = {0};
-    assert_int_equal(pread(fd, buf, sizeof buf, 0), 11);
+    size_t got;
+    assert_int_equal(ot_store_reader_read(r, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 11);
     assert_string_equal(buf, "version one");
-    close(fd);
+    assert_int_equal(ot_store_reader_read(r, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 0); /* the end */
+    ot_store_reader_close(r);
     void *data;
     size_t len;
     assert_int_equal(ot_store_get(f->st, "bkt", "k", &data, &len), 0);
     assert_int_equal(len, sizeof big);
     assert_memory_equal(data, big, len);
     free(data);
-    char tmp[400];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
-    assert_int_equal(count_entries(tmp), 0); /* no temp file left behind */
+    assert_int_equal(tmp_files(f), 0); /* no temp file left behind */
 }
 
 static void test_store__folder_markers_and_conflicts(void **state)
@@ -584,9 +598,126 @@ static void test_store__owner_and_policy(void **state)
     assert_int_equal(ot_store_bucket_list(f->st, &v, &n), 0);
     assert_int_equal(n, 2); /* bkt and owned; not .policy or .tmp */
     free(v);
-    char tmp[400];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", f->root);
-    assert_int_equal(count_entries(tmp), 0);
+    assert_int_equal(tmp_files(f), 0);
+}
+
+/* A reader reads in chunks from where it was moved to, and has a file for zero-copy sending. */
+static void test_store__reader_streams_and_seeks(void **state)
+{
+    fixture *f = *state;
+    char big[70000], buf[4096];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    assert_int_equal(ot_store_put(f->st, "bkt", "big", big, sizeof big, NULL), 0);
+    ot_store_reader *r;
+    assert_int_equal(ot_store_reader_open(f->st, "bkt", "big", &r, NULL), 0);
+    assert_true(ot_store_reader_fd(r) >= 0);
+    size_t total = 0, got;
+    do {
+        assert_int_equal(ot_store_reader_read(r, buf, sizeof buf, &got), 0);
+        assert_memory_equal(buf, big + total, got);
+        total += got;
+    } while (got > 0);
+    assert_int_equal(total, sizeof big);
+    ot_store_reader_seek(r, 69990);
+    assert_int_equal(ot_store_reader_read(r, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 10);
+    assert_memory_equal(buf, big + 69990, 10);
+    ot_store_reader_seek(r, 80000); /* past the end: nothing, not an error */
+    assert_int_equal(ot_store_reader_read(r, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 0);
+    ot_store_reader_close(r);
+    assert_int_equal(ot_store_reader_open(f->st, "bkt", "absent", &r, NULL), OT_ENOTFOUND);
+    assert_null(r);
+    assert_int_equal(ot_store_reader_open(f->st, "nobucket", "big", &r, NULL), OT_ENOTFOUND);
+}
+
+/* The key holds exactly want (NULL: no object) and no temp file is left. */
+static void assert_object(fixture *f, const char *key, const char *want)
+{
+    void *data;
+    size_t len;
+    int rc = ot_store_get(f->st, "bkt", key, &data, &len);
+    if (!want) {
+        assert_int_equal(rc, OT_ENOTFOUND);
+    } else {
+        assert_int_equal(rc, 0);
+        assert_int_equal(len, strlen(want));
+        assert_memory_equal(data, want, len);
+        free(data);
+    }
+    assert_int_equal(tmp_files(f), 0);
+}
+
+/* A put whose fsync fails reports OT_EIO: the new key does not appear, an overwritten key keeps
+ * its old object, and the same put succeeds once the fault clears. */
+static void test_store__fault_fsync_fails(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(put_str(f->st, "AWSLogs/old", "old content"), 0);
+    fault_arm();
+    fault.fsync_fail_from = 0;
+    assert_int_equal(put_str(f->st, "AWSLogs/new", "new content"), OT_EIO);
+    assert_int_equal(put_str(f->st, "AWSLogs/old", "replacement"), OT_EIO);
+    assert_true(fault.syncs > 0);
+    fault_clear();
+    assert_object(f, "AWSLogs/new", NULL);
+    assert_object(f, "AWSLogs/old", "old content");
+    ot_object_info info;
+    assert_int_equal(ot_store_head(f->st, "bkt", "AWSLogs/new", &info), OT_ENOTFOUND);
+
+    /* the sync of the new object's file passes, the directory's after the rename fails: the
+     * put still reports the error, and what the key holds is the whole new object */
+    fault_arm();
+    fault.fsync_fail_from = 1;
+    assert_int_equal(put_str(f->st, "AWSLogs/old", "replacement"), OT_EIO);
+    fault_clear();
+    assert_object(f, "AWSLogs/old", "replacement");
+
+    assert_int_equal(put_str(f->st, "AWSLogs/new", "new content"), 0);
+    assert_object(f, "AWSLogs/new", "new content");
+}
+
+/* A write cut short on a filling disk (half written, then ENOSPC) is transient: OT_EAGAIN, no
+ * object, no temp file; a short write alone is finished by the store. */
+static void test_store__fault_short_write(void **state)
+{
+    fixture *f = *state;
+    char big[10000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    fault_arm();
+    fault.write_short_at = 0;
+    assert_int_equal(put_str(f->st, "k", big), OT_EAGAIN);
+    assert_true(fault.writes >= 2);
+    fault_clear();
+    assert_object(f, "k", NULL);
+
+    /* only a short write, no error after it: the store writes the rest */
+    fault_arm();
+    fault.write_short_at = 0;
+    fault.short_only = true;
+    assert_int_equal(put_str(f->st, "k", big), 0);
+    assert_true(fault.writes >= 2);
+    fault_clear();
+    assert_object(f, "k", big);
+}
+
+/* Bucket creation and policies go through the same table: a failing fsync creates nothing. */
+static void test_store__fault_bucket_and_policy(void **state)
+{
+    fixture *f = *state;
+    const char doc[] = "{\"Statement\":[]}";
+    char *json;
+    size_t len;
+    fault_arm();
+    fault.fsync_fail_from = 0;
+    assert_int_equal(ot_store_bucket_create_owned(f->st, "newbkt", "123456789012"), OT_EIO);
+    assert_int_equal(ot_store_policy_put(f->st, "bkt", doc, sizeof doc - 1), OT_EIO);
+    fault_clear();
+    assert_int_equal(ot_store_bucket_exists(f->st, "newbkt"), OT_ENOTFOUND);
+    assert_int_equal(ot_store_policy_get(f->st, "bkt", &json, &len), OT_ENOTFOUND);
+    assert_object(f, "k", NULL); /* and no temp file */
 }
 
 int main(void)
@@ -602,6 +733,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store__buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__list_matches_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__owner_and_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__reader_streams_and_seeks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__fault_fsync_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__fault_short_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__fault_bucket_and_policy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
