@@ -4,10 +4,11 @@
  * Everything that talks to an AWS-shaped endpoint goes through here — `validate s3://`,
  * `lookup --endpoint`, `import s3://` — so the same environment (the variables botocore and the
  * aws CLI read) drives all of them:
- *   credentials  the command's data dir's `credentials` file (when it has one: it names that
- *                server's key), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN),
- *                then section [PROFILE] of AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials,
- *                PROFILE from --profile, else AWS_PROFILE, else "default";
+ *   credentials  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN), then section
+ *                [PROFILE] of AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials (PROFILE from
+ *                --profile, else AWS_PROFILE, else "default"), then section [default] of the
+ *                command's DATA-DIR/credentials when it has a --data-dir (first instead of
+ *                last where the command talks to that data dir's server: lookup --endpoint);
  *   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
  *                AWS_CONFIG_FILE or ~/.aws/config, us-east-1;
  *   endpoint     AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3), AWS_ENDPOINT_URL, then
@@ -32,9 +33,10 @@ typedef struct ot_aws_creds {
     char source[1100];        /* where they came from, for messages */
 } ot_aws_creds;
 
-/* Loads credentials along the chain above. profile and data_dir may be NULL. OT_ENOTFOUND
+struct ot_aws_client_opts;
+/* Loads credentials along the chain above (o's profile, data_dir, data_dir_first). OT_ENOTFOUND
  * with err naming every place tried when none has a key pair. */
-int ot_aws_creds_load(ot_aws_creds *c, const char *profile, const char *data_dir, char *err,
+int ot_aws_creds_load(ot_aws_creds *c, const struct ot_aws_client_opts *o, char *err,
                       size_t errlen);
 
 /* The region along the chain above (flag may be NULL); out holds at least 33 bytes. */
@@ -63,6 +65,7 @@ typedef struct ot_aws_client_opts {
     const char *region;        /* --region, or NULL */
     const char *profile;       /* --profile, or NULL */
     const char *data_dir;      /* the command's --data-dir, or NULL */
+    bool data_dir_first;       /* its credentials before the environment's */
     const char *endpoint;      /* an explicit endpoint (--endpoint), or NULL */
     int max_attempts;          /* default 5 */
     int base_delay_ms;         /* default 100: first backoff ceiling */
@@ -146,6 +149,18 @@ void ot_aws_parse_error(ot_aws_protocol p, ot_aws_response *resp);
 /* The text of the first <tag>…</tag> at or after p, entity-decoded into out; returns the
  * position after the element, or NULL if there is none. */
 const char *ot_aws_xml_text(const char *p, const char *tag, char *out, size_t cap);
+/* ---- S3 (rest-xml) ----------------------------------------------------------------------- */
+
+/* Called for each object listed; non-zero stops the listing and is returned. */
+typedef int (*ot_aws_s3_list_fn)(void *ctx, const char *key, uint64_t size);
+/* Every object below prefix (ListObjectsV2, all pages, keys url-encoded on the wire), in
+ * the order S3 returns them. err names the bucket and HTTP status on an error answer. */
+int ot_aws_s3_list(const ot_aws_client *c, CURL *easy, const char *bucket, const char *prefix,
+                   ot_aws_s3_list_fn fn, void *ctx, char *err, size_t errlen);
+/* GetObject into resp (its body's cap applies); OT_ENOTFOUND for NoSuchKey. */
+int ot_aws_s3_get(const ot_aws_client *c, CURL *easy, const char *bucket, const char *key,
+                  ot_aws_response *resp, char *err, size_t errlen);
+
 /* Path-style "/bucket[/key]" with bucket and key percent-encoded ('/' kept in the key). */
 int ot_aws_s3_path(ot_buf *out, const char *bucket, const char *key);
 

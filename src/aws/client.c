@@ -37,7 +37,7 @@ static const char *split_endpoint(const char *url, char *host, size_t cap)
 int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    int rc = ot_aws_creds_load(&c->creds, o->profile, o->data_dir, err, errlen);
+    int rc = ot_aws_creds_load(&c->creds, o, err, errlen);
     if (rc)
         return rc;
     ot_aws_region(o->region, o->profile, c->region, sizeof c->region);

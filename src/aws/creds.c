@@ -85,25 +85,32 @@ static void shared_file(char *out, size_t cap)
         snprintf(out, cap, "%s/.aws/credentials", home ? home : ".");
 }
 
-int ot_aws_creds_load(ot_aws_creds *c, const char *profile, const char *data_dir, char *err,
-                      size_t errlen)
+static bool from_data_dir(ot_aws_creds *c, const char *path)
+{
+    if (path[0] && from_file(c, path, "default"))
+        return true;
+    memset(c, 0, sizeof *c);
+    return false;
+}
+
+int ot_aws_creds_load(ot_aws_creds *c, const ot_aws_client_opts *o, char *err, size_t errlen)
 {
     char dd[1100] = "", shared[1024];
-    const char *prof = profile_name(profile);
+    const char *prof = profile_name(o->profile);
     memset(c, 0, sizeof *c);
     shared_file(shared, sizeof shared);
-    if (data_dir) {
-        snprintf(dd, sizeof dd, "%s/credentials", data_dir);
-        if (from_file(c, dd, "default"))
-            return OT_OK;
-        memset(c, 0, sizeof *c);
-    }
+    if (o->data_dir)
+        snprintf(dd, sizeof dd, "%s/credentials", o->data_dir);
+    if (o->data_dir_first && from_data_dir(c, dd))
+        return OT_OK;
     if (from_env(c) || from_file(c, shared, prof))
         return OT_OK;
     memset(c, 0, sizeof *c);
-    snprintf(err, errlen, "Unable to locate credentials: tried %s%sthe environment "
-             "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and profile [%s] of %s", dd,
-             dd[0] ? " [default], " : "", prof, shared);
+    if (!o->data_dir_first && from_data_dir(c, dd))
+        return OT_OK;
+    snprintf(err, errlen, "Unable to locate credentials: tried the environment "
+             "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), profile [%s] of %s%s%s", prof,
+             shared, dd[0] ? " and [default] of " : "", dd);
     return OT_ENOTFOUND;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/aws.h"
 #include "cli/cli.h"
 #include "history/history.h"
 #include "history/import.h"
@@ -21,8 +22,9 @@ static const char import_help[] =
     "Loads CloudTrail log files into the event history (a segment file in\n"
     "DATA-DIR/history-segments, registered in DATA-DIR/history.db), where 'opentrail lookup'\n"
     "and LookupEvents find them once the import ends. PATH is a file or a directory (searched\n"
-    "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX reads\n"
-    "the data dir's own object store. Files may hold a {\"Records\":[...]} envelope, a JSON\n"
+    "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX is\n"
+    "any S3 endpoint, read over the S3 API (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else\n"
+    "AWS itself; point it at 'opentrail serve' to import its own bucket). Files may hold a {\"Records\":[...]} envelope, a JSON\n"
     "array or NDJSON, plain or gzipped. Digest, Insights and ConfigWritabilityCheckFile objects\n"
     "are skipped; events already indexed (same eventID) are not added twice. A file that cannot\n"
     "be read is reported and the others are still imported.\n"
@@ -33,6 +35,11 @@ static const char import_help[] =
     "                        events are kept forever otherwise)\n"
     "  --retention DUR       the window for --apply-retention (default 90d)\n"
     "  --threads N           parsing threads (default: one per CPU)\n"
+    "  --region REGION       s3://: the signing region (default AWS_REGION, AWS_DEFAULT_REGION,\n"
+    "                        the profile's region, us-east-1)\n"
+    "  --profile NAME        s3://: the shared credentials profile (default AWS_PROFILE)\n"
+    "                        Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then the\n"
+    "                        shared credentials file, then DATA-DIR/credentials\n"
     "  --quiet               no progress bar and no summary\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -158,13 +165,46 @@ static int apply_retention(ot_history *h, int64_t retention_ms, uint64_t *delete
     return rc;
 }
 
+/* ---- s3:// over the S3 API ---- */
+
+static int s3_list(void *ctx, const char *bucket, const char *prefix, ot_import_add_fn add,
+                   void *actx, char *err, size_t errlen)
+{
+    return ot_aws_s3_list(ctx, NULL, bucket, prefix, add, actx, err, errlen);
+}
+
+static int s3_get(void *ctx, const char *bucket, const char *key, ot_buf *out, char *err,
+                  size_t errlen)
+{
+    ot_aws_response resp;
+    ot_aws_response_init(&resp, 0);
+    ot_buf t = resp.body; /* lend out (its memory and cap) to the response */
+    resp.body = *out;
+    int rc = ot_aws_s3_get(ctx, NULL, bucket, key, &resp, err, errlen);
+    *out = resp.body;
+    resp.body = t;
+    ot_aws_response_free(&resp);
+    return rc;
+}
+
+/* The S3 source of `import s3://...`, over the client c (the caller's storage). */
+static int s3_source(const ot_aws_client_opts *co, ot_aws_client *c, ot_import_source *src,
+                     char *err, size_t errlen)
+{
+    int rc = ot_aws_client_init(c, co, err, errlen);
+    *src = (ot_import_source){s3_list, s3_get, c};
+    return rc;
+}
+
 int ot_cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"data-dir", required_argument, 0, 'd'}, {"apply-retention", no_argument, 0, 'r'},
         {"retention", required_argument, 0, 'R'}, {"threads", required_argument, 0, 't'},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {"region", required_argument, 0, 'g'},    {"profile", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
+    ot_aws_client_opts co = {.service = "s3", .protocol = OT_AWS_REST_XML};
     const char *data_dir = "./opentrail-data";
     bool retention = false, quiet = false;
     int64_t retention_ms = 90LL * 86400 * 1000;
@@ -183,6 +223,8 @@ int ot_cmd_import(int argc, char **argv)
             break;
         case 't': threads = atoi(optarg); break;
         case 'q': quiet = true; break;
+        case 'g': co.region = optarg; break;
+        case 'p': co.profile = optarg; break;
         case 'h': fputs(import_help, stdout); return 0;
         default: fprintf(stderr, "see 'opentrail import --help'\n"); return 2;
         }
@@ -194,9 +236,13 @@ int ot_cmd_import(int argc, char **argv)
     }
     const char *source = argv[optind];
     char err[512] = "", path[1024];
-    ot_import_opts io = {.data_dir = data_dir, .threads = threads};
+    ot_aws_client s3;
+    ot_import_source remote = {0};
+    ot_import_opts io = {.remote = &remote, .threads = threads};
     ot_import *im = NULL;
-    if (ot_import_new(source, &io, &im, err, sizeof err)) {
+    co.data_dir = data_dir;
+    if ((!strncmp(source, "s3://", 5) && s3_source(&co, &s3, &remote, err, sizeof err)) ||
+        ot_import_new(source, &io, &im, err, sizeof err)) {
         fprintf(stderr, "opentrail import: %s\n", err);
         return 2;
     }

@@ -19,9 +19,10 @@
 int vl_aws_load(vl_aws *a, const char *region, char *err, size_t errlen)
 {
     ot_aws_creds creds;
+    ot_aws_client_opts co = {.service = "cloudtrail"};
     memset(a, 0, sizeof a[0]);
     ot_aws_region(region, NULL, a->region, sizeof a->region);
-    return ot_aws_creds_load(&creds, NULL, NULL, err, errlen);
+    return ot_aws_creds_load(&creds, &co, err, errlen);
 }
 
 /* Adds the keys of one ListPublicKeys page; the NextToken (if any) into next. */

@@ -16,10 +16,8 @@
 
 #include "aws/aws.h"
 #include "util/err.h"
-#include "util/uri.h"
 #include "validate/vl_int.h"
 
-#define LIST_PAGE_MAX (16u << 20)
 #define IDLE_MAX 64
 
 typedef struct s3_source {
@@ -73,84 +71,22 @@ static void swap_buf(ot_buf *a, ot_buf *b)
     *b = t;
 }
 
-/* One signed, retried request on a pooled handle. */
-static int call(s3_source *s, const ot_aws_request *req, ot_aws_response *resp, char *err,
-                size_t errlen)
-{
-    CURL *c = easy_take(s);
-    if (!c)
-        return OT_ENOMEM;
-    int rc = ot_aws_call(&s->aws, c, req, resp, err, errlen);
-    easy_give(s, c);
-    return rc;
-}
-
 /* ---- listing --------------------------------------------------------------------------- */
 
-/* A key as ListObjectsV2 with encoding-type=url sends it: '+' is a space, then %XX. */
-static void url_key_decode(char *s)
+static int add_key(void *ctx, const char *key, uint64_t size)
 {
-    for (char *p = s; *p; p++)
-        if (*p == '+')
-            *p = ' ';
-    ot_pct_decode(s, strlen(s), s);
-}
-
-static int list_query(ot_buf *q, const char *token, const char *prefix)
-{
-    int rc = OT_OK;
-    if (token[0]) {
-        rc = ot_buf_puts(q, "continuation-token=");
-        if (!rc) rc = ot_uri_encode(q, token, strlen(token), false);
-        if (!rc) rc = ot_buf_putc(q, '&');
-    }
-    if (!rc) rc = ot_buf_puts(q, "encoding-type=url&list-type=2&max-keys=1000&prefix=");
-    if (!rc) rc = ot_uri_encode(q, prefix, strlen(prefix), false);
-    return rc;
-}
-
-/* Adds the keys of one page; its continuation token (if truncated) into token. */
-static int list_page(const ot_buf *body, vl_strv *out, char *token, size_t tcap)
-{
-    char key[2048];
-    int rc = OT_OK;
-    for (const char *p = body->data; !rc && (p = ot_aws_xml_text(p, "Key", key, sizeof key));) {
-        url_key_decode(key);
-        rc = vl_strv_push(out, key);
-    }
-    token[0] = '\0';
-    if (!rc && body->data && strstr(body->data, "<IsTruncated>true</IsTruncated>") &&
-        ot_aws_xml_text(body->data, "NextContinuationToken", token, tcap))
-        url_key_decode(token);
-    return rc;
+    return vl_strv_push(ctx, key);
 }
 
 static int s3_list(vl_source *src, const char *bucket, const char *prefix, vl_strv *out,
                    char *err, size_t errlen)
 {
     s3_source *s = (s3_source *)src;
-    char token[2048] = "";
-    int rc;
-    do {
-        ot_buf path, query;
-        ot_aws_response resp;
-        ot_buf_init(&path, 0);
-        ot_buf_init(&query, 0);
-        ot_aws_response_init(&resp, LIST_PAGE_MAX);
-        rc = ot_aws_s3_path(&path, bucket, NULL);
-        if (!rc)
-            rc = list_query(&query, token, prefix ? prefix : "");
-        ot_aws_request req = {.method = "GET", .path = path.data, .query = query.data,
-                              .operation = "ListObjectsV2"};
-        if (!rc && (rc = call(s, &req, &resp, err, errlen)) && resp.status)
-            snprintf(err, errlen, "An error occurred (%s) when calling the ListObjectsV2 "
-                     "operation on bucket %s (HTTP %ld)", resp.code, bucket, resp.status);
-        if (!rc)
-            rc = list_page(&resp.body, out, token, sizeof token);
-        ot_buf_free(&path);
-        ot_buf_free(&query);
-        ot_aws_response_free(&resp);
-    } while (!rc && token[0]);
+    CURL *c = easy_take(s);
+    if (!c)
+        return OT_ENOMEM;
+    int rc = ot_aws_s3_list(&s->aws, c, bucket, prefix, add_key, out, err, errlen);
+    easy_give(s, c);
     vl_strv_sort(out);
     return rc;
 }
@@ -184,22 +120,20 @@ static int get_outcome(int rc, const ot_aws_response *resp, vl_obj *o, bool meta
 static int get_into(s3_source *s, CURL *easy, const char *bucket, const char *key, bool meta,
                     vl_obj *o, char *err, size_t errlen)
 {
-    ot_buf path;
     ot_aws_response resp;
-    ot_buf_init(&path, 0);
+    CURL *c = easy ? easy : easy_take(s);
+    if (!c)
+        return OT_ENOMEM;
     ot_aws_response_init(&resp, 0);
     ot_buf_reset(&o->data);
     swap_buf(&resp.body, &o->data);
     o->has_sig = o->has_sigalg = o->has_backfill_ts = false;
-    int rc = ot_aws_s3_path(&path, bucket, key);
-    ot_aws_request req = {.method = "GET", .path = path.data, .operation = "GetObject"};
-    if (!rc)
-        rc = easy ? ot_aws_call(&s->aws, easy, &req, &resp, err, errlen)
-                  : call(s, &req, &resp, err, errlen);
+    int rc = ot_aws_s3_get(&s->aws, c, bucket, key, &resp, err, errlen);
     swap_buf(&resp.body, &o->data);
     rc = get_outcome(rc, &resp, o, meta);
-    ot_buf_free(&path);
     ot_aws_response_free(&resp);
+    if (!easy)
+        easy_give(s, c);
     return rc;
 }
 
