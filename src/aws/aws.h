@@ -126,6 +126,13 @@ bool ot_aws_response_header(const ot_aws_response *r, const char *name, char *ou
 int ot_aws_call(const ot_aws_client *c, CURL *easy, const ot_aws_request *req, ot_aws_response *resp,
                 char *err, size_t errlen);
 
+/* The Authorization header value of a request signed by c at amz_date: every header in kv
+ * (lowercase names; sorted here in place, repeated ones kept in order) is signed; path and
+ * query as sent. */
+int ot_aws_authorization(const ot_aws_client *c, const char *method, const char *path,
+                         const char *query, ot_aws_kv *kv, size_t n, const char *payload_hash,
+                         const char *amz_date, char *auth, size_t cap);
+
 /* For callers that drive transfers themselves (curl multi): sets every option of one attempt
  * on easy (URL, method, body, signed headers, the response sinks). *headers must be freed
  * with curl_slist_free_all after the transfer; *scratch (the body, for the query protocol)

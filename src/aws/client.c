@@ -122,18 +122,52 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 typedef struct signed_set {
     ot_aws_kv kv[MAX_SIGNED];
     size_t n;
-    char names[1024];
 } signed_set;
-
-static int kv_cmp(const void *a, const void *b)
-{
-    return strcmp(((const ot_aws_kv *)a)->name, ((const ot_aws_kv *)b)->name);
-}
 
 static void add(signed_set *s, const char *name, const char *value)
 {
     if (s->n < MAX_SIGNED)
         s->kv[s->n++] = (ot_aws_kv){name, value};
+}
+
+/* Sorts by name, keeping repeated headers in the order given (their values join in it). */
+static void sort_stable(ot_aws_kv *kv, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        ot_aws_kv x = kv[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(kv[j - 1].name, x.name) > 0; j--)
+            kv[j] = kv[j - 1];
+        kv[j] = x;
+    }
+}
+
+int ot_aws_authorization(const ot_aws_client *c, const char *method, const char *path,
+                         const char *query, ot_aws_kv *kv, size_t n, const char *payload_hash,
+                         const char *amz_date, char *auth, size_t cap)
+{
+    char names[1024] = "", date[9], sig[65];
+    size_t nl = 0;
+    sort_stable(kv, n);
+    for (size_t i = 0; i < n; i++) {
+        if (i && !strcmp(kv[i].name, kv[i - 1].name))
+            continue;
+        int w = snprintf(names + nl, sizeof names - nl, "%s%s", nl ? ";" : "", kv[i].name);
+        if (w < 0 || (size_t)w >= sizeof names - nl)
+            return OT_ELIMIT;
+        nl += (size_t)w;
+    }
+    snprintf(date, sizeof date, "%.8s", amz_date);
+    ot_aws_canon canon = {.method = method, .path = path, .query = query, .headers = kv,
+                          .nheaders = n, .signed_headers = names, .payload_hash = payload_hash,
+                          .s3 = !strcmp(c->service, "s3")};
+    ot_aws_scope scope = {amz_date, date, c->region, c->service};
+    int rc = ot_aws_sign_canon(&canon, &scope, c->creds.secret_key, sig);
+    if (!rc && snprintf(auth, cap, OT_AWS_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
+                        "SignedHeaders=%s, Signature=%s", c->creds.access_key, date, c->region,
+                        c->service, names, sig) >= (int)cap)
+        rc = OT_ELIMIT;
+    return rc;
 }
 
 /* The body that goes on the wire: the query protocol's form, or the caller's. */
@@ -193,30 +227,6 @@ static struct curl_slist *header_lines(const signed_set *s, const char *auth)
     return curl_slist_append(h, line);
 }
 
-/* Signs the set and returns the Authorization value in auth. */
-static int sign(const ot_aws_client *c, const char *method, const char *path, const char *query,
-                signed_set *s, const char *amz_date, const char *payload_hash, char *auth,
-                size_t cap)
-{
-    qsort(s->kv, s->n, sizeof s->kv[0], kv_cmp);
-    s->names[0] = '\0';
-    for (size_t i = 0; i < s->n; i++)
-        snprintf(s->names + strlen(s->names), sizeof s->names - strlen(s->names), "%s%s",
-                 i ? ";" : "", s->kv[i].name);
-    char date[9], sig[65];
-    snprintf(date, sizeof date, "%.8s", amz_date);
-    ot_aws_canon canon = {.method = method, .path = path, .query = query, .headers = s->kv,
-                          .nheaders = s->n, .signed_headers = s->names,
-                          .payload_hash = payload_hash, .s3 = !strcmp(c->service, "s3")};
-    ot_aws_scope scope = {amz_date, date, c->region, c->service};
-    int rc = ot_aws_sign_canon(&canon, &scope, c->creds.secret_key, sig);
-    if (!rc)
-        snprintf(auth, cap, OT_AWS_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
-                 "SignedHeaders=%s, Signature=%s", c->creds.access_key, date, c->region,
-                 c->service, s->names, sig);
-    return rc;
-}
-
 int ot_aws_prepare(const ot_aws_client *c, CURL *easy, const ot_aws_request *req,
                    ot_aws_response *resp, struct curl_slist **headers, ot_buf *scratch)
 {
@@ -250,7 +260,8 @@ int ot_aws_prepare(const ot_aws_client *c, CURL *easy, const ot_aws_request *req
     if (!rc)
         rc = ot_buf_printf(&path, "%s%s", base, req->path && *req->path ? req->path : "/");
     if (!rc)
-        rc = sign(c, method, path.data, req->query, &s, amz_date, hash, auth, sizeof auth);
+        rc = ot_aws_authorization(c, method, path.data, req->query, s.kv, s.n, hash, amz_date,
+                                  auth, sizeof auth);
     if (!rc)
         rc = ot_buf_printf(&url, "%.*s%s%s%s", (int)(base - c->endpoint), c->endpoint, path.data,
                            req->query && *req->query ? "?" : "", req->query ? req->query : "");
