@@ -12,7 +12,7 @@
  *   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
  *                AWS_CONFIG_FILE or ~/.aws/config, us-east-1;
  *   endpoint     AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3), AWS_ENDPOINT_URL, then
- *                https://<service>.<region>.amazonaws.com. */
+ *                https://<service>.<region>.amazonaws.com; AWS_CA_BUNDLE is trusted for it. */
 #ifndef OT_AWS_H
 #define OT_AWS_H
 
@@ -81,6 +81,7 @@ typedef struct ot_aws_client {
     char host[512];            /* the Host header: authority without a default port */
     char target_prefix[128];
     char api_version[32];
+    char ca_bundle[1024];      /* AWS_CA_BUNDLE: trust for an https endpoint ("" = system) */
     ot_aws_protocol protocol;
     int max_attempts, base_delay_ms, max_delay_ms;
     long timeout_s;

@@ -59,6 +59,8 @@ int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err,
     c->base_delay_ms = pick(o->base_delay_ms, 100);
     c->max_delay_ms = pick(o->max_delay_ms, 10000);
     c->timeout_s = o->timeout_s > 0 ? o->timeout_s : 300;
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", ca ? ca : "");
     c->seed = (unsigned)ot_monotonic_ms() ^ (unsigned)(uintptr_t)c;
     return OT_OK;
 }
@@ -276,6 +278,8 @@ int ot_aws_prepare(const ot_aws_client *c, CURL *easy, const ot_aws_request *req
         curl_easy_setopt(easy, CURLOPT_HEADERDATA, resp);
         curl_easy_setopt(easy, CURLOPT_TIMEOUT, c->timeout_s);
         curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        if (c->ca_bundle[0])
+            curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_bundle);
     }
     ot_buf_free(&url);
     ot_buf_free(&path);

@@ -157,5 +157,24 @@ class ImportFromOurServer(otharness.ServerTestCase):
         self.assertEqual(imported_ids(os.path.join(s.tmp, "d2")), set(range(50, 55)))
 
 
+class ImportOverHttps(unittest.TestCase):
+    def test_https_endpoint_trusted_through_aws_ca_bundle(self):
+        s = otharness.Server(tls=True).start()
+        try:
+            want = fill(s.client("s3"), "tls-bucket", top="export/")
+            data = os.path.join(s.tmp, "import-data")
+            p = run("import", "s3://tls-bucket/export/", "--data-dir", data, env=s.env())
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertEqual(imported_ids(data), want)
+            # without the bundle the self-signed certificate is refused
+            env = {k: v for k, v in s.env().items() if k != "AWS_CA_BUNDLE"}
+            p = run("import", "s3://tls-bucket/export/", "--data-dir", data, env=env)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("certificate", p.stderr.lower())
+        finally:
+            s.stop()
+            s.cleanup()
+
+
 if __name__ == "__main__":
     otharness.main()
