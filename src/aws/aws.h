@@ -150,6 +150,17 @@ bool ot_aws_retryable(CURLcode cc, const ot_aws_response *resp);
  * ("full jitter"). */
 int ot_aws_backoff_ms(int attempt, int base_ms, int max_ms, unsigned *seed);
 
+/* ---- handle pool ---------------------------------------------------------------------- */
+
+/* Easy handles on one shared connection and DNS cache, for a reader that makes many requests
+ * from several threads (thread-safe). take returns NULL when out of memory; give takes any
+ * handle back (NULL is ignored); free closes every connection. */
+typedef struct ot_aws_pool ot_aws_pool;
+int ot_aws_pool_new(ot_aws_pool **out);
+CURL *ot_aws_pool_take(ot_aws_pool *p);
+void ot_aws_pool_give(ot_aws_pool *p, CURL *c);
+void ot_aws_pool_free(ot_aws_pool *p);
+
 /* ---- protocol helpers ------------------------------------------------------------------ */
 
 /* Fills resp->code / resp->message from the answer, per protocol. */

@@ -167,33 +167,102 @@ static int apply_retention(ot_history *h, int64_t retention_ms, uint64_t *delete
 
 /* ---- s3:// over the S3 API ---- */
 
+typedef struct s3_reader {
+    ot_aws_client client;
+    ot_aws_pool *pool;   /* the workers' connections, kept across objects */
+} s3_reader;
+
 static int s3_list(void *ctx, const char *bucket, const char *prefix, ot_import_add_fn add,
                    void *actx, char *err, size_t errlen)
 {
-    return ot_aws_s3_list(ctx, NULL, bucket, prefix, add, actx, err, errlen);
+    s3_reader *r = ctx;
+    CURL *c = ot_aws_pool_take(r->pool);
+    int rc = c ? ot_aws_s3_list(&r->client, c, bucket, prefix, add, actx, err, errlen)
+               : OT_ENOMEM;
+    ot_aws_pool_give(r->pool, c);
+    return rc;
 }
 
 static int s3_get(void *ctx, const char *bucket, const char *key, ot_buf *out, char *err,
                   size_t errlen)
 {
+    s3_reader *r = ctx;
     ot_aws_response resp;
     ot_aws_response_init(&resp, 0);
     ot_buf t = resp.body; /* lend out (its memory and cap) to the response */
     resp.body = *out;
-    int rc = ot_aws_s3_get(ctx, NULL, bucket, key, &resp, err, errlen);
+    CURL *c = ot_aws_pool_take(r->pool);
+    int rc = c ? ot_aws_s3_get(&r->client, c, bucket, key, &resp, err, errlen) : OT_ENOMEM;
+    ot_aws_pool_give(r->pool, c);
     *out = resp.body;
     resp.body = t;
     ot_aws_response_free(&resp);
     return rc;
 }
 
-/* The S3 source of `import s3://...`, over the client c (the caller's storage). */
-static int s3_source(const ot_aws_client_opts *co, ot_aws_client *c, ot_import_source *src,
+/* The S3 source of `import s3://...`, over r (the caller's; it frees r->pool). */
+static int s3_source(const ot_aws_client_opts *co, s3_reader *r, ot_import_source *src,
                      char *err, size_t errlen)
 {
-    int rc = ot_aws_client_init(c, co, err, errlen);
-    *src = (ot_import_source){s3_list, s3_get, c};
+    int rc = ot_aws_client_init(&r->client, co, err, errlen);
+    if (!rc && (rc = ot_aws_pool_new(&r->pool)))
+        snprintf(err, errlen, "out of memory");
+    *src = (ot_import_source){s3_list, s3_get, r};
     return rc;
+}
+
+typedef struct import_opts {
+    const char *data_dir;
+    bool retention;
+    int64_t retention_ms;
+    bool quiet;
+} import_opts;
+
+/* Runs the import of the files im found into DATA-DIR's history; the exit status. */
+static int import_into(ot_import *im, const import_opts *o)
+{
+    char err[512] = "", path[1024];
+    if (ot_datadir_prepare(o->data_dir, err, sizeof err)) {
+        fprintf(stderr, "opentrail import: %s\n", err);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/history.db", o->data_dir);
+    ot_history *h = NULL;
+    ot_history_opts ho = {.bulk = true, .readers = 1};
+    if (ot_history_open(path, &ho, &h)) {
+        fprintf(stderr, "opentrail import: cannot open %s\n", path);
+        return 2;
+    }
+    int64_t t0 = ot_monotonic_ms();
+    run_ctx r = {.im = im, .h = h, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    bool tty = !o->quiet && isatty(2);
+    if (tty)
+        run_with_progress(&r, t0);
+    else
+        run_thread(&r);
+    double secs = (double)(ot_monotonic_ms() - t0) / 1000.0;
+    if (tty) {
+        progress(im, secs);
+        fputc('\n', stderr);
+    }
+    int failed = report_failures(im);
+    int rc = r.rc;
+    uint64_t deleted = 0;
+    if (!rc && o->retention)
+        rc = apply_retention(h, o->retention_ms, &deleted);
+    if (!o->quiet) {
+        summary(im, secs);
+        if (o->retention)
+            printf("  retention: %llu events older than the window deleted\n",
+                   (unsigned long long)deleted);
+    }
+    if (rc == OT_EEXIST)
+        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
+                        "it to finish, then run this one again\n", o->data_dir);
+    else if (rc)
+        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
+    ot_history_close(h);
+    return rc ? 2 : failed ? 1 : 0;
 }
 
 int ot_cmd_import(int argc, char **argv)
@@ -235,59 +304,19 @@ int ot_cmd_import(int argc, char **argv)
         return 2;
     }
     const char *source = argv[optind];
-    char err[512] = "", path[1024];
-    ot_aws_client s3;
+    char err[512] = "";
+    s3_reader s3 = {.pool = NULL};
     ot_import_source remote = {0};
     ot_import_opts io = {.remote = &remote, .threads = threads};
     ot_import *im = NULL;
     co.data_dir = data_dir;
+    int rc = 2;
     if ((!strncmp(source, "s3://", 5) && s3_source(&co, &s3, &remote, err, sizeof err)) ||
-        ot_import_new(source, &io, &im, err, sizeof err)) {
+        ot_import_new(source, &io, &im, err, sizeof err))
         fprintf(stderr, "opentrail import: %s\n", err);
-        return 2;
-    }
-    if (ot_datadir_prepare(data_dir, err, sizeof err)) {
-        fprintf(stderr, "opentrail import: %s\n", err);
-        ot_import_free(im);
-        return 2;
-    }
-    snprintf(path, sizeof path, "%s/history.db", data_dir);
-    ot_history *h = NULL;
-    ot_history_opts ho = {.bulk = true, .readers = 1};
-    if (ot_history_open(path, &ho, &h)) {
-        fprintf(stderr, "opentrail import: cannot open %s\n", path);
-        ot_import_free(im);
-        return 2;
-    }
-    int64_t t0 = ot_monotonic_ms();
-    run_ctx r = {.im = im, .h = h, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    bool tty = !quiet && isatty(2);
-    if (tty)
-        run_with_progress(&r, t0);
     else
-        run_thread(&r);
-    double secs = (double)(ot_monotonic_ms() - t0) / 1000.0;
-    if (tty) {
-        progress(im, secs);
-        fputc('\n', stderr);
-    }
-    int failed = report_failures(im);
-    int rc = r.rc;
-    uint64_t deleted = 0;
-    if (!rc && retention)
-        rc = apply_retention(h, retention_ms, &deleted);
-    if (!quiet) {
-        summary(im, secs);
-        if (retention)
-            printf("  retention: %llu events older than the window deleted\n",
-                   (unsigned long long)deleted);
-    }
-    if (rc == OT_EEXIST)
-        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
-                        "it to finish, then run this one again\n", data_dir);
-    else if (rc)
-        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
-    ot_history_close(h);
+        rc = import_into(im, &(import_opts){data_dir, retention, retention_ms, quiet});
     ot_import_free(im);
-    return rc ? 2 : failed ? 1 : 0;
+    ot_aws_pool_free(s3.pool);
+    return rc;
 }

@@ -3,9 +3,10 @@
  * Worker threads (one per CPU) take files in turn: read 1 MiB at a time, inflate with ISA-L
  * (every gzip member, as CloudTrail and `cat a.gz b.gz` produce), split records with ot_hsplit
  * and extract each with simdjson into a batch. The calling thread is the only SQLite writer: it
- * inserts batches with prepared statements in large transactions. Nothing holds a whole file.
- * A file that cannot be read is reported with its reason; the others go on. Remote (s3://)
- * objects come whole through the caller's ot_import_source (CloudTrail writes small files). */
+ * inserts batches with prepared statements in large transactions. No local file is held whole
+ * (remote s3:// objects are: they come whole through the caller's ot_import_source, and
+ * CloudTrail writes small files). A file that cannot be read is reported with its reason; the
+ * others go on. */
 #include "history/import.h"
 
 #include "history/history_int.h"
@@ -405,7 +406,8 @@ static ssize_t read_chunk(worker *w, int fd)
     if (fd >= 0)
         return read(fd, w->in, CHUNK);
     size_t n = w->obj.len - w->obj_off < CHUNK ? w->obj.len - w->obj_off : CHUNK;
-    memcpy(w->in, w->obj.data + w->obj_off, n);
+    if (n)
+        memcpy(w->in, w->obj.data + w->obj_off, n);
     w->obj_off += n;
     return (ssize_t)n;
 }

@@ -1,15 +1,14 @@
 /* vl_src_s3.c — an S3 endpoint as the source (ours, moto_server, MinIO, AWS), over aws/aws.h.
  *
- * Path-style requests, signed and retried by the AWS client. Easy handles are kept and reused
- * (an idle stack), and a shared connection cache keeps their connections alive, so a run opens a
- * few connections, not one per object. Log files come through fetch_many: one curl multi handle
- * with many transfers in flight, which hides the per-request latency (on our server, every
- * GetObject waits for its audit record's group-committed fsync); a transfer that fails in a way
- * worth retrying is fetched again alone, with the client's backoff. Listing is ListObjectsV2
- * with max-keys=1000 and encoding-type=url; GetObject returns the bytes and the x-amz-meta-*
- * headers the digest checks need. */
+ * Path-style requests, signed and retried by the AWS client, on handles of an ot_aws_pool (a
+ * shared connection cache), so a run opens a few connections, not one per object. Log files
+ * come through fetch_many: one curl multi handle with many transfers in flight, which hides
+ * the per-request latency (on our server, every GetObject waits for its audit record's
+ * group-committed fsync); a transfer that fails in a way worth retrying is fetched again
+ * alone, with the client's backoff. Listing is ListObjectsV2 with max-keys=1000 and
+ * encoding-type=url; GetObject returns the bytes and the x-amz-meta-* headers the digest
+ * checks need. */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,51 +17,15 @@
 #include "util/err.h"
 #include "validate/vl_int.h"
 
-#define IDLE_MAX 64
-
 typedef struct s3_source {
     vl_source base;
     ot_aws_client aws;
-    CURLSH *share;
-    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
-    pthread_mutex_t idle_mu;
-    CURL *idle[IDLE_MAX];   /* easy handles between requests */
-    size_t nidle;
+    ot_aws_pool *pool;
 } s3_source;
 
-static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *ud)
-{
-    pthread_mutex_lock(&((s3_source *)ud)->locks[d]);
-}
+static CURL *easy_take(s3_source *s) { return ot_aws_pool_take(s->pool); }
 
-static void share_unlock(CURL *h, curl_lock_data d, void *ud)
-{
-    pthread_mutex_unlock(&((s3_source *)ud)->locks[d]);
-}
-
-/* An easy handle on the shared connection cache: reused from the idle stack. */
-static CURL *easy_take(s3_source *s)
-{
-    pthread_mutex_lock(&s->idle_mu);
-    CURL *c = s->nidle ? s->idle[--s->nidle] : NULL;
-    pthread_mutex_unlock(&s->idle_mu);
-    if (c || !(c = curl_easy_init()))
-        return c;
-    curl_easy_setopt(c, CURLOPT_SHARE, s->share);
-    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-    return c;
-}
-
-static void easy_give(s3_source *s, CURL *c)
-{
-    pthread_mutex_lock(&s->idle_mu);
-    if (s->nidle < IDLE_MAX) {
-        s->idle[s->nidle++] = c;
-        c = NULL;
-    }
-    pthread_mutex_unlock(&s->idle_mu);
-    curl_easy_cleanup(c);
-}
+static void easy_give(s3_source *s, CURL *c) { ot_aws_pool_give(s->pool, c); }
 
 static void swap_buf(ot_buf *a, ot_buf *b)
 {
@@ -197,7 +160,6 @@ static void slots_free(s3_source *s, CURLM *m, slot *slots, int n)
     for (int i = 0; slots && i < n; i++) {
         if (slots[i].easy) {
             curl_multi_remove_handle(m, slots[i].easy);
-            curl_easy_setopt(slots[i].easy, CURLOPT_HTTPHEADER, NULL);
             easy_give(s, slots[i].easy);
         }
         curl_slist_free_all(slots[i].headers);
@@ -276,12 +238,7 @@ out:
 static void s3_close(vl_source *src)
 {
     s3_source *s = (s3_source *)src;
-    for (size_t i = 0; i < s->nidle; i++)
-        curl_easy_cleanup(s->idle[i]);
-    pthread_mutex_destroy(&s->idle_mu);
-    curl_share_cleanup(s->share);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_destroy(&s->locks[i]);
+    ot_aws_pool_free(s->pool);
     free(s);
 }
 
@@ -295,6 +252,8 @@ int vl_src_s3_open(const char *bucket, const char *prefix, const char *region, v
         return OT_ENOMEM;
     ot_aws_client_opts co = {.service = "s3", .protocol = OT_AWS_REST_XML, .region = region};
     int rc = ot_aws_client_init(&s->aws, &co, err, errlen);
+    if (!rc)
+        rc = ot_aws_pool_new(&s->pool);
     if (rc) {
         free(s);
         return rc;
@@ -302,15 +261,6 @@ int vl_src_s3_open(const char *bucket, const char *prefix, const char *region, v
     s->base.ops = &s3_ops;
     snprintf(s->base.bucket, sizeof s->base.bucket, "%s", bucket);
     snprintf(s->base.prefix, sizeof s->base.prefix, "%s", prefix ? prefix : "");
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_init(&s->locks[i], NULL);
-    pthread_mutex_init(&s->idle_mu, NULL);
-    s->share = curl_share_init();
-    curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
-    curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
     *out = &s->base;
     return OT_OK;
 }

@@ -126,6 +126,12 @@ class ImportFromMoto(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("Unable to locate credentials", p.stderr)
         self.assertIn(os.path.join(data, "credentials"), p.stderr)
+        # an empty object is reported, like an empty file
+        self.s3.create_bucket(Bucket="empty-bucket")
+        self.s3.put_object(Bucket="empty-bucket", Key="e.json", Body=b"")
+        p = run("import", "s3://empty-bucket", "--data-dir", data, env=self.env())
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("empty file", p.stdout + p.stderr)
         # a local directory still imports as before
         d = os.path.join(self.tmp, "localdir")
         os.makedirs(d, exist_ok=True)
