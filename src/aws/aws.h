@@ -49,6 +49,9 @@ void ot_aws_endpoint(const char *service_id, const char *host_prefix, const char
 
 /* ---- requests -------------------------------------------------------------------------- */
 
+/* CloudTrail's JSON 1.1 target prefix (X-Amz-Target: <prefix>.<Operation>). */
+#define OT_AWS_CLOUDTRAIL_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+
 typedef enum ot_aws_protocol {
     OT_AWS_JSON,        /* JSON 1.1: POST /, X-Amz-Target: <target_prefix>.<operation> */
     OT_AWS_REST_JSON,   /* method + path + JSON body */

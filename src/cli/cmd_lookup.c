@@ -44,8 +44,6 @@ static const char lookup_help[] =
     "                        5xx answers are retried with backoff)\n"
     "  -h, --help            show this help\n";
 
-#define CLOUDTRAIL_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
-
 enum { OUT_TABLE, OUT_JSON, OUT_NDJSON };
 
 typedef struct lookup_opts {
@@ -335,7 +333,7 @@ static int lookup_remote(lookup_opts *o)
     char err[1400];
     ot_aws_client c;
     ot_aws_client_opts co = {.service = "cloudtrail", .protocol = OT_AWS_JSON,
-                             .target_prefix = CLOUDTRAIL_TARGET, .endpoint = o->endpoint,
+                             .target_prefix = OT_AWS_CLOUDTRAIL_TARGET, .endpoint = o->endpoint,
                              .region = o->region_given ? o->region : NULL,
                              .data_dir = o->data_dir, .data_dir_first = true};
     if (ot_aws_client_init(&c, &co, err, sizeof err)) {

@@ -14,8 +14,6 @@
 #include "validate/vl_int.h"
 
 #define RESP_MAX (8u << 20)
-#define CLOUDTRAIL_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
-
 int vl_aws_load(vl_aws *a, const char *region, char *err, size_t errlen)
 {
     ot_aws_creds creds;
@@ -83,7 +81,7 @@ int vl_list_public_keys(const vl_aws *a, const char *region, int64_t start_ms, i
 {
     ot_aws_client c;
     ot_aws_client_opts co = {.service = "cloudtrail", .protocol = OT_AWS_JSON,
-                             .target_prefix = CLOUDTRAIL_TARGET, .region = region,
+                             .target_prefix = OT_AWS_CLOUDTRAIL_TARGET, .region = region,
                              .timeout_s = 60};
     char next[2048] = "";
     int rc = ot_aws_client_init(&c, &co, err, errlen);
