@@ -1,19 +1,10 @@
 /* sigv4.c — AWS Signature Version 4: parsing, verification and signing of requests.
  *
- * The canonical request is rebuilt the way botocore (auth.py) builds it, since botocore and the
- * aws CLI are the clients that must always pass:
- *   - URI: S3 signs the path exactly as sent (S3SigV4Auth._normalize_url_path); every other
- *     service removes dot segments and empty segments, then percent-encodes the (already
- *     encoded) path once more (SigV4Auth._normalize_url_path: quote(..., safe='/~')).
- *   - Query: each name and value is decoded and re-encoded with the RFC 3986 unreserved set,
- *     then the pairs are sorted by encoded name, then encoded value. For what botocore sends this
- *     is the identity; for other clients it matches what AWS computes. Presigned URLs leave out
- *     X-Amz-Signature.
- *   - Headers: the SignedHeaders list, in the order given; repeated headers joined with ',';
- *     values trimmed and inner whitespace runs collapsed (Python's ' '.join(v.split())).
- *   - Payload: for S3, the x-amz-content-sha256 header as sent if present, for S3 presigned
- *     URLs UNSIGNED-PAYLOAD; otherwise (and always for the other services, as AWS does) hex
- *     SHA-256 of the body.
+ * The canonical request, string to sign and signing key come from aws/sign.c, which the
+ * outbound AWS client signs with too. This file adds what only a verifier needs: the payload
+ * rule (for S3, the x-amz-content-sha256 header as sent if present, for S3 presigned URLs
+ * UNSIGNED-PAYLOAD; otherwise, and always for the other services as AWS does, hex SHA-256 of
+ * the body), parsing the Authorization header or presigned query, and the clock check.
  * Beyond botocore's rules, the scope's region must be a region name (util/region.h) and host
  * must be signed, as AWS requires. */
 #include "api/sigv4.h"
@@ -27,14 +18,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/sign.h"
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/region.h"
+#include "util/timeutil.h"
+#include "util/uri.h"
 
-#define ALGORITHM "AWS4-HMAC-SHA256"
-#define CANON_MAX (1024 * 1024) /* cap on a canonical request built from untrusted input */
-#define QUERY_MAX_PARAMS 1000
+#define ALGORITHM OT_AWS_ALGORITHM
 #define PRESIGN_MAX_EXPIRES 604800 /* one week, as S3 enforces */
 #define MSG_BAD_DATE "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
 
@@ -118,76 +110,7 @@ static const char *find_header(const ot_req *r, const char *name)
     return NULL;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes n bytes into out (room for n + 1). A '%' that does not start a valid escape
- * stays literal, so a stray '%' is signed as "%25", as a client that encoded it would have. */
-static size_t pct_decode(const char *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (in[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)in[i + 1])) >= 0 &&
-            (lo = hexval((unsigned char)in[i + 2])) >= 0) {
-            out[o++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else {
-            out[o++] = in[i];
-        }
-    }
-    out[o] = '\0';
-    return o;
-}
-
-static bool unreserved(unsigned char c)
-{
-    return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-/* RFC 3986 encoding with uppercase hex; '/' is kept when keep_slash. */
-static int uri_encode(ot_buf *b, const char *s, size_t n, bool keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = ot_buf_reserve(b, n * 3);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            b->data[b->len++] = (char)c;
-        } else {
-            b->data[b->len++] = '%';
-            b->data[b->len++] = hex[c >> 4];
-            b->data[b->len++] = hex[c & 15];
-        }
-    }
-    b->data[b->len] = '\0';
-    return OT_OK;
-}
-
-/* Python's str.isspace() over ASCII, which is what botocore's value.split() splits on. */
-static bool py_space(unsigned char c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
-}
-
 /* ---- time ------------------------------------------------------------------------------ */
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int64_t)era * 146097 + doe - 719468;
-}
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -210,7 +133,7 @@ static int civil_ms(int y, int mo, int d, int h, int mi, int sec, int64_t *ms)
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
         return OT_EINVAL;
-    *ms = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000;
+    *ms = ((ot_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000;
     return OT_OK;
 }
 
@@ -221,14 +144,6 @@ static int parse_amz_date(const char *s, int64_t *ms)
         return OT_EINVAL;
     return civil_ms(num(s, 4), num(s + 4, 2), num(s + 6, 2), num(s + 9, 2), num(s + 11, 2),
                     num(s + 13, 2), ms);
-}
-
-static void format_amz_date(int64_t ms, char out[17])
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
 /* RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"), which botocore signs when a Date header is set. */
@@ -246,7 +161,7 @@ static int parse_http_date(const char *s, char amz[17])
     int64_t ms;
     if (civil_ms(y, (int)(m - months) / 3 + 1, d, h, mi, sec, &ms))
         return OT_EINVAL;
-    format_amz_date(ms, amz);
+    ot_aws_amz_date(ms, amz);
     return OT_OK;
 }
 
@@ -263,211 +178,17 @@ static int query_get(const char *q, const char *name, char *out, size_t outcap)
         size_t klen = eq ? (size_t)(eq - q) : len;
         if (klen < 3 * nlen + 1) {
             char key[3 * 128 + 2];
-            if (klen < sizeof key && pct_decode(q, klen, key) == nlen && memcmp(key, name, nlen) == 0) {
+            if (klen < sizeof key && ot_pct_decode(q, klen, key) == nlen && memcmp(key, name, nlen) == 0) {
                 size_t vlen = eq ? len - klen - 1 : 0;
                 if (vlen >= outcap)
                     return OT_ELIMIT;
-                pct_decode(eq ? eq + 1 : q + len, vlen, out);
+                ot_pct_decode(eq ? eq + 1 : q + len, vlen, out);
                 return OT_OK;
             }
         }
         q = amp ? amp + 1 : NULL;
     }
     return OT_ENOTFOUND;
-}
-
-typedef struct qparam {
-    char *name;  /* encoded */
-    char *value; /* encoded */
-} qparam;
-
-static int qparam_cmp(const void *a, const void *b)
-{
-    const qparam *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->value, y->value);
-}
-
-/* Decodes then re-encodes n raw bytes into a malloc'd string. */
-static char *reencode(const char *raw, size_t n)
-{
-    char *dec = malloc(n + 1);
-    ot_buf b;
-    ot_buf_init(&b, 0);
-    if (!dec)
-        return NULL;
-    size_t dlen = pct_decode(raw, n, dec);
-    int rc = uri_encode(&b, dec, dlen, false);
-    free(dec);
-    if (rc) {
-        ot_buf_free(&b);
-        return NULL;
-    }
-    if (!b.data)
-        return strdup("");
-    return ot_buf_take(&b, NULL);
-}
-
-static void qparams_free(qparam *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].name);
-        free(p[i].value);
-    }
-    free(p);
-}
-
-static int canonical_query(ot_buf *out, const char *q, bool presigned)
-{
-    size_t cap = 1;
-    for (const char *c = q; *c; c++)
-        cap += *c == '&';
-    if (cap > QUERY_MAX_PARAMS)
-        return OT_ELIMIT;
-    qparam *p = calloc(cap, sizeof *p);
-    size_t n = 0;
-    int rc = OT_OK;
-    if (!p)
-        return OT_ENOMEM;
-    while (*q) {
-        const char *amp = strchr(q, '&');
-        size_t len = amp ? (size_t)(amp - q) : strlen(q);
-        const char *eq = memchr(q, '=', len);
-        size_t klen = eq ? (size_t)(eq - q) : len;
-        if (len > 0) {
-            p[n].name = reencode(q, klen);
-            p[n].value = eq ? reencode(eq + 1, len - klen - 1) : strdup("");
-            if (!p[n].name || !p[n].value) {
-                n++;
-                rc = OT_ENOMEM;
-                goto out;
-            }
-            if (presigned && strcmp(p[n].name, "X-Amz-Signature") == 0) {
-                free(p[n].name);
-                free(p[n].value);
-                p[n].name = p[n].value = NULL;
-            } else {
-                n++;
-            }
-        }
-        if (!amp)
-            break;
-        q = amp + 1;
-    }
-    qsort(p, n, sizeof *p, qparam_cmp);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = ot_buf_printf(out, "%s%s=%s", i ? "&" : "", p[i].name, p[i].value);
-out:
-    qparams_free(p, n);
-    return rc;
-}
-
-/* ---- canonical URI and headers --------------------------------------------------------- */
-
-/* botocore.utils.remove_dot_segments: drops empty and "." segments, resolves "..". */
-static int remove_dot_segments(ot_buf *out, const char *path)
-{
-    size_t plen = strlen(path);
-    size_t *starts = calloc(plen / 2 + 2, sizeof *starts); /* output segment start offsets */
-    size_t nseg = 0;
-    int rc = OT_OK;
-    if (!starts)
-        return OT_ENOMEM;
-    const char *p = path;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            if (nseg)
-                out->len = starts[--nseg];
-        } else if (len && !(len == 1 && p[0] == '.')) {
-            starts[nseg++] = out->len;
-            if ((rc = ot_buf_putc(out, '/')) || (rc = ot_buf_append(out, p, len)))
-                goto out;
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    if (out->data)
-        out->data[out->len] = '\0';
-    if (nseg && plen && path[plen - 1] == '/')
-        rc = ot_buf_putc(out, '/');
-    else if (!nseg)
-        rc = ot_buf_putc(out, '/');
-out:
-    free(starts);
-    return rc;
-}
-
-static int canonical_uri(ot_buf *out, const char *raw_path, bool s3)
-{
-    if (!raw_path || !*raw_path)
-        return ot_buf_putc(out, '/');
-    if (s3)
-        return ot_buf_puts(out, raw_path);
-    ot_buf norm;
-    ot_buf_init(&norm, CANON_MAX);
-    int rc = remove_dot_segments(&norm, raw_path);
-    if (!rc)
-        rc = uri_encode(out, norm.data, norm.len, true);
-    ot_buf_free(&norm);
-    return rc;
-}
-
-static int put_trimmed(ot_buf *out, const char *v)
-{
-    bool first = true;
-    const unsigned char *p = (const unsigned char *)v;
-    while (*p) {
-        while (*p && py_space(*p))
-            p++;
-        const unsigned char *start = p;
-        while (*p && !py_space(*p))
-            p++;
-        if (p > start) {
-            int rc = first ? 0 : ot_buf_putc(out, ' ');
-            if (rc || (rc = ot_buf_append(out, start, (size_t)(p - start))))
-                return rc;
-            first = false;
-        }
-    }
-    return OT_OK;
-}
-
-static int canonical_header(ot_buf *out, const ot_req *req, const char *name, size_t nlen)
-{
-    int rc = ot_buf_append(out, name, nlen);
-    if (rc || (rc = ot_buf_putc(out, ':')))
-        return rc;
-    bool first = true;
-    for (size_t i = 0; i < req->nheaders && !rc; i++) {
-        const char *hn = req->headers[i].name;
-        if (!hn || strlen(hn) != nlen || memcmp(hn, name, nlen) != 0)
-            continue;
-        if (!first)
-            rc = ot_buf_putc(out, ',');
-        if (!rc)
-            rc = put_trimmed(out, req->headers[i].value ? req->headers[i].value : "");
-        first = false;
-    }
-    return rc ? rc : ot_buf_putc(out, '\n');
-}
-
-static int canonical_headers(ot_buf *out, const ot_req *req, const char *signed_headers)
-{
-    const char *p = signed_headers;
-    while (*p) {
-        const char *semi = strchr(p, ';');
-        size_t len = semi ? (size_t)(semi - p) : strlen(p);
-        int rc = canonical_header(out, req, p, len);
-        if (rc)
-            return rc;
-        if (!semi)
-            break;
-        p = semi + 1;
-    }
-    return OT_OK;
 }
 
 /* ---- payload --------------------------------------------------------------------------- */
@@ -477,7 +198,7 @@ static bool is_sha256_hex(const char *s)
     if (strlen(s) != 64)
         return false;
     for (int i = 0; i < 64; i++)
-        if (hexval((unsigned char)s[i]) < 0)
+        if (ot_hexval((unsigned char)s[i]) < 0)
             return false;
     return true;
 }
@@ -530,58 +251,22 @@ static int check_declared_payload(const ot_req *req, const ot_sigv4_scope *scope
 
 /* ---- signing --------------------------------------------------------------------------- */
 
-static int canonical_request(ot_buf *cr, const ot_req *req, const ot_sigv4_scope *scope)
-{
-    char hashbuf[65];
-    bool s3 = is_s3(scope);
-    int rc = ot_buf_printf(cr, "%s\n", req->method ? req->method : "");
-    if (!rc) rc = canonical_uri(cr, req->raw_path, s3);
-    if (!rc) rc = ot_buf_putc(cr, '\n');
-    if (!rc) rc = canonical_query(cr, req->raw_query ? req->raw_query : "", scope->presigned);
-    if (!rc) rc = ot_buf_putc(cr, '\n');
-    if (!rc) rc = canonical_headers(cr, req, scope->signed_headers);
-    if (!rc) rc = ot_buf_printf(cr, "\n%s\n%s", scope->signed_headers, payload_hash(req, scope, hashbuf));
-    return rc;
-}
-
 int ot_sigv4_sign(const ot_req *req, const ot_sigv4_scope *scope, const char *secret_key,
                   char signature_hex[65])
 {
-    ot_buf cr, sts;
-    ot_buf_init(&cr, CANON_MAX);
-    ot_buf_init(&sts, 1024);
-    uint8_t h[32], k[32];
-    int rc = canonical_request(&cr, req, scope);
-    if (rc)
-        goto out;
-    ot_sha256(cr.data, cr.len, h);
-    char crhex[65];
-    ot_hex(h, 32, crhex);
-    rc = ot_buf_printf(&sts, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", scope->amz_date,
-                       scope->date, scope->region, scope->service, crhex);
-    if (rc)
-        goto out;
-    size_t slen = strlen(secret_key);
-    char *kin = malloc(slen + 5);
-    if (!kin) {
-        rc = OT_ENOMEM;
-        goto out;
-    }
-    memcpy(kin, "AWS4", 4);
-    memcpy(kin + 4, secret_key, slen + 1);
-    ot_hmac_sha256(kin, slen + 4, scope->date, strlen(scope->date), k);
-    OPENSSL_cleanse(kin, slen + 5);
-    free(kin);
-    ot_hmac_sha256(k, 32, scope->region, strlen(scope->region), k);
-    ot_hmac_sha256(k, 32, scope->service, strlen(scope->service), k);
-    ot_hmac_sha256(k, 32, "aws4_request", 12, k);
-    ot_hmac_sha256(k, 32, sts.data, sts.len, h);
-    OPENSSL_cleanse(k, sizeof k);
-    ot_hex(h, 32, signature_hex);
-out:
-    ot_buf_free(&cr);
-    ot_buf_free(&sts);
-    return rc;
+    ot_aws_kv kv[OT_MAX_HEADERS];
+    char hashbuf[65];
+    size_t n = req->nheaders < OT_MAX_HEADERS ? req->nheaders : OT_MAX_HEADERS;
+    for (size_t i = 0; i < n; i++)
+        kv[i] = (ot_aws_kv){req->headers[i].name, req->headers[i].value};
+    ot_aws_canon c = {
+        .method = req->method, .path = req->raw_path, .query = req->raw_query,
+        .headers = kv, .nheaders = n, .signed_headers = scope->signed_headers,
+        .payload_hash = payload_hash(req, scope, hashbuf), .s3 = is_s3(scope),
+        .presigned = scope->presigned != 0,
+    };
+    ot_aws_scope sc = {scope->amz_date, scope->date, scope->region, scope->service};
+    return ot_aws_sign_canon(&c, &sc, secret_key, signature_hex);
 }
 
 /* ---- parsing --------------------------------------------------------------------------- */
@@ -696,7 +381,7 @@ typedef struct auth_parts {
 
 static bool take_value(char *dst, size_t cap, const char *v, size_t n)
 {
-    while (n && py_space((unsigned char)v[n - 1]))
+    while (n && ot_aws_space((unsigned char)v[n - 1]))
         n--;
     return copy_field(dst, cap, v, n);
 }
@@ -870,7 +555,7 @@ static int check_clock(const ot_sigv4_scope *s, int64_t now_ms, ot_sigv4_error *
     char now[17], bound[17];
     if (parse_amz_date(s->amz_date, &t))
         return malformed(err, s, MSG_BAD_DATE);
-    format_amz_date(now_ms, now);
+    ot_aws_amz_date(now_ms, now);
     if (s->presigned) {
         if (t > now_ms + OT_SIGV4_MAX_SKEW_MS) {
             set_err(err, 403, "InvalidSignatureException", "AccessDenied", "Request is not valid yet");
@@ -883,13 +568,13 @@ static int check_clock(const ot_sigv4_scope *s, int64_t now_ms, ot_sigv4_error *
         return OT_OK;
     }
     if (t < now_ms - OT_SIGV4_MAX_SKEW_MS) {
-        format_amz_date(now_ms - OT_SIGV4_MAX_SKEW_MS, bound);
+        ot_aws_amz_date(now_ms - OT_SIGV4_MAX_SKEW_MS, bound);
         set_err(err, 403, "InvalidSignatureException", "RequestTimeTooSkewed",
                 "Signature expired: %s is now earlier than %s (%s - 15 min.)", s->amz_date, bound, now);
         return OT_EINVAL;
     }
     if (t > now_ms + OT_SIGV4_MAX_SKEW_MS) {
-        format_amz_date(now_ms + OT_SIGV4_MAX_SKEW_MS, bound);
+        ot_aws_amz_date(now_ms + OT_SIGV4_MAX_SKEW_MS, bound);
         set_err(err, 403, "InvalidSignatureException", "RequestTimeTooSkewed",
                 "Signature not yet current: %s is still later than %s (%s + 15 min.)", s->amz_date,
                 bound, now);

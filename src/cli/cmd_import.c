@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/aws.h"
 #include "cli/cli.h"
 #include "history/history.h"
 #include "history/import.h"
@@ -21,8 +22,9 @@ static const char import_help[] =
     "Loads CloudTrail log files into the event history (a segment file in\n"
     "DATA-DIR/history-segments, registered in DATA-DIR/history.db), where 'opentrail lookup'\n"
     "and LookupEvents find them once the import ends. PATH is a file or a directory (searched\n"
-    "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX reads\n"
-    "the data dir's own object store. Files may hold a {\"Records\":[...]} envelope, a JSON\n"
+    "recursively for .json, .json.gz, .ndjson, .jsonl and .gz files); s3://BUCKET/PREFIX is\n"
+    "any S3 endpoint, read over the S3 API (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else\n"
+    "AWS itself; point it at 'opentrail serve' to import its own bucket). Files may hold a {\"Records\":[...]} envelope, a JSON\n"
     "array or NDJSON, plain or gzipped. Digest, Insights and ConfigWritabilityCheckFile objects\n"
     "are skipped; events already indexed (same eventID) are not added twice. A file that cannot\n"
     "be read is reported and the others are still imported.\n"
@@ -33,6 +35,11 @@ static const char import_help[] =
     "                        events are kept forever otherwise)\n"
     "  --retention DUR       the window for --apply-retention (default 90d)\n"
     "  --threads N           parsing threads (default: one per CPU)\n"
+    "  --region REGION       s3://: the signing region (default AWS_REGION, AWS_DEFAULT_REGION,\n"
+    "                        the profile's region, us-east-1)\n"
+    "  --profile NAME        s3://: the shared credentials profile (default AWS_PROFILE)\n"
+    "                        Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then the\n"
+    "                        shared credentials file, then DATA-DIR/credentials\n"
     "  --quiet               no progress bar and no summary\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -158,13 +165,115 @@ static int apply_retention(ot_history *h, int64_t retention_ms, uint64_t *delete
     return rc;
 }
 
+/* ---- s3:// over the S3 API ---- */
+
+typedef struct s3_reader {
+    ot_aws_client client;
+    ot_aws_pool *pool;   /* the workers' connections, kept across objects */
+} s3_reader;
+
+static int s3_list(void *ctx, const char *bucket, const char *prefix, ot_import_add_fn add,
+                   void *actx, char *err, size_t errlen)
+{
+    s3_reader *r = ctx;
+    CURL *c = ot_aws_pool_take(r->pool);
+    int rc = c ? ot_aws_s3_list(&r->client, c, bucket, prefix, add, actx, err, errlen)
+               : OT_ENOMEM;
+    ot_aws_pool_give(r->pool, c);
+    return rc;
+}
+
+static int s3_get(void *ctx, const char *bucket, const char *key, ot_buf *out, char *err,
+                  size_t errlen)
+{
+    s3_reader *r = ctx;
+    ot_aws_response resp;
+    ot_aws_response_init(&resp, 0);
+    ot_buf t = resp.body; /* lend out (its memory and cap) to the response */
+    resp.body = *out;
+    CURL *c = ot_aws_pool_take(r->pool);
+    int rc = c ? ot_aws_s3_get(&r->client, c, bucket, key, &resp, err, errlen) : OT_ENOMEM;
+    ot_aws_pool_give(r->pool, c);
+    *out = resp.body;
+    resp.body = t;
+    ot_aws_response_free(&resp);
+    return rc;
+}
+
+/* The S3 source of `import s3://...`, over r (the caller's; it frees r->pool). */
+static int s3_source(const ot_aws_client_opts *co, s3_reader *r, ot_import_source *src,
+                     char *err, size_t errlen)
+{
+    int rc = ot_aws_client_init(&r->client, co, err, errlen);
+    if (!rc && (rc = ot_aws_pool_new(&r->pool)))
+        snprintf(err, errlen, "out of memory");
+    *src = (ot_import_source){s3_list, s3_get, r};
+    return rc;
+}
+
+typedef struct import_opts {
+    const char *data_dir;
+    bool retention;
+    int64_t retention_ms;
+    bool quiet;
+} import_opts;
+
+/* Runs the import of the files im found into DATA-DIR's history; the exit status. */
+static int import_into(ot_import *im, const import_opts *o)
+{
+    char err[512] = "", path[1024];
+    if (ot_datadir_prepare(o->data_dir, err, sizeof err)) {
+        fprintf(stderr, "opentrail import: %s\n", err);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/history.db", o->data_dir);
+    ot_history *h = NULL;
+    ot_history_opts ho = {.bulk = true, .readers = 1};
+    if (ot_history_open(path, &ho, &h)) {
+        fprintf(stderr, "opentrail import: cannot open %s\n", path);
+        return 2;
+    }
+    int64_t t0 = ot_monotonic_ms();
+    run_ctx r = {.im = im, .h = h, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    bool tty = !o->quiet && isatty(2);
+    if (tty)
+        run_with_progress(&r, t0);
+    else
+        run_thread(&r);
+    double secs = (double)(ot_monotonic_ms() - t0) / 1000.0;
+    if (tty) {
+        progress(im, secs);
+        fputc('\n', stderr);
+    }
+    int failed = report_failures(im);
+    int rc = r.rc;
+    uint64_t deleted = 0;
+    if (!rc && o->retention)
+        rc = apply_retention(h, o->retention_ms, &deleted);
+    if (!o->quiet) {
+        summary(im, secs);
+        if (o->retention)
+            printf("  retention: %llu events older than the window deleted\n",
+                   (unsigned long long)deleted);
+    }
+    if (rc == OT_EEXIST)
+        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
+                        "it to finish, then run this one again\n", o->data_dir);
+    else if (rc)
+        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
+    ot_history_close(h);
+    return rc ? 2 : failed ? 1 : 0;
+}
+
 int ot_cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"data-dir", required_argument, 0, 'd'}, {"apply-retention", no_argument, 0, 'r'},
         {"retention", required_argument, 0, 'R'}, {"threads", required_argument, 0, 't'},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {"region", required_argument, 0, 'g'},    {"profile", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
+    ot_aws_client_opts co = {.service = "s3", .protocol = OT_AWS_REST_XML};
     const char *data_dir = "./opentrail-data";
     bool retention = false, quiet = false;
     int64_t retention_ms = 90LL * 86400 * 1000;
@@ -183,6 +292,8 @@ int ot_cmd_import(int argc, char **argv)
             break;
         case 't': threads = atoi(optarg); break;
         case 'q': quiet = true; break;
+        case 'g': co.region = optarg; break;
+        case 'p': co.profile = optarg; break;
         case 'h': fputs(import_help, stdout); return 0;
         default: fprintf(stderr, "see 'opentrail import --help'\n"); return 2;
         }
@@ -193,55 +304,19 @@ int ot_cmd_import(int argc, char **argv)
         return 2;
     }
     const char *source = argv[optind];
-    char err[512] = "", path[1024];
-    ot_import_opts io = {.data_dir = data_dir, .threads = threads};
+    char err[512] = "";
+    s3_reader s3 = {.pool = NULL};
+    ot_import_source remote = {0};
+    ot_import_opts io = {.remote = &remote, .threads = threads};
     ot_import *im = NULL;
-    if (ot_import_new(source, &io, &im, err, sizeof err)) {
+    co.data_dir = data_dir;
+    int rc = 2;
+    if ((!strncmp(source, "s3://", 5) && s3_source(&co, &s3, &remote, err, sizeof err)) ||
+        ot_import_new(source, &io, &im, err, sizeof err))
         fprintf(stderr, "opentrail import: %s\n", err);
-        return 2;
-    }
-    if (ot_datadir_prepare(data_dir, err, sizeof err)) {
-        fprintf(stderr, "opentrail import: %s\n", err);
-        ot_import_free(im);
-        return 2;
-    }
-    snprintf(path, sizeof path, "%s/history.db", data_dir);
-    ot_history *h = NULL;
-    ot_history_opts ho = {.bulk = true, .readers = 1};
-    if (ot_history_open(path, &ho, &h)) {
-        fprintf(stderr, "opentrail import: cannot open %s\n", path);
-        ot_import_free(im);
-        return 2;
-    }
-    int64_t t0 = ot_monotonic_ms();
-    run_ctx r = {.im = im, .h = h, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    bool tty = !quiet && isatty(2);
-    if (tty)
-        run_with_progress(&r, t0);
     else
-        run_thread(&r);
-    double secs = (double)(ot_monotonic_ms() - t0) / 1000.0;
-    if (tty) {
-        progress(im, secs);
-        fputc('\n', stderr);
-    }
-    int failed = report_failures(im);
-    int rc = r.rc;
-    uint64_t deleted = 0;
-    if (!rc && retention)
-        rc = apply_retention(h, retention_ms, &deleted);
-    if (!quiet) {
-        summary(im, secs);
-        if (retention)
-            printf("  retention: %llu events older than the window deleted\n",
-                   (unsigned long long)deleted);
-    }
-    if (rc == OT_EEXIST)
-        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
-                        "it to finish, then run this one again\n", data_dir);
-    else if (rc)
-        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
-    ot_history_close(h);
+        rc = import_into(im, &(import_opts){data_dir, retention, retention_ms, quiet});
     ot_import_free(im);
-    return rc ? 2 : failed ? 1 : 0;
+    ot_aws_pool_free(s3.pool);
+    return rc;
 }

@@ -1,7 +1,7 @@
 /* cmd_lookup.c — `opentrail lookup`: search the event history offline or through a server.
  *
  * Offline it reads DATA-DIR/history.db directly and may AND any number of attributes. With
- * --endpoint it calls LookupEvents (signed with libcurl's SigV4), sending the first attribute
+ * --endpoint it calls LookupEvents through the AWS client (aws/aws.h), sending the first attribute
  * and checking the others on each returned event, since the API takes only one. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/aws.h"
 #include "cli/cli.h"
 #include "history/history.h"
 #include "util/err.h"
@@ -39,7 +40,8 @@ static const char lookup_help[] =
     "  --data-dir DIR        offline: the data directory (default ./opentrail-data)\n"
     "  --endpoint URL        ask a server instead (credentials: DATA-DIR/credentials if it\n"
     "                        exists, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the\n"
-    "                        AWS shared credentials file and AWS_PROFILE)\n"
+    "                        AWS shared credentials file and AWS_PROFILE; throttling and\n"
+    "                        5xx answers are retried with backoff)\n"
     "  -h, --help            show this help\n";
 
 enum { OUT_TABLE, OUT_JSON, OUT_NDJSON };
@@ -190,71 +192,6 @@ static int lookup_offline(lookup_opts *o)
 
 /* ---- against a server ---- */
 
-static bool read_ini_creds(const char *file, const char *profile, char *key, char *secret)
-{
-    FILE *f = fopen(file, "r");
-    if (!f)
-        return false;
-    char line[1024], section[256] = "";
-    bool got_k = false, got_s = false;
-    while (fgets(line, sizeof line, f)) {
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        s[strcspn(s, "\r\n")] = '\0';
-        if (*s == '[') {
-            snprintf(section, sizeof section, "%.*s", (int)strcspn(s + 1, "]"), s + 1);
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq || strcmp(section, profile) != 0)
-            continue;
-        char *v = eq + 1;
-        while (*v == ' ')
-            v++;
-        char *ke = eq;
-        while (ke > s && (ke[-1] == ' ' || ke[-1] == '\t'))
-            ke--;
-        *ke = '\0';
-        if (!strcmp(s, "aws_access_key_id"))
-            got_k = snprintf(key, 256, "%s", v) > 0;
-        else if (!strcmp(s, "aws_secret_access_key"))
-            got_s = snprintf(secret, 256, "%s", v) > 0;
-    }
-    fclose(f);
-    return got_k && got_s;
-}
-
-/* 0 with the key, or -1; *from_env says whether AWS_SESSION_TOKEN belongs with it. */
-static int credentials(const lookup_opts *o, char *key, char *secret, bool *from_env)
-{
-    *from_env = false;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/credentials", o->data_dir);
-    if (read_ini_creds(path, "default", key, secret))
-        return 0;
-    const char *k = getenv("AWS_ACCESS_KEY_ID"), *s = getenv("AWS_SECRET_ACCESS_KEY");
-    if (k && s) {
-        *from_env = true;
-        snprintf(key, 256, "%s", k);
-        snprintf(secret, 256, "%s", s);
-        return 0;
-    }
-    const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE");
-    const char *home = getenv("HOME");
-    if (!file && home) {
-        snprintf(path, sizeof path, "%s/.aws/credentials", home);
-        file = path;
-    }
-    const char *profile = getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default";
-    return file && read_ini_creds(file, profile, key, secret) ? 0 : -1;
-}
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ctx)
-{
-    return ot_buf_append(ctx, p, sz * n) == 0 ? sz * n : 0;
-}
-
 static bool res_match(ot_json res, ot_history_key k, const char *v)
 {
     ot_json_iter it;
@@ -321,12 +258,11 @@ static void print_remote(lookup_opts *o, ot_json ev, ot_buf *tmp)
     print_hit(o, &e);
 }
 
-static int remote_page(lookup_opts *o, CURL *cu, const char *token, ot_buf *resp, char **next)
+/* The LookupEvents request for one page. */
+static void page_request(const lookup_opts *o, const char *token, ot_buf *body)
 {
-    ot_buf body;
-    ot_buf_init(&body, 0);
     ot_jw w;
-    ot_jw_init(&w, &body);
+    ot_jw_init(&w, body);
     ot_jw_obj(&w);
     if (o->q.nattrs) {
         ot_jw_key(&w, "LookupAttributes");
@@ -347,31 +283,17 @@ static int remote_page(lookup_opts *o, CURL *cu, const char *token, ot_buf *resp
     if (token)
         ot_jw_kstr(&w, "NextToken", token);
     ot_jw_end(&w);
-    ot_buf_reset(resp);
-    curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body.data);
-    curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)body.len);
-    CURLcode cc = curl_easy_perform(cu);
-    ot_buf_free(&body);
-    long status = 0;
-    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-    if (cc != CURLE_OK) {
-        fprintf(stderr, "opentrail lookup: %s\n", curl_easy_strerror(cc));
-        return 2;
-    }
+}
+
+/* Prints the matching events of one answer; its NextToken (malloc'd) into *next. */
+static int print_page(lookup_opts *o, const ot_aws_response *resp, char **next)
+{
     ot_json_doc *doc = ot_json_doc_new();
     ot_json root, evs, ev;
     ot_json_iter it;
     int rc = 0;
-    if (!doc || ot_json_parse(doc, resp->data, resp->len, true, &root, NULL, 0) != 0) {
-        fprintf(stderr, "opentrail lookup: HTTP %ld, unreadable response\n", status);
-        rc = 2;
-    } else if (status != 200) {
-        const char *code = "?", *msg = "";
-        size_t n;
-        ot_json_get_str(root, "__type", &code, &n);
-        if (ot_json_get_str(root, "message", &msg, &n))
-            ot_json_get_str(root, "Message", &msg, &n);
-        fprintf(stderr, "opentrail lookup: %s: %s\n", code, msg);
+    if (!doc || ot_json_parse(doc, resp->body.data, resp->body.len, true, &root, NULL, 0) != 0) {
+        fprintf(stderr, "opentrail lookup: HTTP %ld, unreadable response\n", resp->status);
         rc = 2;
     } else if (ot_json_get(root, "Events", &evs) == 0 && ot_json_array_iter(evs, &it) == 0) {
         ot_buf tmp;
@@ -389,54 +311,53 @@ static int remote_page(lookup_opts *o, CURL *cu, const char *token, ot_buf *resp
     return rc;
 }
 
-static int lookup_remote(lookup_opts *o)
+static int remote_page(lookup_opts *o, const ot_aws_client *c, CURL *cu, const char *token,
+                       ot_aws_response *resp, char **next)
 {
-    char key[256], secret[256], sigv4[128], url[1024];
-    bool from_env;
-    if (credentials(o, key, secret, &from_env)) {
-        fprintf(stderr, "opentrail lookup: no credentials (see --help)\n");
+    char err[1024];
+    ot_buf body;
+    ot_buf_init(&body, 0);
+    page_request(o, token, &body);
+    ot_aws_request req = {.operation = "LookupEvents", .body = body.data, .body_len = body.len};
+    int rc = ot_aws_call(c, cu, &req, resp, err, sizeof err);
+    ot_buf_free(&body);
+    if (rc) {
+        fprintf(stderr, "opentrail lookup: %s\n", err);
         return 2;
     }
-    const char *region = o->region_given ? o->region
-                         : getenv("AWS_REGION")       ? getenv("AWS_REGION")
-                         : getenv("AWS_DEFAULT_REGION") ? getenv("AWS_DEFAULT_REGION")
-                                                        : "us-east-1";
-    snprintf(sigv4, sizeof sigv4, "aws:amz:%s:cloudtrail", region);
-    snprintf(url, sizeof url, "%s/", o->endpoint);
+    return print_page(o, resp, next);
+}
+
+static int lookup_remote(lookup_opts *o)
+{
+    char err[1400];
+    ot_aws_client c;
+    ot_aws_client_opts co = {.service = "cloudtrail", .protocol = OT_AWS_JSON,
+                             .target_prefix = OT_AWS_CLOUDTRAIL_TARGET, .endpoint = o->endpoint,
+                             .region = o->region_given ? o->region : NULL,
+                             .data_dir = o->data_dir, .data_dir_first = true};
+    if (ot_aws_client_init(&c, &co, err, sizeof err)) {
+        fprintf(stderr, "opentrail lookup: %s\n", err);
+        return 2;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURL *cu = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/x-amz-json-1.1");
-    hdrs = curl_slist_append(
-        hdrs, "X-Amz-Target: com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents");
-    char tokhdr[2200];
-    const char *session = getenv("AWS_SESSION_TOKEN");
-    if (session && from_env) {
-        snprintf(tokhdr, sizeof tokhdr, "X-Amz-Security-Token: %s", session);
-        hdrs = curl_slist_append(hdrs, tokhdr);
-    }
-    ot_buf resp;
-    ot_buf_init(&resp, 64u << 20);
-    curl_easy_setopt(cu, CURLOPT_URL, url);
-    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(cu, CURLOPT_AWS_SIGV4, sigv4);
-    curl_easy_setopt(cu, CURLOPT_USERNAME, key);
-    curl_easy_setopt(cu, CURLOPT_PASSWORD, secret);
-    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(cu, CURLOPT_WRITEDATA, &resp);
+    ot_aws_response resp;
+    ot_aws_response_init(&resp, 64u << 20);
     print_begin(o);
     char *token = NULL;
-    int rc = 0;
-    do {
+    int rc = cu ? 0 : 2;
+    while (!rc) {
         char *next = NULL;
-        rc = remote_page(o, cu, token, &resp, &next);
+        rc = remote_page(o, &c, cu, token, &resp, &next);
         free(token);
         token = next;
-    } while (!rc && token && (o->max == 0 || o->printed < o->max));
+        if (!token || (o->max != 0 && o->printed >= o->max))
+            break;
+    }
     free(token);
     print_end(o);
-    ot_buf_free(&resp);
-    curl_slist_free_all(hdrs);
+    ot_aws_response_free(&resp);
     curl_easy_cleanup(cu);
     curl_global_cleanup();
     return rc;

@@ -47,8 +47,10 @@ static void usage(FILE *out)
         "  --no-json-check     do not parse the log files' JSON\n"
         "  --no-progress       no progress bar on stderr\n"
         "\n"
-        "S3 sources use AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and the standard credentials\n"
-        "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE + AWS_PROFILE).\n"
+        "S3 sources are any S3 endpoint (s3:// means the same in 'opentrail import'):\n"
+        "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and the standard credentials\n"
+        "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE + AWS_PROFILE);\n"
+        "throttling and 5xx answers are retried with backoff.\n"
         "\n"
         "exit status: 0 everything valid, 1 something INVALID, 255 usage or fatal error\n");
 }

@@ -3,8 +3,10 @@
  * Worker threads (one per CPU) take files in turn: read 1 MiB at a time, inflate with ISA-L
  * (every gzip member, as CloudTrail and `cat a.gz b.gz` produce), split records with ot_hsplit
  * and extract each with simdjson into a batch. The calling thread is the only SQLite writer: it
- * inserts batches with prepared statements in large transactions. Nothing holds a whole file.
- * A file that cannot be read is reported with its reason; the others go on. */
+ * inserts batches with prepared statements in large transactions. No local file is held whole
+ * (remote s3:// objects are: they come whole through the caller's ot_import_source, and
+ * CloudTrail writes small files). A file that cannot be read is reported with its reason; the
+ * others go on. */
 #include "history/import.h"
 
 #include "history/history_int.h"
@@ -21,12 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/store.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
 
 #define CHUNK (1u << 20)
+#define OT_IMPORT_OBJECT_MAX (1u << 30) /* one remote object, read whole */
 #define BATCH_ROWS 4096
 #define BATCH_BYTES (8u << 20)
 #define QUEUE_LEN 8
@@ -46,7 +48,7 @@ typedef struct batch {
 struct ot_import {
     ot_import_file *files;
     size_t nfiles, cap;
-    ot_store *store;         /* s3:// sources */
+    ot_import_source remote; /* s3:// sources (remote.get set) */
     char bucket[64];
     int threads;
     ot_import_stats st;      /* updated atomically */
@@ -137,43 +139,28 @@ static int find_local(ot_import *im, const char *path, char *err, size_t errlen)
     return wrc;
 }
 
+static int add_listed(void *ctx, const char *key, uint64_t size)
+{
+    ot_import *im = ctx;
+    char name[2200];
+    snprintf(name, sizeof name, "s3://%s/%s", im->bucket, key);
+    return looks_like_log(key) ? add_file(im, name, size) : OT_OK;
+}
+
 static int find_s3(ot_import *im, const char *url, const ot_import_opts *o, char *err,
                    size_t errlen)
 {
     const char *b = url + 5, *slash = strchr(b, '/');
     size_t bl = slash ? (size_t)(slash - b) : strlen(b);
-    const char *prefix = slash ? slash + 1 : "";
-    char dir[1024];
-    snprintf(im->bucket, sizeof im->bucket, "%.*s", (int)(bl < 63 ? bl : 63), b);
-    snprintf(dir, sizeof dir, "%s/buckets", o->data_dir ? o->data_dir : "./opentrail-data");
-    if (ot_store_open_local(dir, &im->store) != 0 ||
-        ot_store_bucket_exists(im->store, im->bucket) != 0) {
-        snprintf(err, errlen, "s3://%s: no such bucket in the object store %s", im->bucket, dir);
-        return OT_ENOTFOUND;
+    if (!o->remote || bl == 0 || bl >= sizeof im->bucket) {
+        snprintf(err, errlen, "%s: %s", url, o->remote ? "expected s3://BUCKET[/PREFIX]"
+                                                       : "no S3 endpoint to read it from");
+        return OT_EINVAL;
     }
-    char *marker = NULL;
-    int rc = OT_OK;
-    for (;;) {
-        ot_list_result r;
-        if ((rc = ot_store_list(im->store, im->bucket, prefix, NULL, marker, 1000, &r))) {
-            snprintf(err, errlen, "s3://%s/%s: listing failed: %s", im->bucket, prefix,
-                     ot_strerror(rc));
-            break;
-        }
-        char name[1200];
-        for (size_t i = 0; !rc && i < r.nentries; i++) {
-            snprintf(name, sizeof name, "s3://%s/%s", im->bucket, r.entries[i].key);
-            if (looks_like_log(r.entries[i].key))
-                rc = add_file(im, name, r.entries[i].info.size);
-        }
-        free(marker);
-        marker = r.truncated && r.next_marker ? strdup(r.next_marker) : NULL;
-        ot_store_list_free(&r);
-        if (rc || !marker)
-            break;
-    }
-    free(marker);
-    return rc;
+    snprintf(im->bucket, sizeof im->bucket, "%.*s", (int)bl, b);
+    im->remote = *o->remote;
+    return im->remote.list(im->remote.ctx, im->bucket, slash ? slash + 1 : "", add_listed, im,
+                           err, errlen);
 }
 
 static int by_name(const void *a, const void *b)
@@ -226,8 +213,6 @@ void ot_import_free(ot_import *im)
         free(b->raw_off);
         free(b);
     }
-    if (im->store)
-        ot_store_close(im->store);
     pthread_mutex_destroy(&im->mu);
     pthread_cond_destroy(&im->can_put);
     pthread_cond_destroy(&im->can_take);
@@ -323,6 +308,8 @@ typedef struct worker {
     ot_buf scratch;          /* a block before deflate */
     int err;                 /* a batch could not be encoded: the import fails */
     uint8_t *in;
+    ot_buf obj;              /* a remote object, read from obj_off on */
+    size_t obj_off;
 } worker;
 
 /* Deflates the batch's documents in blocks here, on the worker, so the writer only stores. */
@@ -413,7 +400,19 @@ static int split_feed(worker *w, ot_hsplit *sp)
     return rc;
 }
 
-/* Streams fd through inflate (gz) or straight into the splitter. */
+/* The next CHUNK at most of the file (fd) or of the remote object (fd < 0). */
+static ssize_t read_chunk(worker *w, int fd)
+{
+    if (fd >= 0)
+        return read(fd, w->in, CHUNK);
+    size_t n = w->obj.len - w->obj_off < CHUNK ? w->obj.len - w->obj_off : CHUNK;
+    if (n)
+        memcpy(w->in, w->obj.data + w->obj_off, n);
+    w->obj_off += n;
+    return (ssize_t)n;
+}
+
+/* Streams fd (or the remote object) through inflate (gz) or straight into the splitter. */
 static int stream(worker *w, int fd)
 {
     ot_hsplit sp;
@@ -423,7 +422,7 @@ static int stream(worker *w, int fd)
     bool gz = false, first = true, member_done = false;
     int rc = OT_OK;
     for (;;) {
-        ssize_t got = read(fd, w->in, CHUNK);
+        ssize_t got = read_chunk(w, fd);
         if (got < 0) {
             failf(w, "read error: %s%s", strerror(errno), "");
             return OT_EIO;
@@ -494,19 +493,20 @@ static int stream(worker *w, int fd)
     return OT_OK;
 }
 
+/* Opens a local file, or reads a remote object whole into w->obj (*fd = -1). */
 static int open_file(worker *w, int *fd)
 {
     ot_import *im = w->im;
     const char *name = w->file->name;
-    if (im->store && !strncmp(name, "s3://", 5)) {
+    *fd = -1;
+    if (im->remote.get && !strncmp(name, "s3://", 5)) {
+        char err[200] = "";
         const char *key = name + 5 + strlen(im->bucket) + 1;
-        ot_store_reader *r;
-        int rc = ot_store_reader_open(im->store, im->bucket, key, &r, NULL);
-        if (!rc && (*fd = dup(ot_store_reader_fd(r))) < 0) /* the local store: its file */
-            rc = ot_store_reader_fd(r) < 0 ? OT_EINVAL : OT_EAGAIN;
-        ot_store_reader_close(r);
+        ot_buf_reset(&w->obj);
+        w->obj_off = 0;
+        int rc = im->remote.get(im->remote.ctx, im->bucket, key, &w->obj, err, sizeof err);
         if (rc)
-            failf(w, "cannot open: %s%s", ot_strerror(rc), "");
+            failf(w, "cannot read: %s%s", err[0] ? err : ot_strerror(rc), "");
         return rc;
     }
     *fd = open(name, O_RDONLY | O_CLOEXEC);
@@ -535,7 +535,8 @@ static void import_one(worker *w)
     int rc = open_file(w, &fd);
     if (!rc) {
         rc = stream(w, fd);
-        close(fd);
+        if (fd >= 0)
+            close(fd);
     }
     if (rc == OT_ENOMEM && f->status != OT_IMPORT_FAILED)
         failf(w, "out of memory%s%s", "", "");
@@ -615,6 +616,7 @@ int ot_import_run(ot_import *im, ot_history *h)
         ws[i].im = im;
         ot_buf_init(&ws[i].win, 0);
         ot_buf_init(&ws[i].scratch, 0);
+        ot_buf_init(&ws[i].obj, OT_IMPORT_OBJECT_MAX);
         ws[i].in = malloc(CHUNK);
         ws[i].doc = ot_json_doc_new();
         if (!ws[i].in || !ws[i].doc) {
@@ -642,6 +644,7 @@ int ot_import_run(ot_import *im, ot_history *h)
     }
     for (int i = 0; ws && i < n; i++) {
         ot_buf_free(&ws[i].win);
+        ot_buf_free(&ws[i].obj);
         ot_buf_free(&ws[i].scratch);
         free(ws[i].in);
         ot_json_doc_free(ws[i].doc);

@@ -68,15 +68,30 @@ typedef struct ot_import_stats {
     uint64_t by_cat[3];        /* new rows per ot_history_cat */
 } ot_import_stats;
 
+/* Called for each object a remote source lists; non-zero stops the listing. */
+typedef int (*ot_import_add_fn)(void *actx, const char *key, uint64_t size);
+
+/* Where s3://bucket/prefix objects come from: an S3 endpoint, which the caller reaches (cli
+ * builds this over aws/, so history needs no HTTP). Messages go into err. */
+typedef struct ot_import_source {
+    /* Every object below prefix. */
+    int (*list)(void *ctx, const char *bucket, const char *prefix, ot_import_add_fn add,
+                void *actx, char *err, size_t errlen);
+    /* One whole object into out (called from several threads at once). */
+    int (*get)(void *ctx, const char *bucket, const char *key, ot_buf *out, char *err,
+               size_t errlen);
+    void *ctx;
+} ot_import_source;
+
 typedef struct ot_import_opts {
-    const char *data_dir;      /* for s3:// sources: the embedded store data_dir/buckets */
+    const ot_import_source *remote; /* for s3:// sources; borrowed until ot_import_free */
     int threads;               /* 0 = number of CPUs */
 } ot_import_opts;
 
 typedef struct ot_import ot_import;
 
-/* Finds the files under source (a file, a directory, or s3://bucket/prefix in the data dir's
- * object store). */
+/* Finds the files under source (a file, a directory, or s3://bucket/prefix read through
+ * o->remote). */
 int ot_import_new(const char *source, const ot_import_opts *o, ot_import **out, char *err,
                   size_t errlen);
 /* Imports every file into h; returns 0 unless the index itself failed (files that fail are

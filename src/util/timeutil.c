@@ -33,7 +33,7 @@ void ot_time_iso8601(int64_t ms, char out[32])
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); d past
  * the month's end rolls over as timegm() does. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t ot_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -87,7 +87,7 @@ int ot_time_parse_iso8601(const char *s, int64_t *ms)
         p++;
     if (*p)
         return OT_EINVAL;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    int64_t t = ot_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     *ms = t * 1000 + frac_ms;
     return OT_OK;
 }

@@ -6,6 +6,8 @@
 
 int64_t ot_now_ms(void);        /* wall clock, ms since the epoch */
 int64_t ot_monotonic_ms(void);  /* for intervals and timeouts */
+/* Days since 1970-01-01 of a proleptic Gregorian date; d past the month's end rolls over. */
+int64_t ot_days_from_civil(int64_t y, int m, int d);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (CloudTrail eventTime); out needs 21 bytes. */
 void ot_time_iso8601(int64_t ms, char out[32]);

@@ -1,7 +1,7 @@
 /* vl_int.h — internals of the validator, shared by its files.
  *
- * vl_src_dir.c / vl_src_s3.c read objects (a source), vl_aws.c finds credentials and endpoints
- * and calls ListPublicKeys, vl_digest.c parses and checks one digest, vl_walk.c walks the
+ * vl_src_dir.c / vl_src_s3.c read objects (a source), vl_aws.c calls ListPublicKeys (S3 and
+ * CloudTrail both through aws/aws.h), vl_digest.c parses and checks one digest, vl_walk.c walks the
  * chains, vl_pool.c hashes log files on every core, vl_report.c prints, validate.c ties it up. */
 #ifndef OT_VL_INT_H
 #define OT_VL_INT_H
@@ -76,17 +76,12 @@ int vl_src_dir_open(const char *dir, const char *bucket, vl_source **out, char *
 int vl_src_s3_open(const char *bucket, const char *prefix, const char *region, vl_source **out,
                    char *err, size_t errlen);
 
-/* AWS configuration from the environment and shared files (vl_aws.c). */
+/* The validator's AWS settings (vl_aws.c over aws/aws.h): the region to use when the chains
+ * name none; loading fails early, naming what was tried, when there are no credentials. */
 typedef struct vl_aws {
-    char access_key[256];
-    char secret_key[256];
-    char session_token[4096];
     char region[64];
 } vl_aws;
 int vl_aws_load(vl_aws *a, const char *region, char *err, size_t errlen);
-/* AWS_ENDPOINT_URL_<SVC>, else AWS_ENDPOINT_URL, else the public AWS endpoint. */
-void vl_aws_endpoint(const char *service_env, const char *service_host, const char *region,
-                     char *out, size_t cap);
 /* ListPublicKeys in region over [start, end]: adds every key returned (by its Fingerprint). */
 int vl_list_public_keys(const vl_aws *a, const char *region, int64_t start_ms, int64_t end_ms,
                         ot_vkeys *keys, char *err, size_t errlen);
