@@ -1,6 +1,7 @@
 /* daemon.c — the running server: opens the data dir's components in order, serves the port
  * until SIGINT/SIGTERM, then stops them in reverse order. */
 #include "daemon/daemon.h"
+#include "daemon/readers.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,21 +31,6 @@ static int make_dir(const char *path)
         return OT_EIO;
     }
     return OT_OK;
-}
-
-/* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
-static int open_history(ot_api *srv)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/history.db", srv->cfg.data_dir);
-    ot_history *h = NULL;
-    int rc = ot_history_open(path, NULL, &h);
-    ot_history_feed_opts fo = {.retention_ms = srv->cfg.history_retention_ms};
-    if (!rc && (rc = ot_history_feed_start(srv, h, &fo, &srv->history_feed)))
-        ot_history_close(h);
-    if (rc)
-        ot_error("cannot open the event history %s: %s", path, ot_strerror(rc));
-    return rc;
 }
 
 static int open_components(ot_api *srv)
@@ -95,28 +81,17 @@ static int open_components(ot_api *srv)
         ot_error("cannot start the digest writer: %s", ot_strerror(rc));
         return rc;
     }
-    if ((rc = open_history(srv)))
-        return rc;
-    if ((rc = ot_deliver_start(srv, &srv->deliver))) {
-        ot_error("cannot start delivery: %s", ot_strerror(rc));
-        return rc;
-    }
-    return OT_OK;
+    return ot_readers_start(srv); /* the WAL readers: history, delivery */
 }
 
 static void close_components(ot_api *srv)
 {
-    if (srv->deliver)
-        ot_deliver_stop(srv->deliver);
+    if (srv->wal)
+        ot_readers_stop(srv);
     if (srv->digest)
         ot_digest_stop(srv->digest);
     if (srv->keys)
         ot_keystore_close(srv->keys);
-    if (srv->history_feed)
-        ot_history_feed_stop(srv->history_feed);
-    srv->wal_keep_from = NULL;
-    if (srv->history)
-        ot_history_close(srv->history);
     if (srv->wal)
         ot_wal_close(srv->wal);
     if (srv->creds)
