@@ -3,7 +3,8 @@
  * It is a reader of the runner (wal/wal_cursor.h) under the cursor "history", opened at the
  * index's own checkpoint (meta 'wal_lsn'). Each batch's rows and the new checkpoint are
  * committed in one SQLite transaction, which makes indexing exactly-once across crashes; the
- * cursor is committed after it, so the WAL keeps every segment that is not indexed yet. It
+ * cursor is committed after it (at most once a second: the index's checkpoint is the exact
+ * one), so the WAL keeps every segment that is not indexed yet. It
  * never slows ingest: appenders only fsync and the flusher wakes the reader. When idle it
  * expires rows past the retention window in small batches. */
 #include "history/history_int.h"
@@ -22,6 +23,7 @@
 #define FEED_BATCH 4096         /* WAL records per transaction */
 #define EXPIRE_BATCH 500        /* rows deleted per retention transaction */
 #define EXPIRE_EVERY_MS 1000
+#define CURSOR_COMMIT_MS 1000   /* history.db holds the exact checkpoint; the cursor may trail */
 
 struct ot_history_feed {
     ot_history_feed_opts o;
@@ -99,7 +101,8 @@ int ot_history_feed_start(const ot_history_feed_opts *o, ot_history_feed **out)
                              .ctx = f,
                              .checkpoint = ot_history_checkpoint(o->history),
                              .batch_max = FEED_BATCH,
-                             .idle_ms = EXPIRE_EVERY_MS};
+                             .idle_ms = EXPIRE_EVERY_MS,
+                             .commit_every_ms = CURSOR_COMMIT_MS};
     if (!rc)
         rc = ot_wal_reader_start(o->wal, &def, &f->reader);
     if (rc) {

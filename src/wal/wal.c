@@ -597,7 +597,15 @@ int wal_detach_old(ot_wal *w, uint64_t keep_from, uint64_t **lsns, size_t *n)
     return OT_OK;
 }
 
-/* ---- for wal_cursor.c ---- */
+/* ---- for wal_cursor.c and wal_runner.c ---- */
+
+void wal_deadline(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = (int64_t)ts->tv_nsec + (int64_t)ms * 1000000;
+    ts->tv_sec += (time_t)(ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+}
 
 wal_cursor_tab *wal_cursors(ot_wal *w) { return &w->cursors; }
 
@@ -606,13 +614,7 @@ wal_cursor_tab *wal_cursors(ot_wal *w) { return &w->cursors; }
 int wal_wait_durable(ot_wal *w, uint64_t after, bool *kick, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    wal_deadline(&ts, timeout_ms);
     pthread_mutex_lock(&w->mu);
     int rc = 0;
     while (timeout_ms > 0 && w->durable_lsn <= after && !*kick && !w->closing)

@@ -105,6 +105,10 @@ typedef struct ot_wal_reader_def {
     uint64_t checkpoint; /* the reader's own checkpoint, 0 if none */
     size_t batch_max;    /* records per batch; 0 = 1024 */
     int idle_ms;         /* 0 = 1000 */
+    /* A reader with its own checkpoint may let the cursor trail behind by up to this long
+     * (it commits when idle, at stop and at most this often), sparing two fsyncs per batch:
+     * the cursor then only holds segments a little longer. 0 = commit after every batch. */
+    int commit_every_ms;
 } ot_wal_reader_def;
 
 typedef struct ot_wal_reader ot_wal_reader;

@@ -139,7 +139,10 @@ const char *wal_dir(const ot_wal *w);
 int wal_detach_old(ot_wal *w, uint64_t keep_from, uint64_t **lsns, size_t *n);
 
 
-/* wal.c, for wal_cursor.c */
+/* wal.c, for wal_cursor.c and wal_runner.c */
+struct timespec;
+/* ms from now on CLOCK_MONOTONIC (the clock of the log's and the runner's condition variables). */
+void wal_deadline(struct timespec *ts, int ms);
 wal_cursor_tab *wal_cursors(ot_wal *w);
 int wal_wait_durable(ot_wal *w, uint64_t after, bool *kick, int timeout_ms);
 void wal_kick(ot_wal *w, bool *kick);

@@ -10,7 +10,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
-#include "wal/wal_cursor.h"
+#include "util/timeutil.h"
+#include "wal/wal_int.h"
 
 #define RUNNER_BATCH 1024
 #define RUNNER_IDLE_MS 1000
@@ -25,6 +26,8 @@ struct ot_wal_reader {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
+    uint64_t done_lsn;        /* last record handed over successfully (maybe not committed) */
+    int64_t next_commit_mono; /* with commit_every_ms: no lazy commit before this */
     /* the batch: payloads copied into arena, recs[i].payload set once it stops moving */
     ot_buf arena;
     ot_wal_record *recs;
@@ -67,17 +70,23 @@ static bool stopping(ot_wal_reader *r)
 static void sleep_ms(ot_wal_reader *r, int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    wal_deadline(&ts, ms);
     pthread_mutex_lock(&r->mu);
     while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) != ETIMEDOUT)
         ;
     pthread_mutex_unlock(&r->mu);
+}
+
+/* Commits what was handed over; unless forced, a lazy reader commits only when it is due. */
+static int commit_done(ot_wal_reader *r, bool force)
+{
+    if (r->done_lsn <= ot_wal_cursor_committed(r->c))
+        return OT_OK;
+    int64_t now = ot_monotonic_ms();
+    if (!force && r->def.commit_every_ms && now < r->next_commit_mono)
+        return OT_OK;
+    r->next_commit_mono = now + r->def.commit_every_ms;
+    return ot_wal_cursor_commit(r->c, r->done_lsn);
 }
 
 /* One batch: read, hand over, commit. > 0 records done, 0 none, < 0 failed (retry). */
@@ -85,12 +94,14 @@ static int run_batch(ot_wal_reader *r)
 {
     int n = read_batch(r);
     if (n <= 0)
-        return n;
+        return n < 0 ? n : commit_done(r, true);
     int rc = r->def.batch(r->def.ctx, r->recs, r->n);
-    if (!rc)
-        rc = ot_wal_cursor_commit(r->c, r->recs[r->n - 1].lsn);
+    if (!rc) {
+        r->done_lsn = r->recs[r->n - 1].lsn;
+        rc = commit_done(r, false);
+    }
     if (rc) {
-        ot_wal_cursor_seek(r->c, ot_wal_cursor_committed(r->c) + 1);
+        ot_wal_cursor_seek(r->c, r->done_lsn + 1); /* this batch again, not the ones before */
         return rc < 0 ? rc : OT_EIO;
     }
     return n;
@@ -120,6 +131,9 @@ static void *runner_main(void *arg)
         if (n == 0 && r->def.idle)
             idle_again = r->def.idle(r->def.ctx) > 0;
     }
+    if (commit_done(r, true))
+        ot_warn("wal reader %s: the cursor stays at %llu", r->name,
+                (unsigned long long)ot_wal_cursor_committed(r->c));
     return NULL;
 }
 
@@ -161,6 +175,8 @@ int ot_wal_reader_start(ot_wal *w, const ot_wal_reader_def *def, ot_wal_reader *
     int rc = r->recs && r->offs ? OT_OK : OT_ENOMEM;
     if (!rc)
         rc = ot_wal_cursor_open(w, r->name, def->checkpoint, &r->c);
+    if (!rc)
+        r->done_lsn = ot_wal_cursor_committed(r->c);
     if (!rc && pthread_create(&r->thread, NULL, runner_main, r))
         rc = OT_EIO;
     if (rc) {

@@ -419,14 +419,10 @@ static int f_wait(void *ctx, int timeout_ms)
     fake *f = ctx;
     if (f->wal)
         return ot_wal_cursor_wait(f->cur, timeout_ms);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec now, ts;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t end = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)timeout_ms * 1000000;
+    ts = (struct timespec){.tv_sec = end / 1000000000, .tv_nsec = end % 1000000000};
     f_lock(f);
     while (!f->kick && f->next > f->nrecs && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
         ;

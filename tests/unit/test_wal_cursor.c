@@ -307,7 +307,8 @@ static void test_three_readers_different_speeds(void **state)
     const char *names[3] = {"fast", "medium", "slow"};
     for (int i = 0; i < 3; i++) {
         /* the whole registration of a reader */
-        ot_wal_reader_def def = {.name = names[i], .batch = count_batch, .ctx = &c[i], .batch_max = 64};
+        ot_wal_reader_def def = {.name = names[i], .batch = count_batch, .ctx = &c[i], .batch_max = 64,
+                                 .commit_every_ms = i == 1 ? 3600000 : 0}; /* lazy: when idle */
         assert_int_equal(ot_wal_reader_start(w, &def, &r[i]), OT_OK);
     }
     append_n(w, 1, 2000);
