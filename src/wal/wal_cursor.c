@@ -124,14 +124,16 @@ static bool tab_floor(const wal_cursor_tab *t, uint64_t *floor)
     return true;
 }
 
+/* Under the table's mutex, so that two readers' releases never interleave their unlinks (a
+ * crash between them could leave a hole in the log). */
 static int release_behind_cursors(ot_wal *w)
 {
     wal_cursor_tab *t = wal_cursors(w);
     uint64_t floor;
     pthread_mutex_lock(&t->mu);
-    bool any = tab_floor(t, &floor);
+    int rc = tab_floor(t, &floor) ? ot_wal_release(w, floor + 1) : OT_OK;
     pthread_mutex_unlock(&t->mu);
-    return any ? ot_wal_release(w, floor + 1) : OT_OK;
+    return rc;
 }
 
 int wal_cursors_load(const char *dir, bool create, wal_cursor_tab *t)
@@ -215,8 +217,8 @@ int ot_wal_cursor_open(ot_wal *w, const char *name, uint64_t reader_ckpt, ot_wal
     wal_cursor_tab *t = wal_cursors(w);
     pthread_mutex_lock(&t->mu);
     wal_cursor_ent *e = tab_find(t, name);
-    if (!e && !(e = tab_add(t, name, 0)))
-        e = NULL;
+    if (!e)
+        e = tab_add(t, name, 0);
     int rc = e ? open_entry(w, e, reader_ckpt) : OT_ENOMEM;
     if (!rc)
         c->committed = e->committed;

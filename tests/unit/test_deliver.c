@@ -660,7 +660,7 @@ static int fake_teardown(void **state)
     return 0;
 }
 
-/* Appends like the WAL: durable first, then the listener (if told to call it). */
+/* Appends like the WAL: durable first, then a wake of the cursor's wait (if told to). */
 static uint64_t f_append_ev(fake *f, const ot_event *e, bool notify)
 {
     ot_buf b;
@@ -957,7 +957,7 @@ static void test_gap_read_from_wal(void **state)
     fake *f = *state;
     ot_deliver_opts o = f_opts(f);
     ot_deliver *d;
-    /* records durable before start and records the listener never saw are read back */
+    /* records durable before start and records appended without a wake are read too */
     f_append(f, 1, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
     assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
     ev x;
