@@ -171,6 +171,61 @@ static void test_cursor_names(void **state)
     ot_wal_close(w);
 }
 
+/* ---- waking ---- */
+
+typedef struct later {
+    ot_wal *w;
+    ot_wal_cursor *c; /* wake this one instead of appending, if set */
+} later;
+
+static void *append_later(void *arg)
+{
+    later *l = arg;
+    usleep(50000);
+    if (l->c)
+        ot_wal_cursor_wake(l->c);
+    else
+        append_n(l->w, 1, 1);
+    return NULL;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_wait_is_woken(void **state)
+{
+    (void)state;
+    ot_wal *w = open_wal(0);
+    ot_wal_cursor *c;
+    assert_int_equal(ot_wal_cursor_open(w, "waiter", 0, &c), OT_OK);
+    assert_int_equal(ot_wal_cursor_wait(c, 20), 0); /* nothing: times out */
+    pthread_t th;
+    later l = {w, NULL};
+    int64_t t0 = mono_ms();
+    assert_int_equal(pthread_create(&th, NULL, append_later, &l), 0);
+    assert_int_equal(ot_wal_cursor_wait(c, 10000), 1); /* the group commit wakes it */
+    assert_true(mono_ms() - t0 < 5000);
+    pthread_join(th, NULL);
+    seen s = {0};
+    assert_int_equal(ot_wal_cursor_read(c, 10, check_visit, &s), 1);
+    l.c = c; /* now a wake without records */
+    t0 = mono_ms();
+    assert_int_equal(pthread_create(&th, NULL, append_later, &l), 0);
+    assert_int_equal(ot_wal_cursor_wait(c, 10000), 0);
+    assert_true(mono_ms() - t0 < 5000);
+    pthread_join(th, NULL);
+    ot_wal_cursor_wake(c); /* a wake before the wait is not lost */
+    t0 = mono_ms();
+    assert_int_equal(ot_wal_cursor_wait(c, 10000), 0);
+    assert_true(mono_ms() - t0 < 5000);
+    ot_wal_cursor_close(c);
+    ot_wal_close(w);
+}
+
 /* ---- stalled and retired readers ---- */
 
 static void test_stalled_reader_holds_segments_retired_frees(void **state)
@@ -331,45 +386,56 @@ static void test_three_readers_different_speeds(void **state)
 
 /* ---- kill -9 ---- */
 
-/* The child follows the log as reader "k": for each batch it writes the LSNs it saw to a log
- * file (fsync'ed) and then commits. After SIGKILL the parent checks that the log, read up to
- * each commit, has every LSN once, and that a reopened cursor resumes right after its commit. */
+/* The child appends and follows the log as two readers, "k0" and "k1", reading batches of
+ * different sizes. Before and after each commit it logs the position (fsync'ed). After SIGKILL
+ * the parent reopens each cursor and checks that it resumes right after what it committed:
+ * nothing skipped, nothing committed handed out again. */
+#define KREADERS 2
+
+static void child_log(FILE *f, const char *what, int k, uint64_t lsn)
+{
+    fprintf(f, "%s %d %" PRIu64 "\n", what, k, lsn);
+    fflush(f);
+    fsync(fileno(f));
+}
+
 static void child_run(const char *seen_path, uint64_t first, unsigned seed)
 {
     srand(seed);
     ot_wal *w = open_wal(4096);
-    ot_wal_cursor *c;
-    if (ot_wal_cursor_open(w, "k", 0, &c))
-        _exit(2);
+    ot_wal_cursor *c[KREADERS];
+    for (int k = 0; k < KREADERS; k++)
+        if (ot_wal_cursor_open(w, k ? "k1" : "k0", 0, &c[k]))
+            _exit(2);
     FILE *f = fopen(seen_path, "a");
     for (uint64_t t = first;; t++) {
         append_n(w, t, t);
-        if (rand() % 3)
+        int k = rand() % (KREADERS + 1);
+        if (k == KREADERS)
             continue;
-        seen s = {.last = ot_wal_cursor_position(c)};
-        int n = ot_wal_cursor_read(c, (size_t)(rand() % 20 + 1), check_visit, &s);
+        seen s = {.last = ot_wal_cursor_position(c[k])};
+        int n = ot_wal_cursor_read(c[k], (size_t)(rand() % (k ? 40 : 5) + 1), check_visit, &s);
         if (n < 0 || s.bad)
             _exit(3);
-        fprintf(f, "read %" PRIu64 "\n", s.last);
-        fflush(f);
-        fsync(fileno(f));
-        if (ot_wal_cursor_commit(c, s.last))
+        child_log(f, "read", k, s.last);
+        if (ot_wal_cursor_commit(c[k], s.last))
             _exit(4);
-        fprintf(f, "commit %" PRIu64 "\n", s.last);
-        fflush(f);
-        fsync(fileno(f));
+        child_log(f, "commit", k, s.last);
     }
 }
 
-/* The last committed LSN the child logged; the child may have died after its last commit
- * and before logging it, so the cursor may also be at the last "read". */
-static void last_logged(const char *path, uint64_t *committed, uint64_t *read)
+/* Reader k's last logged commit, and its last logged read (the child may have died after
+ * committing that one and before logging the commit). */
+static void last_logged(const char *path, int k, uint64_t *committed, uint64_t *read)
 {
     FILE *f = fopen(path, "r");
     char what[16];
+    int who;
     uint64_t v;
     *committed = *read = 0;
-    while (f && fscanf(f, "%15s %" SCNu64, what, &v) == 2) {
+    while (f && fscanf(f, "%15s %d %" SCNu64, what, &who, &v) == 3) {
+        if (who != k)
+            continue;
         if (!strcmp(what, "commit"))
             *committed = v;
         else
@@ -377,6 +443,24 @@ static void last_logged(const char *path, uint64_t *committed, uint64_t *read)
     }
     if (f)
         fclose(f);
+}
+
+/* Reopens reader k and reads the rest: it must start right after its commit. */
+static void check_resume(ot_wal *w, const char *path, int k)
+{
+    uint64_t committed, read;
+    last_logged(path, k, &committed, &read);
+    ot_wal_cursor *c;
+    assert_int_equal(ot_wal_cursor_open(w, k ? "k1" : "k0", 0, &c), OT_OK);
+    uint64_t at = ot_wal_cursor_committed(c);
+    assert_true(at == committed || at == read);
+    assert_true(at >= committed);
+    seen s = {.last = at};
+    int n = ot_wal_cursor_read(c, 1000000, check_visit, &s);
+    assert_true(n >= 0);
+    assert_int_equal(s.bad, 0); /* the first record handed out is at + 1 */
+    assert_int_equal(at + (uint64_t)n, ot_wal_durable_lsn(w));
+    ot_wal_cursor_close(c);
 }
 
 static void test_kill9_resumes_exactly(void **state)
@@ -396,25 +480,10 @@ static void test_kill9_resumes_exactly(void **state)
         int st;
         waitpid(pid, &st, 0);
         assert_true(WIFSIGNALED(st)); /* it did not exit on an error of its own */
-
-        uint64_t committed, read;
-        last_logged(seen_path, &committed, &read);
         ot_wal *w = open_wal(4096);
-        ot_wal_cursor *c;
-        assert_int_equal(ot_wal_cursor_open(w, "k", 0, &c), OT_OK);
-        uint64_t at = ot_wal_cursor_committed(c);
-        /* exactly what it committed: the logged commit, or the read just after it if the
-         * child died between committing and logging that */
-        assert_true(at == committed || at == read);
-        assert_true(at >= committed);
-        seen s = {.last = at};
-        int n = ot_wal_cursor_read(c, 1000000, check_visit, &s);
-        assert_true(n >= 0);
-        assert_int_equal(s.bad, 0);            /* resumes at at + 1, nothing skipped */
-        uint64_t durable = ot_wal_durable_lsn(w);
-        assert_int_equal(at + (uint64_t)n, durable);
-        next_tag = durable + 1;
-        ot_wal_cursor_close(c);
+        for (int k = 0; k < KREADERS; k++)
+            check_resume(w, seen_path, k);
+        next_tag = ot_wal_durable_lsn(w) + 1;
         ot_wal_close(w);
     }
     unlink(seen_path);
@@ -425,6 +494,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cursor_resumes_where_committed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_is_woken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_reader_holds_segments_retired_frees, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reserved_cursor_holds_segments, setup, teardown),
