@@ -858,6 +858,14 @@ static void test_interval(void **state)
 
 static bool no_pending(fake *f) { return pending_intents(f) == 0; }
 
+static bool quarantine_noted(fake *f)
+{
+    f_lock(f);
+    bool yes = strstr(f->last_error, "quarantine") != NULL;
+    f_unlock(f);
+    return yes;
+}
+
 static bool released_past_9(fake *f)
 {
     f_lock(f);
@@ -1195,8 +1203,10 @@ static void test_transient_failure_bounded(void **state)
     assert_non_null(strstr(f->last_error, "PutObject s3://logs-t2/AWSLogs/"));
     f_unlock(f);
     assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 0);
-    /* the third attempt gives up on the put and keeps the file */
+    /* the third attempt gives up on the put and keeps the file (the error is noted just after
+     * the intent is marked done: wait for both) */
     assert_true(wait_until(no_pending, f, 5000));
+    assert_true(wait_until(quarantine_noted, f, 5000));
     f_lock(f);
     assert_int_equal(f->key_fails, 3);
     assert_non_null(strstr(f->last_error, "quarantine"));
