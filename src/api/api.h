@@ -32,9 +32,6 @@ typedef struct ot_api {
     struct ot_digest *digest;    /* the digest writer */
     struct ot_history *history;           /* history.db (LookupEvents) */
     struct ot_history_feed *history_feed; /* indexes the WAL into it */
-    /* Set by another WAL reader (the history feeder): the oldest LSN it still needs. Delivery
-     * releases segments only below min(its floor + 1, this). NULL = no other reader. */
-    uint64_t (*wal_keep_from)(struct ot_api *srv);
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;

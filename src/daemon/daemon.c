@@ -1,6 +1,7 @@
 /* daemon.c — the running server: opens the data dir's components in order, serves the port
  * until SIGINT/SIGTERM, then stops them in reverse order. */
 #include "daemon/daemon.h"
+#include "daemon/readers.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -15,7 +16,6 @@
 #include "api/http_server.h"
 #include "deliver/deliver.h"
 #include "digest/digest.h"
-#include "history/history.h"
 #include "store/store.h"
 #include "sys/datadir.h"
 #include "trail/trail.h"
@@ -123,36 +123,14 @@ static int open_digest(ot_api *srv)
 
 static void close_digest(ot_api *srv) { ot_digest_stop(srv->digest); }
 
-static int open_history(ot_api *srv)
+/* The WAL readers (history, delivery): their table is daemon/readers.c. */
+static int open_readers(ot_api *srv)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/history.db", srv->cfg.data_dir);
-    ot_history *h = NULL;
-    int rc = ot_history_open(path, NULL, &h);
-    ot_history_feed_opts fo = {.retention_ms = srv->cfg.history_retention_ms};
-    if (!rc && (rc = ot_history_feed_start(srv, h, &fo, &srv->history_feed)))
-        ot_history_close(h);
+    int rc = ot_readers_start(srv);
     if (rc)
-        ot_error("cannot open the event history %s: %s", path, ot_strerror(rc));
+        ot_readers_stop(srv); /* stops those that started */
     return rc;
 }
-
-static void close_history(ot_api *srv)
-{
-    ot_history_feed_stop(srv->history_feed);
-    srv->wal_keep_from = NULL;
-    ot_history_close(srv->history);
-}
-
-static int open_deliver(ot_api *srv)
-{
-    int rc = ot_deliver_start(srv, &srv->deliver);
-    if (rc)
-        ot_error("cannot start delivery: %s", ot_strerror(rc));
-    return rc;
-}
-
-static void close_deliver(ot_api *srv) { ot_deliver_stop(srv->deliver); }
 
 /* ---- start and stop order ---- */
 
@@ -173,9 +151,7 @@ static const component components[] = {
     {"signing keys", open_keys, close_keys},
     /* Digests before delivery: delivery's recovery records redone files for them. */
     {"digest writer", open_digest, close_digest},
-    /* After the WAL and before delivery, so delivery sees srv->wal_keep_from from its start. */
-    {"event history", open_history, close_history},
-    {"delivery", open_deliver, close_deliver},
+    {"WAL readers", open_readers, ot_readers_stop},
 };
 
 #define NCOMPONENTS (sizeof components / sizeof components[0])

@@ -59,8 +59,8 @@ static void sync_checkpoints(ot_deliver *d)
     if ((s.n || floor != d->floor_synced) && dl_db(d, sync_cb, &s) == OT_OK) {
         for (size_t i = 0; i < d->ntrails; i++)
             d->trails[i]->sealed_synced = d->trails[i]->sealed;
-        if (floor > d->floor_synced)
-            d->o.env.wal_release(d->o.env.ctx, floor + 1);
+        if (floor > d->floor_synced) /* after state.db: the cursor never gets ahead of it */
+            d->o.env.wal_commit(d->o.env.ctx, floor);
         d->floor_synced = floor;
     }
     free(s.v);
@@ -81,9 +81,6 @@ static void publish_stats(ot_deliver *d)
         ts[i].sealed_lsn = dt->sealed;
         ts[i].quarantined = dl_quarantined(d, dt->t.arn);
     }
-    pthread_mutex_lock(&d->mu);
-    uint64_t overflows = d->overflows;
-    pthread_mutex_unlock(&d->mu);
     pthread_mutex_lock(&d->stats_mu);
     free(d->stats.trails);
     d->stats = (ot_deliver_stats){
@@ -95,7 +92,6 @@ static void publish_stats(ot_deliver *d)
         .put_failures = d->put_failures,
         .files_quarantined = d->files_quarantined,
         .intents_pending = d->nretries,
-        .queue_overflows = overflows,
         .trails = ts,
         .ntrails = d->ntrails,
     };
@@ -175,23 +171,17 @@ static int64_t next_wake(const ot_deliver *d)
     return t;
 }
 
+/* Called with mu held: sleeps on the WAL cursor until new records are durable, a flush
+ * request or stop wakes it, or the next deadline. A wake is remembered by the cursor, so one
+ * that comes before the wait starts is not lost. */
 static void wait_for_work(ot_deliver *d)
 {
-    int64_t until = next_wake(d);
-    while (!d->stop && d->inbox.len == 0 && !d->reqs && d->q_last_lsn <= d->pos &&
-           ot_monotonic_ms() < until) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t wait = until - ot_monotonic_ms();
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        if (pthread_cond_timedwait(&d->wake, &d->mu, &ts) == ETIMEDOUT)
-            break;
-    }
+    int64_t wait = next_wake(d) - ot_monotonic_ms();
+    if (d->stop || d->reqs || wait <= 0)
+        return;
+    pthread_mutex_unlock(&d->mu);
+    d->o.env.wal_wait(d->o.env.ctx, wait > INT32_MAX ? INT32_MAX : (int)wait);
+    pthread_mutex_lock(&d->mu);
 }
 
 static void finish_reqs(ot_deliver *d, dl_flush_req *r)
@@ -211,15 +201,12 @@ static void *thread_main(void *arg)
         wait_for_work(d);
         if (d->stop)
             break;
-        ot_buf tmp = d->work; /* swap: the listener refills the other buffer meanwhile */
-        d->work = d->inbox;
-        d->inbox = tmp;
         dl_flush_req *reqs = d->reqs;
         d->reqs = NULL;
-        uint64_t last = d->q_last_lsn;
         pthread_mutex_unlock(&d->mu);
 
-        dl_route_work(d, last);
+        while (dl_route_new(d) == OT_DELIVER_READ_CHUNK) /* everything durable now */
+            ;
         for (dl_flush_req *r = reqs; r && !d->crashed; r = r->next)
             flush_one(d, r->arn);
         if (!d->crashed)
@@ -248,7 +235,7 @@ void ot_deliver_flush_trail(ot_deliver *d, const char *trail_arn)
     if (!d->exited) {
         req.next = d->reqs;
         d->reqs = &req;
-        pthread_cond_signal(&d->wake);
+        d->o.env.wal_wake(d->o.env.ctx);
         while (!req.done)
             pthread_cond_wait(&d->flushed, &d->mu);
     }
@@ -259,14 +246,11 @@ static void free_all(ot_deliver *d)
 {
     dl_cache_free(d);
     dl_retries_free(d);
-    ot_buf_free(&d->inbox);
-    ot_buf_free(&d->work);
     ot_buf_free(&d->gz);
     free(d->files);
     free(d->quar);
     free(d->qcounts);
     free(d->stats.trails);
-    pthread_cond_destroy(&d->wake);
     pthread_cond_destroy(&d->flushed);
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->stats_mu);
@@ -277,27 +261,23 @@ void ot_deliver_stop(ot_deliver *d)
 {
     if (!d)
         return;
-    d->o.env.wal_listen(d->o.env.ctx, NULL, NULL);
     if (d->thread_started) {
         pthread_mutex_lock(&d->mu);
         d->stop = true;
-        pthread_cond_signal(&d->wake);
+        d->o.env.wal_wake(d->o.env.ctx);
         pthread_mutex_unlock(&d->mu);
         pthread_join(d->thread, NULL);
     }
+    if (d->o.env.close)
+        d->o.env.close(d->o.env.ctx);
     free_all(d);
 }
 
 static int init_sync(ot_deliver *d)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&d->mu, NULL);
     pthread_mutex_init(&d->stats_mu, NULL);
-    pthread_cond_init(&d->wake, &ca);
     pthread_cond_init(&d->flushed, NULL);
-    pthread_condattr_destroy(&ca);
     return OT_OK;
 }
 
@@ -357,25 +337,18 @@ int ot_deliver_start_opts(const ot_deliver_opts *opts, ot_deliver **out)
     d->o = *opts;
     apply_defaults(&d->o);
     init_sync(d);
-    ot_buf_init(&d->inbox, 0);
-    ot_buf_init(&d->work, 0);
     ot_buf_init(&d->gz, 0);
     int rc = recover(d);
+    if (!rc) /* the thread first reads floor+1 .. durable through it */
+        rc = d->o.env.wal_open(d->o.env.ctx, d->pos);
+    if (!rc && pthread_create(&d->thread, NULL, thread_main, d) != 0)
+        rc = OT_EIO;
     if (rc) {
-        ot_error("deliver: recovery failed: %s", ot_strerror(rc));
+        ot_error("deliver: cannot start: %s", ot_strerror(rc));
+        if (d->o.env.close)
+            d->o.env.close(d->o.env.ctx);
         free_all(d);
         return rc;
-    }
-    d->o.env.wal_listen(d->o.env.ctx, dl_listener, d);
-    uint64_t durable = d->o.env.wal_durable(d->o.env.ctx);
-    pthread_mutex_lock(&d->mu);
-    if (durable > d->q_last_lsn)
-        d->q_last_lsn = durable; /* the thread first reads floor+1 .. durable from the WAL */
-    pthread_mutex_unlock(&d->mu);
-    if (pthread_create(&d->thread, NULL, thread_main, d) != 0) {
-        d->o.env.wal_listen(d->o.env.ctx, NULL, NULL);
-        free_all(d);
-        return OT_EIO;
     }
     d->thread_started = true;
     *out = d;

@@ -1,7 +1,7 @@
 /* deliver.h — turns acknowledged events (WAL records) into CloudTrail log files, exactly once.
  *
- * One delivery thread per server. It receives every durable WAL record from the WAL listener,
- * routes it to the logging trails that want it, batches it per (trail, account, region) and,
+ * One delivery thread per server. It reads every durable WAL record through its WAL cursor
+ * ("delivery", woken by the WAL after each group commit), routes it to the logging trails that want it, batches it per (trail, account, region) and,
  * when a trail's batches are sealed (interval, size, or an explicit flush), writes one gzip log
  * file per (account, region) to the trail's bucket. A seal is first recorded as an intent in
  * state.db, so a crash at any point is repaired at the next start by redoing the intent from
@@ -12,13 +12,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/api.h"
+struct ot_wal;
+struct ot_store;
+struct ot_trail_db;
 
 typedef struct ot_deliver ot_deliver;
 
-/* Call after srv->wal, srv->store and srv->trails are open: redoes pending intents, registers
- * the WAL listener and starts the thread, which first rebuilds the open batches from the WAL. */
-int ot_deliver_start(ot_api *srv, ot_deliver **out);
+#define OT_DELIVER_CURSOR "delivery" /* its WAL cursor */
+
+typedef struct ot_deliver_live_opts {
+    struct ot_wal *wal;
+    struct ot_store *store;         /* where log files go */
+    struct ot_trail_db *trails;     /* state.db: trails, intents, checkpoints, digests' rows */
+    const char *data_dir;           /* quarantine/ lives under it */
+    int64_t interval_ms;            /* seal a trail's batches this long after their first event */
+    uint64_t max_bytes;             /* ... or at this size */
+} ot_deliver_live_opts;
+
+/* Call after the WAL, the store and state.db are open: redoes pending intents, opens the WAL
+ * cursor at delivery's floor and starts the thread, which first rebuilds the open batches. */
+int ot_deliver_start(const ot_deliver_live_opts *o, ot_deliver **out);
 /* Synchronous: routes everything durable so far, seals that trail and returns after its files
  * are written or a failure was recorded for retry (StopLogging / UpdateTrail / DeleteTrail).
  * The cached list of logging trails is refreshed too. */
@@ -45,7 +58,6 @@ typedef struct ot_deliver_stats {
     uint64_t files_quarantined; /* since start: log files that could not be written, kept
                                  * under DATA-DIR/quarantine instead */
     uint64_t intents_pending;  /* sealed but not yet written (being retried) */
-    uint64_t queue_overflows;  /* records the listener dropped (re-read from the WAL) */
     ot_deliver_trail_stats *trails; /* malloc'd; ot_deliver_stats_free() */
     size_t ntrails;
 } ot_deliver_stats;

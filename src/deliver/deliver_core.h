@@ -1,8 +1,8 @@
 /* deliver_core.h — the delivery thread's state, shared by deliver*.c (not by other modules).
  *
- * Threads: the WAL flusher calls the listener (deliver_queue.c), which only copies the record
- * into the inbox under mu. Everything else belongs to the delivery thread; other threads talk
- * to it through the inbox, flush requests (under mu) and the stats snapshot (under stats_mu). */
+ * Threads: everything belongs to the delivery thread, which reads the WAL through its cursor
+ * (deliver_queue.c). Other threads talk to it through flush requests (under mu, then a wake of
+ * the cursor's wait) and the stats snapshot (under stats_mu). */
 #ifndef OT_DELIVER_CORE_H
 #define OT_DELIVER_CORE_H
 
@@ -46,17 +46,12 @@ struct ot_deliver {
     bool thread_started;
 
     pthread_mutex_t mu;       /* guards the fields up to "thread-owned" */
-    pthread_cond_t wake;      /* the thread waits here */
     pthread_cond_t flushed;   /* flush callers wait here */
-    ot_buf inbox;             /* records: u64 lsn | u32 len | payload */
-    uint64_t q_last_lsn;      /* newest LSN the listener saw (copied or dropped) */
-    uint64_t overflows;
     dl_flush_req *reqs;
     bool stop;
     bool exited;
 
     /* thread-owned */
-    ot_buf work;
     uint64_t pos;             /* last LSN routed */
     dl_trail **trails;
     size_t ntrails;
@@ -81,9 +76,9 @@ struct ot_deliver {
 };
 
 /* deliver_queue.c */
-void dl_listener(void *ctx, uint64_t lsn, const void *payload, size_t len);
-/* Routes the records in d->work, then reads any gap up to last from the WAL. */
-void dl_route_work(ot_deliver *d, uint64_t last);
+/* Routes up to OT_DELIVER_READ_CHUNK new durable records from the cursor; returns how many
+ * (0 when there were none). */
+int dl_route_new(ot_deliver *d);
 
 /* deliver_cache.c */
 int dl_refresh(ot_deliver *d);

@@ -1,4 +1,4 @@
-/* deliver_env.c — delivery's view of a running server: its WAL, object store and state.db.
+/* deliver_env.c — delivery's view of a running server: its WAL cursor, object store and state.db.
  *
  * Kept apart from the rest of delivery so the unit tests can run it over fakes. */
 #include "deliver/deliver_int.h"
@@ -12,43 +12,72 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "wal/wal_cursor.h"
 
-static ot_api *srv_of(void *ctx) { return ctx; }
+/* The live env's context: what it reaches, and delivery's cursor once opened. */
+typedef struct dl_live {
+    ot_wal *wal;
+    ot_store *store;
+    ot_trail_db *trails;
+    ot_wal_cursor *cur;
+} dl_live;
 
-static void live_listen(void *ctx, ot_wal_listener fn, void *lctx)
+static dl_live *live_of(void *ctx) { return ctx; }
+
+static int live_open(void *ctx, uint64_t floor)
 {
-    ot_wal_set_listener(srv_of(ctx)->wal, fn, lctx);
+    dl_live *l = live_of(ctx);
+    return ot_wal_cursor_open(l->wal, OT_DELIVER_CURSOR, floor, &l->cur);
+}
+
+static int live_next(void *ctx, size_t max, ot_wal_visitor fn, void *vctx)
+{
+    return ot_wal_cursor_read(live_of(ctx)->cur, max, fn, vctx);
+}
+
+static int live_wait(void *ctx, int timeout_ms)
+{
+    return ot_wal_cursor_wait(live_of(ctx)->cur, timeout_ms);
+}
+
+static void live_wake(void *ctx)
+{
+    if (live_of(ctx)->cur)
+        ot_wal_cursor_wake(live_of(ctx)->cur);
+}
+
+static int live_commit(void *ctx, uint64_t floor)
+{
+    return ot_wal_cursor_commit(live_of(ctx)->cur, floor);
 }
 
 static int live_read(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx)
 {
-    return ot_wal_read(srv_of(ctx)->wal, from, fn, vctx);
+    return ot_wal_read(live_of(ctx)->wal, from, fn, vctx);
 }
 
-static uint64_t live_durable(void *ctx) { return ot_wal_durable_lsn(srv_of(ctx)->wal); }
-
-static int live_release(void *ctx, uint64_t keep_from)
+static void live_close(void *ctx)
 {
-    ot_api *srv = srv_of(ctx);
-    uint64_t other = srv->wal_keep_from ? srv->wal_keep_from(srv) : UINT64_MAX;
-    return ot_wal_release(srv->wal, keep_from < other ? keep_from : other);
+    dl_live *l = live_of(ctx);
+    ot_wal_cursor_close(l->cur);
+    free(l);
 }
 
 static int live_put(void *ctx, const char *bucket, const char *key, const void *data, size_t len)
 {
     ot_object_info info = {0};
     snprintf(info.content_type, sizeof info.content_type, "application/x-gzip");
-    return ot_store_put(srv_of(ctx)->store, bucket, key, data, len, &info);
+    return ot_store_put(live_of(ctx)->store, bucket, key, data, len, &info);
 }
 
 static int live_list(void *ctx, ot_trail **out, size_t *n)
 {
-    return ot_trail_list_logging(srv_of(ctx)->trails, out, n);
+    return ot_trail_list_logging(live_of(ctx)->trails, out, n);
 }
 
 static int live_get(void *ctx, const char *arn, ot_trail *out)
 {
-    return ot_trail_get_by_arn(srv_of(ctx)->trails, arn, out);
+    return ot_trail_get_by_arn(live_of(ctx)->trails, arn, out);
 }
 
 static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
@@ -56,7 +85,7 @@ static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
     *trails = NULL;
     *n = 0;
     ot_channel ch;
-    int rc = ot_channel_get(srv_of(ctx)->trails, arn, &ch);
+    int rc = ot_channel_get(live_of(ctx)->trails, arn, &ch);
     if (rc)
         return rc;
     char **v = calloc(ch.ndestinations ? ch.ndestinations : 1, sizeof *v);
@@ -82,13 +111,13 @@ static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
 
 static int live_note(void *ctx, const char *arn, int64_t attempt_ms, const char *error)
 {
-    return ot_trail_note_delivery(srv_of(ctx)->trails, arn, attempt_ms, error);
+    return ot_trail_note_delivery(live_of(ctx)->trails, arn, attempt_ms, error);
 }
 
 static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
 {
     char *json = NULL;
-    int rc = ot_trail_selectors_get(srv_of(ctx)->trails, id, &json);
+    int rc = ot_trail_selectors_get(live_of(ctx)->trails, id, &json);
     ot_selectors_error err;
     if (!rc && ot_selectors_compile(json, strlen(json), out, &err)) {
         ot_error("deliver: stored selectors %lld do not compile: %s", (long long)id,
@@ -101,17 +130,24 @@ static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
 
 static int live_db(void *ctx, int (*fn)(struct sqlite3 *, void *), void *fctx)
 {
-    return ot_trail_db_with(srv_of(ctx)->trails, fn, fctx);
+    return ot_trail_db_with(live_of(ctx)->trails, fn, fctx);
 }
 
-void ot_deliver_env_live(ot_api *srv, ot_deliver_env *env)
+int ot_deliver_env_live(const ot_deliver_live_opts *so, ot_deliver_env *env)
 {
+    dl_live *l = calloc(1, sizeof *l);
+    if (!l)
+        return OT_ENOMEM;
+    *l = (dl_live){.wal = so->wal, .store = so->store, .trails = so->trails};
     *env = (ot_deliver_env){
-        .ctx = srv,
-        .wal_listen = live_listen,
+        .ctx = l,
+        .wal_open = live_open,
+        .wal_next = live_next,
+        .wal_wait = live_wait,
+        .wal_wake = live_wake,
+        .wal_commit = live_commit,
         .wal_read = live_read,
-        .wal_durable = live_durable,
-        .wal_release = live_release,
+        .close = live_close,
         .put = live_put,
         .list_logging = live_list,
         .get_trail = live_get,
@@ -121,14 +157,18 @@ void ot_deliver_env_live(ot_api *srv, ot_deliver_env *env)
         .now_ms = NULL,
         .load_selectors = live_selectors,
     };
+    return OT_OK;
 }
 
-int ot_deliver_start(ot_api *srv, ot_deliver **out)
+int ot_deliver_start(const ot_deliver_live_opts *so, ot_deliver **out)
 {
     ot_deliver_opts o = {0};
-    ot_deliver_env_live(srv, &o.env);
-    o.interval_ms = srv->cfg.delivery_interval_ms;
-    o.max_bytes = srv->cfg.delivery_max_bytes;
-    snprintf(o.quarantine_dir, sizeof o.quarantine_dir, "%s/quarantine", srv->cfg.data_dir);
-    return ot_deliver_start_opts(&o, out);
+    *out = NULL;
+    int rc = ot_deliver_env_live(so, &o.env);
+    if (rc)
+        return rc;
+    o.interval_ms = so->interval_ms;
+    o.max_bytes = so->max_bytes;
+    snprintf(o.quarantine_dir, sizeof o.quarantine_dir, "%s/quarantine", so->data_dir);
+    return ot_deliver_start_opts(&o, out); /* frees the env's context on failure */
 }

@@ -22,7 +22,7 @@ struct ot_selectors;
 #define OT_DELIVER_DEFAULT_INTERVAL_MS (5 * 60 * 1000)
 #define OT_DELIVER_DEFAULT_MAX_BYTES (32u << 20)
 #define OT_DELIVER_REFRESH_MS 1000
-#define OT_DELIVER_QUEUE_MAX (64u << 20) /* listener copies beyond this are dropped, then re-read */
+#define OT_DELIVER_READ_CHUNK 4096 /* WAL records routed between looks at flush requests */
 /* A batch still failing with a transient error on this attempt is quarantined (about an hour
  * of retries at the 60 s backoff cap). */
 #define OT_DELIVER_QUARANTINE_AFTER 64
@@ -160,10 +160,18 @@ int ot_deliver_db_quarantine_delivered(struct sqlite3 *db, int64_t id, int64_t n
 
 typedef struct ot_deliver_env {
     void *ctx;
-    void (*wal_listen)(void *ctx, ot_wal_listener fn, void *lctx);
+    /* Delivery follows the WAL through its cursor (wal/wal_cursor.h): opened at its floor,
+     * read in order, committed at the floor (which lets the WAL release what is below it),
+     * waited on for new records; wal_wake ends a wait early (flush requests, stop). */
+    int (*wal_open)(void *ctx, uint64_t floor);
+    int (*wal_next)(void *ctx, size_t max, ot_wal_visitor fn, void *vctx);
+    int (*wal_wait)(void *ctx, int timeout_ms);
+    void (*wal_wake)(void *ctx);
+    int (*wal_commit)(void *ctx, uint64_t floor);
+    /* Re-reads records >= from (redo of an intent; from is above the committed floor). */
     int (*wal_read)(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx);
-    uint64_t (*wal_durable)(void *ctx);
-    int (*wal_release)(void *ctx, uint64_t keep_from);
+    /* Called by ot_deliver_stop() last: closes the cursor and frees ctx if the env owns it. */
+    void (*close)(void *ctx);
     int (*put)(void *ctx, const char *bucket, const char *key, const void *data, size_t len);
     int (*list_logging)(void *ctx, ot_trail **out, size_t *n);
     int (*get_trail)(void *ctx, const char *arn, ot_trail *out);
@@ -194,8 +202,8 @@ typedef struct ot_deliver_opts {
     void *crash_ctx;
 } ot_deliver_opts;
 
-/* The env over a running server's WAL, store and state.db. */
-void ot_deliver_env_live(ot_api *srv, ot_deliver_env *env);
+/* The env over a running server's WAL (cursor "delivery"), store and state.db. */
+int ot_deliver_env_live(const ot_deliver_live_opts *so, ot_deliver_env *env);
 int ot_deliver_start_opts(const ot_deliver_opts *opts, ot_deliver **out);
 
 #endif

@@ -185,20 +185,22 @@ int ot_history_token_parse(ot_history *h, const char *token, const uint8_t param
 
 /* ---- the feeder (the running server) ---- */
 
-struct ot_api;
+struct ot_wal;
+
+#define OT_HISTORY_CURSOR "history" /* the feeder's WAL cursor */
 
 typedef struct ot_history_feed_opts {
+    struct ot_wal *wal;    /* followed through the cursor OT_HISTORY_CURSOR */
+    ot_history *history;   /* indexed into; stays the caller's */
     int64_t retention_ms;  /* 0 = keep forever */
-    int poll_ms;           /* 0 = 50 */
 } ot_history_feed_opts;
 
 typedef struct ot_history_feed ot_history_feed;
 
-/* Starts the thread that follows srv->wal from the index's checkpoint, indexing management and
- * Insights events, and applies retention. Sets srv->wal_keep_from so delivery never releases WAL
- * segments that are not indexed yet. */
-int ot_history_feed_start(struct ot_api *srv, ot_history *h, const ot_history_feed_opts *o,
-                          ot_history_feed **out);
+/* Starts the WAL reader that follows the log from the index's checkpoint (its cursor never
+ * lets the WAL release segments that are not indexed yet), indexing management and Insights
+ * events, and applies retention when idle. */
+int ot_history_feed_start(const ot_history_feed_opts *o, ot_history_feed **out);
 /* Indexes what is durable, then stops the thread. */
 void ot_history_feed_stop(ot_history_feed *f);
 /* Waits until everything durable at the time of the call is indexed (tests, shutdown). */

@@ -2,14 +2,15 @@
  *
  * Appenders queue a wal_pending on their own stack and sleep. One flusher thread takes the whole
  * queue, assigns LSNs, writes the group with one pwritev per segment, fdatasyncs once per segment
- * touched, publishes the new durable LSN, calls the listener, then wakes the appenders.
+ * touched, publishes the new durable LSN, wakes the cursors' readers (wal_cursor.c), then wakes
+ * the appenders.
  *
  * Failure policy (docs/internals/WAL.md): if a write fails, the group's bytes are truncated
  * away and its appenders get OT_EIO; the log stays usable. If an fdatasync fails, the group is
  * truncated away as well, but the WAL is marked failed for good (the kernel may have dropped the
  * dirty pages and cleared the error, so a later sync proves nothing): every later append gets
- * OT_EIO until the log is reopened. Failed records are never published, never passed to the
- * listener, and their LSNs are reused by the next successful group. */
+ * OT_EIO until the log is reopened. Failed records are never published, never seen by a
+ * cursor, and their LSNs are reused by the next successful group. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "wal/wal_int.h"
 
 /* Payloads up to this size are copied next to their header, so a group of small records is one
@@ -61,8 +64,12 @@ struct ot_wal {
     wal_pending *head, *tail;
     bool closing;
     bool failed;
-    ot_wal_listener listener;
-    void *listener_ctx;
+    pthread_cond_t durable_cv; /* cursors' readers wait here for new durable records */
+    /* When each recent group became durable, for the cursors' lag in seconds: a ring of
+     * (last LSN of the group, wall-clock ms), oldest at ring_head. */
+    wal_commit_mark ring[WAL_COMMIT_RING];
+    size_t ring_head, ring_len;
+    wal_cursor_tab cursors;
     /* Published under mu for readers and release; segs[nsegs - 1] is the active segment and its
      * valid_bytes is the durable end. */
     wal_seg *segs;
@@ -254,6 +261,16 @@ static int group_undo(ot_wal *w)
     return rc;
 }
 
+static void ring_push(ot_wal *w, uint64_t lsn, int64_t ms)
+{
+    size_t i = (w->ring_head + w->ring_len) % WAL_COMMIT_RING;
+    if (w->ring_len == WAL_COMMIT_RING)
+        w->ring_head = (w->ring_head + 1) % WAL_COMMIT_RING;
+    else
+        w->ring_len++;
+    w->ring[i] = (wal_commit_mark){lsn, ms};
+}
+
 /* Makes the group visible: durable LSN and segment table, then seals rolled-over segments. */
 static void group_publish(ot_wal *w)
 {
@@ -274,6 +291,8 @@ static void group_publish(ot_wal *w)
         }
         w->durable_lsn = g->last_lsn > w->durable_lsn ? g->last_lsn : w->durable_lsn;
     }
+    ring_push(w, w->durable_lsn, ot_now_ms());
+    pthread_cond_broadcast(&w->durable_cv);
     pthread_mutex_unlock(&w->mu);
     for (size_t i = 0; i + 1 < w->ngsegs; i++)
         ot_sys->close(w->gsegs[i].fd);
@@ -311,13 +330,6 @@ static int group_commit(ot_wal *w, wal_pending *batch)
     return rc == OT_ENOMEM ? OT_ENOMEM : OT_EIO;
 }
 
-static void notify(ot_wal_listener fn, void *ctx, const wal_pending *batch)
-{
-    for (const wal_pending *p = batch; p; p = p->next)
-        for (size_t i = 0; i < p->n; i++)
-            fn(ctx, p->first_lsn + i, p->payloads[i], p->lens[i]);
-}
-
 static void *flusher_main(void *arg)
 {
     ot_wal *w = arg;
@@ -328,14 +340,10 @@ static void *flusher_main(void *arg)
         wal_pending *batch = w->head;
         w->head = w->tail = NULL;
         bool failed = w->failed;
-        ot_wal_listener fn = w->listener;
-        void *ctx = w->listener_ctx;
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* closing and drained */
         int rc = failed ? OT_EIO : group_commit(w, batch);
-        if (!rc && fn)
-            notify(fn, ctx, batch);
         pthread_mutex_lock(&w->mu);
         for (wal_pending *p = batch, *next; p; p = next) {
             next = p->next; /* p lives on its appender's stack: do not touch it once done */
@@ -391,14 +399,6 @@ uint64_t ot_wal_durable_lsn(ot_wal *w)
     return v;
 }
 
-void ot_wal_set_listener(ot_wal *w, ot_wal_listener fn, void *ctx)
-{
-    pthread_mutex_lock(&w->mu);
-    w->listener = fn;
-    w->listener_ctx = ctx;
-    pthread_mutex_unlock(&w->mu);
-}
-
 /* ---- open / close ---- */
 
 static void wal_free(ot_wal *w)
@@ -409,6 +409,8 @@ static void wal_free(ot_wal *w)
         ot_sys->close(w->lock_fd);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work_cv);
+    pthread_cond_destroy(&w->durable_cv);
+    wal_cursors_free(&w->cursors);
     free(w->segs);
     free(w->gsegs);
     free(w->stage);
@@ -425,6 +427,11 @@ static ot_wal *wal_alloc(const ot_wal_opts *opts)
     w->active_fd = w->lock_fd = -1;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work_cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->durable_cv, &ca);
+    pthread_condattr_destroy(&ca);
     w->segment_bytes = opts->segment_bytes ? opts->segment_bytes : WAL_DEFAULT_SEGMENT;
     w->no_sync = opts->no_sync;
     if (!(w->dir = strdup(opts->dir))) {
@@ -518,6 +525,12 @@ int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
     }
     rec->segments = w->nsegs;
     w->durable_lsn = w->segs[w->nsegs - 1].last_lsn;
+    ring_push(w, w->durable_lsn, ot_now_ms()); /* older records: at least as old as this open */
+    if ((rc = wal_cursors_load(w->dir, true, &w->cursors))) {
+        snprintf(rec->detail, sizeof rec->detail, "cannot read the cursors in %s/%s: %s", w->dir,
+                 WAL_CURSOR_DIR, strerror(errno));
+        goto out;
+    }
     if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
         rc = OT_EIO;
         snprintf(rec->detail, sizeof rec->detail, "cannot start the flusher thread");
@@ -539,6 +552,7 @@ void ot_wal_close(ot_wal *w)
     pthread_mutex_lock(&w->mu);
     w->closing = true;
     pthread_cond_signal(&w->work_cv);
+    pthread_cond_broadcast(&w->durable_cv);
     pthread_mutex_unlock(&w->mu);
     if (w->flusher_started)
         pthread_join(w->flusher, NULL);
@@ -581,4 +595,88 @@ int wal_detach_old(ot_wal *w, uint64_t keep_from, uint64_t **lsns, size_t *n)
     w->nsegs -= k;
     pthread_mutex_unlock(&w->mu);
     return OT_OK;
+}
+
+/* ---- for wal_cursor.c and wal_runner.c ---- */
+
+void wal_deadline(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = (int64_t)ts->tv_nsec + (int64_t)ms * 1000000;
+    ts->tv_sec += (time_t)(ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+wal_cursor_tab *wal_cursors(ot_wal *w) { return &w->cursors; }
+
+/* Sleeps until a record past `after` is durable, *kick is set (then cleared), the log closes
+ * or timeout_ms pass. Returns 1 if records are there, 0 otherwise, OT_ECLOSED when closing. */
+int wal_wait_durable(ot_wal *w, uint64_t after, bool *kick, int timeout_ms)
+{
+    struct timespec ts;
+    wal_deadline(&ts, timeout_ms);
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (timeout_ms > 0 && w->durable_lsn <= after && !*kick && !w->closing)
+        if (pthread_cond_timedwait(&w->durable_cv, &w->mu, &ts) == ETIMEDOUT)
+            break;
+    if (w->closing)
+        rc = OT_ECLOSED;
+    else if (w->durable_lsn > after)
+        rc = 1;
+    *kick = false;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void wal_kick(ot_wal *w, bool *kick)
+{
+    pthread_mutex_lock(&w->mu);
+    *kick = true;
+    pthread_cond_broadcast(&w->durable_cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* When lsn became durable (wall-clock ms): the mark of the first group ending at or after it.
+ * For a record older than the ring (or than this open) the oldest mark is a lower bound of its
+ * age. 0 if lsn is not durable. */
+int64_t wal_durable_time(ot_wal *w, uint64_t lsn)
+{
+    pthread_mutex_lock(&w->mu);
+    int64_t t = 0;
+    if (lsn <= w->durable_lsn && w->ring_len) {
+        size_t lo = 0, hi = w->ring_len - 1; /* the ring is sorted by LSN */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (w->ring[(w->ring_head + mid) % WAL_COMMIT_RING].lsn >= lsn)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        t = w->ring[(w->ring_head + lo) % WAL_COMMIT_RING].ms;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return t;
+}
+
+int wal_seg_find(ot_wal *w, uint64_t lsn, wal_seg *out)
+{
+    pthread_mutex_lock(&w->mu);
+    int found = lsn <= w->durable_lsn;
+    if (found) {
+        size_t i = w->nsegs;
+        while (i > 1 && w->segs[i - 1].first_lsn > lsn)
+            i--;
+        *out = w->segs[i - 1];
+    }
+    pthread_mutex_unlock(&w->mu);
+    return found;
+}
+
+uint64_t wal_first_lsn(ot_wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->nsegs ? w->segs[0].first_lsn : 0;
+    pthread_mutex_unlock(&w->mu);
+    return v;
 }

@@ -7,7 +7,8 @@
  * On disk (docs/internals/WAL.md): dir/<first-lsn, 20 digits>.wal segments, each a 16-byte header
  * ("OTWAL001" + first LSN, u64 LE) followed by records
  *     u32 payload_len | u32 crc32c(lsn bytes + payload) | u64 lsn | payload      (little-endian)
- * LSNs start at 1 and are consecutive across segments. */
+ * LSNs start at 1 and are consecutive across segments. Readers follow the log through named
+ * cursors (wal/wal_cursor.h), kept in dir/cursors/<name>. */
 #ifndef OT_WAL_H
 #define OT_WAL_H
 
@@ -37,17 +38,11 @@ typedef struct ot_wal_recovery {
     char detail[256];         /* human-readable description of what was found */
 } ot_wal_recovery;
 
-/* Called by the flusher thread after each group commit, with the records just made durable, in
- * LSN order, before their appenders are woken. Must be quick (copy and return). */
-typedef void (*ot_wal_listener)(void *ctx, uint64_t lsn, const void *payload, size_t len);
-
 /* Opens (creating if needed) and recovers the log: a torn tail in the newest segment is reported
  * and truncated; damage anywhere else is OT_ECORRUPT (run `opentrail wal check --repair`). */
 int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec);
 /* Stops the flusher after the pending records are durable, and frees w. */
 void ot_wal_close(ot_wal *w);
-
-void ot_wal_set_listener(ot_wal *w, ot_wal_listener fn, void *ctx);
 
 /* Appends n records as one consecutive LSN range and blocks until they are durable.
  * *first_lsn gets the LSN of payloads[0]. OT_ELIMIT if a payload exceeds OT_WAL_MAX_RECORD,
@@ -62,7 +57,9 @@ uint64_t ot_wal_durable_lsn(ot_wal *w);
 typedef int (*ot_wal_visitor)(void *ctx, uint64_t lsn, const void *payload, size_t len);
 int ot_wal_read(ot_wal *w, uint64_t from, ot_wal_visitor fn, void *ctx);
 
-/* Deletes whole segments whose records all have lsn < keep_from (never the active segment). */
+/* Deletes whole segments whose records all have lsn < keep_from (never the active segment).
+ * The cursors (wal_cursor.h) call it with their oldest committed position; call it directly
+ * only on a log without cursors. */
 int ot_wal_release(ot_wal *w, uint64_t keep_from);
 
 /* Offline inspection for `opentrail wal check`: validates every segment and record, prints a

@@ -3,11 +3,13 @@
 #ifndef OT_WAL_INT_H
 #define OT_WAL_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "wal/wal.h"
+#include "wal/wal_cursor.h"
 
 #define WAL_MAGIC "OTWAL001"
 #define WAL_SEG_HDR 16u         /* magic + first LSN */
@@ -16,6 +18,29 @@
 #define WAL_DEFAULT_SEGMENT (64u << 20)
 #define WAL_READ_CHUNK (1u << 20)
 #define WAL_LOCK_NAME "LOCK"
+#define WAL_CURSOR_DIR "cursors" /* dir/cursors/<name>: a cursor's committed LSN */
+#define WAL_COMMIT_RING 4096     /* group commits remembered for the lag in seconds */
+
+/* When a group became durable: its last LSN and the wall clock. */
+typedef struct wal_commit_mark {
+    uint64_t lsn;
+    int64_t ms;
+} wal_commit_mark;
+
+/* The cursors known to a log: every file under dir/cursors (open or not) and those reserved
+ * in memory. Segments are kept back to the oldest committed position among them. */
+typedef struct wal_cursor_ent {
+    char name[OT_WAL_CURSOR_NAME_MAX + 1];
+    uint64_t committed;
+    bool open;
+    bool on_disk;       /* false for a reservation not opened yet */
+} wal_cursor_ent;
+
+typedef struct wal_cursor_tab {
+    pthread_mutex_t mu; /* taken before the log's own mutex, never after */
+    wal_cursor_ent *v;
+    size_t n, cap;
+} wal_cursor_tab;
 
 /* What a segment scan found. */
 enum wal_damage {
@@ -112,5 +137,25 @@ const char *wal_dir(const ot_wal *w);
 /* Removes the leading segments whose records are all below keep_from (never the active one)
  * from the table; *lsns (malloc'ed) gets their first LSNs, for the caller to unlink. */
 int wal_detach_old(ot_wal *w, uint64_t keep_from, uint64_t **lsns, size_t *n);
+
+
+/* wal.c, for wal_cursor.c and wal_runner.c */
+struct timespec;
+/* ms from now on CLOCK_MONOTONIC (the clock of the log's and the runner's condition variables). */
+void wal_deadline(struct timespec *ts, int ms);
+wal_cursor_tab *wal_cursors(ot_wal *w);
+int wal_wait_durable(ot_wal *w, uint64_t after, bool *kick, int timeout_ms);
+void wal_kick(ot_wal *w, bool *kick);
+int64_t wal_durable_time(ot_wal *w, uint64_t lsn);
+/* The first LSN still on disk (the oldest segment's), 0 if the log is empty. */
+uint64_t wal_first_lsn(ot_wal *w);
+/* The segment holding lsn, or the first after it if lsn was released: 1 and *out filled, 0 if
+ * lsn is not durable yet. */
+int wal_seg_find(ot_wal *w, uint64_t lsn, wal_seg *out);
+
+/* wal_cursor.c, for wal.c: reads dir/cursors into t (initialises t's mutex); with create the
+ * directory is made if missing. */
+int wal_cursors_load(const char *dir, bool create, wal_cursor_tab *t);
+void wal_cursors_free(wal_cursor_tab *t);
 
 #endif

@@ -24,6 +24,7 @@
 #include "util/gzip.h"
 #include "util/timeutil.h"
 #include "wal/wal.h"
+#include "wal/wal_cursor.h"
 
 #define ACCT "111122223333"
 #define ACCT2 "444455556666"
@@ -352,9 +353,11 @@ typedef struct fake {
     ot_wal *wal;              /* when set, the WAL functions go to this real WAL */
     frec *recs;
     size_t nrecs;
-    uint64_t released;        /* highest keep_from passed to wal_release */
-    ot_wal_listener lfn;
-    void *lctx;
+    uint64_t released;        /* highest floor committed + 1 (what the WAL may drop below) */
+    ot_wal_cursor *cur;       /* delivery's cursor over the real WAL */
+    uint64_t next;            /* the fake cursor: next LSN delivery reads */
+    pthread_cond_t cv;        /* the fake cursor's wait: signalled by notifying appends */
+    bool kick;
     fobj objs[64];
     size_t nobjs;
     int total_puts;
@@ -379,16 +382,66 @@ static fake *F;
 static void f_lock(fake *f) { pthread_mutex_lock(&f->mu); }
 static void f_unlock(fake *f) { pthread_mutex_unlock(&f->mu); }
 
-static void f_listen(void *ctx, ot_wal_listener fn, void *lctx)
+static int f_open(void *ctx, uint64_t floor)
+{
+    fake *f = ctx;
+    if (f->wal)
+        return ot_wal_cursor_open(f->wal, "delivery", floor, &f->cur);
+    f_lock(f);
+    f->next = floor + 1;
+    f_unlock(f);
+    return 0;
+}
+
+static int f_next(void *ctx, size_t max, ot_wal_visitor fn, void *vctx)
+{
+    fake *f = ctx;
+    if (f->wal)
+        return ot_wal_cursor_read(f->cur, max, fn, vctx);
+    int n = 0;
+    f_lock(f);
+    while ((size_t)n < max && f->next <= f->nrecs) {
+        frec r = f->recs[f->next - 1];
+        f_unlock(f); /* the routing may call back into the fake */
+        int rc = fn(vctx, r.lsn, r.p, r.n);
+        f_lock(f);
+        if (rc)
+            break;
+        f->next++;
+        n++;
+    }
+    f_unlock(f);
+    return n;
+}
+
+static int f_wait(void *ctx, int timeout_ms)
+{
+    fake *f = ctx;
+    if (f->wal)
+        return ot_wal_cursor_wait(f->cur, timeout_ms);
+    struct timespec now, ts;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t end = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)timeout_ms * 1000000;
+    ts = (struct timespec){.tv_sec = end / 1000000000, .tv_nsec = end % 1000000000};
+    f_lock(f);
+    while (!f->kick && f->next > f->nrecs && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
+        ;
+    int ready = f->next <= f->nrecs;
+    f->kick = false;
+    f_unlock(f);
+    return ready;
+}
+
+static void f_wake(void *ctx)
 {
     fake *f = ctx;
     if (f->wal) {
-        ot_wal_set_listener(f->wal, fn, lctx);
+        ot_wal_cursor_wake(f->cur);
         return;
     }
     f_lock(f);
-    f->lfn = fn;
-    f->lctx = lctx;
+    f->kick = true;
+    pthread_cond_broadcast(&f->cv);
     f_unlock(f);
 }
 
@@ -406,26 +459,22 @@ static int f_read(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx)
     return rc;
 }
 
-static uint64_t f_durable(void *ctx)
+static int f_commit(void *ctx, uint64_t floor)
 {
     fake *f = ctx;
-    if (f->wal)
-        return ot_wal_durable_lsn(f->wal);
+    int rc = f->wal ? ot_wal_cursor_commit(f->cur, floor) : 0;
     f_lock(f);
-    uint64_t n = f->nrecs;
-    f_unlock(f);
-    return n;
-}
-
-static int f_release(void *ctx, uint64_t keep_from)
-{
-    fake *f = ctx;
-    int rc = f->wal ? ot_wal_release(f->wal, keep_from) : 0;
-    f_lock(f);
-    if (keep_from > f->released)
-        f->released = keep_from;
+    if (floor + 1 > f->released)
+        f->released = floor + 1;
     f_unlock(f);
     return rc;
+}
+
+static void f_close(void *ctx)
+{
+    fake *f = ctx;
+    ot_wal_cursor_close(f->cur);
+    f->cur = NULL;
 }
 
 static int f_put(void *ctx, const char *bucket, const char *key, const void *data, size_t len)
@@ -546,8 +595,21 @@ static int f_crash(void *ctx, const char *arn, uint64_t a, uint64_t b)
 static ot_deliver_opts f_opts(fake *f)
 {
     ot_deliver_opts o = {0};
-    o.env = (ot_deliver_env){f,        f_listen, f_read, f_durable, f_release, f_put, f_list,
-                             f_get,    f_chan,   f_note, f_db,      f_now,     NULL};
+    o.env = (ot_deliver_env){.ctx = f,
+                             .wal_open = f_open,
+                             .wal_next = f_next,
+                             .wal_wait = f_wait,
+                             .wal_wake = f_wake,
+                             .wal_commit = f_commit,
+                             .wal_read = f_read,
+                             .close = f_close,
+                             .put = f_put,
+                             .list_logging = f_list,
+                             .get_trail = f_get,
+                             .channel_trails = f_chan,
+                             .note_delivery = f_note,
+                             .db_with = f_db,
+                             .now_ms = f_now};
     o.interval_ms = 3600 * 1000;
     o.max_bytes = 1 << 20;
     o.retry_base_ms = 50;
@@ -566,6 +628,7 @@ static int fake_setup(void **state)
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&f->mu, &a);
     pthread_mutexattr_destroy(&a);
+    pthread_cond_init(&f->cv, NULL);
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
     f->now = SEAL_MS;
     snprintf(f->qdir, sizeof f->qdir, "/tmp/ot-test-deliver-XXXXXX");
@@ -592,11 +655,12 @@ static int fake_teardown(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->qdir);
     assert_int_equal(system(cmd), 0);
     pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
     free(f);
     return 0;
 }
 
-/* Appends like the WAL: durable first, then the listener (if told to call it). */
+/* Appends like the WAL: durable first, then a wake of the cursor's wait (if told to). */
 static uint64_t f_append_ev(fake *f, const ot_event *e, bool notify)
 {
     ot_buf b;
@@ -608,11 +672,9 @@ static uint64_t f_append_ev(fake *f, const ot_event *e, bool notify)
     size_t n = b.len;
     char *p = ot_buf_take(&b, NULL);
     f->recs[f->nrecs++] = (frec){lsn, p, n};
-    ot_wal_listener fn = f->lfn;
-    void *lctx = f->lctx;
+    if (notify) /* as the WAL's flusher wakes its cursors; else delivery finds it later */
+        pthread_cond_broadcast(&f->cv);
     f_unlock(f);
-    if (fn && notify)
-        fn(lctx, lsn, p, n);
     return lsn;
 }
 
@@ -796,6 +858,14 @@ static void test_interval(void **state)
 
 static bool no_pending(fake *f) { return pending_intents(f) == 0; }
 
+static bool quarantine_noted(fake *f)
+{
+    f_lock(f);
+    bool yes = strstr(f->last_error, "quarantine") != NULL;
+    f_unlock(f);
+    return yes;
+}
+
 static bool released_past_9(fake *f)
 {
     f_lock(f);
@@ -895,7 +965,7 @@ static void test_gap_read_from_wal(void **state)
     fake *f = *state;
     ot_deliver_opts o = f_opts(f);
     ot_deliver *d;
-    /* records durable before start and records the listener never saw are read back */
+    /* records durable before start and records appended without a wake are read too */
     f_append(f, 1, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
     assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
     ev x;
@@ -1133,8 +1203,10 @@ static void test_transient_failure_bounded(void **state)
     assert_non_null(strstr(f->last_error, "PutObject s3://logs-t2/AWSLogs/"));
     f_unlock(f);
     assert_int_equal(quarantined(f, seqs, 16, &nseqs, NULL, NULL), 0);
-    /* the third attempt gives up on the put and keeps the file */
+    /* the third attempt gives up on the put and keeps the file (the error is noted just after
+     * the intent is marked done: wait for both) */
     assert_true(wait_until(no_pending, f, 5000));
+    assert_true(wait_until(quarantine_noted, f, 5000));
     f_lock(f);
     assert_int_equal(f->key_fails, 3);
     assert_non_null(strstr(f->last_error, "quarantine"));

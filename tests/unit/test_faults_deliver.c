@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "wal/wal.h"
+#include "wal/wal_cursor.h"
 
 #define ACCT "111122223333"
 #define ARN "arn:aws:cloudtrail:us-east-1:" ACCT ":trail/t1"
@@ -38,6 +39,7 @@ typedef struct env {
     char dir[64];
     pthread_mutex_t mu;
     ot_wal *wal;
+    ot_wal_cursor *cur;
     ot_store *store;
     sqlite3 *db;
     ot_trail trail;
@@ -45,21 +47,44 @@ typedef struct env {
     char last_error[600];
 } env;
 
+static int e_open(void *ctx, uint64_t floor)
+{
+    env *e = ctx;
+    return ot_wal_cursor_open(e->wal, OT_DELIVER_CURSOR, floor, &e->cur);
+}
+
+static int e_next(void *ctx, size_t max, ot_wal_visitor fn, void *vctx)
+{
+    return ot_wal_cursor_read(((env *)ctx)->cur, max, fn, vctx);
+}
+
+static int e_wait(void *ctx, int timeout_ms)
+{
+    return ot_wal_cursor_wait(((env *)ctx)->cur, timeout_ms);
+}
+
+static void e_wake(void *ctx)
+{
+    env *e = ctx;
+    if (e->cur)
+        ot_wal_cursor_wake(e->cur);
+}
+
+static int e_commit(void *ctx, uint64_t floor)
+{
+    return ot_wal_cursor_commit(((env *)ctx)->cur, floor);
+}
+
 static int e_read(void *ctx, uint64_t from, ot_wal_visitor fn, void *vctx)
 {
     return ot_wal_read(((env *)ctx)->wal, from, fn, vctx);
 }
 
-static void e_listen(void *ctx, ot_wal_listener fn, void *lctx)
+static void e_close(void *ctx)
 {
-    ot_wal_set_listener(((env *)ctx)->wal, fn, lctx);
-}
-
-static uint64_t e_durable(void *ctx) { return ot_wal_durable_lsn(((env *)ctx)->wal); }
-
-static int e_release(void *ctx, uint64_t keep_from)
-{
-    return ot_wal_release(((env *)ctx)->wal, keep_from);
+    env *e = ctx;
+    ot_wal_cursor_close(e->cur);
+    e->cur = NULL;
 }
 
 static int e_put(void *ctx, const char *bucket, const char *key, const void *data, size_t len)
@@ -118,8 +143,21 @@ static int64_t e_now(void *ctx) { return SEAL_MS; }
 static ot_deliver_opts opts_of(env *e)
 {
     ot_deliver_opts o = {0};
-    o.env = (ot_deliver_env){e,      e_listen, e_read, e_durable, e_release, e_put, e_list,
-                             e_get,  e_chan,   e_note, e_db,      e_now,     NULL};
+    o.env = (ot_deliver_env){.ctx = e,
+                             .wal_open = e_open,
+                             .wal_next = e_next,
+                             .wal_wait = e_wait,
+                             .wal_wake = e_wake,
+                             .wal_commit = e_commit,
+                             .wal_read = e_read,
+                             .close = e_close,
+                             .put = e_put,
+                             .list_logging = e_list,
+                             .get_trail = e_get,
+                             .channel_trails = e_chan,
+                             .note_delivery = e_note,
+                             .db_with = e_db,
+                             .now_ms = e_now};
     o.interval_ms = 3600 * 1000;
     o.max_bytes = 1 << 20;
     o.retry_base_ms = 20;
@@ -136,6 +174,11 @@ static void open_all(env *e)
     ot_wal_opts wo = {.dir = path, .segment_bytes = 2048};
     ot_wal_recovery rec;
     assert_int_equal(ot_wal_open(&wo, &e->wal, &rec), 0);
+    /* Delivery's cursor file exists before any fault is armed (the faults are for the log
+     * file's writes, not for the cursor's creation). */
+    ot_wal_cursor *c;
+    assert_int_equal(ot_wal_cursor_open(e->wal, OT_DELIVER_CURSOR, 0, &c), 0);
+    ot_wal_cursor_close(c);
     snprintf(path, sizeof path, "%s/state.db", e->dir);
     assert_int_equal(sqlite3_open(path, &e->db), SQLITE_OK);
     snprintf(path, sizeof path, "%s/buckets", e->dir);
