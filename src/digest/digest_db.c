@@ -15,12 +15,11 @@
 #include "digest/digest_int.h"
 
 #include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
-#include "util/log.h"
+#include "util/sql.h"
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS digest_key("
@@ -49,62 +48,7 @@ static const char SCHEMA[] =
     " end_ms INTEGER NOT NULL, fingerprint TEXT NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL,"
     " final INTEGER NOT NULL, PRIMARY KEY(trail_arn, account_id, region));";
 
-static int sql_err(sqlite3 *db, const char *what)
-{
-    ot_error("digest: %s: %s", what, sqlite3_errmsg(db));
-    return OT_EIO;
-}
-
-int ot_digest_db_init(sqlite3 *db)
-{
-    return sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) == SQLITE_OK ? OT_OK
-                                                                   : sql_err(db, "schema");
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? OT_OK : sql_err(db, sql);
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? OT_OK : sql_err(db, sql);
-}
-
-static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : sql_err(db, what);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void col_str(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", s ? (const char *)s : "");
-}
-
-/* Runs fn inside BEGIN IMMEDIATE .. COMMIT (ROLLBACK on failure). */
-static int in_tx(sqlite3 *db, int (*fn)(sqlite3 *, const void *), const void *arg)
-{
-    int rc = exec(db, "BEGIN IMMEDIATE");
-    if (rc)
-        return rc;
-    rc = fn(db, arg);
-    if (!rc)
-        rc = exec(db, "COMMIT");
-    if (rc)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
+int ot_digest_db_init(sqlite3 *db) { return ot_sql_exec(db, SCHEMA); }
 
 /* ---- delivery's hook ---- */
 
@@ -113,7 +57,7 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 {
     int rc = ot_digest_db_init(db);
     sqlite3_stmt *st;
-    if (rc || (rc = prepare(db,
+    if (rc || (rc = ot_sql_prepare(db,
                             "INSERT INTO digest_log(trail_arn, account_id, region, bucket, key,"
                             " sha256, oldest_ms, newest_ms, delivered_ms)"
                             " SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9 WHERE EXISTS(SELECT 1 FROM"
@@ -123,17 +67,17 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
     for (size_t i = 0; !rc && i < n; i++) {
         const ot_digest_logfile *f = &files[i];
         sqlite3_reset(st);
-        bind_str(st, 1, trail_arn);
-        bind_str(st, 2, f->account_id);
-        bind_str(st, 3, f->region);
-        bind_str(st, 4, f->bucket);
-        bind_str(st, 5, f->key);
-        bind_str(st, 6, f->sha256_hex);
+        ot_sql_bind_text(st, 1, trail_arn);
+        ot_sql_bind_text(st, 2, f->account_id);
+        ot_sql_bind_text(st, 3, f->region);
+        ot_sql_bind_text(st, 4, f->bucket);
+        ot_sql_bind_text(st, 5, f->key);
+        ot_sql_bind_text(st, 6, f->sha256_hex);
         sqlite3_bind_int64(st, 7, f->oldest_ms);
         sqlite3_bind_int64(st, 8, f->newest_ms);
         sqlite3_bind_int64(st, 9, delivered_ms);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sql_err(db, "record log file");
+            rc = ot_sql_err(db, "record log file");
     }
     sqlite3_finalize(st);
     return rc;
@@ -144,49 +88,28 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 #define TRAIL_COLS "trail_arn, active, started_ms, name, account_id, home_region, bucket, " \
                    "prefix, org_id"
 
-/* Steps st to the end, appending one elem_size row per result through read_row; finalizes st.
- * *out is malloc'd (NULL when empty). */
+/* ot_sql_rows over a one-shot statement, finalized here. */
 static int read_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem_size,
                      void (*read_row)(sqlite3_stmt *st, void *row), const char *what, void **out,
                      size_t *n)
 {
-    char *v = NULL;
-    size_t cnt = 0;
-    int rc = OT_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        char *nv = realloc(v, (cnt + 1) * elem_size);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        memset(v + cnt * elem_size, 0, elem_size);
-        read_row(st, v + cnt++ * elem_size);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, what);
+    int rc = ot_sql_rows(db, st, elem_size, read_row, what, out, n);
     sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
+    return rc;
 }
 
 static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
 {
     memset(s, 0, sizeof *s);
-    col_str(st, 0, s->t.arn, sizeof s->t.arn);
+    ot_sql_col_text(st, 0, s->t.arn, sizeof s->t.arn);
     s->active = sqlite3_column_int(st, 1) != 0;
     s->started_ms = sqlite3_column_int64(st, 2);
-    col_str(st, 3, s->t.name, sizeof s->t.name);
-    col_str(st, 4, s->t.account_id, sizeof s->t.account_id);
-    col_str(st, 5, s->t.home_region, sizeof s->t.home_region);
-    col_str(st, 6, s->t.bucket, sizeof s->t.bucket);
-    col_str(st, 7, s->t.prefix, sizeof s->t.prefix);
-    col_str(st, 8, s->t.org_id, sizeof s->t.org_id);
+    ot_sql_col_text(st, 3, s->t.name, sizeof s->t.name);
+    ot_sql_col_text(st, 4, s->t.account_id, sizeof s->t.account_id);
+    ot_sql_col_text(st, 5, s->t.home_region, sizeof s->t.home_region);
+    ot_sql_col_text(st, 6, s->t.bucket, sizeof s->t.bucket);
+    ot_sql_col_text(st, 7, s->t.prefix, sizeof s->t.prefix);
+    ot_sql_col_text(st, 8, s->t.org_id, sizeof s->t.org_id);
 }
 
 static void read_tstate_row(sqlite3_stmt *st, void *row) { read_tstate(st, row); }
@@ -199,10 +122,10 @@ static int read_tstates(sqlite3 *db, sqlite3_stmt *st, ot_digest_tstate **out, s
 int ot_digest_db_trail(sqlite3 *db, const char *arn, ot_digest_tstate *out)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1", &st);
+    int rc = ot_sql_prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1", &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
+    ot_sql_bind_text(st, 1, arn);
     ot_digest_tstate *v = NULL;
     size_t n = 0;
     rc = read_tstates(db, st, &v, &n);
@@ -219,14 +142,14 @@ int ot_digest_db_trails(sqlite3 *db, ot_digest_tstate **out, size_t *n)
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    int rc = prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", &st);
+    int rc = ot_sql_prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", &st);
     return rc ? rc : read_tstates(db, st, out, n);
 }
 
 static int upsert_trail(sqlite3 *db, const ot_digest_trail *t, bool activate, int64_t started_ms)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "INSERT INTO digest_trail(" TRAIL_COLS ") VALUES(?1,1,?2,?3,?4,?5,?6,?7,?8)"
                      " ON CONFLICT(trail_arn) DO UPDATE SET name = excluded.name,"
                      " account_id = excluded.account_id, home_region = excluded.home_region,"
@@ -236,16 +159,16 @@ static int upsert_trail(sqlite3 *db, const ot_digest_trail *t, bool activate, in
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, t->arn);
+    ot_sql_bind_text(st, 1, t->arn);
     sqlite3_bind_int64(st, 2, started_ms);
-    bind_str(st, 3, t->name);
-    bind_str(st, 4, t->account_id);
-    bind_str(st, 5, t->home_region);
-    bind_str(st, 6, t->bucket);
-    bind_str(st, 7, t->prefix);
-    bind_str(st, 8, t->org_id);
+    ot_sql_bind_text(st, 3, t->name);
+    ot_sql_bind_text(st, 4, t->account_id);
+    ot_sql_bind_text(st, 5, t->home_region);
+    ot_sql_bind_text(st, 6, t->bucket);
+    ot_sql_bind_text(st, 7, t->prefix);
+    ot_sql_bind_text(st, 8, t->org_id);
     sqlite3_bind_int(st, 9, activate);
-    return step_done(db, st, "upsert digest_trail");
+    return ot_sql_done(db, st, "upsert digest_trail");
 }
 
 /* Starts (or restarts, previous = null) the chain of (trail, account, region) at start_ms;
@@ -254,7 +177,7 @@ static int start_chain(sqlite3 *db, const char *arn, const char *account, const 
                        int64_t start_ms)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "INSERT INTO digest_chain(trail_arn, account_id, region, active, start_ms,"
                      " last_end_ms) VALUES(?1,?2,?3,1,?4,0)"
                      " ON CONFLICT(trail_arn, account_id, region) DO UPDATE SET active = 1,"
@@ -263,11 +186,11 @@ static int start_chain(sqlite3 *db, const char *arn, const char *account, const 
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
-    bind_str(st, 2, account);
-    bind_str(st, 3, region);
+    ot_sql_bind_text(st, 1, arn);
+    ot_sql_bind_text(st, 2, account);
+    ot_sql_bind_text(st, 3, region);
     sqlite3_bind_int64(st, 4, start_ms);
-    return step_done(db, st, "start chain");
+    return ot_sql_done(db, st, "start chain");
 }
 
 typedef struct activate_arg {
@@ -280,10 +203,10 @@ static int activate_tx(sqlite3 *db, const void *p)
     const activate_arg *a = p;
     int rc = upsert_trail(db, a->t, true, a->started_ms);
     sqlite3_stmt *st;
-    if (!rc && !(rc = prepare(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
+    if (!rc && !(rc = ot_sql_prepare(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
                               &st))) {
-        bind_str(st, 1, a->t->arn);
-        rc = step_done(db, st, "drop stale log rows");
+        ot_sql_bind_text(st, 1, a->t->arn);
+        rc = ot_sql_done(db, st, "drop stale log rows");
     }
     if (!rc)
         rc = start_chain(db, a->t->arn, a->t->account_id, a->t->home_region, a->started_ms);
@@ -293,17 +216,17 @@ static int activate_tx(sqlite3 *db, const void *p)
 int ot_digest_db_activate(sqlite3 *db, const ot_digest_trail *t, int64_t started_ms)
 {
     activate_arg a = {t, started_ms};
-    return in_tx(db, activate_tx, &a);
+    return ot_sql_in_tx(db, activate_tx, &a);
 }
 
 int ot_digest_db_deactivate(sqlite3 *db, const char *arn)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &st);
+    int rc = ot_sql_prepare(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
-    return step_done(db, st, "deactivate trail");
+    ot_sql_bind_text(st, 1, arn);
+    return ot_sql_done(db, st, "deactivate trail");
 }
 
 int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
@@ -319,17 +242,17 @@ int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
 static void read_chain(sqlite3_stmt *st, ot_digest_chain *c)
 {
     memset(c, 0, sizeof *c);
-    col_str(st, 0, c->trail_arn, sizeof c->trail_arn);
-    col_str(st, 1, c->account_id, sizeof c->account_id);
-    col_str(st, 2, c->region, sizeof c->region);
+    ot_sql_col_text(st, 0, c->trail_arn, sizeof c->trail_arn);
+    ot_sql_col_text(st, 1, c->account_id, sizeof c->account_id);
+    ot_sql_col_text(st, 2, c->region, sizeof c->region);
     c->active = sqlite3_column_int(st, 3) != 0;
     c->start_ms = sqlite3_column_int64(st, 4);
     c->last_end_ms = sqlite3_column_int64(st, 5);
     c->has_prev = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    col_str(st, 6, c->prev_bucket, sizeof c->prev_bucket);
-    col_str(st, 7, c->prev_key, sizeof c->prev_key);
-    col_str(st, 8, c->prev_hash, sizeof c->prev_hash);
-    col_str(st, 9, c->prev_sig, sizeof c->prev_sig);
+    ot_sql_col_text(st, 6, c->prev_bucket, sizeof c->prev_bucket);
+    ot_sql_col_text(st, 7, c->prev_key, sizeof c->prev_key);
+    ot_sql_col_text(st, 8, c->prev_hash, sizeof c->prev_hash);
+    ot_sql_col_text(st, 9, c->prev_sig, sizeof c->prev_sig);
 }
 
 static void read_chain_row(sqlite3_stmt *st, void *row) { read_chain(st, row); }
@@ -339,13 +262,13 @@ int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, siz
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "SELECT " CHAIN_COLS " FROM digest_chain WHERE (?1 IS NULL OR trail_arn = ?1)"
                      " ORDER BY trail_arn, account_id, region",
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
+    ot_sql_bind_text(st, 1, arn);
     return read_rows(db, st, sizeof **out, read_chain_row, "read chains", (void **)out, n);
 }
 
@@ -353,19 +276,19 @@ int ot_digest_db_chain_get(sqlite3 *db, const char *arn, const char *account, co
                            ot_digest_chain *out)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "SELECT " CHAIN_COLS " FROM digest_chain WHERE trail_arn = ?1 AND"
                      " account_id = ?2 AND region = ?3",
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
-    bind_str(st, 2, account);
-    bind_str(st, 3, region);
+    ot_sql_bind_text(st, 1, arn);
+    ot_sql_bind_text(st, 2, account);
+    ot_sql_bind_text(st, 3, region);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         read_chain(st, out);
-    rc = s == SQLITE_ROW ? OT_OK : s == SQLITE_DONE ? OT_ENOTFOUND : sql_err(db, "read chain");
+    rc = s == SQLITE_ROW ? OT_OK : s == SQLITE_DONE ? OT_ENOTFOUND : ot_sql_err(db, "read chain");
     sqlite3_finalize(st);
     return rc;
 }
@@ -373,7 +296,7 @@ int ot_digest_db_chain_get(sqlite3 *db, const char *arn, const char *account, co
 int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "INSERT INTO digest_chain(trail_arn, account_id, region, active, start_ms,"
                      " last_end_ms) SELECT DISTINCT l.trail_arn, l.account_id, l.region, 1,"
                      " t.started_ms, 0 FROM digest_log l JOIN digest_trail t ON"
@@ -386,24 +309,24 @@ int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
-    return step_done(db, st, "open chains");
+    ot_sql_bind_text(st, 1, arn);
+    return ot_sql_done(db, st, "open chains");
 }
 
 /* ---- one digest: begin, claimed rows, commit ---- */
 
 static void bind_chain(sqlite3_stmt *st, const ot_digest_pending *p)
 {
-    bind_str(st, 1, p->trail_arn);
-    bind_str(st, 2, p->account_id);
-    bind_str(st, 3, p->region);
+    ot_sql_bind_text(st, 1, p->trail_arn);
+    ot_sql_bind_text(st, 2, p->account_id);
+    ot_sql_bind_text(st, 3, p->region);
 }
 
 static int begin_tx(sqlite3 *db, const void *arg)
 {
     const ot_digest_pending *p = arg;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "UPDATE digest_log SET claimed = 1 WHERE trail_arn = ?1 AND account_id = ?2"
                      " AND region = ?3 AND claimed = 0 AND (?4 OR delivered_ms <= ?5)",
                      &st);
@@ -412,36 +335,36 @@ static int begin_tx(sqlite3 *db, const void *arg)
     bind_chain(st, p);
     sqlite3_bind_int(st, 4, p->final);
     sqlite3_bind_int64(st, 5, p->end_ms);
-    if ((rc = step_done(db, st, "claim log rows")) ||
-        (rc = prepare(db,
+    if ((rc = ot_sql_done(db, st, "claim log rows")) ||
+        (rc = ot_sql_prepare(db,
                       "INSERT INTO digest_pending(trail_arn, account_id, region, end_ms,"
                       " fingerprint, bucket, key, final) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
                       &st)))
         return rc;
     bind_chain(st, p);
     sqlite3_bind_int64(st, 4, p->end_ms);
-    bind_str(st, 5, p->fingerprint);
-    bind_str(st, 6, p->bucket);
-    bind_str(st, 7, p->key);
+    ot_sql_bind_text(st, 5, p->fingerprint);
+    ot_sql_bind_text(st, 6, p->bucket);
+    ot_sql_bind_text(st, 7, p->key);
     sqlite3_bind_int(st, 8, p->final);
-    return step_done(db, st, "insert pending digest");
+    return ot_sql_done(db, st, "insert pending digest");
 }
 
 int ot_digest_db_begin(sqlite3 *db, const ot_digest_pending *p)
 {
-    return in_tx(db, begin_tx, p);
+    return ot_sql_in_tx(db, begin_tx, p);
 }
 
 static void read_pending_row(sqlite3_stmt *st, void *row)
 {
     ot_digest_pending *p = row;
-    col_str(st, 0, p->trail_arn, sizeof p->trail_arn);
-    col_str(st, 1, p->account_id, sizeof p->account_id);
-    col_str(st, 2, p->region, sizeof p->region);
+    ot_sql_col_text(st, 0, p->trail_arn, sizeof p->trail_arn);
+    ot_sql_col_text(st, 1, p->account_id, sizeof p->account_id);
+    ot_sql_col_text(st, 2, p->region, sizeof p->region);
     p->end_ms = sqlite3_column_int64(st, 3);
-    col_str(st, 4, p->fingerprint, sizeof p->fingerprint);
-    col_str(st, 5, p->bucket, sizeof p->bucket);
-    col_str(st, 6, p->key, sizeof p->key);
+    ot_sql_col_text(st, 4, p->fingerprint, sizeof p->fingerprint);
+    ot_sql_col_text(st, 5, p->bucket, sizeof p->bucket);
+    ot_sql_col_text(st, 6, p->key, sizeof p->key);
     p->final = sqlite3_column_int(st, 7) != 0;
 }
 
@@ -450,7 +373,7 @@ int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "SELECT trail_arn, account_id, region, end_ms, fingerprint, bucket, key,"
                      " final FROM digest_pending ORDER BY trail_arn, account_id, region",
                      &st);
@@ -463,9 +386,9 @@ int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
 static void read_entry_row(sqlite3_stmt *st, void *row)
 {
     ot_digest_entry *e = row;
-    col_str(st, 0, e->bucket, sizeof e->bucket);
-    col_str(st, 1, e->key, sizeof e->key);
-    col_str(st, 2, e->sha256_hex, sizeof e->sha256_hex);
+    ot_sql_col_text(st, 0, e->bucket, sizeof e->bucket);
+    ot_sql_col_text(st, 1, e->key, sizeof e->key);
+    ot_sql_col_text(st, 2, e->sha256_hex, sizeof e->sha256_hex);
     e->oldest_ms = sqlite3_column_int64(st, 3);
     e->newest_ms = sqlite3_column_int64(st, 4);
 }
@@ -476,7 +399,7 @@ int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entr
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "SELECT bucket, key, sha256, oldest_ms, newest_ms FROM digest_log WHERE"
                      " trail_arn = ?1 AND account_id = ?2 AND region = ?3 AND claimed = 1"
                      " ORDER BY id DESC",
@@ -497,7 +420,7 @@ static int commit_tx(sqlite3 *db, const void *arg)
     const commit_arg *c = arg;
     const ot_digest_pending *p = c->p;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "UPDATE digest_chain SET start_ms = ?4, last_end_ms = ?4, prev_bucket = ?5,"
                      " prev_key = ?6, prev_hash = ?7, prev_sig = ?8,"
                      " active = CASE WHEN ?9 THEN 0 ELSE active END"
@@ -507,12 +430,12 @@ static int commit_tx(sqlite3 *db, const void *arg)
         return rc;
     bind_chain(st, p);
     sqlite3_bind_int64(st, 4, p->end_ms);
-    bind_str(st, 5, p->bucket);
-    bind_str(st, 6, p->key);
-    bind_str(st, 7, c->hash);
-    bind_str(st, 8, c->sig);
+    ot_sql_bind_text(st, 5, p->bucket);
+    ot_sql_bind_text(st, 6, p->key);
+    ot_sql_bind_text(st, 7, c->hash);
+    ot_sql_bind_text(st, 8, c->sig);
     sqlite3_bind_int(st, 9, p->final);
-    if ((rc = step_done(db, st, "advance chain")))
+    if ((rc = ot_sql_done(db, st, "advance chain")))
         return rc;
     static const char *const dels[] = {
         "DELETE FROM digest_log WHERE trail_arn = ?1 AND account_id = ?2 AND region = ?3"
@@ -520,10 +443,10 @@ static int commit_tx(sqlite3 *db, const void *arg)
         "DELETE FROM digest_pending WHERE trail_arn = ?1 AND account_id = ?2 AND region = ?3",
     };
     for (size_t i = 0; !rc && i < 2; i++) {
-        if ((rc = prepare(db, dels[i], &st)))
+        if ((rc = ot_sql_prepare(db, dels[i], &st)))
             break;
         bind_chain(st, p);
-        rc = step_done(db, st, dels[i]);
+        rc = ot_sql_done(db, st, dels[i]);
     }
     return rc;
 }
@@ -532,5 +455,5 @@ int ot_digest_db_commit(sqlite3 *db, const ot_digest_pending *p, const char *has
                         const char *sig)
 {
     commit_arg c = {p, hash, sig};
-    return in_tx(db, commit_tx, &c);
+    return ot_sql_in_tx(db, commit_tx, &c);
 }

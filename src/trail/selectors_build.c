@@ -40,18 +40,6 @@ static int fail(bctx *b, const char *code, const char *fmt, ...)
     return OT_EINVAL;
 }
 
-static const char *type_name(ot_json_type t)
-{
-    switch (t) {
-    case OT_JSON_BOOL: return "boolean";
-    case OT_JSON_NUMBER: return "number";
-    case OT_JSON_STRING: return "string";
-    case OT_JSON_ARRAY: return "list";
-    case OT_JSON_OBJECT: return "structure";
-    default: return "null";
-    }
-}
-
 /* 1 if key is present (and not null) with type want, 0 if absent, OT_EINVAL otherwise. */
 static int member(bctx *b, ot_json obj, const char *key, ot_json_type want, ot_json *v)
 {
@@ -59,7 +47,7 @@ static int member(bctx *b, ot_json obj, const char *key, ot_json_type want, ot_j
         return 0;
     if (ot_json_typeof(*v) != want)
         return fail(b, SERIAL, "Unexpected %s for member '%s': expected %s.",
-                    type_name(ot_json_typeof(*v)), key, type_name(want));
+                    ot_json_type_name(ot_json_typeof(*v)), key, ot_json_type_name(want));
     return 1;
 }
 
@@ -67,7 +55,7 @@ static int elem_str(bctx *b, ot_json v, const char *what, const char **s, size_t
 {
     if (ot_json_typeof(v) != OT_JSON_STRING || ot_json_str(v, s, n) != OT_OK)
         return fail(b, SERIAL, "Unexpected %s in '%s': expected string.",
-                    type_name(ot_json_typeof(v)), what);
+                    ot_json_type_name(ot_json_typeof(v)), what);
     if (strlen(*s) != *n)
         return fail(b, BAD, "Values of %s must not contain NUL characters.", what);
     return OT_OK;
@@ -214,7 +202,7 @@ static int data_resource(bctx *b, ot_json obj, sel_basic *sel)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'DataResources': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_json tv, vals;
     const char *t;
     size_t tn;
@@ -310,7 +298,7 @@ static int basic_one(bctx *b, ot_json obj)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'EventSelectors': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_selectors *s = b->s;
     sel_basic *nb = grow(s->basic, s->nbasic, sizeof *nb);
     if (!nb)
@@ -533,7 +521,7 @@ static int field_selector(bctx *b, ot_json fs, sel_adv *a, adv_state *st)
 {
     if (ot_json_typeof(fs) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'FieldSelectors': expected structure.",
-                    type_name(ot_json_typeof(fs)));
+                    ot_json_type_name(ot_json_typeof(fs)));
     ot_json fv;
     const char *name;
     size_t nn;
@@ -600,7 +588,7 @@ static int adv_one(bctx *b, ot_json obj)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'AdvancedEventSelectors': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_selectors *s = b->s;
     sel_adv *na = grow(s->adv, s->nadv, sizeof *na);
     if (!na)

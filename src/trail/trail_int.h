@@ -9,11 +9,9 @@
 #include <sqlite3.h>
 
 #include "trail/trail.h"
+#include "util/sql.h"
 
 enum ot_trail_stmt {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
     ST_TRAIL_INSERT,
     ST_TRAIL_UPDATE,
     ST_TRAIL_DELETE,
@@ -63,13 +61,16 @@ struct ot_trail_db {
 sqlite3_stmt *ot_trail_stmt(ot_trail_db *db, enum ot_trail_stmt id);
 /* Steps a statement that returns no rows (or ignores them), then resets it. 0 or OT_EIO. */
 int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st);
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK with db->mu held. */
-int ot_trail_tx_begin(ot_trail_db *db);
-int ot_trail_tx_end(ot_trail_db *db, int rc); /* commits if rc == 0, else rolls back; returns rc */
-
-/* Binds a text parameter (SQLITE_TRANSIENT); NULL binds SQL NULL. */
-int ot_trail_bind_text(sqlite3_stmt *st, int idx, const char *s);
-/* Copies a text column into out (truncated to cap, always NUL-terminated); NULL gives "". */
-void ot_trail_col_text(sqlite3_stmt *st, int col, char *out, size_t cap);
+/* Reads every row of a cached statement (parameters bound) into a malloc'd array of elem-byte
+ * rows (ot_sql_rows), then resets it. */
+int ot_trail_rows(ot_trail_db *db, sqlite3_stmt *st, size_t elem,
+                  void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n);
+/* One integer (a COUNT) from a cached statement whose parameters are bound. */
+int ot_trail_count(ot_trail_db *db, sqlite3_stmt *st, int64_t *v);
+/* The same for statement id with text parameters a, b, c, d bound in order up to the first
+ * NULL. */
+int ot_trail_count_text(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
+                        const char *c, const char *d, int64_t *v);
+/* BEGIN IMMEDIATE / COMMIT or ROLLBACK (ot_sql_begin, ot_sql_end) with db->mu held. */
 
 #endif
