@@ -88,16 +88,6 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 #define TRAIL_COLS "trail_arn, active, started_ms, name, account_id, home_region, bucket, " \
                    "prefix, org_id"
 
-/* ot_sql_rows over a one-shot statement, finalized here. */
-static int read_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem_size,
-                     void (*read_row)(sqlite3_stmt *st, void *row), const char *what, void **out,
-                     size_t *n)
-{
-    int rc = ot_sql_rows(db, st, elem_size, read_row, what, out, n);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
 {
     memset(s, 0, sizeof *s);
@@ -114,36 +104,16 @@ static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
 
 static void read_tstate_row(sqlite3_stmt *st, void *row) { read_tstate(st, row); }
 
-static int read_tstates(sqlite3 *db, sqlite3_stmt *st, ot_digest_tstate **out, size_t *n)
-{
-    return read_rows(db, st, sizeof **out, read_tstate_row, "read digest_trail", (void **)out, n);
-}
-
 int ot_digest_db_trail(sqlite3 *db, const char *arn, ot_digest_tstate *out)
 {
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1", &st);
-    if (rc)
-        return rc;
-    ot_sql_bind_text(st, 1, arn);
-    ot_digest_tstate *v = NULL;
-    size_t n = 0;
-    rc = read_tstates(db, st, &v, &n);
-    if (!rc && n == 0)
-        rc = OT_ENOTFOUND;
-    if (!rc)
-        *out = v[0];
-    free(v);
-    return rc;
+    return ot_sql_select_one(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1",
+                             &arn, 1, sizeof *out, read_tstate_row, "read digest_trail", out);
 }
 
 int ot_digest_db_trails(sqlite3 *db, ot_digest_tstate **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", &st);
-    return rc ? rc : read_tstates(db, st, out, n);
+    return ot_sql_select(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", NULL,
+                         0, sizeof **out, read_tstate_row, "read digest_trail", (void **)out, n);
 }
 
 static int upsert_trail(sqlite3 *db, const ot_digest_trail *t, bool activate, int64_t started_ms)
@@ -202,12 +172,10 @@ static int activate_tx(sqlite3 *db, const void *p)
 {
     const activate_arg *a = p;
     int rc = upsert_trail(db, a->t, true, a->started_ms);
-    sqlite3_stmt *st;
-    if (!rc && !(rc = ot_sql_prepare(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
-                              &st))) {
-        ot_sql_bind_text(st, 1, a->t->arn);
-        rc = ot_sql_done(db, st, "drop stale log rows");
-    }
+    const char *arn = a->t->arn;
+    if (!rc)
+        rc = ot_sql_exec_text(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
+                              &arn, 1, "drop stale log rows");
     if (!rc)
         rc = start_chain(db, a->t->arn, a->t->account_id, a->t->home_region, a->started_ms);
     return rc;
@@ -221,12 +189,8 @@ int ot_digest_db_activate(sqlite3 *db, const ot_digest_trail *t, int64_t started
 
 int ot_digest_db_deactivate(sqlite3 *db, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &st);
-    if (rc)
-        return rc;
-    ot_sql_bind_text(st, 1, arn);
-    return ot_sql_done(db, st, "deactivate trail");
+    return ot_sql_exec_text(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &arn,
+                            1, "deactivate trail");
 }
 
 int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
@@ -259,44 +223,25 @@ static void read_chain_row(sqlite3_stmt *st, void *row) { read_chain(st, row); }
 
 int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
-                     "SELECT " CHAIN_COLS " FROM digest_chain WHERE (?1 IS NULL OR trail_arn = ?1)"
-                     " ORDER BY trail_arn, account_id, region",
-                     &st);
-    if (rc)
-        return rc;
-    ot_sql_bind_text(st, 1, arn);
-    return read_rows(db, st, sizeof **out, read_chain_row, "read chains", (void **)out, n);
+    return ot_sql_select(db,
+                         "SELECT " CHAIN_COLS " FROM digest_chain WHERE (?1 IS NULL OR"
+                         " trail_arn = ?1) ORDER BY trail_arn, account_id, region",
+                         &arn, 1, sizeof **out, read_chain_row, "read chains", (void **)out, n);
 }
 
 int ot_digest_db_chain_get(sqlite3 *db, const char *arn, const char *account, const char *region,
                            ot_digest_chain *out)
 {
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
-                     "SELECT " CHAIN_COLS " FROM digest_chain WHERE trail_arn = ?1 AND"
-                     " account_id = ?2 AND region = ?3",
-                     &st);
-    if (rc)
-        return rc;
-    ot_sql_bind_text(st, 1, arn);
-    ot_sql_bind_text(st, 2, account);
-    ot_sql_bind_text(st, 3, region);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        read_chain(st, out);
-    rc = s == SQLITE_ROW ? OT_OK : s == SQLITE_DONE ? OT_ENOTFOUND : ot_sql_err(db, "read chain");
-    sqlite3_finalize(st);
-    return rc;
+    const char *key[] = {arn, account, region};
+    return ot_sql_select_one(db,
+                             "SELECT " CHAIN_COLS " FROM digest_chain WHERE trail_arn = ?1 AND"
+                             " account_id = ?2 AND region = ?3",
+                             key, 3, sizeof *out, read_chain_row, "read chain", out);
 }
 
 int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
+    return ot_sql_exec_text(db,
                      "INSERT INTO digest_chain(trail_arn, account_id, region, active, start_ms,"
                      " last_end_ms) SELECT DISTINCT l.trail_arn, l.account_id, l.region, 1,"
                      " t.started_ms, 0 FROM digest_log l JOIN digest_trail t ON"
@@ -306,11 +251,7 @@ int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
                      " start_ms = max(excluded.start_ms, last_end_ms), prev_bucket = NULL,"
                      " prev_key = NULL, prev_hash = NULL, prev_sig = NULL"
                      " WHERE digest_chain.active = 0",
-                     &st);
-    if (rc)
-        return rc;
-    ot_sql_bind_text(st, 1, arn);
-    return ot_sql_done(db, st, "open chains");
+                     &arn, 1, "open chains");
 }
 
 /* ---- one digest: begin, claimed rows, commit ---- */
@@ -370,17 +311,11 @@ static void read_pending_row(sqlite3_stmt *st, void *row)
 
 int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
-                     "SELECT trail_arn, account_id, region, end_ms, fingerprint, bucket, key,"
-                     " final FROM digest_pending ORDER BY trail_arn, account_id, region",
-                     &st);
-    if (rc)
-        return rc;
-    return read_rows(db, st, sizeof **out, read_pending_row, "read pending digests",
-                     (void **)out, n);
+    return ot_sql_select(db,
+                         "SELECT trail_arn, account_id, region, end_ms, fingerprint, bucket, key,"
+                         " final FROM digest_pending ORDER BY trail_arn, account_id, region",
+                         NULL, 0, sizeof **out, read_pending_row, "read pending digests",
+                         (void **)out, n);
 }
 
 static void read_entry_row(sqlite3_stmt *st, void *row)
@@ -396,18 +331,13 @@ static void read_entry_row(sqlite3_stmt *st, void *row)
 int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entry **out,
                          size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
-                     "SELECT bucket, key, sha256, oldest_ms, newest_ms FROM digest_log WHERE"
-                     " trail_arn = ?1 AND account_id = ?2 AND region = ?3 AND claimed = 1"
-                     " ORDER BY id DESC",
-                     &st);
-    if (rc)
-        return rc;
-    bind_chain(st, p);
-    return read_rows(db, st, sizeof **out, read_entry_row, "read claimed rows", (void **)out, n);
+    const char *key[] = {p->trail_arn, p->account_id, p->region};
+    return ot_sql_select(db,
+                         "SELECT bucket, key, sha256, oldest_ms, newest_ms FROM digest_log WHERE"
+                         " trail_arn = ?1 AND account_id = ?2 AND region = ?3 AND claimed = 1"
+                         " ORDER BY id DESC",
+                         key, 3, sizeof **out, read_entry_row, "read claimed rows", (void **)out,
+                         n);
 }
 
 typedef struct commit_arg {
@@ -442,12 +372,9 @@ static int commit_tx(sqlite3 *db, const void *arg)
         " AND claimed = 1",
         "DELETE FROM digest_pending WHERE trail_arn = ?1 AND account_id = ?2 AND region = ?3",
     };
-    for (size_t i = 0; !rc && i < 2; i++) {
-        if ((rc = ot_sql_prepare(db, dels[i], &st)))
-            break;
-        bind_chain(st, p);
-        rc = ot_sql_done(db, st, dels[i]);
-    }
+    const char *key[] = {p->trail_arn, p->account_id, p->region};
+    for (size_t i = 0; !rc && i < 2; i++)
+        rc = ot_sql_exec_text(db, dels[i], key, 3, dels[i]);
     return rc;
 }
 

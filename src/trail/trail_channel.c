@@ -91,12 +91,8 @@ static int channel_create_locked(ot_trail_db *db, const ot_channel *c, size_t ma
 
 int ot_channel_create(ot_trail_db *db, const ot_channel *c, size_t max)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc)
-        rc = ot_sql_end(db->sql, channel_create_locked(db, c, max));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : channel_create_locked(db, c, max));
 }
 
 static int channel_get_locked(ot_trail_db *db, const char *arn_or_id, ot_channel *out)
@@ -168,12 +164,8 @@ static int channel_update_locked(ot_trail_db *db, const char *arn, const char *n
 int ot_channel_update(ot_trail_db *db, const char *arn, const char *name,
                       const ot_channel_destination *dests, size_t ndests)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc)
-        rc = ot_sql_end(db->sql, channel_update_locked(db, arn, name, dests, ndests));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : channel_update_locked(db, arn, name, dests, ndests));
 }
 
 static int channel_delete_locked(ot_trail_db *db, const char *arn)
@@ -194,12 +186,8 @@ static int channel_delete_locked(ot_trail_db *db, const char *arn)
 
 int ot_channel_delete(ot_trail_db *db, const char *arn)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc)
-        rc = ot_sql_end(db->sql, channel_delete_locked(db, arn));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : channel_delete_locked(db, arn));
 }
 
 int ot_channel_list(ot_trail_db *db, const char *account, const char *region, const char *after,

@@ -158,6 +158,20 @@ int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st)
     return rc == SQLITE_CONSTRAINT ? OT_EEXIST : ot_sql_err(db->sql, "step");
 }
 
+int ot_trail_tx_begin(ot_trail_db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    return ot_sql_begin(db->sql);
+}
+
+int ot_trail_tx_end(ot_trail_db *db, int rc)
+{
+    if (!sqlite3_get_autocommit(db->sql))
+        rc = ot_sql_end(db->sql, rc);
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}
+
 int ot_trail_rows(ot_trail_db *db, sqlite3_stmt *st, size_t elem,
                   void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n)
 {

@@ -71,6 +71,12 @@ int ot_trail_count(ot_trail_db *db, sqlite3_stmt *st, int64_t *v);
  * NULL. */
 int ot_trail_count_text(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
                         const char *c, const char *d, int64_t *v);
-/* BEGIN IMMEDIATE / COMMIT or ROLLBACK (ot_sql_begin, ot_sql_end) with db->mu held. */
+/* A write: takes db->mu and begins an IMMEDIATE transaction. Always pair with ot_trail_tx_end,
+ * even when it fails:  rc = ot_trail_tx_begin(db); return ot_trail_tx_end(db, rc ? rc : f(db));
+ */
+int ot_trail_tx_begin(ot_trail_db *db);
+/* Commits (rc == 0) or rolls back the transaction, if one was begun, then releases db->mu.
+ * Returns rc, or the commit's error. */
+int ot_trail_tx_end(ot_trail_db *db, int rc);
 
 #endif

@@ -63,16 +63,10 @@ static int point_trail(ot_trail_db *db, const char *arn, int64_t id)
 int ot_trail_selectors_put(ot_trail_db *db, const char *trail_arn, const char *json,
                            int64_t now_ms, int64_t *id)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc) {
-        rc = insert_version(db, trail_arn, json, now_ms, id);
-        if (!rc)
-            rc = point_trail(db, trail_arn, *id);
-        rc = ot_sql_end(db->sql, rc);
-    }
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    if (!rc && !(rc = insert_version(db, trail_arn, json, now_ms, id)))
+        rc = point_trail(db, trail_arn, *id);
+    return ot_trail_tx_end(db, rc);
 }
 
 int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json)

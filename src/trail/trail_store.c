@@ -164,36 +164,29 @@ static int trail_exists(ot_trail_db *db, const char *arn, bool *exists)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : OT_EIO;
 }
 
-int ot_trail_create(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+static int create_locked(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (rc)
-        goto out;
     bool exists = false, clash = false;
-    rc = trail_exists(db, t->arn, &exists);
+    int rc = trail_exists(db, t->arn, &exists);
     if (!rc)
         rc = name_clash(db, t, &clash);
     if (!rc && (exists || clash))
         rc = OT_EEXIST;
     if (!rc)
         rc = check_limit(db, t, max_per_region);
-    if (!rc)
-        rc = trail_insert(db, t);
-    rc = ot_sql_end(db->sql, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return rc ? rc : trail_insert(db, t);
 }
 
-int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+int ot_trail_create(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (rc)
-        goto out;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : create_locked(db, t, max_per_region));
+}
+
+static int update_locked(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+{
     bool exists = false, clash = false;
-    rc = trail_exists(db, t->arn, &exists);
+    int rc = trail_exists(db, t->arn, &exists);
     if (!rc && !exists)
         rc = OT_ENOTFOUND;
     if (!rc && t->multi_region)
@@ -202,20 +195,20 @@ int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
         rc = OT_EEXIST;
     if (!rc)
         rc = check_limit(db, t, max_per_region);
-    if (!rc) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_UPDATE);
-        if (!st)
-            rc = OT_EIO;
-        else {
-            bind_config(st, 1, t);
-            ot_sql_bind_text(st, 14, t->arn);
-            rc = ot_trail_exec(db, st);
-        }
-    }
-    rc = ot_sql_end(db->sql, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_UPDATE);
+    if (!st)
+        return OT_EIO;
+    bind_config(st, 1, t);
+    ot_sql_bind_text(st, 14, t->arn);
+    return ot_trail_exec(db, st);
+}
+
+int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+{
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : update_locked(db, t, max_per_region));
 }
 
 /* Runs a statement whose only parameter is an ARN. */
@@ -228,21 +221,18 @@ static int exec_arn(ot_trail_db *db, enum ot_trail_stmt id, const char *arn)
     return ot_trail_exec(db, st);
 }
 
-int ot_trail_delete(ot_trail_db *db, const char *arn)
+static int delete_locked(ot_trail_db *db, const char *arn)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (rc)
-        goto out;
-    rc = exec_arn(db, ST_TRAIL_DELETE, arn);
+    int rc = exec_arn(db, ST_TRAIL_DELETE, arn);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
-    if (!rc)
-        rc = exec_arn(db, ST_TAG_DEL_ALL, arn);
-    rc = ot_sql_end(db->sql, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return rc ? rc : exec_arn(db, ST_TAG_DEL_ALL, arn);
+}
+
+int ot_trail_delete(ot_trail_db *db, const char *arn)
+{
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : delete_locked(db, arn));
 }
 
 int ot_trail_get_by_arn(ot_trail_db *db, const char *arn, ot_trail *out)

@@ -83,12 +83,8 @@ static int tags_add_locked(ot_trail_db *db, const char *arn, const ot_tag *tags,
 int ot_tags_add(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n,
                 size_t max)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc)
-        rc = ot_sql_end(db->sql, tags_add_locked(db, resource_arn, tags, n, max));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : tags_add_locked(db, resource_arn, tags, n, max));
 }
 
 static int tags_remove_locked(ot_trail_db *db, const char *arn, const ot_tag *tags, size_t n)
@@ -107,10 +103,6 @@ static int tags_remove_locked(ot_trail_db *db, const char *arn, const ot_tag *ta
 
 int ot_tags_remove(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_sql_begin(db->sql);
-    if (!rc)
-        rc = ot_sql_end(db->sql, tags_remove_locked(db, resource_arn, tags, n));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : tags_remove_locked(db, resource_arn, tags, n));
 }

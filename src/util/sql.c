@@ -151,6 +151,60 @@ int ot_sql_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem,
     return rc;
 }
 
+/* Prepares sql and binds params as text ?1..?nparams. */
+static int prepare_text(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                        sqlite3_stmt **st)
+{
+    int rc = ot_sql_prepare(db, sql, st);
+    for (size_t i = 0; !rc && i < nparams; i++)
+        rc = ot_sql_bind_text(*st, (int)i + 1, params[i]);
+    if (rc && *st) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
+int ot_sql_exec_text(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                     const char *what)
+{
+    sqlite3_stmt *st;
+    int rc = prepare_text(db, sql, params, nparams, &st);
+    return rc ? rc : ot_sql_done(db, st, what);
+}
+
+int ot_sql_select(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                  size_t elem, void (*read_row)(sqlite3_stmt *st, void *row), const char *what,
+                  void **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = prepare_text(db, sql, params, nparams, &st);
+    if (rc)
+        return rc;
+    rc = ot_sql_rows(db, st, elem, read_row, what, out, n);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ot_sql_select_one(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                      size_t elem, void (*read_row)(sqlite3_stmt *st, void *row),
+                      const char *what, void *row)
+{
+    sqlite3_stmt *st;
+    int rc = prepare_text(db, sql, params, nparams, &st);
+    if (rc)
+        return rc;
+    rc = ot_sql_step(db, st, what);
+    if (rc == 1) {
+        memset(row, 0, elem);
+        read_row(st, row);
+    }
+    sqlite3_finalize(st);
+    return rc == 1 ? OT_OK : rc ? rc : OT_ENOTFOUND;
+}
+
 int ot_sql_begin(sqlite3 *db) { return ot_sql_exec(db, "BEGIN IMMEDIATE"); }
 
 int ot_sql_end(sqlite3 *db, int rc)

@@ -62,6 +62,22 @@ int ot_sql_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem,
                 void (*read_row)(sqlite3_stmt *st, void *row), const char *what, void **out,
                 size_t *n);
 
+/* One-shot statements with text parameters: sql is prepared, params[0..nparams) are bound as
+ * ?1.. (a NULL binds SQL NULL), and the statement is finalized before returning.
+ * ot_sql_exec_text runs it to its end (no rows); ot_sql_select reads every row as
+ * ot_sql_rows does. */
+int ot_sql_exec_text(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                     const char *what);
+int ot_sql_select(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                  size_t elem, void (*read_row)(sqlite3_stmt *st, void *row), const char *what,
+                  void **out, size_t *n);
+
+/* The same for a query of one row: read_row fills row (elem bytes, zeroed first) from the first
+ * result; OT_ENOTFOUND when there is none. */
+int ot_sql_select_one(sqlite3 *db, const char *sql, const char *const *params, size_t nparams,
+                      size_t elem, void (*read_row)(sqlite3_stmt *st, void *row),
+                      const char *what, void *row);
+
 /* BEGIN IMMEDIATE. 0 or OT_E* (logged). */
 int ot_sql_begin(sqlite3 *db);
 
