@@ -50,6 +50,41 @@ static const char SCHEMA[] =
 
 int ot_digest_db_init(sqlite3 *db) { return ot_sql_exec(db, SCHEMA); }
 
+/* Column maps: the order of the SELECTs below and of the INSERTs' parameters. */
+static const ot_sql_col LOG_MAP[] = { /* digest_log from ?2: ?1 is the trail */
+    OT_SQL_COL(ot_digest_logfile, account_id, 1), OT_SQL_COL(ot_digest_logfile, region, 2),
+    OT_SQL_COL(ot_digest_logfile, bucket, 3),     OT_SQL_COL(ot_digest_logfile, key, 4),
+    OT_SQL_COL(ot_digest_logfile, sha256_hex, 5), OT_SQL_COL(ot_digest_logfile, oldest_ms, 6),
+    OT_SQL_COL(ot_digest_logfile, newest_ms, 7),
+};
+static const ot_sql_col TSTATE_MAP[] = { /* TRAIL_COLS */
+    OT_SQL_COL(ot_digest_tstate, t.arn, 0),         OT_SQL_COL(ot_digest_tstate, active, 1),
+    OT_SQL_COL(ot_digest_tstate, started_ms, 2),    OT_SQL_COL(ot_digest_tstate, t.name, 3),
+    OT_SQL_COL(ot_digest_tstate, t.account_id, 4),  OT_SQL_COL(ot_digest_tstate, t.home_region, 5),
+    OT_SQL_COL(ot_digest_tstate, t.bucket, 6),      OT_SQL_COL(ot_digest_tstate, t.prefix, 7),
+    OT_SQL_COL(ot_digest_tstate, t.org_id, 8),
+};
+static const ot_sql_col CHAIN_MAP[] = { /* CHAIN_COLS */
+    OT_SQL_COL(ot_digest_chain, trail_arn, 0),   OT_SQL_COL(ot_digest_chain, account_id, 1),
+    OT_SQL_COL(ot_digest_chain, region, 2),      OT_SQL_COL(ot_digest_chain, active, 3),
+    OT_SQL_COL(ot_digest_chain, start_ms, 4),    OT_SQL_COL(ot_digest_chain, last_end_ms, 5),
+    OT_SQL_COL(ot_digest_chain, prev_bucket, 6), OT_SQL_COL(ot_digest_chain, prev_key, 7),
+    OT_SQL_COL(ot_digest_chain, prev_hash, 8),   OT_SQL_COL(ot_digest_chain, prev_sig, 9),
+};
+static const ot_sql_col PENDING_MAP[] = { /* PENDING_COLS; the first three name the chain */
+    OT_SQL_COL(ot_digest_pending, trail_arn, 0),   OT_SQL_COL(ot_digest_pending, account_id, 1),
+    OT_SQL_COL(ot_digest_pending, region, 2),      OT_SQL_COL(ot_digest_pending, end_ms, 3),
+    OT_SQL_COL(ot_digest_pending, fingerprint, 4), OT_SQL_COL(ot_digest_pending, bucket, 5),
+    OT_SQL_COL(ot_digest_pending, key, 6),         OT_SQL_COL(ot_digest_pending, final, 7),
+};
+static const ot_sql_col ENTRY_MAP[] = {
+    OT_SQL_COL(ot_digest_entry, bucket, 0),     OT_SQL_COL(ot_digest_entry, key, 1),
+    OT_SQL_COL(ot_digest_entry, sha256_hex, 2), OT_SQL_COL(ot_digest_entry, oldest_ms, 3),
+    OT_SQL_COL(ot_digest_entry, newest_ms, 4),
+};
+#define NCOLS(map) (sizeof map / sizeof *map)
+#define PENDING_COLS "trail_arn, account_id, region, end_ms, fingerprint, bucket, key, final"
+
 /* ---- delivery's hook ---- */
 
 int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_logfile *files,
@@ -68,13 +103,7 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
         const ot_digest_logfile *f = &files[i];
         sqlite3_reset(st);
         ot_sql_bind_text(st, 1, trail_arn);
-        ot_sql_bind_text(st, 2, f->account_id);
-        ot_sql_bind_text(st, 3, f->region);
-        ot_sql_bind_text(st, 4, f->bucket);
-        ot_sql_bind_text(st, 5, f->key);
-        ot_sql_bind_text(st, 6, f->sha256_hex);
-        sqlite3_bind_int64(st, 7, f->oldest_ms);
-        sqlite3_bind_int64(st, 8, f->newest_ms);
+        ot_sql_bind_cols(st, 1, f, LOG_MAP, NCOLS(LOG_MAP));
         sqlite3_bind_int64(st, 9, delivered_ms);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ot_sql_err(db, "record log file");
@@ -88,21 +117,10 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 #define TRAIL_COLS "trail_arn, active, started_ms, name, account_id, home_region, bucket, " \
                    "prefix, org_id"
 
-static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
+static void read_tstate_row(sqlite3_stmt *st, void *row)
 {
-    memset(s, 0, sizeof *s);
-    ot_sql_col_text(st, 0, s->t.arn, sizeof s->t.arn);
-    s->active = sqlite3_column_int(st, 1) != 0;
-    s->started_ms = sqlite3_column_int64(st, 2);
-    ot_sql_col_text(st, 3, s->t.name, sizeof s->t.name);
-    ot_sql_col_text(st, 4, s->t.account_id, sizeof s->t.account_id);
-    ot_sql_col_text(st, 5, s->t.home_region, sizeof s->t.home_region);
-    ot_sql_col_text(st, 6, s->t.bucket, sizeof s->t.bucket);
-    ot_sql_col_text(st, 7, s->t.prefix, sizeof s->t.prefix);
-    ot_sql_col_text(st, 8, s->t.org_id, sizeof s->t.org_id);
+    ot_sql_read_cols(st, row, TSTATE_MAP, NCOLS(TSTATE_MAP));
 }
-
-static void read_tstate_row(sqlite3_stmt *st, void *row) { read_tstate(st, row); }
 
 int ot_digest_db_trail(sqlite3 *db, const char *arn, ot_digest_tstate *out)
 {
@@ -120,24 +138,18 @@ static int upsert_trail(sqlite3 *db, const ot_digest_trail *t, bool activate, in
 {
     sqlite3_stmt *st;
     int rc = ot_sql_prepare(db,
-                     "INSERT INTO digest_trail(" TRAIL_COLS ") VALUES(?1,1,?2,?3,?4,?5,?6,?7,?8)"
+                     "INSERT INTO digest_trail(" TRAIL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"
                      " ON CONFLICT(trail_arn) DO UPDATE SET name = excluded.name,"
                      " account_id = excluded.account_id, home_region = excluded.home_region,"
                      " bucket = excluded.bucket, prefix = excluded.prefix, org_id = excluded.org_id,"
-                     " active = CASE WHEN ?9 THEN 1 ELSE active END,"
-                     " started_ms = CASE WHEN ?9 THEN excluded.started_ms ELSE started_ms END",
+                     " active = CASE WHEN ?10 THEN 1 ELSE active END,"
+                     " started_ms = CASE WHEN ?10 THEN excluded.started_ms ELSE started_ms END",
                      &st);
     if (rc)
         return rc;
-    ot_sql_bind_text(st, 1, t->arn);
-    sqlite3_bind_int64(st, 2, started_ms);
-    ot_sql_bind_text(st, 3, t->name);
-    ot_sql_bind_text(st, 4, t->account_id);
-    ot_sql_bind_text(st, 5, t->home_region);
-    ot_sql_bind_text(st, 6, t->bucket);
-    ot_sql_bind_text(st, 7, t->prefix);
-    ot_sql_bind_text(st, 8, t->org_id);
-    sqlite3_bind_int(st, 9, activate);
+    const ot_digest_tstate row = {.t = *t, .active = true, .started_ms = started_ms};
+    ot_sql_bind_cols(st, 1, &row, TSTATE_MAP, NCOLS(TSTATE_MAP));
+    sqlite3_bind_int(st, 10, activate);
     return ot_sql_done(db, st, "upsert digest_trail");
 }
 
@@ -203,23 +215,12 @@ int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
 #define CHAIN_COLS "trail_arn, account_id, region, active, start_ms, last_end_ms, prev_bucket, " \
                    "prev_key, prev_hash, prev_sig"
 
-static void read_chain(sqlite3_stmt *st, ot_digest_chain *c)
+static void read_chain_row(sqlite3_stmt *st, void *row)
 {
-    memset(c, 0, sizeof *c);
-    ot_sql_col_text(st, 0, c->trail_arn, sizeof c->trail_arn);
-    ot_sql_col_text(st, 1, c->account_id, sizeof c->account_id);
-    ot_sql_col_text(st, 2, c->region, sizeof c->region);
-    c->active = sqlite3_column_int(st, 3) != 0;
-    c->start_ms = sqlite3_column_int64(st, 4);
-    c->last_end_ms = sqlite3_column_int64(st, 5);
+    ot_digest_chain *c = row;
+    ot_sql_read_cols(st, c, CHAIN_MAP, NCOLS(CHAIN_MAP));
     c->has_prev = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    ot_sql_col_text(st, 6, c->prev_bucket, sizeof c->prev_bucket);
-    ot_sql_col_text(st, 7, c->prev_key, sizeof c->prev_key);
-    ot_sql_col_text(st, 8, c->prev_hash, sizeof c->prev_hash);
-    ot_sql_col_text(st, 9, c->prev_sig, sizeof c->prev_sig);
 }
-
-static void read_chain_row(sqlite3_stmt *st, void *row) { read_chain(st, row); }
 
 int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, size_t *n)
 {
@@ -256,11 +257,10 @@ int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
 
 /* ---- one digest: begin, claimed rows, commit ---- */
 
+/* ?1..?3: the chain a pending digest belongs to. */
 static void bind_chain(sqlite3_stmt *st, const ot_digest_pending *p)
 {
-    ot_sql_bind_text(st, 1, p->trail_arn);
-    ot_sql_bind_text(st, 2, p->account_id);
-    ot_sql_bind_text(st, 3, p->region);
+    ot_sql_bind_cols(st, 1, p, PENDING_MAP, 3);
 }
 
 static int begin_tx(sqlite3 *db, const void *arg)
@@ -278,16 +278,10 @@ static int begin_tx(sqlite3 *db, const void *arg)
     sqlite3_bind_int64(st, 5, p->end_ms);
     if ((rc = ot_sql_done(db, st, "claim log rows")) ||
         (rc = ot_sql_prepare(db,
-                      "INSERT INTO digest_pending(trail_arn, account_id, region, end_ms,"
-                      " fingerprint, bucket, key, final) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                      "INSERT INTO digest_pending(" PENDING_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
                       &st)))
         return rc;
-    bind_chain(st, p);
-    sqlite3_bind_int64(st, 4, p->end_ms);
-    ot_sql_bind_text(st, 5, p->fingerprint);
-    ot_sql_bind_text(st, 6, p->bucket);
-    ot_sql_bind_text(st, 7, p->key);
-    sqlite3_bind_int(st, 8, p->final);
+    ot_sql_bind_cols(st, 1, p, PENDING_MAP, NCOLS(PENDING_MAP));
     return ot_sql_done(db, st, "insert pending digest");
 }
 
@@ -298,34 +292,21 @@ int ot_digest_db_begin(sqlite3 *db, const ot_digest_pending *p)
 
 static void read_pending_row(sqlite3_stmt *st, void *row)
 {
-    ot_digest_pending *p = row;
-    ot_sql_col_text(st, 0, p->trail_arn, sizeof p->trail_arn);
-    ot_sql_col_text(st, 1, p->account_id, sizeof p->account_id);
-    ot_sql_col_text(st, 2, p->region, sizeof p->region);
-    p->end_ms = sqlite3_column_int64(st, 3);
-    ot_sql_col_text(st, 4, p->fingerprint, sizeof p->fingerprint);
-    ot_sql_col_text(st, 5, p->bucket, sizeof p->bucket);
-    ot_sql_col_text(st, 6, p->key, sizeof p->key);
-    p->final = sqlite3_column_int(st, 7) != 0;
+    ot_sql_read_cols(st, row, PENDING_MAP, NCOLS(PENDING_MAP));
 }
 
 int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
 {
     return ot_sql_select(db,
-                         "SELECT trail_arn, account_id, region, end_ms, fingerprint, bucket, key,"
-                         " final FROM digest_pending ORDER BY trail_arn, account_id, region",
+                         "SELECT " PENDING_COLS " FROM digest_pending"
+                         " ORDER BY trail_arn, account_id, region",
                          NULL, 0, sizeof **out, read_pending_row, "read pending digests",
                          (void **)out, n);
 }
 
 static void read_entry_row(sqlite3_stmt *st, void *row)
 {
-    ot_digest_entry *e = row;
-    ot_sql_col_text(st, 0, e->bucket, sizeof e->bucket);
-    ot_sql_col_text(st, 1, e->key, sizeof e->key);
-    ot_sql_col_text(st, 2, e->sha256_hex, sizeof e->sha256_hex);
-    e->oldest_ms = sqlite3_column_int64(st, 3);
-    e->newest_ms = sqlite3_column_int64(st, 4);
+    ot_sql_read_cols(st, row, ENTRY_MAP, NCOLS(ENTRY_MAP));
 }
 
 int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entry **out,

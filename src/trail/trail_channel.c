@@ -6,22 +6,21 @@
 #include "trail/trail_int.h"
 #include "util/err.h"
 
+/* The channels row (CHAN_COLS in trail_db.c); its first six are ST_CHAN_INSERT's parameters. */
+#define COL(member, idx) OT_SQL_COL(ot_channel, member, idx)
+static const ot_sql_col CHAN_MAP[] = {
+    COL(arn, 0), COL(name, 1), COL(source, 2), COL(account_id, 3), COL(region, 4),
+    COL(created_ms, 5), COL(latest_ingest_success_ms, 6),
+    COL(latest_ingest_success_event_id, 7), COL(latest_ingest_attempt_ms, 8),
+    COL(latest_ingest_attempt_event_id, 9), COL(latest_ingest_error_code, 10),
+};
+#undef COL
+enum { CHAN_INSERTED = 6 };
+
 static void row_to_channel(sqlite3_stmt *st, ot_channel *c)
 {
     memset(c, 0, sizeof *c);
-    ot_sql_col_text(st, 0, c->arn, sizeof c->arn);
-    ot_sql_col_text(st, 1, c->name, sizeof c->name);
-    ot_sql_col_text(st, 2, c->source, sizeof c->source);
-    ot_sql_col_text(st, 3, c->account_id, sizeof c->account_id);
-    ot_sql_col_text(st, 4, c->region, sizeof c->region);
-    c->created_ms = sqlite3_column_int64(st, 5);
-    c->latest_ingest_success_ms = sqlite3_column_int64(st, 6);
-    ot_sql_col_text(st, 7, c->latest_ingest_success_event_id,
-                      sizeof c->latest_ingest_success_event_id);
-    c->latest_ingest_attempt_ms = sqlite3_column_int64(st, 8);
-    ot_sql_col_text(st, 9, c->latest_ingest_attempt_event_id,
-                      sizeof c->latest_ingest_attempt_event_id);
-    ot_sql_col_text(st, 10, c->latest_ingest_error_code, sizeof c->latest_ingest_error_code);
+    ot_sql_read_cols(st, c, CHAN_MAP, sizeof CHAN_MAP / sizeof *CHAN_MAP);
 }
 
 static void read_channel(sqlite3_stmt *st, void *row) { row_to_channel(st, row); }
@@ -79,10 +78,7 @@ static int channel_create_locked(ot_trail_db *db, const ot_channel *c, size_t ma
     sqlite3_stmt *st = ot_trail_stmt(db, ST_CHAN_INSERT);
     if (!st)
         return OT_EIO;
-    const char *text[] = {c->arn, c->name, c->source, c->account_id, c->region};
-    for (int i = 0; i < 5; i++)
-        ot_sql_bind_text(st, i + 1, text[i]);
-    sqlite3_bind_int64(st, 6, c->created_ms);
+    ot_sql_bind_cols(st, 1, c, CHAN_MAP, CHAN_INSERTED);
     rc = ot_trail_exec(db, st);
     if (!rc)
         rc = store_destinations(db, c->arn, c->destinations, c->ndestinations);

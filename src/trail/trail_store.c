@@ -6,57 +6,37 @@
 #include "trail/trail_int.h"
 #include "util/err.h"
 
+/* The trails row: column i of TRAIL_COLS (trail_db.c) is parameter i + 1 of ST_TRAIL_INSERT. */
+#define COL(member, idx) OT_SQL_COL(ot_trail, member, idx)
+static const ot_sql_col TRAIL_MAP[] = {
+    COL(arn, 0), COL(name, 1), COL(account_id, 2), COL(home_region, 3),
+    /* the configuration, TRAIL_MAP[CONFIG_FIRST..CONFIG_END): what UpdateTrail changes */
+    COL(bucket, 4), COL(prefix, 5), COL(sns_topic_name, 6), COL(kms_key_id, 7),
+    COL(cw_log_group_arn, 8), COL(cw_role_arn, 9), COL(include_global, 10),
+    COL(multi_region, 11), COL(log_validation, 12), COL(organization, 13), COL(org_id, 14),
+    COL(has_custom_selectors, 15), COL(has_insight_selectors, 16),
+    /* state */
+    COL(logging, 17), COL(created_ms, 18), COL(start_logging_ms, 19), COL(stop_logging_ms, 20),
+    COL(latest_delivery_ms, 21), COL(latest_delivery_attempt_ms, 22),
+    COL(latest_delivery_attempt_ok, 23), COL(latest_delivery_error, 24),
+    COL(latest_digest_delivery_ms, 25), COL(latest_digest_delivery_error, 26),
+    COL(selectors_id, 27),
+};
+#undef COL
+enum { CONFIG_FIRST = 4, CONFIG_END = 17, NTRAIL_MAP = sizeof TRAIL_MAP / sizeof *TRAIL_MAP };
+
 static void row_to_trail(sqlite3_stmt *st, ot_trail *t)
 {
     memset(t, 0, sizeof *t);
-    ot_sql_col_text(st, 0, t->arn, sizeof t->arn);
-    ot_sql_col_text(st, 1, t->name, sizeof t->name);
-    ot_sql_col_text(st, 2, t->account_id, sizeof t->account_id);
-    ot_sql_col_text(st, 3, t->home_region, sizeof t->home_region);
-    ot_sql_col_text(st, 4, t->bucket, sizeof t->bucket);
-    ot_sql_col_text(st, 5, t->prefix, sizeof t->prefix);
-    ot_sql_col_text(st, 6, t->sns_topic_name, sizeof t->sns_topic_name);
-    ot_sql_col_text(st, 7, t->kms_key_id, sizeof t->kms_key_id);
-    ot_sql_col_text(st, 8, t->cw_log_group_arn, sizeof t->cw_log_group_arn);
-    ot_sql_col_text(st, 9, t->cw_role_arn, sizeof t->cw_role_arn);
-    t->include_global = sqlite3_column_int(st, 10);
-    t->multi_region = sqlite3_column_int(st, 11);
-    t->log_validation = sqlite3_column_int(st, 12);
-    t->organization = sqlite3_column_int(st, 13);
-    ot_sql_col_text(st, 14, t->org_id, sizeof t->org_id);
-    t->has_custom_selectors = sqlite3_column_int(st, 15);
-    t->has_insight_selectors = sqlite3_column_int(st, 16);
-    t->logging = sqlite3_column_int(st, 17);
-    t->created_ms = sqlite3_column_int64(st, 18);
-    t->start_logging_ms = sqlite3_column_int64(st, 19);
-    t->stop_logging_ms = sqlite3_column_int64(st, 20);
-    t->latest_delivery_ms = sqlite3_column_int64(st, 21);
-    t->latest_delivery_attempt_ms = sqlite3_column_int64(st, 22);
-    t->latest_delivery_attempt_ok = sqlite3_column_int(st, 23);
-    ot_sql_col_text(st, 24, t->latest_delivery_error, sizeof t->latest_delivery_error);
-    t->latest_digest_delivery_ms = sqlite3_column_int64(st, 25);
-    ot_sql_col_text(st, 26, t->latest_digest_delivery_error,
-                      sizeof t->latest_digest_delivery_error);
-    t->selectors_id = sqlite3_column_int64(st, 27);
+    ot_sql_read_cols(st, t, TRAIL_MAP, NTRAIL_MAP);
     /* PutEventSelectors sets both; an UpdateTrail racing it must not hide the flag */
     t->has_custom_selectors = t->has_custom_selectors || t->selectors_id != 0;
 }
 
-/* Binds the configuration columns shared by INSERT (from index first) and UPDATE. */
-static void bind_config(sqlite3_stmt *st, int first, const ot_trail *t)
+/* Binds the configuration columns to ST_TRAIL_UPDATE's parameters 1..13. */
+static void bind_config(sqlite3_stmt *st, const ot_trail *t)
 {
-    const char *text[] = {t->bucket, t->prefix, t->sns_topic_name, t->kms_key_id,
-                          t->cw_log_group_arn, t->cw_role_arn};
-    int i = first;
-    for (size_t k = 0; k < sizeof text / sizeof *text; k++)
-        ot_sql_bind_text(st, i++, text[k]);
-    sqlite3_bind_int(st, i++, t->include_global);
-    sqlite3_bind_int(st, i++, t->multi_region);
-    sqlite3_bind_int(st, i++, t->log_validation);
-    sqlite3_bind_int(st, i++, t->organization);
-    ot_sql_bind_text(st, i++, t->org_id);
-    sqlite3_bind_int(st, i++, t->has_custom_selectors);
-    sqlite3_bind_int(st, i++, t->has_insight_selectors);
+    ot_sql_bind_cols(st, 1 - CONFIG_FIRST, t, &TRAIL_MAP[CONFIG_FIRST], CONFIG_END - CONFIG_FIRST);
 }
 
 static int trail_insert(ot_trail_db *db, const ot_trail *t)
@@ -64,22 +44,7 @@ static int trail_insert(ot_trail_db *db, const ot_trail *t)
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_INSERT);
     if (!st)
         return OT_EIO;
-    ot_sql_bind_text(st, 1, t->arn);
-    ot_sql_bind_text(st, 2, t->name);
-    ot_sql_bind_text(st, 3, t->account_id);
-    ot_sql_bind_text(st, 4, t->home_region);
-    bind_config(st, 5, t);
-    sqlite3_bind_int(st, 18, t->logging);
-    sqlite3_bind_int64(st, 19, t->created_ms);
-    sqlite3_bind_int64(st, 20, t->start_logging_ms);
-    sqlite3_bind_int64(st, 21, t->stop_logging_ms);
-    sqlite3_bind_int64(st, 22, t->latest_delivery_ms);
-    sqlite3_bind_int64(st, 23, t->latest_delivery_attempt_ms);
-    sqlite3_bind_int(st, 24, t->latest_delivery_attempt_ok);
-    ot_sql_bind_text(st, 25, t->latest_delivery_error);
-    sqlite3_bind_int64(st, 26, t->latest_digest_delivery_ms);
-    ot_sql_bind_text(st, 27, t->latest_digest_delivery_error);
-    sqlite3_bind_int64(st, 28, t->selectors_id);
+    ot_sql_bind_cols(st, 1, t, TRAIL_MAP, NTRAIL_MAP);
     return ot_trail_exec(db, st);
 }
 
@@ -200,7 +165,7 @@ static int update_locked(ot_trail_db *db, const ot_trail *t, size_t max_per_regi
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_UPDATE);
     if (!st)
         return OT_EIO;
-    bind_config(st, 1, t);
+    bind_config(st, t);
     ot_sql_bind_text(st, 14, t->arn);
     return ot_trail_exec(db, st);
 }

@@ -96,6 +96,40 @@ void ot_sql_col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
     out[n] = '\0';
 }
 
+void ot_sql_read_cols(sqlite3_stmt *st, void *row, const ot_sql_col *cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ot_sql_col *c = &cols[i];
+        char *m = (char *)row + c->off;
+        switch (c->kind) {
+        case OT_SQL_TEXT: ot_sql_col_text(st, c->idx, m, c->size); break;
+        case OT_SQL_BOOL: *(bool *)m = sqlite3_column_int(st, c->idx) != 0; break;
+        case OT_SQL_INT: *(int *)m = sqlite3_column_int(st, c->idx); break;
+        case OT_SQL_INT64: *(int64_t *)m = sqlite3_column_int64(st, c->idx); break;
+        }
+    }
+}
+
+int ot_sql_bind_cols(sqlite3_stmt *st, int first, const void *row, const ot_sql_col *cols,
+                     size_t n)
+{
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+        const ot_sql_col *c = &cols[i];
+        const char *m = (const char *)row + c->off;
+        int p = first + c->idx;
+        switch (c->kind) {
+        case OT_SQL_TEXT:
+            rc = sqlite3_bind_text(st, p, m, (int)strnlen(m, c->size), SQLITE_TRANSIENT);
+            break;
+        case OT_SQL_BOOL: rc = sqlite3_bind_int(st, p, *(const bool *)m); break;
+        case OT_SQL_INT: rc = sqlite3_bind_int(st, p, *(const int *)m); break;
+        case OT_SQL_INT64: rc = sqlite3_bind_int64(st, p, *(const int64_t *)m); break;
+        }
+    }
+    return rc == SQLITE_OK ? OT_OK : OT_ENOMEM;
+}
+
 int ot_sql_step(sqlite3 *db, sqlite3_stmt *st, const char *what)
 {
     int s = sqlite3_step(st);

@@ -8,6 +8,7 @@
 #define OT_SQL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,31 @@ int ot_sql_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Copies a text column into out (truncated to cap - 1 bytes, always NUL-terminated); NULL
  * gives "". */
 void ot_sql_col_text(sqlite3_stmt *st, int col, char *out, size_t cap);
+
+/* ---- column maps: a struct read from a row or bound as parameters, declared once ---- */
+
+typedef enum { OT_SQL_TEXT, OT_SQL_BOOL, OT_SQL_INT, OT_SQL_INT64 } ot_sql_kind;
+
+typedef struct ot_sql_col {
+    int idx;          /* the result column (0-based); as a parameter: first + idx */
+    ot_sql_kind kind; /* a char array member is text (copied, truncated to its size) */
+    size_t off, size;
+} ot_sql_col;
+
+/* One entry of a column map: column idx holds type's member. The kind follows the member's
+ * declared type, so a map cannot disagree with its struct. */
+#define OT_SQL_COL(type, member, idx)                                                        \
+    {(idx),                                                                                \
+     _Generic(((type *)0)->member, char *: OT_SQL_TEXT, bool: OT_SQL_BOOL, int: OT_SQL_INT, \
+              int64_t: OT_SQL_INT64),                                                      \
+     offsetof(type, member), sizeof(((type *)0)->member)}
+
+/* Copies the current row's columns into the members of row named by cols[0..n). */
+void ot_sql_read_cols(sqlite3_stmt *st, void *row, const ot_sql_col *cols, size_t n);
+
+/* Binds the members of row named by cols[0..n) to parameters first + idx. 0 or OT_ENOMEM. */
+int ot_sql_bind_cols(sqlite3_stmt *st, int first, const void *row, const ot_sql_col *cols,
+                     size_t n);
 
 /* One step: 1 when a row is ready, 0 when the statement is done, OT_E* on error (logged). */
 int ot_sql_step(sqlite3 *db, sqlite3_stmt *st, const char *what);

@@ -179,6 +179,66 @@ static void test_util__sql_rows_count_and_columns(void **state)
     assert_int_equal(ot_sql_has_column(f->db, "missing", "v"), 0);
 }
 
+typedef struct mapped {
+    char name[4];
+    bool flag;
+    int small;
+    int64_t big;
+} mapped;
+
+static const ot_sql_col MAPPED[] = {
+    OT_SQL_COL(mapped, name, 0), OT_SQL_COL(mapped, flag, 1), OT_SQL_COL(mapped, small, 2),
+    OT_SQL_COL(mapped, big, 3),
+};
+
+static void read_mapped(sqlite3_stmt *st, void *row) { ot_sql_read_cols(st, row, MAPPED, 4); }
+
+static void test_util__sql_column_maps(void **state)
+{
+    sql_fx *f = *state;
+    assert_int_equal(MAPPED[0].kind, OT_SQL_TEXT); /* kinds follow the member types */
+    assert_int_equal(MAPPED[1].kind, OT_SQL_BOOL);
+    assert_int_equal(MAPPED[2].kind, OT_SQL_INT);
+    assert_int_equal(MAPPED[3].kind, OT_SQL_INT64);
+    assert_int_equal(ot_sql_exec(f->db, "CREATE TABLE m(name TEXT, flag INT, small INT, big INT)"),
+                     0);
+    sqlite3_stmt *st;
+    assert_int_equal(ot_sql_prepare(f->db, "INSERT INTO m VALUES(?1, ?2, ?3, ?4)", &st), 0);
+    const mapped in = {"abc", true, -7, INT64_C(1) << 40};
+    assert_int_equal(ot_sql_bind_cols(st, 1, &in, MAPPED, 4), 0);
+    assert_int_equal(ot_sql_done(f->db, st, "insert"), 0);
+    const char *params[] = {"abc"};
+    mapped out;
+    assert_int_equal(ot_sql_select_one(f->db, "SELECT * FROM m WHERE name = ?1", params, 1,
+                                       sizeof out, read_mapped, "one", &out),
+                     0);
+    assert_string_equal(out.name, "abc");
+    assert_true(out.flag);
+    assert_int_equal(out.small, -7);
+    assert_int_equal(out.big, INT64_C(1) << 40);
+    params[0] = "zzz";
+    assert_int_equal(ot_sql_select_one(f->db, "SELECT * FROM m WHERE name = ?1", params, 1,
+                                       sizeof out, read_mapped, "one", &out),
+                     OT_ENOTFOUND);
+    assert_int_equal(ot_sql_exec_text(f->db, "DELETE FROM m WHERE name = ?1", params, 1, "del"),
+                     0);
+    params[0] = "abc";
+    mapped *all;
+    size_t n;
+    assert_int_equal(ot_sql_select(f->db, "SELECT * FROM m WHERE name = ?1", params, 1,
+                                   sizeof *all, read_mapped, "all", (void **)&all, &n),
+                     0);
+    assert_int_equal(n, 1);
+    free(all);
+    assert_int_equal(ot_sql_exec_text(f->db, "DELETE FROM m WHERE name = ?1", params, 1, "del"),
+                     0);
+    assert_int_equal(ot_sql_select(f->db, "SELECT * FROM m", NULL, 0, sizeof *all, read_mapped,
+                                   "all", (void **)&all, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_null(all);
+}
+
 static int tx_insert_then(sqlite3 *db, const void *arg)
 {
     int rc = insert(db, "tx", 9);
@@ -268,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_util__sql_rows_count_and_columns, sql_setup,
                                         sql_teardown),
         cmocka_unit_test_setup_teardown(test_util__sql_transactions, sql_setup, sql_teardown),
+        cmocka_unit_test_setup_teardown(test_util__sql_column_maps, sql_setup, sql_teardown),
         cmocka_unit_test(test_util__lookup_event_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
