@@ -201,6 +201,20 @@ static bool has_blk(sqlite3 *db) { return ot_sql_has_column(db, "events", "blk")
 /* Whether res has the ARN column (schema version 4). */
 bool hist_has_res_a(sqlite3 *db) { return ot_sql_has_column(db, "res", "a") == 1; }
 
+/* Runs one migration's steps in one transaction: after an error or a crash the file is as it
+ * was, and the next open migrates again. */
+static int migrate_tx(ot_history *h, const char *const *steps, size_t n)
+{
+    int rc = ot_sql_exec(h->db, "BEGIN IMMEDIATE");
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ot_sql_exec(h->db, steps[i]);
+    if (!rc)
+        rc = ot_sql_exec(h->db, "COMMIT");
+    if (rc)
+        ot_history_rollback(h);
+    return rc;
+}
+
 /* Version 3 -> 4, one transaction (a crash leaves version 3, migrated again on the next open):
  * res is rewritten with one name row per key. An old name row that is the short name of another
  * name row of the same event was written for that ARN and is dropped; the ARNs of a key are
@@ -210,8 +224,7 @@ static int migrate_v3(ot_history *h)
 {
     ot_info("history: migrating %s to schema version 4 (one resource name row per resource)",
             h->path);
-    int rc = ot_sql_exec(h->db,
-                  "BEGIN IMMEDIATE;"
+    static const char *const steps[] = {
                   "DROP INDEX IF EXISTS res_v;"
                   "DROP TABLE IF EXISTS res_new;"
                   "CREATE TABLE res_new" RES_COLS ";"
@@ -223,12 +236,8 @@ static int migrate_v3(ot_history *h)
                   " AND s.kind = 1 AND s.v <> r.v AND ot_rn_short(s.v) = r.v)"
                   " GROUP BY id, ot_rn_key(v);"
                   "DROP TABLE res;"
-                  "ALTER TABLE res_new RENAME TO res;");
-    if (!rc)
-        rc = ot_sql_exec(h->db, "COMMIT");
-    if (rc)
-        ot_history_rollback(h);
-    return rc;
+                  "ALTER TABLE res_new RENAME TO res;"};
+    return migrate_tx(h, steps, 1);
 }
 
 /* Version 2 -> 3: two columns that are NULL for existing rows (their documents stay in ev_doc);
@@ -247,19 +256,12 @@ static int migrate_v1(ot_history *h)
 {
     ot_info("history: migrating %s to schema version 2 (documents out of the events table)",
             h->path);
-    int rc = ot_sql_exec(h->db, "BEGIN IMMEDIATE");
-    if (!rc)
-        rc = ot_sql_exec(h->db, TABLES);
-    if (!rc)
-        rc = ot_sql_exec(h->db, "INSERT INTO ev_doc(id, resources, raw) SELECT id, resources, raw FROM events;"
-                         "ALTER TABLE events DROP COLUMN resources;"
-                         "ALTER TABLE events DROP COLUMN raw;"
-                         "PRAGMA user_version = 2;");
-    if (!rc)
-        rc = ot_sql_exec(h->db, "COMMIT");
-    if (rc)
-        ot_history_rollback(h);
-    return rc;
+    static const char *const steps[] = {
+        TABLES, "INSERT INTO ev_doc(id, resources, raw) SELECT id, resources, raw FROM events;"
+                "ALTER TABLE events DROP COLUMN resources;"
+                "ALTER TABLE events DROP COLUMN raw;"
+                "PRAGMA user_version = 2;"};
+    return migrate_tx(h, steps, 2);
 }
 
 static int setup_writer(ot_history *h, bool bulk)

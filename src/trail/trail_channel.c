@@ -44,13 +44,9 @@ static int load_destinations(ot_trail_db *db, ot_channel *c)
 static int store_destinations(ot_trail_db *db, const char *arn, const ot_channel_destination *d,
                               size_t n)
 {
-    sqlite3_stmt *st = ot_trail_stmt(db, ST_DEST_DELETE);
-    if (!st)
-        return OT_EIO;
-    ot_sql_bind_text(st, 1, arn);
-    int rc = ot_trail_exec(db, st);
+    int rc = ot_trail_run(db, ST_DEST_DELETE, &arn, 1);
     for (size_t i = 0; i < n && !rc; i++) {
-        st = ot_trail_stmt(db, ST_DEST_INSERT);
+        sqlite3_stmt *st = ot_trail_stmt(db, ST_DEST_INSERT);
         if (!st)
             return OT_EIO;
         ot_sql_bind_text(st, 1, arn);
@@ -143,14 +139,9 @@ static int channel_update_locked(ot_trail_db *db, const char *arn, const char *n
         rc = ot_trail_count_text(db, ST_CHAN_BY_NAME, cur.account_id, cur.region, name, arn, &v);
         if (!rc && v > 0)
             rc = OT_EEXIST;
-        sqlite3_stmt *st = rc ? NULL : ot_trail_stmt(db, ST_CHAN_RENAME);
-        if (!rc && !st)
-            rc = OT_EIO;
-        if (!rc) {
-            ot_sql_bind_text(st, 1, arn);
-            ot_sql_bind_text(st, 2, name);
-            rc = ot_trail_exec(db, st);
-        }
+        const char *rename[] = {arn, name};
+        if (!rc)
+            rc = ot_trail_run(db, ST_CHAN_RENAME, rename, 2);
     }
     if (!rc && dests)
         rc = store_destinations(db, arn, dests, ndests);
@@ -168,13 +159,8 @@ static int channel_delete_locked(ot_trail_db *db, const char *arn)
 {
     enum ot_trail_stmt ids[] = {ST_DEST_DELETE, ST_TAG_DEL_ALL, ST_CHAN_DELETE};
     int rc = 0;
-    for (size_t i = 0; i < 3 && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ids[i]);
-        if (!st)
-            return OT_EIO;
-        ot_sql_bind_text(st, 1, arn);
-        rc = ot_trail_exec(db, st);
-    }
+    for (size_t i = 0; i < 3 && !rc; i++)
+        rc = ot_trail_run(db, ids[i], &arn, 1);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
     return rc;

@@ -158,6 +158,14 @@ int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st)
     return rc == SQLITE_CONSTRAINT ? OT_EEXIST : ot_sql_err(db->sql, "step");
 }
 
+int ot_trail_run(ot_trail_db *db, enum ot_trail_stmt id, const char *const *params, size_t n)
+{
+    sqlite3_stmt *st = ot_trail_stmt(db, id);
+    for (size_t i = 0; st && i < n; i++)
+        ot_sql_bind_text(st, (int)i + 1, params[i]);
+    return ot_trail_exec(db, st);
+}
+
 int ot_trail_tx_begin(ot_trail_db *db)
 {
     pthread_mutex_lock(&db->mu);

@@ -61,6 +61,8 @@ struct ot_trail_db {
 sqlite3_stmt *ot_trail_stmt(ot_trail_db *db, enum ot_trail_stmt id);
 /* Steps a statement that returns no rows (or ignores them), then resets it. 0 or OT_EIO. */
 int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st);
+/* Runs statement id with params[0..n) bound as text ?1..?n (NULL binds SQL NULL). */
+int ot_trail_run(ot_trail_db *db, enum ot_trail_stmt id, const char *const *params, size_t n);
 /* Reads every row of a cached statement (parameters bound) into a malloc'd array of elem-byte
  * rows (ot_sql_rows), then resets it. */
 int ot_trail_rows(ot_trail_db *db, sqlite3_stmt *st, size_t elem,

@@ -176,22 +176,12 @@ int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
     return ot_trail_tx_end(db, rc ? rc : update_locked(db, t, max_per_region));
 }
 
-/* Runs a statement whose only parameter is an ARN. */
-static int exec_arn(ot_trail_db *db, enum ot_trail_stmt id, const char *arn)
-{
-    sqlite3_stmt *st = ot_trail_stmt(db, id);
-    if (!st)
-        return OT_EIO;
-    ot_sql_bind_text(st, 1, arn);
-    return ot_trail_exec(db, st);
-}
-
 static int delete_locked(ot_trail_db *db, const char *arn)
 {
-    int rc = exec_arn(db, ST_TRAIL_DELETE, arn);
+    int rc = ot_trail_run(db, ST_TRAIL_DELETE, &arn, 1);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
-    return rc ? rc : exec_arn(db, ST_TAG_DEL_ALL, arn);
+    return rc ? rc : ot_trail_run(db, ST_TAG_DEL_ALL, &arn, 1);
 }
 
 int ot_trail_delete(ot_trail_db *db, const char *arn)

@@ -69,13 +69,8 @@ static int tags_add_locked(ot_trail_db *db, const char *arn, const ot_tag *tags,
     if ((size_t)have + fresh > max)
         return OT_ELIMIT;
     for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TAG_PUT);
-        if (!st)
-            return OT_EIO;
-        ot_sql_bind_text(st, 1, arn);
-        ot_sql_bind_text(st, 2, tags[i].key);
-        ot_sql_bind_text(st, 3, tags[i].has_value ? tags[i].value : NULL);
-        rc = ot_trail_exec(db, st);
+        const char *row[] = {arn, tags[i].key, tags[i].has_value ? tags[i].value : NULL};
+        rc = ot_trail_run(db, ST_TAG_PUT, row, 3);
     }
     return rc;
 }
@@ -91,12 +86,8 @@ static int tags_remove_locked(ot_trail_db *db, const char *arn, const ot_tag *ta
 {
     int rc = resource_exists(db, arn);
     for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TAG_DEL);
-        if (!st)
-            return OT_EIO;
-        ot_sql_bind_text(st, 1, arn);
-        ot_sql_bind_text(st, 2, tags[i].key);
-        rc = ot_trail_exec(db, st);
+        const char *key[] = {arn, tags[i].key};
+        rc = ot_trail_run(db, ST_TAG_DEL, key, 2);
     }
     return rc;
 }
