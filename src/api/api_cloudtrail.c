@@ -80,18 +80,6 @@ void ct_ok(ct_ctx *c)
     ot_jw_obj(&c->w);
 }
 
-static const char *type_name(ot_json_type t)
-{
-    switch (t) {
-    case OT_JSON_BOOL: return "boolean";
-    case OT_JSON_NUMBER: return "number";
-    case OT_JSON_STRING: return "string";
-    case OT_JSON_ARRAY: return "list";
-    case OT_JSON_OBJECT: return "structure";
-    default: return "null";
-    }
-}
-
 /* Looks up key; 1 if present with type want, 0 if absent or null, -1 on a type mismatch. */
 static int member(ct_ctx *c, ot_json obj, const char *key, ot_json_type want, ot_json *v)
 {
@@ -100,8 +88,8 @@ static int member(ct_ctx *c, ot_json obj, const char *key, ot_json_type want, ot
     ot_json_type t = ot_json_typeof(*v);
     if (t != want)
         return ct_fail(c, "SerializationException",
-                       "Unexpected %s for member '%s': expected %s.", type_name(t), key,
-                       type_name(want));
+                       "Unexpected %s for member '%s': expected %s.", ot_json_type_name(t), key,
+                       ot_json_type_name(want));
     return 1;
 }
 
@@ -110,7 +98,7 @@ int ct_elem_str(ct_ctx *c, ot_json v, const char *what, const char **s)
     size_t len;
     if (ot_json_typeof(v) != OT_JSON_STRING || ot_json_str(v, s, &len) != 0)
         return ct_fail(c, "SerializationException", "Unexpected %s in '%s': expected string.",
-                       type_name(ot_json_typeof(v)), what);
+                       ot_json_type_name(ot_json_typeof(v)), what);
     if (strlen(*s) != len)
         return ct_fail(c, "InvalidParameterException", "'%s' must not contain NUL characters.",
                        what);
@@ -153,7 +141,7 @@ int ct_struct(ct_ctx *c, ot_json v, const char *what)
 {
     if (ot_json_typeof(v) != OT_JSON_OBJECT)
         return ct_fail(c, "SerializationException", "Unexpected %s in '%s': expected structure.",
-                       type_name(ot_json_typeof(v)), what);
+                       ot_json_type_name(ot_json_typeof(v)), what);
     return 0;
 }
 
@@ -191,7 +179,7 @@ static int run(ct_ctx *c, const ct_op *op, ot_json_doc *doc)
     if (ot_json_typeof(root) != OT_JSON_OBJECT)
         return ct_fail(c, "SerializationException",
                        "The request body must be a JSON object, not a %s.",
-                       type_name(ot_json_typeof(root)));
+                       ot_json_type_name(ot_json_typeof(root)));
     c->in = root;
     if (op->fn(c) != 0)
         return -1;

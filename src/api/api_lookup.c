@@ -202,26 +202,7 @@ static void params_hash(const ct_ctx *c, const lookup_req *r, uint8_t out[32])
 
 static int write_event(void *ctx, const ot_history_hit *e)
 {
-    ot_jw *w = ctx;
-    ot_jw_obj(w);
-    ot_jw_kstr(w, "EventId", e->event_id);
-    if (e->event_name)
-        ot_jw_kstr(w, "EventName", e->event_name);
-    if (e->read_only >= 0)
-        ot_jw_kstr(w, "ReadOnly", e->read_only ? "true" : "false");
-    if (e->access_key_id)
-        ot_jw_kstr(w, "AccessKeyId", e->access_key_id);
-    ct_ktime(w, "EventTime", e->time_ms);
-    if (e->event_source)
-        ot_jw_kstr(w, "EventSource", e->event_source);
-    if (e->username)
-        ot_jw_kstr(w, "Username", e->username);
-    ot_jw_key(w, "Resources");
-    ot_jw_raw(w, e->resources_json, strlen(e->resources_json));
-    ot_jw_key(w, "CloudTrailEvent");
-    ot_jw_strn(w, e->raw, e->raw_len);
-    ot_jw_end(w);
-    return ot_jw_error(w);
+    return ot_history_json_event(ctx, e, NULL);
 }
 
 int ct_lookup_events(ct_ctx *c)

@@ -24,7 +24,9 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define CREDS_FILE "credentials"
 #define CREDS_MAX_BYTES (1024 * 1024)
@@ -169,35 +171,19 @@ static int corrupt(const parser *ps, int line, const char *what)
     return OT_ECORRUPT;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int begin_profile(parser *ps, char *name)
 {
     if (strncmp(name, "profile ", 8) == 0)
-        name = trim(name + 8);
+        name = ot_str_trim(name + 8);
     if (!*name || strlen(name) >= sizeof ps->c->p[0].name)
         return corrupt(ps, ps->line, "bad profile name");
     for (size_t i = 0; i < ps->c->n; i++)
         if (strcmp(ps->c->p[i].name, name) == 0)
             return corrupt(ps, ps->line, "profile defined twice");
-    if (ps->c->n == ps->c->cap) {
-        size_t ncap = ps->c->cap ? ps->c->cap * 2 : 8;
-        if (ncap > CREDS_MAX_PROFILES)
-            return corrupt(ps, ps->line, "too many profiles");
-        cred_profile *np = realloc(ps->c->p, ncap * sizeof *np);
-        if (!np)
-            return OT_ENOMEM;
-        ps->c->p = np;
-        ps->c->cap = ncap;
-    }
+    if (ps->c->n >= CREDS_MAX_PROFILES)
+        return corrupt(ps, ps->line, "too many profiles");
+    if (OT_VEC_GROW(ps->c->p, ps->c->cap, ps->c->n + 1))
+        return OT_ENOMEM;
     ps->cur = &ps->c->p[ps->c->n++];
     memset(ps->cur, 0, sizeof *ps->cur);
     snprintf(ps->cur->name, sizeof ps->cur->name, "%s", name);
@@ -221,7 +207,7 @@ static int key_value(parser *ps, char *line)
     if (!ps->cur)
         return corrupt(ps, ps->line, "key outside of any [profile] section");
     line[k] = '\0';
-    char *key = trim(line), *value = trim(line + k + 1);
+    char *key = ot_str_trim(line), *value = ot_str_trim(line + k + 1);
     cred_profile *p = ps->cur;
     if (strcasecmp(key, "aws_access_key_id") == 0)
         return set_field(ps, p->access_key, sizeof p->access_key, value);
@@ -238,15 +224,15 @@ static int key_value(parser *ps, char *line)
 
 static int parse_line(parser *ps, char *raw)
 {
-    char *line = trim(raw);
+    char *line = ot_str_trim(raw);
     if (!*line || *line == '#' || *line == ';')
         return OT_OK;
     if (*line == '[') {
         char *end = strchr(line, ']');
-        if (!end || *trim(end + 1))
+        if (!end || *ot_str_trim(end + 1))
             return corrupt(ps, ps->line, "unterminated [profile] header");
         *end = '\0';
-        return begin_profile(ps, trim(line + 1));
+        return begin_profile(ps, ot_str_trim(line + 1));
     }
     return key_value(ps, line);
 }

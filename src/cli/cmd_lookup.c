@@ -103,21 +103,9 @@ static void print_hit(lookup_opts *o, const ot_history_hit *e)
                e->event_source ? e->event_source : "-",
                e->read_only < 0 ? "-" : e->read_only ? "true" : "false", e->event_id);
     } else {
-        ot_jw *w = &o->jw;
-        ot_jw_obj(w);
-        ot_jw_kstr(w, "EventId", e->event_id);
-        ot_jw_kstr(w, "EventName", e->event_name);
-        if (e->read_only >= 0)
-            ot_jw_kstr(w, "ReadOnly", e->read_only ? "true" : "false");
-        ot_jw_kstr(w, "AccessKeyId", e->access_key_id);
-        ot_jw_kstr(w, "EventTime", when);
-        ot_jw_kstr(w, "EventSource", e->event_source);
-        ot_jw_kstr(w, "Username", e->username);
-        ot_jw_key(w, "Resources");
-        ot_jw_raw(w, e->resources_json, strlen(e->resources_json));
-        ot_jw_key(w, "CloudTrailEvent");
-        ot_jw_raw(w, e->raw, e->raw_len);
-        ot_jw_end(w);
+        static const ot_history_json_style readable = {
+            .iso_time = true, .raw_record = true, .nulls = true};
+        ot_history_json_event(&o->jw, e, &readable);
         fwrite(o->out.data, 1, o->out.len, stdout);
         ot_buf_reset(&o->out);
     }

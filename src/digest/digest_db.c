@@ -15,12 +15,11 @@
 #include "digest/digest_int.h"
 
 #include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
-#include "util/log.h"
+#include "util/sql.h"
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS digest_key("
@@ -49,62 +48,42 @@ static const char SCHEMA[] =
     " end_ms INTEGER NOT NULL, fingerprint TEXT NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL,"
     " final INTEGER NOT NULL, PRIMARY KEY(trail_arn, account_id, region));";
 
-static int sql_err(sqlite3 *db, const char *what)
-{
-    ot_error("digest: %s: %s", what, sqlite3_errmsg(db));
-    return OT_EIO;
-}
+int ot_digest_db_init(sqlite3 *db) { return ot_sql_exec(db, SCHEMA); }
 
-int ot_digest_db_init(sqlite3 *db)
-{
-    return sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) == SQLITE_OK ? OT_OK
-                                                                   : sql_err(db, "schema");
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? OT_OK : sql_err(db, sql);
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? OT_OK : sql_err(db, sql);
-}
-
-static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : sql_err(db, what);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void col_str(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", s ? (const char *)s : "");
-}
-
-/* Runs fn inside BEGIN IMMEDIATE .. COMMIT (ROLLBACK on failure). */
-static int in_tx(sqlite3 *db, int (*fn)(sqlite3 *, const void *), const void *arg)
-{
-    int rc = exec(db, "BEGIN IMMEDIATE");
-    if (rc)
-        return rc;
-    rc = fn(db, arg);
-    if (!rc)
-        rc = exec(db, "COMMIT");
-    if (rc)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
+/* Column maps: the order of the SELECTs below and of the INSERTs' parameters. */
+static const ot_sql_col LOG_MAP[] = { /* digest_log from ?2: ?1 is the trail */
+    OT_SQL_COL(ot_digest_logfile, account_id, 1), OT_SQL_COL(ot_digest_logfile, region, 2),
+    OT_SQL_COL(ot_digest_logfile, bucket, 3),     OT_SQL_COL(ot_digest_logfile, key, 4),
+    OT_SQL_COL(ot_digest_logfile, sha256_hex, 5), OT_SQL_COL(ot_digest_logfile, oldest_ms, 6),
+    OT_SQL_COL(ot_digest_logfile, newest_ms, 7),
+};
+static const ot_sql_col TSTATE_MAP[] = { /* TRAIL_COLS */
+    OT_SQL_COL(ot_digest_tstate, t.arn, 0),         OT_SQL_COL(ot_digest_tstate, active, 1),
+    OT_SQL_COL(ot_digest_tstate, started_ms, 2),    OT_SQL_COL(ot_digest_tstate, t.name, 3),
+    OT_SQL_COL(ot_digest_tstate, t.account_id, 4),  OT_SQL_COL(ot_digest_tstate, t.home_region, 5),
+    OT_SQL_COL(ot_digest_tstate, t.bucket, 6),      OT_SQL_COL(ot_digest_tstate, t.prefix, 7),
+    OT_SQL_COL(ot_digest_tstate, t.org_id, 8),
+};
+static const ot_sql_col CHAIN_MAP[] = { /* CHAIN_COLS */
+    OT_SQL_COL(ot_digest_chain, trail_arn, 0),   OT_SQL_COL(ot_digest_chain, account_id, 1),
+    OT_SQL_COL(ot_digest_chain, region, 2),      OT_SQL_COL(ot_digest_chain, active, 3),
+    OT_SQL_COL(ot_digest_chain, start_ms, 4),    OT_SQL_COL(ot_digest_chain, last_end_ms, 5),
+    OT_SQL_COL(ot_digest_chain, prev_bucket, 6), OT_SQL_COL(ot_digest_chain, prev_key, 7),
+    OT_SQL_COL(ot_digest_chain, prev_hash, 8),   OT_SQL_COL(ot_digest_chain, prev_sig, 9),
+};
+static const ot_sql_col PENDING_MAP[] = { /* PENDING_COLS; the first three name the chain */
+    OT_SQL_COL(ot_digest_pending, trail_arn, 0),   OT_SQL_COL(ot_digest_pending, account_id, 1),
+    OT_SQL_COL(ot_digest_pending, region, 2),      OT_SQL_COL(ot_digest_pending, end_ms, 3),
+    OT_SQL_COL(ot_digest_pending, fingerprint, 4), OT_SQL_COL(ot_digest_pending, bucket, 5),
+    OT_SQL_COL(ot_digest_pending, key, 6),         OT_SQL_COL(ot_digest_pending, final, 7),
+};
+static const ot_sql_col ENTRY_MAP[] = {
+    OT_SQL_COL(ot_digest_entry, bucket, 0),     OT_SQL_COL(ot_digest_entry, key, 1),
+    OT_SQL_COL(ot_digest_entry, sha256_hex, 2), OT_SQL_COL(ot_digest_entry, oldest_ms, 3),
+    OT_SQL_COL(ot_digest_entry, newest_ms, 4),
+};
+#define NCOLS(map) (sizeof map / sizeof *map)
+#define PENDING_COLS "trail_arn, account_id, region, end_ms, fingerprint, bucket, key, final"
 
 /* ---- delivery's hook ---- */
 
@@ -113,7 +92,7 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 {
     int rc = ot_digest_db_init(db);
     sqlite3_stmt *st;
-    if (rc || (rc = prepare(db,
+    if (rc || (rc = ot_sql_prepare(db,
                             "INSERT INTO digest_log(trail_arn, account_id, region, bucket, key,"
                             " sha256, oldest_ms, newest_ms, delivered_ms)"
                             " SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9 WHERE EXISTS(SELECT 1 FROM"
@@ -123,17 +102,11 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
     for (size_t i = 0; !rc && i < n; i++) {
         const ot_digest_logfile *f = &files[i];
         sqlite3_reset(st);
-        bind_str(st, 1, trail_arn);
-        bind_str(st, 2, f->account_id);
-        bind_str(st, 3, f->region);
-        bind_str(st, 4, f->bucket);
-        bind_str(st, 5, f->key);
-        bind_str(st, 6, f->sha256_hex);
-        sqlite3_bind_int64(st, 7, f->oldest_ms);
-        sqlite3_bind_int64(st, 8, f->newest_ms);
+        ot_sql_bind_text(st, 1, trail_arn);
+        ot_sql_bind_cols(st, 1, f, LOG_MAP, NCOLS(LOG_MAP));
         sqlite3_bind_int64(st, 9, delivered_ms);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sql_err(db, "record log file");
+            rc = ot_sql_err(db, "record log file");
     }
     sqlite3_finalize(st);
     return rc;
@@ -144,108 +117,40 @@ int ot_digest_db_note_logs(sqlite3 *db, const char *trail_arn, const ot_digest_l
 #define TRAIL_COLS "trail_arn, active, started_ms, name, account_id, home_region, bucket, " \
                    "prefix, org_id"
 
-/* Steps st to the end, appending one elem_size row per result through read_row; finalizes st.
- * *out is malloc'd (NULL when empty). */
-static int read_rows(sqlite3 *db, sqlite3_stmt *st, size_t elem_size,
-                     void (*read_row)(sqlite3_stmt *st, void *row), const char *what, void **out,
-                     size_t *n)
+static void read_tstate_row(sqlite3_stmt *st, void *row)
 {
-    char *v = NULL;
-    size_t cnt = 0;
-    int rc = OT_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        char *nv = realloc(v, (cnt + 1) * elem_size);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        v = nv;
-        memset(v + cnt * elem_size, 0, elem_size);
-        read_row(st, v + cnt++ * elem_size);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = sql_err(db, what);
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = cnt;
-    return OT_OK;
-}
-
-static void read_tstate(sqlite3_stmt *st, ot_digest_tstate *s)
-{
-    memset(s, 0, sizeof *s);
-    col_str(st, 0, s->t.arn, sizeof s->t.arn);
-    s->active = sqlite3_column_int(st, 1) != 0;
-    s->started_ms = sqlite3_column_int64(st, 2);
-    col_str(st, 3, s->t.name, sizeof s->t.name);
-    col_str(st, 4, s->t.account_id, sizeof s->t.account_id);
-    col_str(st, 5, s->t.home_region, sizeof s->t.home_region);
-    col_str(st, 6, s->t.bucket, sizeof s->t.bucket);
-    col_str(st, 7, s->t.prefix, sizeof s->t.prefix);
-    col_str(st, 8, s->t.org_id, sizeof s->t.org_id);
-}
-
-static void read_tstate_row(sqlite3_stmt *st, void *row) { read_tstate(st, row); }
-
-static int read_tstates(sqlite3 *db, sqlite3_stmt *st, ot_digest_tstate **out, size_t *n)
-{
-    return read_rows(db, st, sizeof **out, read_tstate_row, "read digest_trail", (void **)out, n);
+    ot_sql_read_cols(st, row, TSTATE_MAP, NCOLS(TSTATE_MAP));
 }
 
 int ot_digest_db_trail(sqlite3 *db, const char *arn, ot_digest_tstate *out)
 {
-    sqlite3_stmt *st;
-    int rc = prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1", &st);
-    if (rc)
-        return rc;
-    bind_str(st, 1, arn);
-    ot_digest_tstate *v = NULL;
-    size_t n = 0;
-    rc = read_tstates(db, st, &v, &n);
-    if (!rc && n == 0)
-        rc = OT_ENOTFOUND;
-    if (!rc)
-        *out = v[0];
-    free(v);
-    return rc;
+    return ot_sql_select_one(db, "SELECT " TRAIL_COLS " FROM digest_trail WHERE trail_arn = ?1",
+                             &arn, 1, sizeof *out, read_tstate_row, "read digest_trail", out);
 }
 
 int ot_digest_db_trails(sqlite3 *db, ot_digest_tstate **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", &st);
-    return rc ? rc : read_tstates(db, st, out, n);
+    return ot_sql_select(db, "SELECT " TRAIL_COLS " FROM digest_trail ORDER BY trail_arn", NULL,
+                         0, sizeof **out, read_tstate_row, "read digest_trail", (void **)out, n);
 }
 
 static int upsert_trail(sqlite3 *db, const ot_digest_trail *t, bool activate, int64_t started_ms)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
-                     "INSERT INTO digest_trail(" TRAIL_COLS ") VALUES(?1,1,?2,?3,?4,?5,?6,?7,?8)"
+    int rc = ot_sql_prepare(db,
+                     "INSERT INTO digest_trail(" TRAIL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"
                      " ON CONFLICT(trail_arn) DO UPDATE SET name = excluded.name,"
                      " account_id = excluded.account_id, home_region = excluded.home_region,"
                      " bucket = excluded.bucket, prefix = excluded.prefix, org_id = excluded.org_id,"
-                     " active = CASE WHEN ?9 THEN 1 ELSE active END,"
-                     " started_ms = CASE WHEN ?9 THEN excluded.started_ms ELSE started_ms END",
+                     " active = CASE WHEN ?10 THEN 1 ELSE active END,"
+                     " started_ms = CASE WHEN ?10 THEN excluded.started_ms ELSE started_ms END",
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, t->arn);
-    sqlite3_bind_int64(st, 2, started_ms);
-    bind_str(st, 3, t->name);
-    bind_str(st, 4, t->account_id);
-    bind_str(st, 5, t->home_region);
-    bind_str(st, 6, t->bucket);
-    bind_str(st, 7, t->prefix);
-    bind_str(st, 8, t->org_id);
-    sqlite3_bind_int(st, 9, activate);
-    return step_done(db, st, "upsert digest_trail");
+    const ot_digest_tstate row = {.t = *t, .active = true, .started_ms = started_ms};
+    ot_sql_bind_cols(st, 1, &row, TSTATE_MAP, NCOLS(TSTATE_MAP));
+    sqlite3_bind_int(st, 10, activate);
+    return ot_sql_done(db, st, "upsert digest_trail");
 }
 
 /* Starts (or restarts, previous = null) the chain of (trail, account, region) at start_ms;
@@ -254,7 +159,7 @@ static int start_chain(sqlite3 *db, const char *arn, const char *account, const 
                        int64_t start_ms)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "INSERT INTO digest_chain(trail_arn, account_id, region, active, start_ms,"
                      " last_end_ms) VALUES(?1,?2,?3,1,?4,0)"
                      " ON CONFLICT(trail_arn, account_id, region) DO UPDATE SET active = 1,"
@@ -263,11 +168,11 @@ static int start_chain(sqlite3 *db, const char *arn, const char *account, const 
                      &st);
     if (rc)
         return rc;
-    bind_str(st, 1, arn);
-    bind_str(st, 2, account);
-    bind_str(st, 3, region);
+    ot_sql_bind_text(st, 1, arn);
+    ot_sql_bind_text(st, 2, account);
+    ot_sql_bind_text(st, 3, region);
     sqlite3_bind_int64(st, 4, start_ms);
-    return step_done(db, st, "start chain");
+    return ot_sql_done(db, st, "start chain");
 }
 
 typedef struct activate_arg {
@@ -279,12 +184,10 @@ static int activate_tx(sqlite3 *db, const void *p)
 {
     const activate_arg *a = p;
     int rc = upsert_trail(db, a->t, true, a->started_ms);
-    sqlite3_stmt *st;
-    if (!rc && !(rc = prepare(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
-                              &st))) {
-        bind_str(st, 1, a->t->arn);
-        rc = step_done(db, st, "drop stale log rows");
-    }
+    const char *arn = a->t->arn;
+    if (!rc)
+        rc = ot_sql_exec_text(db, "DELETE FROM digest_log WHERE trail_arn = ?1 AND claimed = 0",
+                              &arn, 1, "drop stale log rows");
     if (!rc)
         rc = start_chain(db, a->t->arn, a->t->account_id, a->t->home_region, a->started_ms);
     return rc;
@@ -293,17 +196,13 @@ static int activate_tx(sqlite3 *db, const void *p)
 int ot_digest_db_activate(sqlite3 *db, const ot_digest_trail *t, int64_t started_ms)
 {
     activate_arg a = {t, started_ms};
-    return in_tx(db, activate_tx, &a);
+    return ot_sql_in_tx(db, activate_tx, &a);
 }
 
 int ot_digest_db_deactivate(sqlite3 *db, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = prepare(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &st);
-    if (rc)
-        return rc;
-    bind_str(st, 1, arn);
-    return step_done(db, st, "deactivate trail");
+    return ot_sql_exec_text(db, "UPDATE digest_trail SET active = 0 WHERE trail_arn = ?1", &arn,
+                            1, "deactivate trail");
 }
 
 int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
@@ -316,64 +215,34 @@ int ot_digest_db_update_trail(sqlite3 *db, const ot_digest_trail *t)
 #define CHAIN_COLS "trail_arn, account_id, region, active, start_ms, last_end_ms, prev_bucket, " \
                    "prev_key, prev_hash, prev_sig"
 
-static void read_chain(sqlite3_stmt *st, ot_digest_chain *c)
+static void read_chain_row(sqlite3_stmt *st, void *row)
 {
-    memset(c, 0, sizeof *c);
-    col_str(st, 0, c->trail_arn, sizeof c->trail_arn);
-    col_str(st, 1, c->account_id, sizeof c->account_id);
-    col_str(st, 2, c->region, sizeof c->region);
-    c->active = sqlite3_column_int(st, 3) != 0;
-    c->start_ms = sqlite3_column_int64(st, 4);
-    c->last_end_ms = sqlite3_column_int64(st, 5);
+    ot_digest_chain *c = row;
+    ot_sql_read_cols(st, c, CHAIN_MAP, NCOLS(CHAIN_MAP));
     c->has_prev = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    col_str(st, 6, c->prev_bucket, sizeof c->prev_bucket);
-    col_str(st, 7, c->prev_key, sizeof c->prev_key);
-    col_str(st, 8, c->prev_hash, sizeof c->prev_hash);
-    col_str(st, 9, c->prev_sig, sizeof c->prev_sig);
 }
-
-static void read_chain_row(sqlite3_stmt *st, void *row) { read_chain(st, row); }
 
 int ot_digest_db_chains(sqlite3 *db, const char *arn, ot_digest_chain **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db,
-                     "SELECT " CHAIN_COLS " FROM digest_chain WHERE (?1 IS NULL OR trail_arn = ?1)"
-                     " ORDER BY trail_arn, account_id, region",
-                     &st);
-    if (rc)
-        return rc;
-    bind_str(st, 1, arn);
-    return read_rows(db, st, sizeof **out, read_chain_row, "read chains", (void **)out, n);
+    return ot_sql_select(db,
+                         "SELECT " CHAIN_COLS " FROM digest_chain WHERE (?1 IS NULL OR"
+                         " trail_arn = ?1) ORDER BY trail_arn, account_id, region",
+                         &arn, 1, sizeof **out, read_chain_row, "read chains", (void **)out, n);
 }
 
 int ot_digest_db_chain_get(sqlite3 *db, const char *arn, const char *account, const char *region,
                            ot_digest_chain *out)
 {
-    sqlite3_stmt *st;
-    int rc = prepare(db,
-                     "SELECT " CHAIN_COLS " FROM digest_chain WHERE trail_arn = ?1 AND"
-                     " account_id = ?2 AND region = ?3",
-                     &st);
-    if (rc)
-        return rc;
-    bind_str(st, 1, arn);
-    bind_str(st, 2, account);
-    bind_str(st, 3, region);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        read_chain(st, out);
-    rc = s == SQLITE_ROW ? OT_OK : s == SQLITE_DONE ? OT_ENOTFOUND : sql_err(db, "read chain");
-    sqlite3_finalize(st);
-    return rc;
+    const char *key[] = {arn, account, region};
+    return ot_sql_select_one(db,
+                             "SELECT " CHAIN_COLS " FROM digest_chain WHERE trail_arn = ?1 AND"
+                             " account_id = ?2 AND region = ?3",
+                             key, 3, sizeof *out, read_chain_row, "read chain", out);
 }
 
 int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = prepare(db,
+    return ot_sql_exec_text(db,
                      "INSERT INTO digest_chain(trail_arn, account_id, region, active, start_ms,"
                      " last_end_ms) SELECT DISTINCT l.trail_arn, l.account_id, l.region, 1,"
                      " t.started_ms, 0 FROM digest_log l JOIN digest_trail t ON"
@@ -383,27 +252,22 @@ int ot_digest_db_open_new_chains(sqlite3 *db, const char *arn)
                      " start_ms = max(excluded.start_ms, last_end_ms), prev_bucket = NULL,"
                      " prev_key = NULL, prev_hash = NULL, prev_sig = NULL"
                      " WHERE digest_chain.active = 0",
-                     &st);
-    if (rc)
-        return rc;
-    bind_str(st, 1, arn);
-    return step_done(db, st, "open chains");
+                     &arn, 1, "open chains");
 }
 
 /* ---- one digest: begin, claimed rows, commit ---- */
 
+/* ?1..?3: the chain a pending digest belongs to. */
 static void bind_chain(sqlite3_stmt *st, const ot_digest_pending *p)
 {
-    bind_str(st, 1, p->trail_arn);
-    bind_str(st, 2, p->account_id);
-    bind_str(st, 3, p->region);
+    ot_sql_bind_cols(st, 1, p, PENDING_MAP, 3);
 }
 
 static int begin_tx(sqlite3 *db, const void *arg)
 {
     const ot_digest_pending *p = arg;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "UPDATE digest_log SET claimed = 1 WHERE trail_arn = ?1 AND account_id = ?2"
                      " AND region = ?3 AND claimed = 0 AND (?4 OR delivered_ms <= ?5)",
                      &st);
@@ -412,79 +276,49 @@ static int begin_tx(sqlite3 *db, const void *arg)
     bind_chain(st, p);
     sqlite3_bind_int(st, 4, p->final);
     sqlite3_bind_int64(st, 5, p->end_ms);
-    if ((rc = step_done(db, st, "claim log rows")) ||
-        (rc = prepare(db,
-                      "INSERT INTO digest_pending(trail_arn, account_id, region, end_ms,"
-                      " fingerprint, bucket, key, final) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    if ((rc = ot_sql_done(db, st, "claim log rows")) ||
+        (rc = ot_sql_prepare(db,
+                      "INSERT INTO digest_pending(" PENDING_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
                       &st)))
         return rc;
-    bind_chain(st, p);
-    sqlite3_bind_int64(st, 4, p->end_ms);
-    bind_str(st, 5, p->fingerprint);
-    bind_str(st, 6, p->bucket);
-    bind_str(st, 7, p->key);
-    sqlite3_bind_int(st, 8, p->final);
-    return step_done(db, st, "insert pending digest");
+    ot_sql_bind_cols(st, 1, p, PENDING_MAP, NCOLS(PENDING_MAP));
+    return ot_sql_done(db, st, "insert pending digest");
 }
 
 int ot_digest_db_begin(sqlite3 *db, const ot_digest_pending *p)
 {
-    return in_tx(db, begin_tx, p);
+    return ot_sql_in_tx(db, begin_tx, p);
 }
 
 static void read_pending_row(sqlite3_stmt *st, void *row)
 {
-    ot_digest_pending *p = row;
-    col_str(st, 0, p->trail_arn, sizeof p->trail_arn);
-    col_str(st, 1, p->account_id, sizeof p->account_id);
-    col_str(st, 2, p->region, sizeof p->region);
-    p->end_ms = sqlite3_column_int64(st, 3);
-    col_str(st, 4, p->fingerprint, sizeof p->fingerprint);
-    col_str(st, 5, p->bucket, sizeof p->bucket);
-    col_str(st, 6, p->key, sizeof p->key);
-    p->final = sqlite3_column_int(st, 7) != 0;
+    ot_sql_read_cols(st, row, PENDING_MAP, NCOLS(PENDING_MAP));
 }
 
 int ot_digest_db_pendings(sqlite3 *db, ot_digest_pending **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db,
-                     "SELECT trail_arn, account_id, region, end_ms, fingerprint, bucket, key,"
-                     " final FROM digest_pending ORDER BY trail_arn, account_id, region",
-                     &st);
-    if (rc)
-        return rc;
-    return read_rows(db, st, sizeof **out, read_pending_row, "read pending digests",
-                     (void **)out, n);
+    return ot_sql_select(db,
+                         "SELECT " PENDING_COLS " FROM digest_pending"
+                         " ORDER BY trail_arn, account_id, region",
+                         NULL, 0, sizeof **out, read_pending_row, "read pending digests",
+                         (void **)out, n);
 }
 
 static void read_entry_row(sqlite3_stmt *st, void *row)
 {
-    ot_digest_entry *e = row;
-    col_str(st, 0, e->bucket, sizeof e->bucket);
-    col_str(st, 1, e->key, sizeof e->key);
-    col_str(st, 2, e->sha256_hex, sizeof e->sha256_hex);
-    e->oldest_ms = sqlite3_column_int64(st, 3);
-    e->newest_ms = sqlite3_column_int64(st, 4);
+    ot_sql_read_cols(st, row, ENTRY_MAP, NCOLS(ENTRY_MAP));
 }
 
 int ot_digest_db_claimed(sqlite3 *db, const ot_digest_pending *p, ot_digest_entry **out,
                          size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db,
-                     "SELECT bucket, key, sha256, oldest_ms, newest_ms FROM digest_log WHERE"
-                     " trail_arn = ?1 AND account_id = ?2 AND region = ?3 AND claimed = 1"
-                     " ORDER BY id DESC",
-                     &st);
-    if (rc)
-        return rc;
-    bind_chain(st, p);
-    return read_rows(db, st, sizeof **out, read_entry_row, "read claimed rows", (void **)out, n);
+    const char *key[] = {p->trail_arn, p->account_id, p->region};
+    return ot_sql_select(db,
+                         "SELECT bucket, key, sha256, oldest_ms, newest_ms FROM digest_log WHERE"
+                         " trail_arn = ?1 AND account_id = ?2 AND region = ?3 AND claimed = 1"
+                         " ORDER BY id DESC",
+                         key, 3, sizeof **out, read_entry_row, "read claimed rows", (void **)out,
+                         n);
 }
 
 typedef struct commit_arg {
@@ -497,7 +331,7 @@ static int commit_tx(sqlite3 *db, const void *arg)
     const commit_arg *c = arg;
     const ot_digest_pending *p = c->p;
     sqlite3_stmt *st;
-    int rc = prepare(db,
+    int rc = ot_sql_prepare(db,
                      "UPDATE digest_chain SET start_ms = ?4, last_end_ms = ?4, prev_bucket = ?5,"
                      " prev_key = ?6, prev_hash = ?7, prev_sig = ?8,"
                      " active = CASE WHEN ?9 THEN 0 ELSE active END"
@@ -507,24 +341,21 @@ static int commit_tx(sqlite3 *db, const void *arg)
         return rc;
     bind_chain(st, p);
     sqlite3_bind_int64(st, 4, p->end_ms);
-    bind_str(st, 5, p->bucket);
-    bind_str(st, 6, p->key);
-    bind_str(st, 7, c->hash);
-    bind_str(st, 8, c->sig);
+    ot_sql_bind_text(st, 5, p->bucket);
+    ot_sql_bind_text(st, 6, p->key);
+    ot_sql_bind_text(st, 7, c->hash);
+    ot_sql_bind_text(st, 8, c->sig);
     sqlite3_bind_int(st, 9, p->final);
-    if ((rc = step_done(db, st, "advance chain")))
+    if ((rc = ot_sql_done(db, st, "advance chain")))
         return rc;
     static const char *const dels[] = {
         "DELETE FROM digest_log WHERE trail_arn = ?1 AND account_id = ?2 AND region = ?3"
         " AND claimed = 1",
         "DELETE FROM digest_pending WHERE trail_arn = ?1 AND account_id = ?2 AND region = ?3",
     };
-    for (size_t i = 0; !rc && i < 2; i++) {
-        if ((rc = prepare(db, dels[i], &st)))
-            break;
-        bind_chain(st, p);
-        rc = step_done(db, st, dels[i]);
-    }
+    const char *key[] = {p->trail_arn, p->account_id, p->region};
+    for (size_t i = 0; !rc && i < 2; i++)
+        rc = ot_sql_exec_text(db, dels[i], key, 3, dels[i]);
     return rc;
 }
 
@@ -532,5 +363,5 @@ int ot_digest_db_commit(sqlite3 *db, const ot_digest_pending *p, const char *has
                         const char *sig)
 {
     commit_arg c = {p, hash, sig};
-    return in_tx(db, commit_tx, &c);
+    return ot_sql_in_tx(db, commit_tx, &c);
 }

@@ -23,6 +23,7 @@
 #include "trail/trail.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/vec.h"
 #include "util/gzip.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -45,7 +46,7 @@ struct ot_digest {
     bool thread_started;
     bool crashed;             /* the test hook simulated a crash */
     retry_slot *retries;      /* pending digests whose put failed: back off */
-    size_t nretries;
+    size_t nretries, cap_retries;
     ot_buf body, gz;
 };
 
@@ -153,11 +154,9 @@ static void retry_note(ot_digest *d, const char *key)
 {
     retry_slot *r = retry_find(d, key);
     if (!r) {
-        retry_slot *v = realloc(d->retries, (d->nretries + 1) * sizeof *v);
-        if (!v)
+        if (OT_VEC_GROW(d->retries, d->cap_retries, d->nretries + 1))
             return;
-        d->retries = v;
-        r = &v[d->nretries++];
+        r = &d->retries[d->nretries++];
         memset(r, 0, sizeof *r);
         snprintf(r->key, sizeof r->key, "%s", key);
     }

@@ -127,6 +127,15 @@ static int write_object(ot_jw *w, const char *key, ot_json v, bool present, size
     return OT_OK;
 }
 
+/* A string member written only when the caller gave it. */
+static void opt_strn(ot_jw *w, const char *key, const char *s, size_t n)
+{
+    if (s) {
+        ot_jw_key(w, key);
+        ot_jw_strn(w, s, n);
+    }
+}
+
 static int write_record(const activity_fields *f, const ot_activity_ctx *ctx,
                         const char *event_id, ot_buf *out, ot_activity_error *err)
 {
@@ -145,22 +154,10 @@ static int write_record(const activity_fields *f, const ot_activity_ctx *ctx,
     ot_jw_key(&w, "eventName");
     ot_jw_strn(&w, f->event_name, f->event_name_n);
     ot_jw_kstr(&w, "awsRegion", ctx->region);
-    if (f->source_ip) {
-        ot_jw_key(&w, "sourceIPAddress");
-        ot_jw_strn(&w, f->source_ip, f->source_ip_n);
-    }
-    if (f->user_agent) {
-        ot_jw_key(&w, "userAgent");
-        ot_jw_strn(&w, f->user_agent, f->user_agent_n);
-    }
-    if (f->error_code) {
-        ot_jw_key(&w, "errorCode");
-        ot_jw_strn(&w, f->error_code, f->error_code_n);
-    }
-    if (f->error_message) {
-        ot_jw_key(&w, "errorMessage");
-        ot_jw_strn(&w, f->error_message, f->error_message_n);
-    }
+    opt_strn(&w, "sourceIPAddress", f->source_ip, f->source_ip_n);
+    opt_strn(&w, "userAgent", f->user_agent, f->user_agent_n);
+    opt_strn(&w, "errorCode", f->error_code, f->error_code_n);
+    opt_strn(&w, "errorMessage", f->error_message, f->error_message_n);
     if (write_object(&w, "requestParameters", f->request_parameters, f->has_request_parameters,
                      100 * 1024, err) ||
         write_object(&w, "responseElements", f->response_elements, f->has_response_elements,

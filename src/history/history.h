@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/jsonw.h"
 
 typedef struct ot_history ot_history;
 
@@ -170,6 +171,21 @@ typedef int (*ot_history_hit_fn)(void *ctx, const ot_history_hit *hit);
  * starts. Thread-safe (borrows a reader connection). */
 int ot_history_query_run(ot_history *h, const ot_history_query *q, ot_history_hit_fn fn,
                          void *ctx, bool *more, ot_history_cursor *next);
+
+/* ---- one event as JSON ---- */
+
+/* How ot_history_json_event writes an event. The LookupEvents answer uses the zero value; the
+ * CLI's --output json wants it readable. */
+typedef struct ot_history_json_style {
+    bool iso_time;   /* EventTime as ISO 8601 text instead of (fractional) epoch seconds */
+    bool raw_record; /* CloudTrailEvent as the record itself instead of a JSON string of it */
+    bool nulls;      /* absent attributes written as null instead of left out */
+} ot_history_json_style;
+
+/* Writes one event of a LookupEvents answer (EventId, EventName, ReadOnly, AccessKeyId,
+ * EventTime, EventSource, Username, Resources, CloudTrailEvent) as an object to w. Returns
+ * the writer's error state (0 or OT_E*). */
+int ot_history_json_event(ot_jw *w, const ot_history_hit *e, const ot_history_json_style *style);
 
 /* ---- pagination tokens ---- */
 

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/sql.h"
 
 static const char *const KEY_NAMES[OT_HK_COUNT] = {
     "EventId",      "EventName",    "ReadOnly",    "Username",
@@ -160,33 +161,15 @@ int hist_connect(const char *path, bool read_only, sqlite3 **out)
     return OT_OK;
 }
 
-static int exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ot_error("history: %s: %s", sql, msg ? msg : "?");
-        sqlite3_free(msg);
-        return OT_EIO;
-    }
-    return OT_OK;
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-        ot_error("history: prepare %s: %s", sql, sqlite3_errmsg(db));
-        return OT_EIO;
-    }
-    return OT_OK;
-}
-
 /* Reads the checkpoint and the token key, creating the key on first open. */
 static int load_meta(ot_history *h)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(h->db, "SELECT k, v FROM meta", &st);
+    int rc = ot_sql_prepare(h->db, "SELECT k, v FROM meta", &st);
+    if (rc)
+        return rc;
     bool have_key = false;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    while ((rc = ot_sql_step(h->db, st, "read meta")) == 1) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
         if (!strcmp(k, "wal_lsn"))
             h->ckpt = (uint64_t)sqlite3_column_int64(st, 1);
@@ -203,45 +186,33 @@ static int load_meta(ot_history *h)
         return OT_OK;
     }
     ot_random(h->token_key, sizeof h->token_key);
-    if ((rc = prepare(h->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('token_key', ?)", &st)))
+    if ((rc = ot_sql_prepare(h->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('token_key', ?)", &st)))
         return rc;
     sqlite3_bind_blob(st, 1, h->token_key, 32, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
-    sqlite3_finalize(st);
-    return rc;
+    return ot_sql_done(h->db, st, "store token key");
 }
 
 /* Whether events still holds resources and raw (schema version 1). */
-static bool is_v1(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    bool v1 = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('events') WHERE name = 'raw'",
-                                 -1, &st, NULL) == SQLITE_OK &&
-              sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return v1;
-}
+static bool is_v1(sqlite3 *db) { return ot_sql_has_column(db, "events", "raw") == 1; }
 
 /* Whether events has the document block columns (schema version 3). */
-static bool has_blk(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    bool v = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('events') WHERE name = 'blk'",
-                                -1, &st, NULL) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return v;
-}
+static bool has_blk(sqlite3 *db) { return ot_sql_has_column(db, "events", "blk") == 1; }
 
 /* Whether res has the ARN column (schema version 4). */
-bool hist_has_res_a(sqlite3 *db)
+bool hist_has_res_a(sqlite3 *db) { return ot_sql_has_column(db, "res", "a") == 1; }
+
+/* Runs one migration's steps in one transaction: after an error or a crash the file is as it
+ * was, and the next open migrates again. */
+static int migrate_tx(ot_history *h, const char *const *steps, size_t n)
 {
-    sqlite3_stmt *st = NULL;
-    bool v = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('res') WHERE name = 'a'",
-                                -1, &st, NULL) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return v;
+    int rc = ot_sql_exec(h->db, "BEGIN IMMEDIATE");
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ot_sql_exec(h->db, steps[i]);
+    if (!rc)
+        rc = ot_sql_exec(h->db, "COMMIT");
+    if (rc)
+        ot_history_rollback(h);
+    return rc;
 }
 
 /* Version 3 -> 4, one transaction (a crash leaves version 3, migrated again on the next open):
@@ -253,8 +224,7 @@ static int migrate_v3(ot_history *h)
 {
     ot_info("history: migrating %s to schema version 4 (one resource name row per resource)",
             h->path);
-    int rc = exec(h->db,
-                  "BEGIN IMMEDIATE;"
+    static const char *const steps[] = {
                   "DROP INDEX IF EXISTS res_v;"
                   "DROP TABLE IF EXISTS res_new;"
                   "CREATE TABLE res_new" RES_COLS ";"
@@ -266,19 +236,15 @@ static int migrate_v3(ot_history *h)
                   " AND s.kind = 1 AND s.v <> r.v AND ot_rn_short(s.v) = r.v)"
                   " GROUP BY id, ot_rn_key(v);"
                   "DROP TABLE res;"
-                  "ALTER TABLE res_new RENAME TO res;");
-    if (!rc)
-        rc = exec(h->db, "COMMIT");
-    if (rc)
-        ot_history_rollback(h);
-    return rc;
+                  "ALTER TABLE res_new RENAME TO res;"};
+    return migrate_tx(h, steps, 1);
 }
 
 /* Version 2 -> 3: two columns that are NULL for existing rows (their documents stay in ev_doc);
  * SQLite adds them without rewriting the table. */
 static int migrate_v2(ot_history *h)
 {
-    return exec(h->db, "BEGIN IMMEDIATE;"
+    return ot_sql_exec(h->db, "BEGIN IMMEDIATE;"
                        "ALTER TABLE events ADD COLUMN blk INTEGER;"
                        "ALTER TABLE events ADD COLUMN bi INTEGER;"
                        "COMMIT;");
@@ -290,34 +256,27 @@ static int migrate_v1(ot_history *h)
 {
     ot_info("history: migrating %s to schema version 2 (documents out of the events table)",
             h->path);
-    int rc = exec(h->db, "BEGIN IMMEDIATE");
-    if (!rc)
-        rc = exec(h->db, TABLES);
-    if (!rc)
-        rc = exec(h->db, "INSERT INTO ev_doc(id, resources, raw) SELECT id, resources, raw FROM events;"
-                         "ALTER TABLE events DROP COLUMN resources;"
-                         "ALTER TABLE events DROP COLUMN raw;"
-                         "PRAGMA user_version = 2;");
-    if (!rc)
-        rc = exec(h->db, "COMMIT");
-    if (rc)
-        ot_history_rollback(h);
-    return rc;
+    static const char *const steps[] = {
+        TABLES, "INSERT INTO ev_doc(id, resources, raw) SELECT id, resources, raw FROM events;"
+                "ALTER TABLE events DROP COLUMN resources;"
+                "ALTER TABLE events DROP COLUMN raw;"
+                "PRAGMA user_version = 2;"};
+    return migrate_tx(h, steps, 2);
 }
 
 static int setup_writer(ot_history *h, bool bulk)
 {
     /* Larger pages for a new file: fewer B-tree levels and less per-page work for the ~1.5 KB
      * documents (ignored for an existing file). */
-    int rc = exec(h->db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
+    int rc = ot_sql_exec(h->db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
     if (!rc)
-        rc = exec(h->db, bulk ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
+        rc = ot_sql_exec(h->db, bulk ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
                                 "PRAGMA mmap_size=4294967296;"
                               : "PRAGMA synchronous=NORMAL;");
     if (!rc && is_v1(h->db))
         rc = migrate_v1(h);
     if (!rc)
-        rc = exec(h->db, TABLES);
+        rc = ot_sql_exec(h->db, TABLES);
     if (!rc && !has_blk(h->db) && (rc = migrate_v2(h)) != OT_OK)
         ot_history_rollback(h);
     if (!rc && !hist_has_res_a(h->db))
@@ -325,26 +284,26 @@ static int setup_writer(ot_history *h, bool bulk)
     /* Version 3 -> 4: ReadOnly had a full index ev_ro (one entry per event); ev_rw holds only
      * the read_only = 0 rows, and ReadOnly = true is served by ev_time plus a filter. */
     if (!rc)
-        rc = exec(h->db, "DROP INDEX IF EXISTS ev_ro;");
+        rc = ot_sql_exec(h->db, "DROP INDEX IF EXISTS ev_ro;");
     if (!rc)
-        rc = exec(h->db, INDEXES);
+        rc = ot_sql_exec(h->db, INDEXES);
     if (!rc)
-        rc = exec(h->db, hist_seg_table_sql());
+        rc = ot_sql_exec(h->db, hist_seg_table_sql());
     if (!rc)
-        rc = exec(h->db, "PRAGMA user_version = 5;");
+        rc = ot_sql_exec(h->db, "PRAGMA user_version = 5;");
     if (!rc)
-        rc = prepare(h->db,
+        rc = ot_sql_prepare_kept(h->db,
                      "INSERT OR IGNORE INTO events(t, cat, imported, event_id, event_name,"
                      " event_source, read_only, username, access_key_id, region, blk, bi)"
                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                      &h->ins_ev);
     if (!rc)
-        rc = prepare(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
+        rc = ot_sql_prepare_kept(h->db, "INSERT INTO ev_doc(id, resources, raw) VALUES(?,?,?)", &h->ins_doc);
     if (!rc)
-        rc = prepare(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region, a) VALUES(?,?,?,?,?,?,?)",
+        rc = ot_sql_prepare_kept(h->db, "INSERT OR IGNORE INTO res(id, kind, v, cat, t, region, a) VALUES(?,?,?,?,?,?,?)",
                      &h->ins_res);
     if (!rc)
-        rc = prepare(h->db, "INSERT OR REPLACE INTO meta(k, v) VALUES('wal_lsn', ?)",
+        rc = ot_sql_prepare_kept(h->db, "INSERT OR REPLACE INTO meta(k, v) VALUES('wal_lsn', ?)",
                      &h->set_ckpt);
     return rc;
 }
@@ -406,7 +365,7 @@ void ot_history_close(ot_history *h)
  * eventIDs the feed must not index again. */
 int ot_history_begin(ot_history *h)
 {
-    int rc = exec(h->db, "BEGIN IMMEDIATE");
+    int rc = ot_sql_exec(h->db, "BEGIN IMMEDIATE");
     if (!rc) {
         hist_segs_release(h, &h->wsegs);
         if ((rc = hist_segs_load(h, h->db, &h->wsegs)) != OT_OK)
@@ -418,7 +377,7 @@ int ot_history_begin(ot_history *h)
 void ot_history_rollback(ot_history *h)
 {
     if (!sqlite3_get_autocommit(h->db))
-        exec(h->db, "ROLLBACK");
+        ot_sql_exec(h->db, "ROLLBACK");
 }
 
 int ot_history_commit(ot_history *h, uint64_t wal_lsn)
@@ -426,13 +385,13 @@ int ot_history_commit(ot_history *h, uint64_t wal_lsn)
     if (wal_lsn > 0) {
         sqlite3_reset(h->set_ckpt);
         sqlite3_bind_int64(h->set_ckpt, 1, (sqlite3_int64)wal_lsn);
-        if (sqlite3_step(h->set_ckpt) != SQLITE_DONE) {
-            ot_error("history: checkpoint: %s", sqlite3_errmsg(h->db));
+        int rc = ot_sql_run(h->db, h->set_ckpt, "checkpoint");
+        if (rc) {
             ot_history_rollback(h);
-            return OT_EIO;
+            return rc;
         }
     }
-    int rc = exec(h->db, "COMMIT");
+    int rc = ot_sql_exec(h->db, "COMMIT");
     if (rc)
         ot_history_rollback(h);
     else if (wal_lsn > 0)
@@ -465,7 +424,7 @@ static int insert_res(ot_history *h, int64_t id, const ot_history_row *r, const 
         sqlite3_bind_blob(st, 7, a->data, (int)a->len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 7);
-    return sqlite3_step(st) == SQLITE_DONE ? OT_OK : OT_EIO;
+    return ot_sql_run(h->db, st, "insert resource");
 }
 
 /* A type row per distinct type; a name row per distinct key with the event's ARNs of that key
@@ -536,10 +495,9 @@ static int insert_row(ot_history *h, const ot_history_row *r, const char *arena,
     sqlite3_bind_text(st, 10, r->region >= 0 ? arena + r->region : "", -1, SQLITE_STATIC);
     sqlite3_bind_null(st, 11);
     sqlite3_bind_null(st, 12);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        ot_error("history: insert: %s", sqlite3_errmsg(h->db));
-        return OT_EIO;
-    }
+    int rc = ot_sql_run(h->db, st, "insert event");
+    if (rc)
+        return rc;
     if (sqlite3_changes(h->db) == 0)
         return OT_OK; /* eventID already indexed */
     *added = 1;
@@ -549,10 +507,8 @@ static int insert_row(ot_history *h, const ot_history_row *r, const char *arena,
     sqlite3_bind_int64(st, 1, id);
     bind_opt(st, 2, arena, r->resources_json);
     sqlite3_bind_text(st, 3, r->raw, (int)r->raw_len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        ot_error("history: insert: %s", sqlite3_errmsg(h->db));
-        return OT_EIO;
-    }
+    if ((rc = ot_sql_run(h->db, st, "insert document")))
+        return rc;
     return insert_resources(h, id, r, arena);
 }
 
@@ -567,14 +523,12 @@ int hist_delete_event(sqlite3 *db, int64_t id)
     static const char *const SQL[] = {"DELETE FROM res WHERE id = ?", "DELETE FROM ev_doc WHERE id = ?",
                                       "DELETE FROM events WHERE id = ?"};
     for (size_t i = 0; i < sizeof SQL / sizeof *SQL; i++) {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(db, SQL[i], -1, &st, NULL) == SQLITE_OK &&
-                         sqlite3_bind_int64(st, 1, id) == SQLITE_OK &&
-                         sqlite3_step(st) == SQLITE_DONE
-                     ? OT_OK
-                     : OT_EIO;
-        sqlite3_finalize(st);
+        sqlite3_stmt *st;
+        int rc = ot_sql_prepare(db, SQL[i], &st);
         if (rc)
+            return rc;
+        sqlite3_bind_int64(st, 1, id);
+        if ((rc = ot_sql_done(db, st, SQL[i])))
             return rc;
     }
     return OT_OK;
@@ -619,14 +573,14 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
              "DELETE FROM doc_blk WHERE id IN (SELECT id FROM doomed_blk) AND NOT EXISTS("
              "SELECT 1 FROM events e WHERE e.id BETWEEN doc_blk.id AND doc_blk.hi);",
              include_imported ? ",1" : "", (long long)cutoff_ms, batch > 0 ? batch : 1000);
-    int rc = exec(h->db, "BEGIN IMMEDIATE");
-    if (!rc && (rc = exec(h->db, sql)) == OT_OK) {
+    int rc = ot_sql_exec(h->db, "BEGIN IMMEDIATE");
+    if (!rc && (rc = ot_sql_exec(h->db, sql)) == OT_OK) {
         sqlite3_stmt *st = NULL;
-        if (prepare(h->db, "SELECT count(*) FROM doomed", &st) == OT_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
+        if (ot_sql_prepare(h->db, "SELECT count(*) FROM doomed", &st) == OT_OK &&
+            ot_sql_step(h->db, st, "count expired") == 1)
             *deleted = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
-        rc = exec(h->db, "COMMIT");
+        rc = ot_sql_exec(h->db, "COMMIT");
     }
     if (rc)
         ot_history_rollback(h);
@@ -638,7 +592,7 @@ int ot_history_expire(ot_history *h, int64_t cutoff_ms, int batch, bool include_
 
 int ot_history_bulk_begin(ot_history *h)
 {
-    return exec(h->db, "DROP INDEX IF EXISTS ev_time; DROP INDEX IF EXISTS ev_name;"
+    return ot_sql_exec(h->db, "DROP INDEX IF EXISTS ev_time; DROP INDEX IF EXISTS ev_name;"
                        "DROP INDEX IF EXISTS ev_source; DROP INDEX IF EXISTS ev_rw;"
                        "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_akid;"
                        "DROP INDEX IF EXISTS ev_expire; DROP INDEX IF EXISTS res_v;");
@@ -646,8 +600,8 @@ int ot_history_bulk_begin(ot_history *h)
 
 int ot_history_bulk_end(ot_history *h)
 {
-    int rc = exec(h->db, "PRAGMA threads=2;");
-    return rc ? rc : exec(h->db, INDEXES);
+    int rc = ot_sql_exec(h->db, "PRAGMA threads=2;");
+    return rc ? rc : ot_sql_exec(h->db, INDEXES);
 }
 
 int ot_history_count(ot_history *h, int64_t *n)
@@ -658,8 +612,8 @@ int ot_history_count(ot_history *h, int64_t *n)
         return rc;
     sqlite3_stmt *st = NULL;
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL); /* one snapshot for the table and segments */
-    if (!(rc = prepare(db, "SELECT count(*) FROM events", &st)))
-        rc = sqlite3_step(st) == SQLITE_ROW ? OT_OK : OT_EIO;
+    if (!(rc = ot_sql_prepare(db, "SELECT count(*) FROM events", &st)))
+        rc = ot_sql_step(db, st, "count events") == 1 ? OT_OK : OT_EIO;
     if (!rc)
         *n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);

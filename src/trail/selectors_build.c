@@ -12,6 +12,7 @@
 #include "trail/selectors_int.h"
 #include "util/err.h"
 #include "util/jsonw.h"
+#include "util/vec.h"
 
 #define BAD "InvalidEventSelectorsException"
 #define SERIAL "SerializationException"
@@ -40,18 +41,6 @@ static int fail(bctx *b, const char *code, const char *fmt, ...)
     return OT_EINVAL;
 }
 
-static const char *type_name(ot_json_type t)
-{
-    switch (t) {
-    case OT_JSON_BOOL: return "boolean";
-    case OT_JSON_NUMBER: return "number";
-    case OT_JSON_STRING: return "string";
-    case OT_JSON_ARRAY: return "list";
-    case OT_JSON_OBJECT: return "structure";
-    default: return "null";
-    }
-}
-
 /* 1 if key is present (and not null) with type want, 0 if absent, OT_EINVAL otherwise. */
 static int member(bctx *b, ot_json obj, const char *key, ot_json_type want, ot_json *v)
 {
@@ -59,7 +48,7 @@ static int member(bctx *b, ot_json obj, const char *key, ot_json_type want, ot_j
         return 0;
     if (ot_json_typeof(*v) != want)
         return fail(b, SERIAL, "Unexpected %s for member '%s': expected %s.",
-                    type_name(ot_json_typeof(*v)), key, type_name(want));
+                    ot_json_type_name(ot_json_typeof(*v)), key, ot_json_type_name(want));
     return 1;
 }
 
@@ -67,7 +56,7 @@ static int elem_str(bctx *b, ot_json v, const char *what, const char **s, size_t
 {
     if (ot_json_typeof(v) != OT_JSON_STRING || ot_json_str(v, s, n) != OT_OK)
         return fail(b, SERIAL, "Unexpected %s in '%s': expected string.",
-                    type_name(ot_json_typeof(v)), what);
+                    ot_json_type_name(ot_json_typeof(v)), what);
     if (strlen(*s) != *n)
         return fail(b, BAD, "Values of %s must not contain NUL characters.", what);
     return OT_OK;
@@ -93,11 +82,6 @@ static int dup_str(sel_str *out, const char *s, size_t n)
     out->s[n] = '\0';
     out->n = n;
     return OT_OK;
-}
-
-static void *grow(void *p, size_t n, size_t size)
-{
-    return realloc(p, (n + 1) * size);
 }
 
 /* ------------------------------------------------------------------ basic selectors */
@@ -197,10 +181,8 @@ static int data_values(bctx *b, ot_json list, sel_data_res *r)
             return fail(b, BAD, "Specify a valid number of DataResources.Values (0 to 250) for "
                                 "all your selectors");
         }
-        sel_str *nv = grow(r->values, r->n, sizeof *nv);
-        if (!nv)
+        if (OT_VEC_GROW(r->values, r->cap, r->n + 1))
             return fail(b, "InternalFailure", "Out of memory.");
-        r->values = nv;
         if (dup_str(&r->values[r->n], s, n))
             return fail(b, "InternalFailure", "Out of memory.");
         r->n++;
@@ -214,7 +196,7 @@ static int data_resource(bctx *b, ot_json obj, sel_basic *sel)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'DataResources': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_json tv, vals;
     const char *t;
     size_t tn;
@@ -225,10 +207,8 @@ static int data_resource(bctx *b, ot_json obj, sel_basic *sel)
         return fail(b, BAD, "DataResources.Type must be specified for each data resource.");
     if (elem_str(b, tv, "DataResources.Type", &t, &tn))
         return OT_EINVAL;
-    sel_data_res *nr = grow(sel->res, sel->nres, sizeof *nr);
-    if (!nr)
+    if (OT_VEC_GROW(sel->res, sel->cap_res, sel->nres + 1))
         return fail(b, "InternalFailure", "Out of memory.");
-    sel->res = nr;
     sel_data_res *r = &sel->res[sel->nres++];
     memset(r, 0, sizeof *r);
     if (res_type(b, t, tn, &r->type))
@@ -310,12 +290,10 @@ static int basic_one(bctx *b, ot_json obj)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'EventSelectors': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_selectors *s = b->s;
-    sel_basic *nb = grow(s->basic, s->nbasic, sizeof *nb);
-    if (!nb)
+    if (OT_VEC_GROW(s->basic, s->cap_basic, s->nbasic + 1))
         return fail(b, "InternalFailure", "Out of memory.");
-    s->basic = nb;
     sel_basic *sel = &s->basic[s->nbasic++];
     memset(sel, 0, sizeof *sel);
     ot_jw_obj(&b->w);
@@ -503,12 +481,10 @@ static int keep_cond(bctx *b, sel_adv *a, sel_cond *c)
 {
     bool arn = c->field == F_RES_ARN;
     sel_cond **v = arn ? &a->arn : &a->conds;
-    size_t *n = arn ? &a->narn : &a->nconds;
-    sel_cond *nv = grow(*v, *n, sizeof *nv);
-    if (!nv)
+    size_t *n = arn ? &a->narn : &a->nconds, *cap = arn ? &a->cap_arn : &a->cap_conds;
+    if (ot_vec_grow(v, cap, *n + 1, sizeof **v))
         return fail(b, "InternalFailure", "Out of memory.");
-    *v = nv;
-    nv[(*n)++] = *c;
+    (*v)[(*n)++] = *c;
     memset(c, 0, sizeof *c);
     return OT_OK;
 }
@@ -533,7 +509,7 @@ static int field_selector(bctx *b, ot_json fs, sel_adv *a, adv_state *st)
 {
     if (ot_json_typeof(fs) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'FieldSelectors': expected structure.",
-                    type_name(ot_json_typeof(fs)));
+                    ot_json_type_name(ot_json_typeof(fs)));
     ot_json fv;
     const char *name;
     size_t nn;
@@ -600,12 +576,10 @@ static int adv_one(bctx *b, ot_json obj)
 {
     if (ot_json_typeof(obj) != OT_JSON_OBJECT)
         return fail(b, SERIAL, "Unexpected %s in 'AdvancedEventSelectors': expected structure.",
-                    type_name(ot_json_typeof(obj)));
+                    ot_json_type_name(ot_json_typeof(obj)));
     ot_selectors *s = b->s;
-    sel_adv *na = grow(s->adv, s->nadv, sizeof *na);
-    if (!na)
+    if (OT_VEC_GROW(s->adv, s->cap_adv, s->nadv + 1))
         return fail(b, "InternalFailure", "Out of memory.");
-    s->adv = na;
     sel_adv *a = &s->adv[s->nadv++];
     memset(a, 0, sizeof *a);
     ot_json nv, list, fs;

@@ -28,7 +28,7 @@ typedef struct sel_data_res {
     uint8_t type;             /* sel_res_type */
     bool all;                 /* arn:aws:s3 / arn:aws:lambda / arn:aws:dynamodb */
     sel_str *values;
-    size_t n;
+    size_t n, cap;
 } sel_data_res;
 
 typedef struct sel_basic {
@@ -36,7 +36,7 @@ typedef struct sel_basic {
     bool management;
     bool exclude_kms, exclude_rdsdata;
     sel_data_res *res;
-    size_t nres;
+    size_t nres, cap_res;
 } sel_basic;
 
 typedef struct sel_cond {
@@ -48,18 +48,18 @@ typedef struct sel_cond {
 
 typedef struct sel_adv {
     sel_cond *conds;          /* non-resource conditions */
-    size_t nconds;
+    size_t nconds, cap_conds;
     sel_cond *arn;            /* resources.ARN conditions */
-    size_t narn;
+    size_t narn, cap_arn;
     char *res_type;           /* resources.type Equals value, NULL if none */
 } sel_adv;
 
 struct ot_selectors {
     bool advanced;
     sel_basic *basic;
-    size_t nbasic;
+    size_t nbasic, cap_basic;
     sel_adv *adv;
-    size_t nadv;
+    size_t nadv, cap_adv;
 };
 
 #endif

@@ -6,93 +6,67 @@
 #include "trail/trail_int.h"
 #include "util/err.h"
 
+/* The channels row (CHAN_COLS in trail_db.c); its first six are ST_CHAN_INSERT's parameters. */
+#define COL(member, idx) OT_SQL_COL(ot_channel, member, idx)
+static const ot_sql_col CHAN_MAP[] = {
+    COL(arn, 0), COL(name, 1), COL(source, 2), COL(account_id, 3), COL(region, 4),
+    COL(created_ms, 5), COL(latest_ingest_success_ms, 6),
+    COL(latest_ingest_success_event_id, 7), COL(latest_ingest_attempt_ms, 8),
+    COL(latest_ingest_attempt_event_id, 9), COL(latest_ingest_error_code, 10),
+};
+#undef COL
+enum { CHAN_INSERTED = 6 };
+
 static void row_to_channel(sqlite3_stmt *st, ot_channel *c)
 {
     memset(c, 0, sizeof *c);
-    ot_trail_col_text(st, 0, c->arn, sizeof c->arn);
-    ot_trail_col_text(st, 1, c->name, sizeof c->name);
-    ot_trail_col_text(st, 2, c->source, sizeof c->source);
-    ot_trail_col_text(st, 3, c->account_id, sizeof c->account_id);
-    ot_trail_col_text(st, 4, c->region, sizeof c->region);
-    c->created_ms = sqlite3_column_int64(st, 5);
-    c->latest_ingest_success_ms = sqlite3_column_int64(st, 6);
-    ot_trail_col_text(st, 7, c->latest_ingest_success_event_id,
-                      sizeof c->latest_ingest_success_event_id);
-    c->latest_ingest_attempt_ms = sqlite3_column_int64(st, 8);
-    ot_trail_col_text(st, 9, c->latest_ingest_attempt_event_id,
-                      sizeof c->latest_ingest_attempt_event_id);
-    ot_trail_col_text(st, 10, c->latest_ingest_error_code, sizeof c->latest_ingest_error_code);
+    ot_sql_read_cols(st, c, CHAN_MAP, sizeof CHAN_MAP / sizeof *CHAN_MAP);
+}
+
+static void read_channel(sqlite3_stmt *st, void *row) { row_to_channel(st, row); }
+
+static void read_destination(sqlite3_stmt *st, void *row)
+{
+    ot_channel_destination *d = row;
+    ot_sql_col_text(st, 0, d->type, sizeof d->type);
+    ot_sql_col_text(st, 1, d->location, sizeof d->location);
 }
 
 static int load_destinations(ot_trail_db *db, ot_channel *c)
 {
     sqlite3_stmt *st = ot_trail_stmt(db, ST_DEST_LIST);
-    if (!st)
-        return OT_EIO;
-    ot_trail_bind_text(st, 1, c->arn);
-    int rc = 0, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        void *grown = realloc(c->destinations, (c->ndestinations + 1) * sizeof *c->destinations);
-        if (!grown) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        c->destinations = grown;
-        ot_channel_destination *d = &c->destinations[c->ndestinations++];
-        ot_trail_col_text(st, 0, d->type, sizeof d->type);
-        ot_trail_col_text(st, 1, d->location, sizeof d->location);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = OT_EIO;
-    sqlite3_reset(st);
-    return rc;
+    if (st)
+        ot_sql_bind_text(st, 1, c->arn);
+    return ot_trail_rows(db, st, sizeof *c->destinations, read_destination,
+                         (void **)&c->destinations, &c->ndestinations);
 }
 
 static int store_destinations(ot_trail_db *db, const char *arn, const ot_channel_destination *d,
                               size_t n)
 {
-    sqlite3_stmt *st = ot_trail_stmt(db, ST_DEST_DELETE);
-    if (!st)
-        return OT_EIO;
-    ot_trail_bind_text(st, 1, arn);
-    int rc = ot_trail_exec(db, st);
+    int rc = ot_trail_run(db, ST_DEST_DELETE, &arn, 1);
     for (size_t i = 0; i < n && !rc; i++) {
-        st = ot_trail_stmt(db, ST_DEST_INSERT);
+        sqlite3_stmt *st = ot_trail_stmt(db, ST_DEST_INSERT);
         if (!st)
             return OT_EIO;
-        ot_trail_bind_text(st, 1, arn);
+        ot_sql_bind_text(st, 1, arn);
         sqlite3_bind_int64(st, 2, (int64_t)i);
-        ot_trail_bind_text(st, 3, d[i].type);
-        ot_trail_bind_text(st, 4, d[i].location);
+        ot_sql_bind_text(st, 3, d[i].type);
+        ot_sql_bind_text(st, 4, d[i].location);
         rc = ot_trail_exec(db, st);
     }
     return rc;
 }
 
-static int scalar2(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
-                   const char *c, const char *d, int64_t *v)
-{
-    sqlite3_stmt *st = ot_trail_stmt(db, id);
-    if (!st)
-        return OT_EIO;
-    const char *args[] = {a, b, c, d};
-    for (int i = 0; i < 4 && args[i]; i++)
-        ot_trail_bind_text(st, i + 1, args[i]);
-    int rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : OT_EIO;
-}
-
 static int channel_create_locked(ot_trail_db *db, const ot_channel *c, size_t max)
 {
     int64_t v;
-    int rc = scalar2(db, ST_CHAN_BY_NAME, c->account_id, c->region, c->name, c->arn, &v);
+    int rc = ot_trail_count_text(db, ST_CHAN_BY_NAME, c->account_id, c->region, c->name, c->arn, &v);
     if (rc)
         return rc;
     if (v > 0)
         return OT_EEXIST;
-    rc = scalar2(db, ST_CHAN_COUNT, c->account_id, c->region, NULL, NULL, &v);
+    rc = ot_trail_count_text(db, ST_CHAN_COUNT, c->account_id, c->region, NULL, NULL, &v);
     if (rc)
         return rc;
     if ((size_t)v >= max)
@@ -100,10 +74,7 @@ static int channel_create_locked(ot_trail_db *db, const ot_channel *c, size_t ma
     sqlite3_stmt *st = ot_trail_stmt(db, ST_CHAN_INSERT);
     if (!st)
         return OT_EIO;
-    const char *text[] = {c->arn, c->name, c->source, c->account_id, c->region};
-    for (int i = 0; i < 5; i++)
-        ot_trail_bind_text(st, i + 1, text[i]);
-    sqlite3_bind_int64(st, 6, c->created_ms);
+    ot_sql_bind_cols(st, 1, c, CHAN_MAP, CHAN_INSERTED);
     rc = ot_trail_exec(db, st);
     if (!rc)
         rc = store_destinations(db, c->arn, c->destinations, c->ndestinations);
@@ -112,12 +83,8 @@ static int channel_create_locked(ot_trail_db *db, const ot_channel *c, size_t ma
 
 int ot_channel_create(ot_trail_db *db, const ot_channel *c, size_t max)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (!rc)
-        rc = ot_trail_tx_end(db, channel_create_locked(db, c, max));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : channel_create_locked(db, c, max));
 }
 
 static int channel_get_locked(ot_trail_db *db, const char *arn_or_id, ot_channel *out)
@@ -125,7 +92,7 @@ static int channel_get_locked(ot_trail_db *db, const char *arn_or_id, ot_channel
     sqlite3_stmt *st = ot_trail_stmt(db, ST_CHAN_GET);
     if (!st)
         return OT_EIO;
-    ot_trail_bind_text(st, 1, arn_or_id);
+    ot_sql_bind_text(st, 1, arn_or_id);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         row_to_channel(st, out);
@@ -169,17 +136,12 @@ static int channel_update_locked(ot_trail_db *db, const char *arn, const char *n
         return OT_ENOTFOUND; /* only full ARNs here */
     if (name) {
         int64_t v;
-        rc = scalar2(db, ST_CHAN_BY_NAME, cur.account_id, cur.region, name, arn, &v);
+        rc = ot_trail_count_text(db, ST_CHAN_BY_NAME, cur.account_id, cur.region, name, arn, &v);
         if (!rc && v > 0)
             rc = OT_EEXIST;
-        sqlite3_stmt *st = rc ? NULL : ot_trail_stmt(db, ST_CHAN_RENAME);
-        if (!rc && !st)
-            rc = OT_EIO;
-        if (!rc) {
-            ot_trail_bind_text(st, 1, arn);
-            ot_trail_bind_text(st, 2, name);
-            rc = ot_trail_exec(db, st);
-        }
+        const char *rename[] = {arn, name};
+        if (!rc)
+            rc = ot_trail_run(db, ST_CHAN_RENAME, rename, 2);
     }
     if (!rc && dests)
         rc = store_destinations(db, arn, dests, ndests);
@@ -189,25 +151,16 @@ static int channel_update_locked(ot_trail_db *db, const char *arn, const char *n
 int ot_channel_update(ot_trail_db *db, const char *arn, const char *name,
                       const ot_channel_destination *dests, size_t ndests)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (!rc)
-        rc = ot_trail_tx_end(db, channel_update_locked(db, arn, name, dests, ndests));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : channel_update_locked(db, arn, name, dests, ndests));
 }
 
 static int channel_delete_locked(ot_trail_db *db, const char *arn)
 {
     enum ot_trail_stmt ids[] = {ST_DEST_DELETE, ST_TAG_DEL_ALL, ST_CHAN_DELETE};
     int rc = 0;
-    for (size_t i = 0; i < 3 && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ids[i]);
-        if (!st)
-            return OT_EIO;
-        ot_trail_bind_text(st, 1, arn);
-        rc = ot_trail_exec(db, st);
-    }
+    for (size_t i = 0; i < 3 && !rc; i++)
+        rc = ot_trail_run(db, ids[i], &arn, 1);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
     return rc;
@@ -215,12 +168,8 @@ static int channel_delete_locked(ot_trail_db *db, const char *arn)
 
 int ot_channel_delete(ot_trail_db *db, const char *arn)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (!rc)
-        rc = ot_trail_tx_end(db, channel_delete_locked(db, arn));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : channel_delete_locked(db, arn));
 }
 
 int ot_channel_list(ot_trail_db *db, const char *account, const char *region, const char *after,
@@ -229,38 +178,16 @@ int ot_channel_list(ot_trail_db *db, const char *account, const char *region, co
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&db->mu);
-    ot_channel *list = NULL;
-    size_t len = 0;
-    int rc = OT_EIO, s = SQLITE_DONE;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_CHAN_LIST);
-    if (!st)
-        goto out;
-    rc = 0;
-    ot_trail_bind_text(st, 1, account);
-    ot_trail_bind_text(st, 2, region);
-    ot_trail_bind_text(st, 3, after ? after : "");
-    sqlite3_bind_int64(st, 4, (int64_t)limit);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        void *grown = realloc(list, (len + 1) * sizeof *list);
-        if (!grown) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        list = grown;
-        row_to_channel(st, &list[len++]);
+    if (st) {
+        ot_sql_bind_text(st, 1, account);
+        ot_sql_bind_text(st, 2, region);
+        ot_sql_bind_text(st, 3, after ? after : "");
+        sqlite3_bind_int64(st, 4, (int64_t)limit);
     }
-    if (!rc && s != SQLITE_DONE)
-        rc = OT_EIO;
-    sqlite3_reset(st);
-out:
+    int rc = ot_trail_rows(db, st, sizeof **out, read_channel, (void **)out, n);
     pthread_mutex_unlock(&db->mu);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = len;
-    return 0;
+    return rc;
 }
 
 void ot_channel_list_free(ot_channel *list, size_t n)
@@ -277,11 +204,11 @@ int ot_channel_note_ingestion(ot_trail_db *db, const char *arn, int64_t ms, cons
     int rc = OT_EIO;
     sqlite3_stmt *st = ot_trail_stmt(db, error_code ? ST_CHAN_NOTE_FAIL : ST_CHAN_NOTE_OK);
     if (st) {
-        ot_trail_bind_text(st, 1, arn);
+        ot_sql_bind_text(st, 1, arn);
         sqlite3_bind_int64(st, 2, ms);
-        ot_trail_bind_text(st, 3, event_id ? event_id : "");
+        ot_sql_bind_text(st, 3, event_id ? event_id : "");
         if (error_code)
-            ot_trail_bind_text(st, 4, error_code);
+            ot_sql_bind_text(st, 4, error_code);
         rc = ot_trail_exec(db, st);
         if (!rc && sqlite3_changes(db->sql) == 0)
             rc = OT_ENOTFOUND;

@@ -63,9 +63,6 @@ static const char SCHEMA[] =
     " ingest_error_code"
 
 static const char *const SQL[ST__COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
     [ST_TRAIL_INSERT] = "INSERT INTO trails (" TRAIL_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
                         "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
                         "?26,?27,?28)",
@@ -142,7 +139,7 @@ sqlite3_stmt *ot_trail_stmt(ot_trail_db *db, enum ot_trail_stmt id)
     }
     if (sqlite3_prepare_v3(db->sql, SQL[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
         SQLITE_OK) {
-        ot_error("state.db: cannot prepare statement %d: %s", (int)id, sqlite3_errmsg(db->sql));
+        ot_sql_err(db->sql, SQL[id]);
         return NULL;
     }
     db->stmts[id] = st;
@@ -157,62 +154,69 @@ int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st)
     sqlite3_reset(st);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW)
         return 0;
-    if (rc == SQLITE_CONSTRAINT)
-        return OT_EEXIST;
-    ot_error("state.db: %s", sqlite3_errmsg(db->sql));
-    return OT_EIO;
+    /* a duplicate is an answer (OT_EEXIST), not a failure worth a log line */
+    return rc == SQLITE_CONSTRAINT ? OT_EEXIST : ot_sql_err(db->sql, "step");
 }
 
-int ot_trail_tx_begin(ot_trail_db *db) { return ot_trail_exec(db, ot_trail_stmt(db, ST_BEGIN)); }
+int ot_trail_run(ot_trail_db *db, enum ot_trail_stmt id, const char *const *params, size_t n)
+{
+    sqlite3_stmt *st = ot_trail_stmt(db, id);
+    for (size_t i = 0; st && i < n; i++)
+        ot_sql_bind_text(st, (int)i + 1, params[i]);
+    return ot_trail_exec(db, st);
+}
+
+int ot_trail_tx_begin(ot_trail_db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    return ot_sql_begin(db->sql);
+}
 
 int ot_trail_tx_end(ot_trail_db *db, int rc)
 {
-    if (rc == 0) {
-        rc = ot_trail_exec(db, ot_trail_stmt(db, ST_COMMIT));
-        if (rc == 0)
-            return 0;
-    }
     if (!sqlite3_get_autocommit(db->sql))
-        ot_trail_exec(db, ot_trail_stmt(db, ST_ROLLBACK));
+        rc = ot_sql_end(db->sql, rc);
+    pthread_mutex_unlock(&db->mu);
     return rc;
 }
 
-int ot_trail_bind_text(sqlite3_stmt *st, int idx, const char *s)
+int ot_trail_rows(ot_trail_db *db, sqlite3_stmt *st, size_t elem,
+                  void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n)
 {
-    int rc = s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
-    return rc == SQLITE_OK ? 0 : OT_ENOMEM;
+    if (!st)
+        return OT_EIO;
+    int rc = ot_sql_rows(db->sql, st, elem, read_row, "read rows", out, n);
+    sqlite3_reset(st);
+    return rc;
 }
 
-void ot_trail_col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+int ot_trail_count(ot_trail_db *db, sqlite3_stmt *st, int64_t *v)
 {
-    const unsigned char *s = sqlite3_column_text(st, col);
-    size_t n = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(out, s, n);
-    out[n] = '\0';
+    *v = 0;
+    return st ? ot_sql_int64(db->sql, st, v, "count") : OT_EIO;
+}
+
+int ot_trail_count_text(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
+                        const char *c, const char *d, int64_t *v)
+{
+    sqlite3_stmt *st = ot_trail_stmt(db, id);
+    const char *args[] = {a, b, c, d};
+    for (int i = 0; st && i < 4 && args[i]; i++)
+        ot_sql_bind_text(st, i + 1, args[i]);
+    return ot_trail_count(db, st, v);
 }
 
 static int db_schema(sqlite3 *sql)
 {
-    char *err = NULL;
-    int rc = sqlite3_exec(sql,
-                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          " PRAGMA foreign_keys=ON;",
-                          NULL, NULL, &err);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(sql, SCHEMA, NULL, NULL, &err);
-    if (rc == SQLITE_OK && ot_trail_selectors_schema(sql) != 0)
-        rc = SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(sql, "PRAGMA user_version=" SCHEMA_VERSION, NULL, NULL, &err);
-    if (rc != SQLITE_OK) {
-        ot_error("state.db: schema: %s", err ? err : sqlite3_errstr(rc));
-        sqlite3_free(err);
-        return OT_EIO;
-    }
-    return 0;
+    int rc = ot_sql_exec(sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              " PRAGMA foreign_keys=ON;");
+    if (!rc)
+        rc = ot_sql_exec(sql, SCHEMA);
+    if (!rc)
+        rc = ot_trail_selectors_schema(sql);
+    if (!rc)
+        rc = ot_sql_exec(sql, "PRAGMA user_version=" SCHEMA_VERSION);
+    return rc;
 }
 
 int ot_trail_db_open(const char *path, ot_trail_db **out)
@@ -280,9 +284,9 @@ int ot_trail_org_id(ot_trail_db *db, const char *account, char out[40])
     sqlite3_stmt *st = ot_trail_stmt(db, ST_ORG_GET);
     if (!st)
         goto out;
-    ot_trail_bind_text(st, 1, account);
+    ot_sql_bind_text(st, 1, account);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        ot_trail_col_text(st, 0, out, 40);
+        ot_sql_col_text(st, 0, out, 40);
         sqlite3_reset(st);
         rc = 0;
         goto out;
@@ -291,8 +295,8 @@ int ot_trail_org_id(ot_trail_db *db, const char *account, char out[40])
     org_id_make(out);
     st = ot_trail_stmt(db, ST_ORG_PUT);
     if (st) {
-        ot_trail_bind_text(st, 1, account);
-        ot_trail_bind_text(st, 2, out);
+        ot_sql_bind_text(st, 1, account);
+        ot_sql_bind_text(st, 2, out);
         rc = ot_trail_exec(db, st);
     }
 out:

@@ -9,11 +9,9 @@
 #include <sqlite3.h>
 
 #include "trail/trail.h"
+#include "util/sql.h"
 
 enum ot_trail_stmt {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
     ST_TRAIL_INSERT,
     ST_TRAIL_UPDATE,
     ST_TRAIL_DELETE,
@@ -63,13 +61,24 @@ struct ot_trail_db {
 sqlite3_stmt *ot_trail_stmt(ot_trail_db *db, enum ot_trail_stmt id);
 /* Steps a statement that returns no rows (or ignores them), then resets it. 0 or OT_EIO. */
 int ot_trail_exec(ot_trail_db *db, sqlite3_stmt *st);
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK with db->mu held. */
+/* Runs statement id with params[0..n) bound as text ?1..?n (NULL binds SQL NULL). */
+int ot_trail_run(ot_trail_db *db, enum ot_trail_stmt id, const char *const *params, size_t n);
+/* Reads every row of a cached statement (parameters bound) into a malloc'd array of elem-byte
+ * rows (ot_sql_rows), then resets it. */
+int ot_trail_rows(ot_trail_db *db, sqlite3_stmt *st, size_t elem,
+                  void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n);
+/* One integer (a COUNT) from a cached statement whose parameters are bound. */
+int ot_trail_count(ot_trail_db *db, sqlite3_stmt *st, int64_t *v);
+/* The same for statement id with text parameters a, b, c, d bound in order up to the first
+ * NULL. */
+int ot_trail_count_text(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
+                        const char *c, const char *d, int64_t *v);
+/* A write: takes db->mu and begins an IMMEDIATE transaction. Always pair with ot_trail_tx_end,
+ * even when it fails:  rc = ot_trail_tx_begin(db); return ot_trail_tx_end(db, rc ? rc : f(db));
+ */
 int ot_trail_tx_begin(ot_trail_db *db);
-int ot_trail_tx_end(ot_trail_db *db, int rc); /* commits if rc == 0, else rolls back; returns rc */
-
-/* Binds a text parameter (SQLITE_TRANSIENT); NULL binds SQL NULL. */
-int ot_trail_bind_text(sqlite3_stmt *st, int idx, const char *s);
-/* Copies a text column into out (truncated to cap, always NUL-terminated); NULL gives "". */
-void ot_trail_col_text(sqlite3_stmt *st, int col, char *out, size_t cap);
+/* Commits (rc == 0) or rolls back the transaction, if one was begun, then releases db->mu.
+ * Returns rc, or the commit's error. */
+int ot_trail_tx_end(ot_trail_db *db, int rc);
 
 #endif

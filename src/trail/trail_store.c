@@ -6,57 +6,37 @@
 #include "trail/trail_int.h"
 #include "util/err.h"
 
+/* The trails row: column i of TRAIL_COLS (trail_db.c) is parameter i + 1 of ST_TRAIL_INSERT. */
+#define COL(member, idx) OT_SQL_COL(ot_trail, member, idx)
+static const ot_sql_col TRAIL_MAP[] = {
+    COL(arn, 0), COL(name, 1), COL(account_id, 2), COL(home_region, 3),
+    /* the configuration, TRAIL_MAP[CONFIG_FIRST..CONFIG_END): what UpdateTrail changes */
+    COL(bucket, 4), COL(prefix, 5), COL(sns_topic_name, 6), COL(kms_key_id, 7),
+    COL(cw_log_group_arn, 8), COL(cw_role_arn, 9), COL(include_global, 10),
+    COL(multi_region, 11), COL(log_validation, 12), COL(organization, 13), COL(org_id, 14),
+    COL(has_custom_selectors, 15), COL(has_insight_selectors, 16),
+    /* state */
+    COL(logging, 17), COL(created_ms, 18), COL(start_logging_ms, 19), COL(stop_logging_ms, 20),
+    COL(latest_delivery_ms, 21), COL(latest_delivery_attempt_ms, 22),
+    COL(latest_delivery_attempt_ok, 23), COL(latest_delivery_error, 24),
+    COL(latest_digest_delivery_ms, 25), COL(latest_digest_delivery_error, 26),
+    COL(selectors_id, 27),
+};
+#undef COL
+enum { CONFIG_FIRST = 4, CONFIG_END = 17, NTRAIL_MAP = sizeof TRAIL_MAP / sizeof *TRAIL_MAP };
+
 static void row_to_trail(sqlite3_stmt *st, ot_trail *t)
 {
     memset(t, 0, sizeof *t);
-    ot_trail_col_text(st, 0, t->arn, sizeof t->arn);
-    ot_trail_col_text(st, 1, t->name, sizeof t->name);
-    ot_trail_col_text(st, 2, t->account_id, sizeof t->account_id);
-    ot_trail_col_text(st, 3, t->home_region, sizeof t->home_region);
-    ot_trail_col_text(st, 4, t->bucket, sizeof t->bucket);
-    ot_trail_col_text(st, 5, t->prefix, sizeof t->prefix);
-    ot_trail_col_text(st, 6, t->sns_topic_name, sizeof t->sns_topic_name);
-    ot_trail_col_text(st, 7, t->kms_key_id, sizeof t->kms_key_id);
-    ot_trail_col_text(st, 8, t->cw_log_group_arn, sizeof t->cw_log_group_arn);
-    ot_trail_col_text(st, 9, t->cw_role_arn, sizeof t->cw_role_arn);
-    t->include_global = sqlite3_column_int(st, 10);
-    t->multi_region = sqlite3_column_int(st, 11);
-    t->log_validation = sqlite3_column_int(st, 12);
-    t->organization = sqlite3_column_int(st, 13);
-    ot_trail_col_text(st, 14, t->org_id, sizeof t->org_id);
-    t->has_custom_selectors = sqlite3_column_int(st, 15);
-    t->has_insight_selectors = sqlite3_column_int(st, 16);
-    t->logging = sqlite3_column_int(st, 17);
-    t->created_ms = sqlite3_column_int64(st, 18);
-    t->start_logging_ms = sqlite3_column_int64(st, 19);
-    t->stop_logging_ms = sqlite3_column_int64(st, 20);
-    t->latest_delivery_ms = sqlite3_column_int64(st, 21);
-    t->latest_delivery_attempt_ms = sqlite3_column_int64(st, 22);
-    t->latest_delivery_attempt_ok = sqlite3_column_int(st, 23);
-    ot_trail_col_text(st, 24, t->latest_delivery_error, sizeof t->latest_delivery_error);
-    t->latest_digest_delivery_ms = sqlite3_column_int64(st, 25);
-    ot_trail_col_text(st, 26, t->latest_digest_delivery_error,
-                      sizeof t->latest_digest_delivery_error);
-    t->selectors_id = sqlite3_column_int64(st, 27);
+    ot_sql_read_cols(st, t, TRAIL_MAP, NTRAIL_MAP);
     /* PutEventSelectors sets both; an UpdateTrail racing it must not hide the flag */
     t->has_custom_selectors = t->has_custom_selectors || t->selectors_id != 0;
 }
 
-/* Binds the configuration columns shared by INSERT (from index first) and UPDATE. */
-static void bind_config(sqlite3_stmt *st, int first, const ot_trail *t)
+/* Binds the configuration columns to ST_TRAIL_UPDATE's parameters 1..13. */
+static void bind_config(sqlite3_stmt *st, const ot_trail *t)
 {
-    const char *text[] = {t->bucket, t->prefix, t->sns_topic_name, t->kms_key_id,
-                          t->cw_log_group_arn, t->cw_role_arn};
-    int i = first;
-    for (size_t k = 0; k < sizeof text / sizeof *text; k++)
-        ot_trail_bind_text(st, i++, text[k]);
-    sqlite3_bind_int(st, i++, t->include_global);
-    sqlite3_bind_int(st, i++, t->multi_region);
-    sqlite3_bind_int(st, i++, t->log_validation);
-    sqlite3_bind_int(st, i++, t->organization);
-    ot_trail_bind_text(st, i++, t->org_id);
-    sqlite3_bind_int(st, i++, t->has_custom_selectors);
-    sqlite3_bind_int(st, i++, t->has_insight_selectors);
+    ot_sql_bind_cols(st, 1 - CONFIG_FIRST, t, &TRAIL_MAP[CONFIG_FIRST], CONFIG_END - CONFIG_FIRST);
 }
 
 static int trail_insert(ot_trail_db *db, const ot_trail *t)
@@ -64,47 +44,32 @@ static int trail_insert(ot_trail_db *db, const ot_trail *t)
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_INSERT);
     if (!st)
         return OT_EIO;
-    ot_trail_bind_text(st, 1, t->arn);
-    ot_trail_bind_text(st, 2, t->name);
-    ot_trail_bind_text(st, 3, t->account_id);
-    ot_trail_bind_text(st, 4, t->home_region);
-    bind_config(st, 5, t);
-    sqlite3_bind_int(st, 18, t->logging);
-    sqlite3_bind_int64(st, 19, t->created_ms);
-    sqlite3_bind_int64(st, 20, t->start_logging_ms);
-    sqlite3_bind_int64(st, 21, t->stop_logging_ms);
-    sqlite3_bind_int64(st, 22, t->latest_delivery_ms);
-    sqlite3_bind_int64(st, 23, t->latest_delivery_attempt_ms);
-    sqlite3_bind_int(st, 24, t->latest_delivery_attempt_ok);
-    ot_trail_bind_text(st, 25, t->latest_delivery_error);
-    sqlite3_bind_int64(st, 26, t->latest_digest_delivery_ms);
-    ot_trail_bind_text(st, 27, t->latest_digest_delivery_error);
-    sqlite3_bind_int64(st, 28, t->selectors_id);
+    ot_sql_bind_cols(st, 1, t, TRAIL_MAP, NTRAIL_MAP);
     return ot_trail_exec(db, st);
-}
-
-/* One integer from a single-row query whose parameters are already bound. */
-static int scalar(ot_trail_db *db, sqlite3_stmt *st, int64_t *v)
-{
-    int rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : OT_EIO;
 }
 
 static int count_region(ot_trail_db *db, const char *account, const char *region,
                         const char *except_arn, size_t *n)
 {
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_COUNT_REGION);
-    if (!st)
-        return OT_EIO;
-    ot_trail_bind_text(st, 1, account);
-    ot_trail_bind_text(st, 2, region);
-    ot_trail_bind_text(st, 3, except_arn);
+    if (st) {
+        ot_sql_bind_text(st, 1, account);
+        ot_sql_bind_text(st, 2, region);
+        ot_sql_bind_text(st, 3, except_arn);
+    }
     int64_t v;
-    int rc = scalar(db, st, &v);
+    int rc = ot_trail_count(db, st, &v);
     *n = (size_t)v;
     return rc;
+}
+
+typedef struct region_name {
+    char name[32];
+} region_name;
+
+static void read_region(sqlite3_stmt *st, void *row)
+{
+    ot_sql_col_text(st, 0, ((region_name *)row)->name, sizeof ((region_name *)row)->name);
 }
 
 /* Whether t (homed in t->home_region, multi-region or not) still fits every region it would
@@ -121,24 +86,14 @@ static int check_limit(ot_trail_db *db, const ot_trail *t, size_t max)
     if (!t->multi_region)
         return 0;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_REGIONS);
-    if (!st)
-        return OT_EIO;
-    ot_trail_bind_text(st, 1, t->account_id);
+    if (st)
+        ot_sql_bind_text(st, 1, t->account_id);
     /* Collect first: count_region reuses the connection while this cursor is open. */
-    char (*regions)[32] = NULL;
+    region_name *regions = NULL;
     size_t nr = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        void *grown = realloc(regions, (nr + 1) * sizeof *regions);
-        if (!grown) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        regions = grown;
-        ot_trail_col_text(st, 0, regions[nr++], 32);
-    }
-    sqlite3_reset(st);
+    rc = ot_trail_rows(db, st, sizeof *regions, read_region, (void **)&regions, &nr);
     for (size_t i = 0; i < nr && !rc; i++) {
-        rc = count_region(db, t->account_id, regions[i], t->arn, &n);
+        rc = count_region(db, t->account_id, regions[i].name, t->arn, &n);
         if (!rc && n + 1 > max)
             rc = OT_ELIMIT;
     }
@@ -151,13 +106,13 @@ static int name_clash(ot_trail_db *db, const ot_trail *t, bool *clash)
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_NAME_CLASH);
     if (!st)
         return OT_EIO;
-    ot_trail_bind_text(st, 1, t->account_id);
-    ot_trail_bind_text(st, 2, t->name);
-    ot_trail_bind_text(st, 3, t->home_region);
+    ot_sql_bind_text(st, 1, t->account_id);
+    ot_sql_bind_text(st, 2, t->name);
+    ot_sql_bind_text(st, 3, t->home_region);
     sqlite3_bind_int(st, 4, t->multi_region);
-    ot_trail_bind_text(st, 5, t->arn);
+    ot_sql_bind_text(st, 5, t->arn);
     int64_t v;
-    int rc = scalar(db, st, &v);
+    int rc = ot_trail_count(db, st, &v);
     *clash = v > 0;
     return rc;
 }
@@ -167,43 +122,36 @@ static int trail_exists(ot_trail_db *db, const char *arn, bool *exists)
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_GET);
     if (!st)
         return OT_EIO;
-    ot_trail_bind_text(st, 1, arn);
+    ot_sql_bind_text(st, 1, arn);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     *exists = rc == SQLITE_ROW;
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : OT_EIO;
 }
 
-int ot_trail_create(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+static int create_locked(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
 {
-    pthread_mutex_lock(&db->mu);
-    int rc = ot_trail_tx_begin(db);
-    if (rc)
-        goto out;
     bool exists = false, clash = false;
-    rc = trail_exists(db, t->arn, &exists);
+    int rc = trail_exists(db, t->arn, &exists);
     if (!rc)
         rc = name_clash(db, t, &clash);
     if (!rc && (exists || clash))
         rc = OT_EEXIST;
     if (!rc)
         rc = check_limit(db, t, max_per_region);
-    if (!rc)
-        rc = trail_insert(db, t);
-    rc = ot_trail_tx_end(db, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return rc ? rc : trail_insert(db, t);
 }
 
-int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+int ot_trail_create(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (rc)
-        goto out;
+    return ot_trail_tx_end(db, rc ? rc : create_locked(db, t, max_per_region));
+}
+
+static int update_locked(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+{
     bool exists = false, clash = false;
-    rc = trail_exists(db, t->arn, &exists);
+    int rc = trail_exists(db, t->arn, &exists);
     if (!rc && !exists)
         rc = OT_ENOTFOUND;
     if (!rc && t->multi_region)
@@ -212,47 +160,34 @@ int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
         rc = OT_EEXIST;
     if (!rc)
         rc = check_limit(db, t, max_per_region);
-    if (!rc) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_UPDATE);
-        if (!st)
-            rc = OT_EIO;
-        else {
-            bind_config(st, 1, t);
-            ot_trail_bind_text(st, 14, t->arn);
-            rc = ot_trail_exec(db, st);
-        }
-    }
-    rc = ot_trail_tx_end(db, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
-}
-
-/* Runs a statement whose only parameter is an ARN. */
-static int exec_arn(ot_trail_db *db, enum ot_trail_stmt id, const char *arn)
-{
-    sqlite3_stmt *st = ot_trail_stmt(db, id);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_UPDATE);
     if (!st)
         return OT_EIO;
-    ot_trail_bind_text(st, 1, arn);
+    bind_config(st, t);
+    ot_sql_bind_text(st, 14, t->arn);
     return ot_trail_exec(db, st);
+}
+
+int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
+{
+    int rc = ot_trail_tx_begin(db);
+    return ot_trail_tx_end(db, rc ? rc : update_locked(db, t, max_per_region));
+}
+
+static int delete_locked(ot_trail_db *db, const char *arn)
+{
+    int rc = ot_trail_run(db, ST_TRAIL_DELETE, &arn, 1);
+    if (!rc && sqlite3_changes(db->sql) == 0)
+        rc = OT_ENOTFOUND;
+    return rc ? rc : ot_trail_run(db, ST_TAG_DEL_ALL, &arn, 1);
 }
 
 int ot_trail_delete(ot_trail_db *db, const char *arn)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (rc)
-        goto out;
-    rc = exec_arn(db, ST_TRAIL_DELETE, arn);
-    if (!rc && sqlite3_changes(db->sql) == 0)
-        rc = OT_ENOTFOUND;
-    if (!rc)
-        rc = exec_arn(db, ST_TAG_DEL_ALL, arn);
-    rc = ot_trail_tx_end(db, rc);
-out:
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : delete_locked(db, arn));
 }
 
 int ot_trail_get_by_arn(ot_trail_db *db, const char *arn, ot_trail *out)
@@ -261,7 +196,7 @@ int ot_trail_get_by_arn(ot_trail_db *db, const char *arn, ot_trail *out)
     int rc = OT_EIO;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_GET);
     if (st) {
-        ot_trail_bind_text(st, 1, arn);
+        ot_sql_bind_text(st, 1, arn);
         int s = sqlite3_step(st);
         if (s == SQLITE_ROW)
             row_to_trail(st, out);
@@ -272,36 +207,12 @@ int ot_trail_get_by_arn(ot_trail_db *db, const char *arn, ot_trail *out)
     return rc;
 }
 
+static void read_trail(sqlite3_stmt *st, void *row) { row_to_trail(st, row); }
+
 /* Reads every row of a prepared trail query into a malloc'd array. */
-static int collect(sqlite3_stmt *st, ot_trail **out, size_t *n)
+static int collect(ot_trail_db *db, sqlite3_stmt *st, ot_trail **out, size_t *n)
 {
-    ot_trail *list = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            void *grown = realloc(list, ncap * sizeof *list);
-            if (!grown) {
-                rc = OT_ENOMEM;
-                break;
-            }
-            list = grown;
-            cap = ncap;
-        }
-        row_to_trail(st, &list[len++]);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = OT_EIO;
-    sqlite3_reset(st);
-    if (rc) {
-        free(list);
-        list = NULL;
-        len = 0;
-    }
-    *out = list;
-    *n = len;
-    return rc;
+    return ot_trail_rows(db, st, sizeof **out, read_trail, (void **)out, n);
 }
 
 int ot_trail_list(ot_trail_db *db, const char *account, ot_trail **out, size_t *n)
@@ -312,8 +223,8 @@ int ot_trail_list(ot_trail_db *db, const char *account, ot_trail **out, size_t *
     *n = 0;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_LIST_ACCOUNT);
     if (st) {
-        ot_trail_bind_text(st, 1, account);
-        rc = collect(st, out, n);
+        ot_sql_bind_text(st, 1, account);
+        rc = collect(db, st, out, n);
     }
     pthread_mutex_unlock(&db->mu);
     return rc;
@@ -327,7 +238,7 @@ int ot_trail_list_logging(ot_trail_db *db, ot_trail **out, size_t *n)
     *n = 0;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_LIST_LOGGING);
     if (st)
-        rc = collect(st, out, n);
+        rc = collect(db, st, out, n);
     pthread_mutex_unlock(&db->mu);
     return rc;
 }
@@ -360,7 +271,7 @@ int ot_trail_set_logging(ot_trail_db *db, const char *arn, bool logging, int64_t
     int rc = OT_EIO, changes = 0;
     sqlite3_stmt *st = ot_trail_stmt(db, logging ? ST_TRAIL_SET_START : ST_TRAIL_SET_STOP);
     if (st) {
-        ot_trail_bind_text(st, 1, arn);
+        ot_sql_bind_text(st, 1, arn);
         sqlite3_bind_int64(st, 2, now_ms);
         rc = update_trail_row(db, st, arn, &changes);
     }
@@ -377,10 +288,10 @@ int ot_trail_note_delivery(ot_trail_db *db, const char *trail_arn, int64_t attem
     int rc = OT_EIO, changes;
     sqlite3_stmt *st = ot_trail_stmt(db, error ? ST_TRAIL_NOTE_FAIL : ST_TRAIL_NOTE_OK);
     if (st) {
-        ot_trail_bind_text(st, 1, trail_arn);
+        ot_sql_bind_text(st, 1, trail_arn);
         sqlite3_bind_int64(st, 2, attempt_ms);
         if (error)
-            ot_trail_bind_text(st, 3, error);
+            ot_sql_bind_text(st, 3, error);
         rc = update_trail_row(db, st, trail_arn, &changes);
     }
     pthread_mutex_unlock(&db->mu);
@@ -393,9 +304,9 @@ int ot_trail_note_digest(ot_trail_db *db, const char *trail_arn, int64_t ms, con
     int rc = OT_EIO, changes;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TRAIL_NOTE_DIGEST);
     if (st) {
-        ot_trail_bind_text(st, 1, trail_arn);
+        ot_sql_bind_text(st, 1, trail_arn);
         sqlite3_bind_int64(st, 2, ms);
-        ot_trail_bind_text(st, 3, error);
+        ot_sql_bind_text(st, 3, error);
         rc = update_trail_row(db, st, trail_arn, &changes);
     }
     pthread_mutex_unlock(&db->mu);

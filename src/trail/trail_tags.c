@@ -6,26 +6,19 @@
 #include "trail/trail_int.h"
 #include "util/err.h"
 
-static int count_query(ot_trail_db *db, enum ot_trail_stmt id, const char *a, const char *b,
-                       int64_t *v)
-{
-    sqlite3_stmt *st = ot_trail_stmt(db, id);
-    if (!st)
-        return OT_EIO;
-    ot_trail_bind_text(st, 1, a);
-    if (b)
-        ot_trail_bind_text(st, 2, b);
-    int rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : OT_EIO;
-}
-
 static int resource_exists(ot_trail_db *db, const char *arn)
 {
     int64_t v;
-    int rc = count_query(db, ST_RESOURCE_EXISTS, arn, NULL, &v);
+    int rc = ot_trail_count_text(db, ST_RESOURCE_EXISTS, arn, NULL, NULL, NULL, &v);
     return rc ? rc : v > 0 ? 0 : OT_ENOTFOUND;
+}
+
+static void read_tag(sqlite3_stmt *st, void *row)
+{
+    ot_tag *t = row;
+    ot_sql_col_text(st, 0, t->key, sizeof t->key);
+    t->has_value = sqlite3_column_type(st, 1) != SQLITE_NULL;
+    ot_sql_col_text(st, 1, t->value, sizeof t->value);
 }
 
 int ot_tags_list(ot_trail_db *db, const char *resource_arn, ot_tag **out, size_t *n)
@@ -33,38 +26,12 @@ int ot_tags_list(ot_trail_db *db, const char *resource_arn, ot_tag **out, size_t
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&db->mu);
-    ot_tag *list = NULL;
-    size_t len = 0;
-    int rc = OT_EIO, s = SQLITE_DONE;
     sqlite3_stmt *st = ot_trail_stmt(db, ST_TAG_LIST);
-    if (!st)
-        goto out;
-    rc = 0;
-    ot_trail_bind_text(st, 1, resource_arn);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        void *grown = realloc(list, (len + 1) * sizeof *list);
-        if (!grown) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        list = grown;
-        ot_tag *t = &list[len++];
-        ot_trail_col_text(st, 0, t->key, sizeof t->key);
-        t->has_value = sqlite3_column_type(st, 1) != SQLITE_NULL;
-        ot_trail_col_text(st, 1, t->value, sizeof t->value);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = OT_EIO;
-    sqlite3_reset(st);
-out:
+    if (st)
+        ot_sql_bind_text(st, 1, resource_arn);
+    int rc = ot_trail_rows(db, st, sizeof **out, read_tag, (void **)out, n);
     pthread_mutex_unlock(&db->mu);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = len;
-    return 0;
+    return rc;
 }
 
 /* How many of tags[0..n) name keys the resource does not have yet (duplicates once). */
@@ -78,7 +45,7 @@ static int new_keys(ot_trail_db *db, const char *arn, const ot_tag *tags, size_t
         if (dup)
             continue;
         int64_t v;
-        int rc = count_query(db, ST_TAG_EXISTS, arn, tags[i].key, &v);
+        int rc = ot_trail_count_text(db, ST_TAG_EXISTS, arn, tags[i].key, NULL, NULL, &v);
         if (rc)
             return rc;
         *fresh += v == 0;
@@ -94,7 +61,7 @@ static int tags_add_locked(ot_trail_db *db, const char *arn, const ot_tag *tags,
         return rc;
     int64_t have;
     size_t fresh;
-    rc = count_query(db, ST_TAG_COUNT, arn, NULL, &have);
+    rc = ot_trail_count_text(db, ST_TAG_COUNT, arn, NULL, NULL, NULL, &have);
     if (!rc)
         rc = new_keys(db, arn, tags, n, &fresh);
     if (rc)
@@ -102,13 +69,8 @@ static int tags_add_locked(ot_trail_db *db, const char *arn, const ot_tag *tags,
     if ((size_t)have + fresh > max)
         return OT_ELIMIT;
     for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TAG_PUT);
-        if (!st)
-            return OT_EIO;
-        ot_trail_bind_text(st, 1, arn);
-        ot_trail_bind_text(st, 2, tags[i].key);
-        ot_trail_bind_text(st, 3, tags[i].has_value ? tags[i].value : NULL);
-        rc = ot_trail_exec(db, st);
+        const char *row[] = {arn, tags[i].key, tags[i].has_value ? tags[i].value : NULL};
+        rc = ot_trail_run(db, ST_TAG_PUT, row, 3);
     }
     return rc;
 }
@@ -116,34 +78,22 @@ static int tags_add_locked(ot_trail_db *db, const char *arn, const ot_tag *tags,
 int ot_tags_add(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n,
                 size_t max)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (!rc)
-        rc = ot_trail_tx_end(db, tags_add_locked(db, resource_arn, tags, n, max));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : tags_add_locked(db, resource_arn, tags, n, max));
 }
 
 static int tags_remove_locked(ot_trail_db *db, const char *arn, const ot_tag *tags, size_t n)
 {
     int rc = resource_exists(db, arn);
     for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_stmt *st = ot_trail_stmt(db, ST_TAG_DEL);
-        if (!st)
-            return OT_EIO;
-        ot_trail_bind_text(st, 1, arn);
-        ot_trail_bind_text(st, 2, tags[i].key);
-        rc = ot_trail_exec(db, st);
+        const char *key[] = {arn, tags[i].key};
+        rc = ot_trail_run(db, ST_TAG_DEL, key, 2);
     }
     return rc;
 }
 
 int ot_tags_remove(ot_trail_db *db, const char *resource_arn, const ot_tag *tags, size_t n)
 {
-    pthread_mutex_lock(&db->mu);
     int rc = ot_trail_tx_begin(db);
-    if (!rc)
-        rc = ot_trail_tx_end(db, tags_remove_locked(db, resource_arn, tags, n));
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return ot_trail_tx_end(db, rc ? rc : tags_remove_locked(db, resource_arn, tags, n));
 }

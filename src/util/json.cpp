@@ -69,6 +69,18 @@ extern "C" int ot_json_parse(ot_json_doc *d, const char *buf, size_t len, bool p
     return OT_OK;
 }
 
+extern "C" const char *ot_json_type_name(ot_json_type t)
+{
+    switch (t) {
+    case OT_JSON_BOOL: return "boolean";
+    case OT_JSON_NUMBER: return "number";
+    case OT_JSON_STRING: return "string";
+    case OT_JSON_ARRAY: return "list";
+    case OT_JSON_OBJECT: return "structure";
+    default: return "null";
+    }
+}
+
 extern "C" ot_json_type ot_json_typeof(ot_json v)
 {
     switch (unwrap(v).type()) {

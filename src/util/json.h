@@ -46,6 +46,10 @@ int ot_json_parse(ot_json_doc *d, const char *buf, size_t len, bool padded, ot_j
 
 ot_json_type ot_json_typeof(ot_json v);
 
+/* The AWS name of a JSON type, for "expected <type>" messages: boolean, number, string, list,
+ * structure or null. A static string. */
+const char *ot_json_type_name(ot_json_type t);
+
 /* Object member lookup: 0 if found, OT_ENOTFOUND if absent, OT_EINVAL if v is no object. */
 int ot_json_get(ot_json obj, const char *key, ot_json *out);
 

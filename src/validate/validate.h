@@ -50,7 +50,7 @@ typedef struct ot_vkey {
 
 typedef struct ot_vkeys {
     ot_vkey *v;
-    size_t n;
+    size_t n, cap;
 } ot_vkeys;
 
 void ot_vkeys_free(ot_vkeys *k);

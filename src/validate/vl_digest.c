@@ -2,6 +2,7 @@
  * with its texts (spec/formats.md §3 steps 1-6), then the ones it leaves out (algorithm fields,
  * fingerprint = MD5 of the key, account and end time against the key name, well-formed
  * logFiles entries). Chain checks between two digests are vl_walk.c's. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,25 @@ static int parse_logs(ot_json root, vl_digest *d, char *reason, size_t rlen)
     return OT_OK;
 }
 
+/* The digest's string members, each read from its JSON key (NULL when absent). */
+static const struct {
+    const char *key;
+    size_t off;
+} DIGEST_STRS[] = {
+    {"awsAccountId", offsetof(vl_digest, account)},
+    {"digestStartTime", offsetof(vl_digest, start)},
+    {"digestEndTime", offsetof(vl_digest, end)},
+    {"digestS3Bucket", offsetof(vl_digest, dbucket)},
+    {"digestS3Object", offsetof(vl_digest, dobject)},
+    {"digestPublicKeyFingerprint", offsetof(vl_digest, fingerprint)},
+    {"digestSignatureAlgorithm", offsetof(vl_digest, sigalg)},
+    {"previousDigestS3Bucket", offsetof(vl_digest, prev_bucket)},
+    {"previousDigestS3Object", offsetof(vl_digest, prev_object)},
+    {"previousDigestHashValue", offsetof(vl_digest, prev_hash)},
+    {"previousDigestHashAlgorithm", offsetof(vl_digest, prev_hash_alg)},
+    {"previousDigestSignature", offsetof(vl_digest, prev_sig)},
+};
+
 static int parse_fields(ot_json root, vl_digest *d, char *reason, size_t rlen)
 {
     ot_json v;
@@ -99,18 +119,8 @@ static int parse_fields(ot_json root, vl_digest *d, char *reason, size_t rlen)
             return OT_EINVAL;
         }
     bool bad = false;
-    d->account = get_str(root, "awsAccountId", &bad);
-    d->start = get_str(root, "digestStartTime", &bad);
-    d->end = get_str(root, "digestEndTime", &bad);
-    d->dbucket = get_str(root, "digestS3Bucket", &bad);
-    d->dobject = get_str(root, "digestS3Object", &bad);
-    d->fingerprint = get_str(root, "digestPublicKeyFingerprint", &bad);
-    d->sigalg = get_str(root, "digestSignatureAlgorithm", &bad);
-    d->prev_bucket = get_str(root, "previousDigestS3Bucket", &bad);
-    d->prev_object = get_str(root, "previousDigestS3Object", &bad);
-    d->prev_hash = get_str(root, "previousDigestHashValue", &bad);
-    d->prev_hash_alg = get_str(root, "previousDigestHashAlgorithm", &bad);
-    d->prev_sig = get_str(root, "previousDigestSignature", &bad);
+    for (size_t i = 0; i < sizeof DIGEST_STRS / sizeof *DIGEST_STRS; i++)
+        *(char **)((char *)d + DIGEST_STRS[i].off) = get_str(root, DIGEST_STRS[i].key, &bad);
     d->has_prev_sig_key = true;
     if (bad || !d->start || !d->end || !d->dbucket || !d->dobject || !d->fingerprint) {
         snprintf(reason, rlen, "invalid format");

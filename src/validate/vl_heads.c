@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "util/err.h"
+#include "util/vec.h"
 #include "validate/vl_int.h"
 
 static const char HEADS_SQL[] =
@@ -28,18 +29,15 @@ static const char *col(sqlite3_stmt *q, int i)
 /* One row: the chain's newest committed digest. A chain whose logging was restarted has no
  * key until its next digest (the trail may have moved to another bucket or prefix meanwhile),
  * so the query leaves it out rather than guess a name that may never have been written. */
-static int add_head(vl_run *r, sqlite3_stmt *q)
+static int add_head(vl_run *r, size_t *cap, sqlite3_stmt *q)
 {
-    vl_head h;
-    memset(&h, 0, sizeof h);
-    h.end_ms = sqlite3_column_int64(q, 0);
-    snprintf(h.bucket, sizeof h.bucket, "%s", col(q, 1));
-    snprintf(h.key, sizeof h.key, "%s", col(q, 2));
-    vl_head *v = realloc(r->heads, (r->nheads + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(r->heads, *cap, r->nheads + 1))
         return OT_ENOMEM;
-    r->heads = v;
-    r->heads[r->nheads++] = h;
+    vl_head *h = &r->heads[r->nheads++];
+    memset(h, 0, sizeof *h);
+    h->end_ms = sqlite3_column_int64(q, 0);
+    snprintf(h->bucket, sizeof h->bucket, "%s", col(q, 1));
+    snprintf(h->key, sizeof h->key, "%s", col(q, 2));
     return OT_OK;
 }
 
@@ -67,8 +65,9 @@ int vl_heads_load(vl_run *r, char *err, size_t errlen)
         }
         goto out;
     }
+    size_t cap = r->nheads; /* loaded once, into an empty list */
     while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW)
-        rc = add_head(r, q);
+        rc = add_head(r, &cap, q);
     if (!rc && s != SQLITE_DONE) {
         snprintf(err, errlen, "%s: cannot read the digest chains: %s", path, sqlite3_errmsg(db));
         rc = OT_EIO;

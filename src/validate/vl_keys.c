@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/vec.h"
 #include "validate/validate.h"
 
 #define KEYFILE_MAX (64 * 1024)
@@ -23,7 +24,7 @@ void ot_vkeys_free(ot_vkeys *k)
         EVP_PKEY_free(k->v[i].pkey);
     free(k->v);
     k->v = NULL;
-    k->n = 0;
+    k->n = k->cap = 0;
 }
 
 /* Strips PEM armour ("-----BEGIN ...-----" base64 "-----END ...-----") into DER. */
@@ -101,13 +102,11 @@ int ot_vkeys_add(ot_vkeys *k, const uint8_t *data, size_t len, const char *finge
     } else {
         snprintf(key.fingerprint, sizeof key.fingerprint, "%s", fingerprint);
     }
-    ot_vkey *nv = realloc(k->v, (k->n + 1) * sizeof *nv);
-    if (!nv) {
+    if (OT_VEC_GROW(k->v, k->cap, k->n + 1)) {
         EVP_PKEY_free(key.pkey);
         rc = OT_ENOMEM;
         goto out;
     }
-    k->v = nv;
     k->v[k->n++] = key;
     rc = OT_OK;
 out:

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "util/err.h"
+#include "util/vec.h"
 #include "util/timeutil.h"
 #include "validate/vl_int.h"
 
@@ -19,14 +20,8 @@ bool vl_strv_has(const vl_strv *s, const char *str)
 
 int vl_strv_push(vl_strv *s, const char *str)
 {
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 64;
-        char **nv = realloc(s->v, nc * sizeof *nv);
-        if (!nv)
-            return OT_ENOMEM;
-        s->v = nv;
-        s->cap = nc;
-    }
+    if (OT_VEC_GROW(s->v, s->cap, s->n + 1))
+        return OT_ENOMEM;
     if (!(s->v[s->n] = strdup(str)))
         return OT_ENOMEM;
     s->n++;

@@ -8,20 +8,15 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/vec.h"
 #include "validate/vl_int.h"
 
 
 int vl_item_push(vl_run *r, vl_item_type type, bool backfill, const char *bucket,
                  const char *key, size_t *index)
 {
-    if (r->nitems == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 256;
-        vl_item *ni = realloc(r->items, nc * sizeof *ni);
-        if (!ni)
-            return OT_ENOMEM;
-        r->items = ni;
-        r->cap = nc;
-    }
+    if (OT_VEC_GROW(r->items, r->cap, r->nitems + 1))
+        return OT_ENOMEM;
     vl_item *it = &r->items[r->nitems];
     memset(it, 0, sizeof *it);
     it->type = type;

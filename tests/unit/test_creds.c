@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "otest.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +31,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    strcpy(f->dir, "/tmp/ot_test_creds_XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
+    otest_tmpdir(f->dir, sizeof f->dir, "creds");
     snprintf(f->path, sizeof f->path, "%s/credentials", f->dir);
     *state = f;
     return 0;
@@ -42,40 +40,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-    }
-    if (d)
-        closedir(d);
-    rmdir(f->dir);
+    otest_rmrf(f->dir);
     free(f);
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-static void write_file(const char *path, const char *text, size_t len, const char *mode)
-{
-    FILE *fp = fopen(path, mode);
-    assert_non_null(fp);
-    assert_int_equal(fwrite(text, 1, len, fp), len);
-    fclose(fp);
-}
 
 /* Value of "key = value" in the generated file. */
 static void file_value(const char *text, const char *key, char *out, size_t cap)
@@ -105,7 +74,7 @@ static void test_creds__first_open_creates_file(void **state)
     assert_int_equal(stat(f->path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
 
-    const char *text = slurp(f->path);
+    char *text = otest_read_file(f->path, NULL);
     assert_non_null(strstr(text, "[default]\n"));
     file_value(text, "aws_access_key_id", key, sizeof key);
     file_value(text, "aws_secret_access_key", secret, sizeof secret);
@@ -114,6 +83,7 @@ static void test_creds__first_open_creates_file(void **state)
     for (size_t i = 4; i < 20; i++)
         assert_true((key[i] >= 'A' && key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9'));
     assert_int_equal(strlen(secret), 40);
+    free(text);
 
     assert_int_equal(ot_creds_lookup(c, key, got, sizeof got, &p), 0);
     assert_string_equal(got, secret);
@@ -145,14 +115,18 @@ static void test_creds__reopen_loads_same_key(void **state)
     ot_principal p1, p2;
 
     assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
-    snprintf(before, sizeof before, "%s", slurp(f->path));
+    char *text = otest_read_file(f->path, NULL);
+    snprintf(before, sizeof before, "%s", text);
+    free(text);
     file_value(before, "aws_access_key_id", key, sizeof key);
     file_value(before, "aws_secret_access_key", secret, sizeof secret);
     assert_int_equal(ot_creds_lookup(c, key, got, sizeof got, &p1), 0);
     ot_creds_close(c);
 
     assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
-    assert_string_equal(slurp(f->path), before); /* not rewritten */
+    text = otest_read_file(f->path, NULL);
+    assert_string_equal(text, before); /* not rewritten */
+    free(text);
     assert_int_equal(ot_creds_lookup(c, key, got, sizeof got, &p2), 0);
     assert_string_equal(got, secret);
     assert_string_equal(p1.principal_id, p2.principal_id); /* stable across restarts */
@@ -187,7 +161,7 @@ static void test_creds__hand_added_profiles(void **state)
 
     assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
     ot_creds_close(c);
-    write_file(f->path, HAND_PROFILES, strlen(HAND_PROFILES), "ab");
+    otest_write(f->path, HAND_PROFILES, strlen(HAND_PROFILES), true);
 
     assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
     assert_int_equal(ot_creds_lookup(c, "AKIAALICE00000000001", got, sizeof got, &p), 0);
@@ -216,7 +190,7 @@ static void test_creds__hand_added_profiles(void **state)
 static void expect_corrupt(fixture *f, const char *text, size_t len)
 {
     ot_creds *c = (ot_creds *)0x1;
-    write_file(f->path, text, len, "wb");
+    otest_write_file(f->path, text, len);
     chmod(f->path, 0600);
     int rc = ot_creds_open(f->dir, ACCOUNT, &c);
     if (rc != OT_ECORRUPT)
@@ -270,7 +244,7 @@ static void test_creds__group_readable_still_loads(void **state)
     ot_creds *c = NULL;
     char got[64];
     static const char text[] = "[ci]\naws_access_key_id = CIKEY\naws_secret_access_key = cisecret\n";
-    write_file(f->path, text, sizeof text - 1, "wb");
+    otest_write_file(f->path, text, sizeof text - 1);
     chmod(f->path, 0644);
     assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
     ot_principal p;

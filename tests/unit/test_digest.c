@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "otest.h"
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sqlite3.h>
@@ -247,9 +249,9 @@ typedef struct fixture {
 static int fx_setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ot_digest_test_XXXXXX");
-    if (!f || !mkdtemp(f->dir))
+    if (!f)
         return -1;
+    otest_tmpdir(f->dir, sizeof f->dir, "digest");
     char path[128];
     snprintf(path, sizeof path, "%s/state.db", f->dir);
     if (ot_trail_db_open(path, &f->db))
@@ -271,10 +273,7 @@ static int fx_teardown(void **state)
     ot_keystore_close(f->ks);
     ot_store_close(f->store);
     ot_trail_db_close(f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    otest_rmrf(f->dir);
     free(f);
     return 0;
 }

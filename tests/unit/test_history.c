@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "otest.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,17 +28,10 @@
 static char g_dir[64];
 static char g_db[128];
 
-static int rm_cb(const char *p, const struct stat *sb, int t, struct FTW *f)
-{
-    (void)sb, (void)t, (void)f;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ot-hist-XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "hist");
     snprintf(g_db, sizeof g_db, "%s/history.db", g_dir);
     return 0;
 }
@@ -44,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    otest_rmrf(g_dir);
     return 0;
 }
 
@@ -656,10 +651,7 @@ static void write_file(const char *name, const char *data, size_t n, bool gz)
         assert_int_equal(gzwrite(f, data, (unsigned)n), (int)n);
         gzclose(f);
     } else {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fwrite(data, 1, n, f);
-        fclose(f);
+        otest_write_file(path, data, n);
     }
 }
 

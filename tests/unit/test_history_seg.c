@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "otest.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -44,12 +46,6 @@ static uint32_t rnd(uint32_t n)
 {
     g_seed = g_seed * 1103515245u + 12345u;
     return (g_seed >> 8) % n;
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int t, struct FTW *f)
-{
-    (void)sb, (void)t, (void)f;
-    return remove(p);
 }
 
 static char *make_random_event(int i)
@@ -92,8 +88,7 @@ static char *make_random_event(int i)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ot-seg-XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "seg");
     g_seed = 7;
     for (int i = 0; i < NEV; i++)
         g_ev[i] = make_random_event(i);
@@ -103,7 +98,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    otest_rmrf(g_dir);
     for (int i = 0; i < NEV; i++)
         free(g_ev[i]);
     return 0;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "otest.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -555,8 +557,8 @@ static int drop_column(struct sqlite3 *sql, void *ctx)
 static void test_storage_versions(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/ot-sel-XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
+    char dir[64], path[128];
+    otest_tmpdir(dir, sizeof dir, "sel");
     snprintf(path, sizeof path, "%s/state.db", dir);
     ot_trail_db *db;
     assert_int_equal(ot_trail_db_open(path, &db), 0);
@@ -598,9 +600,7 @@ static void test_storage_versions(void **state)
     assert_int_equal(ot_trail_selectors_get(db, v2, &json), 0);
     free(json);
     ot_trail_db_close(db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(dir);
 }
 
 /* ----------------------------------------------------------------- delivery's use */

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "otest.h"
 #include <sqlite3.h>
 
 #include "trail/trail.h"
@@ -27,8 +29,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ot-trail-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    otest_tmpdir(f->dir, sizeof f->dir, "trail");
     snprintf(f->path, sizeof f->path, "%s/state.db", f->dir);
     assert_int_equal(ot_trail_db_open(f->path, &f->db), 0);
     *state = f;
@@ -39,13 +40,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     ot_trail_db_close(f->db);
-    char p[128];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    otest_rmrf(f->dir);
     free(f);
     return 0;
 }

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "otest.h"
+
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
@@ -225,22 +227,6 @@ typedef struct trail {
     char prev_key[512], prev_sig[1100], prev_sha[65];
 } trail;
 
-static void write_file(const char *path, const void *data, size_t n)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fwrite(data, 1, n, f);
-    fclose(f);
-}
-
 static void put_digest(trail *t, int hour, const char *log_key, const char *log_sha,
                        const char *forge_prev_sig)
 {
@@ -282,10 +268,10 @@ static void put_digest(trail *t, int hour, const char *log_key, const char *log_
     uint8_t g[8192];
     size_t gn = gz(body, strlen(body), g, sizeof g);
     snprintf(path, sizeof path, "%s/unitb/%s", t->dir, key);
-    write_file(path, g, gn);
+    otest_write_file(path, g, gn);
     snprintf(side, sizeof side, "{\"Metadata\":{\"signature\":\"%s\",\"signature-algorithm\":\"SHA256withRSA\"}}", sig);
     snprintf(path, sizeof path, "%s/unitb/%s.metadata.json", t->dir, key);
-    write_file(path, side, strlen(side));
+    otest_write_file(path, side, strlen(side));
     snprintf(t->prev_key, sizeof t->prev_key, "%s", key);
     snprintf(t->prev_sig, sizeof t->prev_sig, "%s", sig);
     snprintf(t->prev_sha, sizeof t->prev_sha, "%s", sha);
@@ -314,13 +300,12 @@ static int run_on(trail *t, char *out, size_t cap)
 static void build(trail *t, bool forge)
 {
     memset(t->prev_key, 0, sizeof t->prev_key);
-    snprintf(t->dir, sizeof t->dir, "/tmp/ot_validate_test_XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
+    otest_tmpdir(t->dir, sizeof t->dir, "validate");
     t->key = gen_key();
     uint8_t *der;
     size_t dn = pkcs1_der(t->key, &der);
     snprintf(t->keyfile, sizeof t->keyfile, "%s/key.der", t->dir);
-    write_file(t->keyfile, der, dn);
+    otest_write_file(t->keyfile, der, dn);
     OPENSSL_free(der);
     const char *log = "{\"Records\":[{\"eventName\":\"RunInstances\"}]}";
     const char *lk = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/"
@@ -329,7 +314,7 @@ static void build(trail *t, bool forge)
     char path[600], sha[65];
     size_t gn = gz(log, strlen(log), g, sizeof g);
     snprintf(path, sizeof path, "%s/unitb/%s", t->dir, lk);
-    write_file(path, g, gn);
+    otest_write_file(path, g, gn);
     ot_sha256(log, strlen(log), md);
     ot_hex(md, 32, sha);
     put_digest(t, 0, NULL, NULL, NULL);
@@ -339,9 +324,7 @@ static void build(trail *t, bool forge)
 
 static void cleanup(trail *t)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(t->dir);
     EVP_PKEY_free(t->key);
 }
 
