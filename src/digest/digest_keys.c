@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "util/region.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define KEY_BITS 2048
 #define PEM_MAX (16 * 1024)
@@ -43,7 +44,7 @@ struct ot_keystore {
     int64_t rotation_ms;
     pthread_mutex_t mu;       /* the cache, and key creation */
     cached_key *cache;
-    size_t ncache;
+    size_t ncache, capcache;
 };
 
 
@@ -262,12 +263,11 @@ void ot_keystore_close(ot_keystore *ks)
 
 static int cache_add(ot_keystore *ks, const char *fp, EVP_PKEY *pk)
 {
-    cached_key *v = realloc(ks->cache, (ks->ncache + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(ks->cache, ks->capcache, ks->ncache + 1))
         return OT_ENOMEM;
-    ks->cache = v;
-    snprintf(v[ks->ncache].fp, sizeof v[ks->ncache].fp, "%s", fp);
-    v[ks->ncache++].pk = pk;
+    cached_key *c = &ks->cache[ks->ncache++];
+    snprintf(c->fp, sizeof c->fp, "%s", fp);
+    c->pk = pk;
     return OT_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define STALE_TMP_S 3600
@@ -425,15 +426,10 @@ static int local_bucket_list(ot_store *s, ot_bucket_info **out, size_t *n)
         if (!ot_store_bucket_name_valid(e->d_name) ||
             fstatat(ls->rootfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            ot_bucket_info *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                closedir(d);
-                return OT_ENOMEM;
-            }
-            v = nv;
+        if (OT_VEC_GROW(v, cap, cnt + 1)) {
+            free(v);
+            closedir(d);
+            return OT_ENOMEM;
         }
         memcpy(v[cnt].name, e->d_name, strlen(e->d_name) + 1); /* valid names are <= 63 */
         v[cnt].created_ms = bucket_created(ls->rootfd, e->d_name, &st);
