@@ -56,16 +56,12 @@ static int cmp_child(const void *a, const void *b)
 static int read_children(int dfd, const char *filter, child **out, size_t *n)
 {
     size_t flen = strlen(filter), cnt = 0, cap = 0;
-    int dup_fd = dup(dfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(dfd);
     child *v = NULL;
     struct dirent *e;
     int rc = OT_OK;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return OT_EIO;
-    }
     while ((e = readdir(d)) != NULL) {
         unsigned char t = e->d_type;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
@@ -336,15 +332,11 @@ int local_list(ot_store *s, const char *bucket, const char *prefix, const char *
 
 bool local_dir_has_object(int dirfd)
 {
-    int dup_fd = dup(dirfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(dirfd);
     struct dirent *e;
     bool found = false;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return false;
-    }
     while (!found && (e = readdir(d)) != NULL) {
         struct stat st;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||

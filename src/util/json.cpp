@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <simdjson.h>
+#include <utility>
 
 #include "util/err.h"
 
@@ -169,13 +170,19 @@ template <typename It> static void iter_load(const ot_json_iter *it, It *cur, It
     std::memcpy(end, reinterpret_cast<const char *>(it) + sizeof *cur, sizeof *end);
 }
 
+/* Starts an iteration over the array or object r holds (OT_EINVAL when it holds neither). */
+template <typename C> static int iter_start(simdjson_result<C> r, ot_json_iter *it)
+{
+    C c;
+    if (std::move(r).get(c) != SUCCESS)
+        return OT_EINVAL;
+    iter_store(it, c.begin(), c.end());
+    return OT_OK;
+}
+
 extern "C" int ot_json_array_iter(ot_json arr, ot_json_iter *it)
 {
-    dom::array a;
-    if (unwrap(arr).get_array().get(a) != SUCCESS)
-        return OT_EINVAL;
-    iter_store(it, a.begin(), a.end());
-    return OT_OK;
+    return iter_start(unwrap(arr).get_array(), it);
 }
 
 extern "C" bool ot_json_array_next(ot_json_iter *it, ot_json *val)
@@ -192,11 +199,7 @@ extern "C" bool ot_json_array_next(ot_json_iter *it, ot_json *val)
 
 extern "C" int ot_json_object_iter(ot_json obj, ot_json_iter *it)
 {
-    dom::object o;
-    if (unwrap(obj).get_object().get(o) != SUCCESS)
-        return OT_EINVAL;
-    iter_store(it, o.begin(), o.end());
-    return OT_OK;
+    return iter_start(unwrap(obj).get_object(), it);
 }
 
 extern "C" bool ot_json_object_next(ot_json_iter *it, const char **key, size_t *keylen,
