@@ -118,31 +118,31 @@ int ot_deliver_db_seal(sqlite3 *db, ot_deliver_intent *in)
     return ot_sql_end(db, rc);
 }
 
-/* Binds ?1 = id and, when the statement has it, ?2 = arg. */
-static int run_id(sqlite3 *db, const char *sql, int64_t id, int64_t arg)
+/* Runs a one-shot statement with ?1 = a and, when it has one, ?2 = b. */
+static int run_ints(sqlite3 *db, const char *sql, int64_t a, int64_t b)
 {
     sqlite3_stmt *st;
     int rc = ot_sql_prepare(db, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, arg);
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
     return ot_sql_done(db, st, sql);
 }
 
 int ot_deliver_db_done(sqlite3 *db, int64_t id, int64_t now_ms)
 {
-    int rc = run_id(db, "UPDATE deliver_intent SET done = 1, done_ms = ?2 WHERE id = ?1", id,
+    int rc = run_ints(db, "UPDATE deliver_intent SET done = 1, done_ms = ?2 WHERE id = ?1", id,
                     now_ms);
     if (!rc)
-        rc = run_id(db, "DELETE FROM deliver_intent WHERE done = 1 AND done_ms < ?2",
+        rc = run_ints(db, "DELETE FROM deliver_intent WHERE done = 1 AND done_ms < ?2",
                     0, now_ms - DONE_KEEP_MS);
     return rc;
 }
 
 int ot_deliver_db_drop(sqlite3 *db, int64_t id)
 {
-    return run_id(db, "DELETE FROM deliver_intent WHERE id = ?1", id, 0);
+    return run_ints(db, "DELETE FROM deliver_intent WHERE id = ?1", id, 0);
 }
 
 /* Runs a SELECT without parameters and reads every row with read_row into a malloc'd array
@@ -217,15 +217,10 @@ int ot_deliver_db_checkpoints(sqlite3 *db, ot_deliver_ckpt **out, size_t *n)
 
 static int set_floor(sqlite3 *db, uint64_t floor)
 {
-    sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db,
-                            "INSERT INTO deliver_state(name, lsn) VALUES('floor', ?1) "
-                            "ON CONFLICT(name) DO UPDATE SET lsn = excluded.lsn",
-                            &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)floor);
-    return ot_sql_done(db, st, "set floor");
+    return run_ints(db,
+                  "INSERT INTO deliver_state(name, lsn) VALUES('floor', ?1) "
+                  "ON CONFLICT(name) DO UPDATE SET lsn = excluded.lsn",
+                  (int64_t)floor, 0);
 }
 
 int ot_deliver_db_sync(sqlite3 *db, const ot_deliver_ckpt *v, size_t n, uint64_t floor)
@@ -339,6 +334,6 @@ int ot_deliver_db_quarantine_held(sqlite3 *db, ot_deliver_qfile **out, size_t *n
 
 int ot_deliver_db_quarantine_delivered(sqlite3 *db, int64_t id, int64_t now_ms)
 {
-    return run_id(db, "UPDATE deliver_quarantine SET delivered_ms = ?2 WHERE id = ?1", id,
+    return run_ints(db, "UPDATE deliver_quarantine SET delivered_ms = ?2 WHERE id = ?1", id,
                   now_ms);
 }

@@ -135,26 +135,27 @@ extern "C" int ot_json_int64(ot_json v, int64_t *i)
     return unwrap(v).get_int64().get(*i) == SUCCESS ? OT_OK : OT_EINVAL;
 }
 
+/* Member key of obj into *v; a null member counts as absent (OT_ENOTFOUND). */
+static int get_present(ot_json obj, const char *key, ot_json *v)
+{
+    int rc = ot_json_get(obj, key, v);
+    if (rc)
+        return rc;
+    return ot_json_typeof(*v) == OT_JSON_NULL ? OT_ENOTFOUND : OT_OK;
+}
+
 extern "C" int ot_json_get_str(ot_json obj, const char *key, const char **s, size_t *len)
 {
     ot_json v;
-    int rc = ot_json_get(obj, key, &v);
-    if (rc)
-        return rc;
-    if (ot_json_typeof(v) == OT_JSON_NULL)
-        return OT_ENOTFOUND;
-    return ot_json_str(v, s, len);
+    int rc = get_present(obj, key, &v);
+    return rc ? rc : ot_json_str(v, s, len);
 }
 
 extern "C" int ot_json_get_bool(ot_json obj, const char *key, bool *b)
 {
     ot_json v;
-    int rc = ot_json_get(obj, key, &v);
-    if (rc)
-        return rc;
-    if (ot_json_typeof(v) == OT_JSON_NULL)
-        return OT_ENOTFOUND;
-    return ot_json_bool(v, b);
+    int rc = get_present(obj, key, &v);
+    return rc ? rc : ot_json_bool(v, b);
 }
 
 template <typename It> static void iter_store(ot_json_iter *it, It cur, It end)
