@@ -249,25 +249,25 @@ int ot_deliver_db_floor(sqlite3 *db, uint64_t *floor)
     return rc < 0 ? rc : OT_OK;
 }
 
+/* A quarantined file's columns: read as result columns 1..14 (after id), written as the
+ * INSERT's parameters ?1..?14 (quarantined_ms is ?15). */
+static const ot_sql_col QFILE_COLS[] = {
+    OT_SQL_COL(ot_deliver_qfile, trail_arn, 1),   OT_SQL_COL(ot_deliver_qfile, bucket, 2),
+    OT_SQL_COL(ot_deliver_qfile, key, 3),         OT_SQL_COL(ot_deliver_qfile, account_id, 4),
+    OT_SQL_COL(ot_deliver_qfile, region, 5),      OT_SQL_COL(ot_deliver_qfile, a, 6),
+    OT_SQL_COL(ot_deliver_qfile, b, 7),           OT_SQL_COL(ot_deliver_qfile, seal_ms, 8),
+    OT_SQL_COL(ot_deliver_qfile, events, 9),      OT_SQL_COL(ot_deliver_qfile, path, 10),
+    OT_SQL_COL(ot_deliver_qfile, error, 11),      OT_SQL_COL(ot_deliver_qfile, sha256_hex, 12),
+    OT_SQL_COL(ot_deliver_qfile, oldest_ms, 13),  OT_SQL_COL(ot_deliver_qfile, newest_ms, 14),
+};
+#define NQFILE_COLS (sizeof QFILE_COLS / sizeof QFILE_COLS[0])
+
 static int insert_qfile(sqlite3 *db, sqlite3_stmt *st, const ot_deliver_qfile *q,
                         int64_t now_ms)
 {
-    sqlite3_bind_text(st, 1, q->trail_arn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, q->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, q->account_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, q->region, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)q->a);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)q->b);
-    sqlite3_bind_int64(st, 8, q->seal_ms);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)q->events);
-    sqlite3_bind_text(st, 10, q->path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, q->error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 12, now_ms);
-    sqlite3_bind_text(st, 13, q->sha256_hex, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 14, q->oldest_ms);
-    sqlite3_bind_int64(st, 15, q->newest_ms);
-    return ot_sql_run(db, st, "insert quarantine");
+    int rc = ot_sql_bind_cols(st, 0, q, QFILE_COLS, NQFILE_COLS);
+    sqlite3_bind_int64(st, (int)NQFILE_COLS + 1, now_ms);
+    return rc ? rc : ot_sql_run(db, st, "insert quarantine");
 }
 
 int ot_deliver_db_quarantine(sqlite3 *db, const ot_deliver_qfile *v, size_t n, int64_t now_ms)
@@ -278,7 +278,7 @@ int ot_deliver_db_quarantine(sqlite3 *db, const ot_deliver_qfile *v, size_t n, i
     int rc = ot_sql_prepare(db,
                             "INSERT OR IGNORE INTO deliver_quarantine(trail_arn, bucket, key,"
                             " account_id, region, a, b, seal_ms, events, path, error,"
-                            " quarantined_ms, sha256, oldest_ms, newest_ms)"
+                            " sha256, oldest_ms, newest_ms, quarantined_ms)"
                             " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                             &st);
     for (size_t i = 0; !rc && i < n; i++)
@@ -306,20 +306,7 @@ static void read_qfile(sqlite3_stmt *st, void *row)
 {
     ot_deliver_qfile *q = row;
     q->id = sqlite3_column_int64(st, 0);
-    ot_sql_col_text(st, 1, q->trail_arn, sizeof q->trail_arn);
-    ot_sql_col_text(st, 2, q->bucket, sizeof q->bucket);
-    ot_sql_col_text(st, 3, q->key, sizeof q->key);
-    ot_sql_col_text(st, 4, q->account_id, sizeof q->account_id);
-    ot_sql_col_text(st, 5, q->region, sizeof q->region);
-    q->a = (uint64_t)sqlite3_column_int64(st, 6);
-    q->b = (uint64_t)sqlite3_column_int64(st, 7);
-    q->seal_ms = sqlite3_column_int64(st, 8);
-    q->events = (uint64_t)sqlite3_column_int64(st, 9);
-    ot_sql_col_text(st, 10, q->path, sizeof q->path);
-    ot_sql_col_text(st, 11, q->error, sizeof q->error);
-    ot_sql_col_text(st, 12, q->sha256_hex, sizeof q->sha256_hex);
-    q->oldest_ms = sqlite3_column_int64(st, 13);
-    q->newest_ms = sqlite3_column_int64(st, 14);
+    ot_sql_read_cols(st, q, QFILE_COLS, NQFILE_COLS);
 }
 
 int ot_deliver_db_quarantine_held(sqlite3 *db, ot_deliver_qfile **out, size_t *n)
