@@ -74,6 +74,20 @@ static int set_checkpoint(sqlite3 *db, const char *arn, uint64_t lsn)
     return ot_sql_done(db, st, "set checkpoint");
 }
 
+/* An intent's columns but id and channels (a malloc'd string): result column i of the
+ * pending query is parameter ?i of the INSERT. */
+#define INTENT_COL(member, idx) OT_SQL_COL(ot_deliver_intent, member, idx)
+static const ot_sql_col INTENT_COLS[] = {
+    INTENT_COL(snap.arn, 1),              INTENT_COL(a, 2),
+    INTENT_COL(b, 3),                     INTENT_COL(seal_ms, 4),
+    INTENT_COL(snap.account_id, 5),       INTENT_COL(snap.home_region, 6),
+    INTENT_COL(snap.bucket, 7),           INTENT_COL(snap.prefix, 8),
+    INTENT_COL(snap.org_id, 9),           INTENT_COL(snap.organization, 10),
+    INTENT_COL(snap.multi_region, 11),    INTENT_COL(snap.include_global, 12),
+    INTENT_COL(snap.start_logging_ms, 13), INTENT_COL(snap.selectors_id, 15),
+};
+#define INTENT_CHANNELS 14
+
 static int insert_intent(sqlite3 *db, ot_deliver_intent *in)
 {
     sqlite3_stmt *st;
@@ -85,22 +99,13 @@ static int insert_intent(sqlite3 *db, ot_deliver_intent *in)
                             &st);
     if (rc)
         return rc;
-    const ot_trail *t = &in->snap;
-    sqlite3_bind_text(st, 1, t->arn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)in->a);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)in->b);
-    sqlite3_bind_int64(st, 4, in->seal_ms);
-    sqlite3_bind_text(st, 5, t->account_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, t->home_region, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 7, t->bucket, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 8, t->prefix, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 9, t->org_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 10, t->organization);
-    sqlite3_bind_int(st, 11, t->multi_region);
-    sqlite3_bind_int(st, 12, t->include_global);
-    sqlite3_bind_int64(st, 13, t->start_logging_ms);
-    sqlite3_bind_text(st, 14, in->channels ? in->channels : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 15, t->selectors_id);
+    rc = ot_sql_bind_cols(st, 0, in, INTENT_COLS, sizeof INTENT_COLS / sizeof INTENT_COLS[0]);
+    if (!rc)
+        rc = ot_sql_bind_text(st, INTENT_CHANNELS, in->channels ? in->channels : "");
+    if (rc) {
+        sqlite3_finalize(st);
+        return rc;
+    }
     rc = ot_sql_done(db, st, "insert intent");
     if (!rc)
         in->id = sqlite3_last_insert_rowid(db);
@@ -157,24 +162,10 @@ static void read_intent(sqlite3_stmt *st, void *row)
 {
     ot_deliver_intent *in = row;
     in->id = sqlite3_column_int64(st, 0);
-    ot_trail *t = &in->snap;
-    ot_sql_col_text(st, 1, t->arn, sizeof t->arn);
-    in->a = (uint64_t)sqlite3_column_int64(st, 2);
-    in->b = (uint64_t)sqlite3_column_int64(st, 3);
-    in->seal_ms = sqlite3_column_int64(st, 4);
-    ot_sql_col_text(st, 5, t->account_id, sizeof t->account_id);
-    ot_sql_col_text(st, 6, t->home_region, sizeof t->home_region);
-    ot_sql_col_text(st, 7, t->bucket, sizeof t->bucket);
-    ot_sql_col_text(st, 8, t->prefix, sizeof t->prefix);
-    ot_sql_col_text(st, 9, t->org_id, sizeof t->org_id);
-    t->organization = sqlite3_column_int(st, 10);
-    t->multi_region = sqlite3_column_int(st, 11);
-    t->include_global = sqlite3_column_int(st, 12);
-    t->start_logging_ms = sqlite3_column_int64(st, 13);
-    t->logging = true;
-    const unsigned char *ch = sqlite3_column_text(st, 14);
+    ot_sql_read_cols(st, in, INTENT_COLS, sizeof INTENT_COLS / sizeof INTENT_COLS[0]);
+    in->snap.logging = true;
+    const unsigned char *ch = sqlite3_column_text(st, INTENT_CHANNELS);
     in->channels = strdup(ch ? (const char *)ch : ""); /* NULL (out of memory) is checked after */
-    t->selectors_id = sqlite3_column_int64(st, 15);
 }
 
 int ot_deliver_db_pending(sqlite3 *db, ot_deliver_intent **out, size_t *n)
