@@ -109,14 +109,18 @@ static int dests_parse(ct_ctx *c, ot_channel_destination **out, size_t *n)
     return 1;
 }
 
-static void write_dests(ot_jw *w, const ot_channel_destination *d, size_t n)
+/* The members every channel response starts with: its ARN, name, source and destinations. */
+static void write_channel(ot_jw *w, const ot_channel *ch)
 {
+    ot_jw_kstr(w, "ChannelArn", ch->arn);
+    ot_jw_kstr(w, "Name", ch->name);
+    ot_jw_kstr(w, "Source", ch->source);
     ot_jw_key(w, "Destinations");
     ot_jw_arr(w);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < ch->ndestinations; i++) {
         ot_jw_obj(w);
-        ot_jw_kstr(w, "Type", d[i].type);
-        ot_jw_kstr(w, "Location", d[i].location);
+        ot_jw_kstr(w, "Type", ch->destinations[i].type);
+        ot_jw_kstr(w, "Location", ch->destinations[i].location);
         ot_jw_end(w);
     }
     ot_jw_end(w);
@@ -184,10 +188,7 @@ int ct_create_channel(ct_ctx *c)
     }
     if (rc == 0) {
         ct_ok(c);
-        ot_jw_kstr(&c->w, "ChannelArn", ch.arn);
-        ot_jw_kstr(&c->w, "Name", ch.name);
-        ot_jw_kstr(&c->w, "Source", ch.source);
-        write_dests(&c->w, ch.destinations, ch.ndestinations);
+        write_channel(&c->w, &ch);
         if (ntags) {
             ot_jw_key(&c->w, "Tags");
             ct_tags_write(&c->w, tags, ntags);
@@ -261,10 +262,7 @@ int ct_get_channel(ct_ctx *c)
     if (channel_resolve(c, &ch))
         return -1;
     ct_ok(c);
-    ot_jw_kstr(&c->w, "ChannelArn", ch.arn);
-    ot_jw_kstr(&c->w, "Name", ch.name);
-    ot_jw_kstr(&c->w, "Source", ch.source);
-    write_dests(&c->w, ch.destinations, ch.ndestinations);
+    write_channel(&c->w, &ch);
     ingestion_status(&c->w, &ch);
     ot_channel_free(&ch);
     return 0;
@@ -343,10 +341,7 @@ int ct_update_channel(ct_ctx *c)
     if (rc < 0 || channel_resolve(c, &ch))
         return -1;
     ct_ok(c);
-    ot_jw_kstr(&c->w, "ChannelArn", ch.arn);
-    ot_jw_kstr(&c->w, "Name", ch.name);
-    ot_jw_kstr(&c->w, "Source", ch.source);
-    write_dests(&c->w, ch.destinations, ch.ndestinations);
+    write_channel(&c->w, &ch);
     ot_channel_free(&ch);
     return 0;
 }

@@ -62,12 +62,10 @@ bool ot_cloudtrail_read_only(const char *operation)
 
 int ct_fail(ct_ctx *c, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ot_aws_json_verror(c->resp, 400, code, fmt, ap);
     va_end(ap);
-    ot_aws_json_error(c->resp, 400, code, "%s", msg);
     return -1;
 }
 

@@ -19,12 +19,10 @@
 
 void s3_error(s3_ctx *c, int status, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ot_aws_xml_verror(c->resp, c->req, status, code, c->req->raw_path, fmt, ap);
     va_end(ap);
-    ot_aws_xml_error(c->resp, c->req, status, code, c->req->raw_path, "%s", msg);
     if (c->head) { /* a HEAD response has no body: the status is all the client gets */
         ot_buf_reset(&c->resp->body);
         c->resp->content_type[0] = '\0';

@@ -11,11 +11,17 @@
  * X-Amzn-ErrorType header: sending all three satisfies every SDK. */
 void ot_aws_json_error(ot_resp *resp, int status, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ot_aws_json_verror(resp, status, code, fmt, ap);
     va_end(ap);
+}
+
+void ot_aws_json_verror(ot_resp *resp, int status, const char *code, const char *fmt,
+                        va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     resp->status = status;
     snprintf(resp->content_type, sizeof resp->content_type, "application/x-amz-json-1.1");
     ot_resp_header(resp, "X-Amzn-ErrorType", code);
@@ -83,8 +89,14 @@ void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *
 {
     va_list ap;
     va_start(ap, fmt);
-    xml_error_v(resp, req, status, code, resource, NULL, NULL, fmt, ap);
+    ot_aws_xml_verror(resp, req, status, code, resource, fmt, ap);
     va_end(ap);
+}
+
+void ot_aws_xml_verror(ot_resp *resp, const ot_req *req, int status, const char *code,
+                       const char *resource, const char *fmt, va_list ap)
+{
+    xml_error_v(resp, req, status, code, resource, NULL, NULL, fmt, ap);
 }
 
 void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const char *code,

@@ -6,13 +6,21 @@
 #ifndef OT_AWS_ERROR_H
 #define OT_AWS_ERROR_H
 
+#include <stdarg.h>
+
 #include "api/http.h"
 
 void ot_aws_json_error(ot_resp *resp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with the message's arguments as a va_list, for wrappers that take their own. */
+void ot_aws_json_verror(ot_resp *resp, int status, const char *code, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 4, 0)));
 void ot_aws_xml_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                       const char *resource, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+void ot_aws_xml_verror(ot_resp *resp, const ot_req *req, int status, const char *code,
+                       const char *resource, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 /* The same with one extra element after <Message> when detail_name is not NULL, such as
  * <HeadersNotSigned>host</HeadersNotSigned>. */
 void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const char *code,

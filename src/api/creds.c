@@ -121,17 +121,6 @@ static bool valid_account(const char *s)
     return true;
 }
 
-/* Keys appear in SigV4 credential scopes: no '/', no spaces. */
-static bool valid_key(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!isgraph((unsigned char)*s) || *s == '/')
-            return false;
-    return true;
-}
-
 static bool valid_secret(const char *s)
 {
     if (!*s)
@@ -141,6 +130,9 @@ static bool valid_secret(const char *s)
             return false;
     return true;
 }
+
+/* Keys appear in SigV4 credential scopes: no '/', no spaces. */
+static bool valid_key(const char *s) { return valid_secret(s) && !strchr(s, '/'); }
 
 static bool valid_user(const char *s)
 {

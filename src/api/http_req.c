@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/uri.h"
 
 const char *ot_req_header(const ot_req *r, const char *name)
 {
@@ -12,14 +13,6 @@ const char *ot_req_header(const ot_req *r, const char *name)
         if (!strcmp(r->headers[i].name, name))
             return r->headers[i].value;
     return NULL;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
@@ -31,7 +24,7 @@ long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
         char c = in[i];
         if (c == '%') {
             int hi, lo;
-            if (i + 2 >= n || (hi = hexval(in[i + 1])) < 0 || (lo = hexval(in[i + 2])) < 0) {
+            if (i + 2 >= n || (hi = ot_hexval(in[i + 1])) < 0 || (lo = ot_hexval(in[i + 2])) < 0) {
                 out[o < outcap ? o : outcap - 1] = '\0';
                 return -1;
             }

@@ -32,19 +32,12 @@
 #include "store/store.h"
 #include "trail/trail.h"
 #include "util/err.h"
-
-static size_t prefix_len(const char *prefix)
-{
-    size_t n = strlen(prefix);
-    while (n > 0 && prefix[n - 1] == '/')
-        n--;
-    return n;
-}
+#include "util/str.h"
 
 void ot_log_roots_make(const char *prefix, const char *account, const char *org_id,
                        ot_log_roots *out)
 {
-    size_t pl = prefix_len(prefix);
+    size_t pl = ot_str_rstrip_len(prefix, '/');
     const char *sep = pl ? "/" : "";
     memset(out, 0, sizeof *out);
     if (org_id[0]) {
@@ -158,7 +151,7 @@ typedef struct wo_query {
 static bool under_awslogs(const char *key, size_t klen, const char *prefix)
 {
     char p[260];
-    size_t pl = prefix_len(prefix);
+    size_t pl = ot_str_rstrip_len(prefix, '/');
     int n = snprintf(p, sizeof p, "%.*s%sAWSLogs/", (int)pl, prefix, pl ? "/" : "");
     return n > 0 && (size_t)n < sizeof p && klen >= (size_t)n && !memcmp(key, p, (size_t)n);
 }

@@ -3,12 +3,12 @@
 #include "config/config.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config_int.h"
 #include "util/err.h"
+#include "util/str.h"
 
 void ot_config_defaults(ot_config *cfg)
 {
@@ -45,16 +45,6 @@ int ot_config_check(const ot_config *cfg, char *err, size_t errlen)
     return OT_OK;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -66,7 +56,7 @@ int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errl
     int lineno = 0, rc = OT_OK;
     while (!rc && fgets(line, sizeof line, f)) {
         lineno++;
-        char *s = trim(line);
+        char *s = ot_str_trim(line);
         if (!*s || *s == '#')
             continue;
         char *eq = strchr(s, '=');
@@ -76,7 +66,7 @@ int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errl
             break;
         }
         *eq = '\0';
-        if ((rc = ot_config_set(cfg, trim(s), trim(eq + 1), msg, sizeof msg)))
+        if ((rc = ot_config_set(cfg, ot_str_trim(s), ot_str_trim(eq + 1), msg, sizeof msg)))
             snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
     }
     fclose(f);

@@ -9,6 +9,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 static const char HEAD[] = "{\"Records\":[";
 
@@ -32,15 +33,11 @@ static int slot_find(ot_deliver_batchset *s, const ot_event *e, ot_deliver_batch
     if (strlen(e->account_id) >= sizeof s->v[0].account_id ||
         strlen(e->region) >= sizeof s->v[0].region)
         return OT_EINVAL;
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 4;
-        ot_deliver_batch *v = realloc(s->v, ncap * sizeof *v);
-        if (!v)
-            return OT_ENOMEM;
-        memset(v + s->cap, 0, (ncap - s->cap) * sizeof *v);
-        s->v = v;
-        s->cap = ncap;
-    }
+    size_t old_cap = s->cap;
+    if (OT_VEC_GROW(s->v, s->cap, s->n + 1))
+        return OT_ENOMEM;
+    /* new slots start empty; older ones past n keep their body's memory for reuse */
+    memset(s->v + old_cap, 0, (s->cap - old_cap) * sizeof *s->v);
     ot_deliver_batch *b = &s->v[s->n];
     strcpy(b->account_id, e->account_id);
     strcpy(b->region, e->region);
@@ -117,11 +114,9 @@ int ot_deliver_batchset_note_channel(ot_deliver_batchset *s, const char *channel
         return OT_OK;
     if (strchr(channel_arn, '\n'))
         return OT_EINVAL;
-    char **v = realloc(s->chans, (s->nchans + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(s->chans, s->capchans, s->nchans + 1))
         return OT_ENOMEM;
-    s->chans = v;
-    if (!(v[s->nchans] = strdup(channel_arn)))
+    if (!(s->chans[s->nchans] = strdup(channel_arn)))
         return OT_ENOMEM;
     s->nchans++;
     return OT_OK;
@@ -172,7 +167,7 @@ static void chans_clear(ot_deliver_batchset *s)
         free(s->chans[i]);
     free(s->chans);
     s->chans = NULL;
-    s->nchans = 0;
+    s->nchans = s->capchans = 0;
 }
 
 void ot_deliver_batchset_reset(ot_deliver_batchset *s)

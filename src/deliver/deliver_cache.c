@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 dl_trail *dl_trail_find(ot_deliver *d, const char *arn)
 {
@@ -57,10 +58,8 @@ static void trail_selectors(ot_deliver *d, dl_trail *dt, int64_t had_id)
 
 static int trail_add(ot_deliver *d, const ot_trail *t, uint64_t sealed, uint64_t synced)
 {
-    dl_trail **v = realloc(d->trails, (d->ntrails + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(d->trails, d->captrails, d->ntrails + 1))
         return OT_ENOMEM;
-    d->trails = v;
     dl_trail *dt = calloc(1, sizeof *dt);
     if (!dt)
         return OT_ENOMEM;
@@ -83,7 +82,7 @@ static void chan_clear(ot_deliver *d)
     }
     free(d->chans);
     d->chans = NULL;
-    d->nchans = 0;
+    d->nchans = d->capchans = 0;
 }
 
 /* Fills c with the AWS_SERVICE destinations of channel arn (none if it does not exist). */
@@ -118,10 +117,9 @@ bool dl_chan_live(void *ctx, const char *channel_arn, const char *trail_arn)
             return chan_routes(&d->chans[i], trail_arn);
     if (strlen(channel_arn) >= sizeof d->chans[0].arn)
         return false;
-    dl_chan *v = realloc(d->chans, (d->nchans + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(d->chans, d->capchans, d->nchans + 1))
         return false;
-    d->chans = v;
+    dl_chan *v = d->chans;
     if (chan_fetch(d, channel_arn, &v[d->nchans]) != 0) {
         chan_free(&v[d->nchans]);
         return false; /* not cached: asked again for the next event */
@@ -237,6 +235,6 @@ void dl_cache_free(ot_deliver *d)
         trail_free(d->trails[i]);
     free(d->trails);
     d->trails = NULL;
-    d->ntrails = 0;
+    d->ntrails = d->captrails = 0;
     chan_clear(d);
 }

@@ -54,11 +54,11 @@ struct ot_deliver {
     /* thread-owned */
     uint64_t pos;             /* last LSN routed */
     dl_trail **trails;
-    size_t ntrails;
+    size_t ntrails, captrails;
     dl_retry *retries;
-    size_t nretries;
+    size_t nretries, capretries;
     dl_chan *chans;
-    size_t nchans;
+    size_t nchans, capchans;
     int64_t next_refresh_mono;
     uint64_t floor_synced;
     bool crashed;             /* the test hook simulated a crash: touch nothing any more */
@@ -68,7 +68,7 @@ struct ot_deliver {
     ot_deliver_qfile *quar;   /* the files of that seal that were quarantined instead */
     size_t nquar, capquar;
     ot_deliver_qcount *qcounts; /* quarantined files per trail, since the data dir began */
-    size_t nqcounts;
+    size_t nqcounts, capqcounts;
     uint64_t events_routed, files_written, bytes_written, put_failures, files_quarantined;
 
     pthread_mutex_t stats_mu;

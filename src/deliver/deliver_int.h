@@ -69,7 +69,7 @@ typedef struct ot_deliver_batchset {
     size_t last;              /* slot of the last append (events come in runs) */
     uint64_t events, bytes;
     char **chans;
-    size_t nchans;
+    size_t nchans, capchans;
 } ot_deliver_batchset;
 
 int ot_deliver_batchset_add(ot_deliver_batchset *s, const ot_event *e);

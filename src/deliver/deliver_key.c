@@ -11,6 +11,7 @@
 
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/str.h"
 
 static const char ALNUM[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -46,15 +47,6 @@ void ot_deliver_unique16(const char *trail_arn, uint64_t a, uint64_t b, const ch
     out[16] = '\0';
 }
 
-/* The prefix without trailing slashes: our store (like a filesystem) refuses "//" in keys. */
-static size_t prefix_len(const char *prefix)
-{
-    size_t n = strlen(prefix);
-    while (n > 0 && prefix[n - 1] == '/')
-        n--;
-    return n;
-}
-
 int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region,
                    int64_t seal_ms, uint64_t a, uint64_t b, char *out, size_t outlen)
 {
@@ -64,7 +56,7 @@ int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region
         return OT_EINVAL;
     char unique[17];
     ot_deliver_unique16(t->arn, a, b, account_id, region, unique);
-    size_t pl = prefix_len(t->prefix);
+    size_t pl = ot_str_rstrip_len(t->prefix, '/');
     bool org = t->organization && t->org_id[0];
     int n = snprintf(out, outlen,
                      "%.*s%sAWSLogs/%s%s%s/CloudTrail/%s/%04d/%02d/%02d/"

@@ -24,6 +24,7 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 bool ot_deliver_error_permanent(int rc)
 {
@@ -145,14 +146,8 @@ int ot_deliver_quarantine_write(const char *dir, ot_deliver_qfile *q, const void
 
 static int quar_slot(ot_deliver *d, ot_deliver_qfile **out)
 {
-    if (d->nquar == d->capquar) {
-        size_t ncap = d->capquar ? d->capquar * 2 : 2;
-        ot_deliver_qfile *v = realloc(d->quar, ncap * sizeof *v);
-        if (!v)
-            return OT_ENOMEM;
-        d->quar = v;
-        d->capquar = ncap;
-    }
+    if (OT_VEC_GROW(d->quar, d->capquar, d->nquar + 1))
+        return OT_ENOMEM;
     *out = &d->quar[d->nquar];
     memset(*out, 0, sizeof **out);
     return OT_OK;
@@ -212,11 +207,9 @@ static ot_deliver_qcount *qcount_of(ot_deliver *d, const char *arn)
     for (size_t i = 0; i < d->nqcounts; i++)
         if (strcmp(d->qcounts[i].trail_arn, arn) == 0)
             return &d->qcounts[i];
-    ot_deliver_qcount *v = realloc(d->qcounts, (d->nqcounts + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(d->qcounts, d->capqcounts, d->nqcounts + 1))
         return NULL;
-    d->qcounts = v;
-    ot_deliver_qcount *c = &v[d->nqcounts++];
+    ot_deliver_qcount *c = &d->qcounts[d->nqcounts++];
     snprintf(c->trail_arn, sizeof c->trail_arn, "%s", arn);
     c->files = 0;
     return c;
@@ -243,7 +236,9 @@ uint64_t dl_quarantined(const ot_deliver *d, const char *trail_arn)
 static int counts_cb(struct sqlite3 *db, void *ctx)
 {
     ot_deliver *d = ctx;
-    return ot_deliver_db_quarantine_counts(db, &d->qcounts, &d->nqcounts);
+    int rc = ot_deliver_db_quarantine_counts(db, &d->qcounts, &d->nqcounts);
+    d->capqcounts = d->nqcounts; /* the loaded array is exactly that long */
+    return rc;
 }
 
 int dl_quarantine_load(ot_deliver *d)

@@ -22,6 +22,7 @@
 #include "util/gzip.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define SEAL_RETRY_MS 1000 /* after a failed state.db write */
 
@@ -104,14 +105,8 @@ void dl_route_event(ot_deliver *d, uint64_t lsn, const ot_event *e)
 static int note_file(ot_deliver *d, const ot_deliver_intent *in, const ot_deliver_batch *b,
                      const char *key)
 {
-    if (d->nfiles == d->capfiles) {
-        size_t ncap = d->capfiles ? d->capfiles * 2 : 4;
-        ot_digest_logfile *v = realloc(d->files, ncap * sizeof *v);
-        if (!v)
-            return OT_ENOMEM;
-        d->files = v;
-        d->capfiles = ncap;
-    }
+    if (OT_VEC_GROW(d->files, d->capfiles, d->nfiles + 1))
+        return OT_ENOMEM;
     ot_digest_logfile *f = &d->files[d->nfiles++];
     snprintf(f->account_id, sizeof f->account_id, "%s", b->account_id);
     snprintf(f->region, sizeof f->region, "%s", b->region);
@@ -222,12 +217,11 @@ static void note_failure(ot_deliver *d, const char *arn, const char *err)
 /* Takes ownership of in->channels. */
 static int retry_add(ot_deliver *d, ot_deliver_intent *in)
 {
-    dl_retry *v = realloc(d->retries, (d->nretries + 1) * sizeof *v);
-    if (!v) {
+    if (OT_VEC_GROW(d->retries, d->capretries, d->nretries + 1)) {
         free(in->channels);
         return OT_ENOMEM; /* stays pending in state.db: redone at the next start */
     }
-    d->retries = v;
+    dl_retry *v = d->retries;
     v[d->nretries].in = *in;
     v[d->nretries].attempts = 1;
     v[d->nretries].next_mono = ot_monotonic_ms() + backoff(d, 1);
@@ -412,6 +406,7 @@ int dl_recover_intents(ot_deliver *d)
     for (size_t i = 0; i < p.n; i++)
         d->retries[i] = (dl_retry){.in = p.v[i], .attempts = 0, .next_mono = 0};
     d->nretries = p.n;
+    d->capretries = p.n ? p.n : 1;
     free(p.v); /* the channel strings now belong to d->retries */
     if (p.n)
         ot_info("deliver: redoing %zu pending log-file seal(s)", p.n);
@@ -425,5 +420,5 @@ void dl_retries_free(ot_deliver *d)
         free(d->retries[i].in.channels);
     free(d->retries);
     d->retries = NULL;
-    d->nretries = 0;
+    d->nretries = d->capretries = 0;
 }

@@ -12,15 +12,8 @@
 
 #include "util/err.h"
 #include "util/jsonw.h"
+#include "util/str.h"
 #include "util/timeutil.h"
-
-static size_t prefix_len(const char *prefix)
-{
-    size_t n = strlen(prefix);
-    while (n > 0 && prefix[n - 1] == '/')
-        n--;
-    return n;
-}
 
 int ot_digest_key(const ot_digest_trail *t, const char *account_id, const char *region,
                   int64_t end_ms, char *out, size_t outlen)
@@ -29,7 +22,7 @@ int ot_digest_key(const ot_digest_trail *t, const char *account_id, const char *
     struct tm tm;
     if (end_ms < 0 || !gmtime_r(&secs, &tm))
         return OT_EINVAL;
-    size_t pl = prefix_len(t->prefix);
+    size_t pl = ot_str_rstrip_len(t->prefix, '/');
     bool org = t->org_id[0] != '\0';
     int n = snprintf(out, outlen,
                      "%.*s%sAWSLogs/%s%s%s/CloudTrail-Digest/%s/%04d/%02d/%02d/"

@@ -27,7 +27,9 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/region.h"
+#include "util/sql.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define KEY_BITS 2048
 #define PEM_MAX (16 * 1024)
@@ -43,25 +45,17 @@ struct ot_keystore {
     int64_t rotation_ms;
     pthread_mutex_t mu;       /* the cache, and key creation */
     cached_key *cache;
-    size_t ncache;
+    size_t ncache, capcache;
 };
 
 
 /* ---- state.db ---- */
 
-static int sql_err(sqlite3 *db, const char *what)
+static void read_row(sqlite3_stmt *st, void *row)
 {
-    ot_error("keys: %s: %s", what, sqlite3_errmsg(db));
-    return OT_EIO;
-}
-
-static void read_row(sqlite3_stmt *st, ot_pubkey *k)
-{
-    memset(k, 0, sizeof *k);
-    const unsigned char *s = sqlite3_column_text(st, 0);
-    snprintf(k->fingerprint, sizeof k->fingerprint, "%s", s ? (const char *)s : "");
-    s = sqlite3_column_text(st, 1);
-    snprintf(k->region, sizeof k->region, "%s", s ? (const char *)s : "");
+    ot_pubkey *k = row;
+    ot_sql_col_text(st, 0, k->fingerprint, sizeof k->fingerprint);
+    ot_sql_col_text(st, 1, k->region, sizeof k->region);
     k->valid_from_ms = sqlite3_column_int64(st, 2);
     k->sign_until_ms = sqlite3_column_int64(st, 3);
     k->valid_to_ms = sqlite3_column_int64(st, 4);
@@ -82,7 +76,6 @@ typedef struct query_ctx {
     int64_t a, b;             /* ?2, ?3 */
     ot_pubkey *v;
     size_t n;
-    size_t limit;
 } query_ctx;
 
 static int query_cb(sqlite3 *db, void *ctx)
@@ -92,24 +85,14 @@ static int query_cb(sqlite3 *db, void *ctx)
     if (rc)
         return rc;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, q->sql, -1, &st, NULL) != SQLITE_OK)
-        return sql_err(db, "prepare");
+    if ((rc = ot_sql_prepare(db, q->sql, &st)))
+        return rc;
+    /* not every query has all three parameters: binding a missing one is not an error */
     if (q->text)
         sqlite3_bind_text(st, 1, q->text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, q->a);
     sqlite3_bind_int64(st, 3, q->b);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && (!q->limit || q->n < q->limit)) {
-        ot_pubkey *nv = realloc(q->v, (q->n + 1) * sizeof *nv);
-        if (!nv) {
-            rc = OT_ENOMEM;
-            break;
-        }
-        q->v = nv;
-        read_row(st, &q->v[q->n++]);
-    }
-    if (!rc && s != SQLITE_ROW && s != SQLITE_DONE)
-        rc = sql_err(db, "read keys");
+    rc = ot_sql_rows(db, st, sizeof *q->v, read_row, "read keys", (void **)&q->v, &q->n);
     sqlite3_finalize(st);
     return rc;
 }
@@ -129,9 +112,10 @@ static int insert_cb(sqlite3 *db, void *ctx)
 {
     const ot_pubkey *k = ctx;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT INTO digest_key(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_err(db, "prepare insert");
+    int rc = ot_sql_prepare(db, "INSERT INTO digest_key(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                            &st);
+    if (rc)
+        return rc;
     sqlite3_bind_text(st, 1, k->fingerprint, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, k->region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, k->valid_from_ms);
@@ -139,9 +123,7 @@ static int insert_cb(sqlite3 *db, void *ctx)
     sqlite3_bind_int64(st, 5, k->valid_to_ms);
     sqlite3_bind_int64(st, 6, k->created_ms);
     sqlite3_bind_blob(st, 7, k->der, (int)k->der_len, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? OT_OK : sql_err(db, "insert key");
-    sqlite3_finalize(st);
-    return rc;
+    return ot_sql_done(db, st, "insert key");
 }
 
 /* ---- files ---- */
@@ -262,12 +244,11 @@ void ot_keystore_close(ot_keystore *ks)
 
 static int cache_add(ot_keystore *ks, const char *fp, EVP_PKEY *pk)
 {
-    cached_key *v = realloc(ks->cache, (ks->ncache + 1) * sizeof *v);
-    if (!v)
+    if (OT_VEC_GROW(ks->cache, ks->capcache, ks->ncache + 1))
         return OT_ENOMEM;
-    ks->cache = v;
-    snprintf(v[ks->ncache].fp, sizeof v[ks->ncache].fp, "%s", fp);
-    v[ks->ncache++].pk = pk;
+    cached_key *c = &ks->cache[ks->ncache++];
+    snprintf(c->fp, sizeof c->fp, "%s", fp);
+    c->pk = pk;
     return OT_OK;
 }
 
@@ -314,7 +295,7 @@ int ot_keystore_signing_key(ot_keystore *ks, const char *region, int64_t at_ms, 
     query_ctx q = {.sql = "SELECT " KEY_COLS " FROM digest_key WHERE region = ?1"
                           " AND valid_from_ms <= ?2 AND ?2 < sign_until_ms"
                           " ORDER BY valid_from_ms DESC, created_ms DESC LIMIT 1",
-                   .text = region, .a = at_ms, .limit = 1};
+                   .text = region, .a = at_ms};
     int rc = query(ks, &q);
     if (!rc && q.n == 1)
         *out = q.v[0];
@@ -352,8 +333,8 @@ int ot_keystore_list(ot_keystore *ks, const char *region, int64_t from_ms, int64
 
 int ot_keystore_get(ot_keystore *ks, const char *fingerprint, ot_pubkey *out)
 {
-    query_ctx q = {.sql = "SELECT " KEY_COLS " FROM digest_key WHERE fingerprint = ?1",
-                   .text = fingerprint, .limit = 1};
+    query_ctx q = {.sql = "SELECT " KEY_COLS " FROM digest_key WHERE fingerprint = ?1 LIMIT 1",
+                   .text = fingerprint};
     int rc = query(ks, &q);
     if (!rc && q.n == 0)
         rc = OT_ENOTFOUND;

@@ -26,6 +26,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define CHUNK (1u << 20)
 #define OT_IMPORT_OBJECT_MAX (1u << 30) /* one remote object, read whole */
@@ -74,14 +75,8 @@ bool ot_import_skip_name(const char *name)
 
 static int add_file(ot_import *im, const char *name, uint64_t size)
 {
-    if (im->nfiles == im->cap) {
-        size_t cap = im->cap ? im->cap * 2 : 256;
-        ot_import_file *v = realloc(im->files, cap * sizeof *v);
-        if (!v)
-            return OT_ENOMEM;
-        im->files = v;
-        im->cap = cap;
-    }
+    if (OT_VEC_GROW(im->files, im->cap, im->nfiles + 1))
+        return OT_ENOMEM;
     ot_import_file *f = &im->files[im->nfiles];
     memset(f, 0, sizeof *f);
     if (!(f->name = strdup(name)))

@@ -23,6 +23,7 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define SEG_TABLE                                                                                \
     "CREATE TABLE IF NOT EXISTS seg(id INTEGER PRIMARY KEY, file TEXT NOT NULL,"                \
@@ -90,13 +91,11 @@ static int acquire(ot_history *h, int64_t id, const char *file, hist_seg **out)
         hist_seg_close(s);
         return OT_OK;
     }
-    hist_seg **v = realloc(h->segs, (h->nsegs + 1) * sizeof *v);
-    if (!v) {
+    if (OT_VEC_GROW(h->segs, h->segcap, h->nsegs + 1)) {
         pthread_mutex_unlock(&h->mu);
         hist_seg_close(s);
         return OT_ENOMEM;
     }
-    h->segs = v;
     h->segs[h->nsegs++] = s;
     s->refs = 1;
     *out = s;
@@ -150,14 +149,9 @@ int hist_segs_load(ot_history *h, sqlite3 *db, hist_segset *set)
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_int64(st, 3) < sqlite3_column_int64(st, 2))
             continue; /* wholly expired: its file is going */
-        if (set->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *v = realloc(set->v, cap * sizeof *set->v);
-            if (!v) {
-                rc = OT_ENOMEM;
-                break;
-            }
-            set->v = v;
+        if (OT_VEC_GROW(set->v, cap, set->n + 1)) {
+            rc = OT_ENOMEM;
+            break;
         }
         hist_seg *s;
         rc = acquire(h, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), &s);

@@ -20,6 +20,7 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define OBUF (4u << 20) /* output buffer: a multiple of the direct-I/O alignment */
 #define ALIGN 4096u     /* O_DIRECT offsets and lengths; also the header's room */
@@ -69,14 +70,8 @@ typedef struct vec {
 
 static void *vec_push(vec *v)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 1024;
-        void *p = realloc(v->p, cap * v->size);
-        if (!p)
-            return NULL;
-        v->p = p;
-        v->cap = cap;
-    }
+    if (ot_vec_grow(&v->p, &v->cap, v->n + 1, v->size))
+        return NULL;
     return (char *)v->p + v->n++ * v->size;
 }
 

@@ -14,6 +14,7 @@
 #ifndef OT_LOCAL_INT_H
 #define OT_LOCAL_INT_H
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,6 +81,10 @@ int local_meta_decode(const char *rec, size_t len, ot_object_info *info);
  * the attribute (placed there by hand) gets a synthetic ETag from its inode, size and mtime.
  * Returns OT_ENOTFOUND for a directory without the attribute (not an object). */
 int local_meta_read(int fd, ot_object_info *info);
+
+/* A directory stream over dfd's directory, read through a duplicate of dfd so closedir leaves
+ * dfd open; NULL on failure. */
+DIR *local_opendir(int dfd);
 
 /* Listing (store_local_list.c). */
 int local_list(ot_store *s, const char *bucket, const char *prefix, const char *delimiter,

@@ -23,6 +23,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define STALE_TMP_S 3600
@@ -328,15 +329,11 @@ static int local_bucket_exists(ot_store *s, const char *bucket)
  * symlinks, fifos) go; a regular file means an object and stops it with OT_EEXIST. */
 static int remove_tree(int dfd)
 {
-    int dup_fd = dup(dfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(dfd);
     struct dirent *e;
     int rc = OT_OK;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return OT_EIO;
-    }
     while (rc == 0 && (e = readdir(d)) != NULL) {
         struct stat st;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -407,33 +404,23 @@ static int cmp_bucket(const void *a, const void *b)
 static int local_bucket_list(ot_store *s, ot_bucket_info **out, size_t *n)
 {
     struct local_store *ls = L(s);
-    int dup_fd = dup(ls->rootfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(ls->rootfd);
     ot_bucket_info *v = NULL;
     size_t cnt = 0, cap = 0;
     struct dirent *e;
     *out = NULL;
     *n = 0;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return OT_EIO;
-    }
-    rewinddir(d);
     while ((e = readdir(d)) != NULL) {
         struct stat st;
         if (!ot_store_bucket_name_valid(e->d_name) ||
             fstatat(ls->rootfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            ot_bucket_info *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                closedir(d);
-                return OT_ENOMEM;
-            }
-            v = nv;
+        if (OT_VEC_GROW(v, cap, cnt + 1)) {
+            free(v);
+            closedir(d);
+            return OT_ENOMEM;
         }
         memcpy(v[cnt].name, e->d_name, strlen(e->d_name) + 1); /* valid names are <= 63 */
         v[cnt].created_ms = bucket_created(ls->rootfd, e->d_name, &st);
@@ -480,15 +467,11 @@ static const struct ot_store_ops local_ops = {
 /* Temp files left by a crash mid-put; old ones only, another process may be writing now. */
 static void clean_stale_tmp(int tmpfd)
 {
-    int dup_fd = dup(tmpfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(tmpfd);
     struct dirent *e;
     time_t now = time(NULL);
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return;
-    }
     while ((e = readdir(d)) != NULL) {
         struct stat st;
         if (e->d_name[0] == '.' || fstatat(tmpfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||

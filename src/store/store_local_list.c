@@ -18,6 +18,7 @@
 #include "store/local_int.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/vec.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define PATH_MAX_KEY 1024
@@ -55,16 +56,12 @@ static int cmp_child(const void *a, const void *b)
 static int read_children(int dfd, const char *filter, child **out, size_t *n)
 {
     size_t flen = strlen(filter), cnt = 0, cap = 0;
-    int dup_fd = dup(dfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(dfd);
     child *v = NULL;
     struct dirent *e;
     int rc = OT_OK;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return OT_EIO;
-    }
     while ((e = readdir(d)) != NULL) {
         unsigned char t = e->d_type;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
@@ -78,14 +75,9 @@ static int read_children(int dfd, const char *filter, child **out, size_t *n)
         }
         if (t != DT_DIR && t != DT_REG)
             continue; /* symlinks, fifos, ...: never objects */
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 32;
-            child *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                rc = OT_ENOMEM;
-                break;
-            }
-            v = nv;
+        if (OT_VEC_GROW(v, cap, cnt + 1)) {
+            rc = OT_ENOMEM;
+            break;
         }
         size_t nl = strlen(e->d_name);
         char *s = malloc(nl + 2);
@@ -134,14 +126,8 @@ static void emit_prefix(lister *L, const char *cp, size_t len)
         return; /* the keys of one CommonPrefix are contiguous */
     if (!make_room(L))
         return;
-    if (r->nprefixes == L->cap_p) {
-        size_t cap = L->cap_p ? L->cap_p * 2 : 16;
-        char **nv = realloc(r->common_prefixes, cap * sizeof *nv);
-        if (!nv)
-            goto nomem;
-        r->common_prefixes = nv;
-        L->cap_p = cap;
-    }
+    if (OT_VEC_GROW(r->common_prefixes, L->cap_p, r->nprefixes + 1))
+        goto nomem;
     char *s = strndup(cp, len);
     if (!s)
         goto nomem;
@@ -164,14 +150,8 @@ static void emit_entry(lister *L, const char *key, int fd)
         ot_object_info_free(&info);
         return;
     }
-    if (r->nentries == L->cap_e) {
-        size_t cap = L->cap_e ? L->cap_e * 2 : 64;
-        ot_list_entry *nv = realloc(r->entries, cap * sizeof *nv);
-        if (!nv)
-            goto nomem;
-        r->entries = nv;
-        L->cap_e = cap;
-    }
+    if (OT_VEC_GROW(r->entries, L->cap_e, r->nentries + 1))
+        goto nomem;
     char *k = strdup(key);
     if (!k)
         goto nomem;
@@ -352,15 +332,11 @@ int local_list(ot_store *s, const char *bucket, const char *prefix, const char *
 
 bool local_dir_has_object(int dirfd)
 {
-    int dup_fd = dup(dirfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = local_opendir(dirfd);
     struct dirent *e;
     bool found = false;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    if (!d)
         return false;
-    }
     while (!found && (e = readdir(d)) != NULL) {
         struct stat st;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||

@@ -3,6 +3,7 @@
  * Every component is opened relative to its parent with O_NOFOLLOW, so neither a symlink planted
  * inside a bucket nor a racing rename can make a lookup or a write land outside it. Keys reaching
  * this file were already checked by ot_store_key_valid (no "", "." or ".." segments). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -109,4 +110,17 @@ void local_loc_close(local_loc *loc)
     if (loc->dirfd >= 0)
         close(loc->dirfd);
     loc->dirfd = -1;
+}
+
+DIR *local_opendir(int dfd)
+{
+    int dup_fd = dup(dfd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!d) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return NULL;
+    }
+    rewinddir(d); /* the duplicate shares dfd's offset, which an earlier reader may have moved */
+    return d;
 }

@@ -62,6 +62,15 @@ static int elem_str(bctx *b, ot_json v, const char *what, const char **s, size_t
     return OT_OK;
 }
 
+/* An element of the list named what must be a JSON object. */
+static int elem_obj(bctx *b, ot_json v, const char *what)
+{
+    if (ot_json_typeof(v) != OT_JSON_OBJECT)
+        return fail(b, SERIAL, "Unexpected %s in '%s': expected structure.",
+                    ot_json_type_name(ot_json_typeof(v)), what);
+    return OT_OK;
+}
+
 static bool eq(const char *s, size_t n, const char *lit)
 {
     return strlen(lit) == n && !memcmp(s, lit, n);
@@ -194,9 +203,8 @@ static int data_values(bctx *b, ot_json list, sel_data_res *r)
 
 static int data_resource(bctx *b, ot_json obj, sel_basic *sel)
 {
-    if (ot_json_typeof(obj) != OT_JSON_OBJECT)
-        return fail(b, SERIAL, "Unexpected %s in 'DataResources': expected structure.",
-                    ot_json_type_name(ot_json_typeof(obj)));
+    if (elem_obj(b, obj, "DataResources"))
+        return OT_EINVAL;
     ot_json tv, vals;
     const char *t;
     size_t tn;
@@ -288,9 +296,8 @@ static int basic_excludes(bctx *b, ot_json obj, sel_basic *sel)
 
 static int basic_one(bctx *b, ot_json obj)
 {
-    if (ot_json_typeof(obj) != OT_JSON_OBJECT)
-        return fail(b, SERIAL, "Unexpected %s in 'EventSelectors': expected structure.",
-                    ot_json_type_name(ot_json_typeof(obj)));
+    if (elem_obj(b, obj, "EventSelectors"))
+        return OT_EINVAL;
     ot_selectors *s = b->s;
     if (OT_VEC_GROW(s->basic, s->cap_basic, s->nbasic + 1))
         return fail(b, "InternalFailure", "Out of memory.");
@@ -507,9 +514,8 @@ static void write_field(bctx *b, int field, const sel_cond *ops)
 
 static int field_selector(bctx *b, ot_json fs, sel_adv *a, adv_state *st)
 {
-    if (ot_json_typeof(fs) != OT_JSON_OBJECT)
-        return fail(b, SERIAL, "Unexpected %s in 'FieldSelectors': expected structure.",
-                    ot_json_type_name(ot_json_typeof(fs)));
+    if (elem_obj(b, fs, "FieldSelectors"))
+        return OT_EINVAL;
     ot_json fv;
     const char *name;
     size_t nn;
@@ -574,9 +580,8 @@ static int check_selector(bctx *b, const adv_state *st)
 
 static int adv_one(bctx *b, ot_json obj)
 {
-    if (ot_json_typeof(obj) != OT_JSON_OBJECT)
-        return fail(b, SERIAL, "Unexpected %s in 'AdvancedEventSelectors': expected structure.",
-                    ot_json_type_name(ot_json_typeof(obj)));
+    if (elem_obj(b, obj, "AdvancedEventSelectors"))
+        return OT_EINVAL;
     ot_selectors *s = b->s;
     if (OT_VEC_GROW(s->adv, s->cap_adv, s->nadv + 1))
         return fail(b, "InternalFailure", "Out of memory.");

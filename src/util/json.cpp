@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <simdjson.h>
+#include <utility>
 
 #include "util/err.h"
 
@@ -134,26 +135,27 @@ extern "C" int ot_json_int64(ot_json v, int64_t *i)
     return unwrap(v).get_int64().get(*i) == SUCCESS ? OT_OK : OT_EINVAL;
 }
 
+/* Member key of obj into *v; a null member counts as absent (OT_ENOTFOUND). */
+static int get_present(ot_json obj, const char *key, ot_json *v)
+{
+    int rc = ot_json_get(obj, key, v);
+    if (rc)
+        return rc;
+    return ot_json_typeof(*v) == OT_JSON_NULL ? OT_ENOTFOUND : OT_OK;
+}
+
 extern "C" int ot_json_get_str(ot_json obj, const char *key, const char **s, size_t *len)
 {
     ot_json v;
-    int rc = ot_json_get(obj, key, &v);
-    if (rc)
-        return rc;
-    if (ot_json_typeof(v) == OT_JSON_NULL)
-        return OT_ENOTFOUND;
-    return ot_json_str(v, s, len);
+    int rc = get_present(obj, key, &v);
+    return rc ? rc : ot_json_str(v, s, len);
 }
 
 extern "C" int ot_json_get_bool(ot_json obj, const char *key, bool *b)
 {
     ot_json v;
-    int rc = ot_json_get(obj, key, &v);
-    if (rc)
-        return rc;
-    if (ot_json_typeof(v) == OT_JSON_NULL)
-        return OT_ENOTFOUND;
-    return ot_json_bool(v, b);
+    int rc = get_present(obj, key, &v);
+    return rc ? rc : ot_json_bool(v, b);
 }
 
 template <typename It> static void iter_store(ot_json_iter *it, It cur, It end)
@@ -169,13 +171,19 @@ template <typename It> static void iter_load(const ot_json_iter *it, It *cur, It
     std::memcpy(end, reinterpret_cast<const char *>(it) + sizeof *cur, sizeof *end);
 }
 
+/* Starts an iteration over the array or object r holds (OT_EINVAL when it holds neither). */
+template <typename C> static int iter_start(simdjson_result<C> r, ot_json_iter *it)
+{
+    C c;
+    if (std::move(r).get(c) != SUCCESS)
+        return OT_EINVAL;
+    iter_store(it, c.begin(), c.end());
+    return OT_OK;
+}
+
 extern "C" int ot_json_array_iter(ot_json arr, ot_json_iter *it)
 {
-    dom::array a;
-    if (unwrap(arr).get_array().get(a) != SUCCESS)
-        return OT_EINVAL;
-    iter_store(it, a.begin(), a.end());
-    return OT_OK;
+    return iter_start(unwrap(arr).get_array(), it);
 }
 
 extern "C" bool ot_json_array_next(ot_json_iter *it, ot_json *val)
@@ -192,11 +200,7 @@ extern "C" bool ot_json_array_next(ot_json_iter *it, ot_json *val)
 
 extern "C" int ot_json_object_iter(ot_json obj, ot_json_iter *it)
 {
-    dom::object o;
-    if (unwrap(obj).get_object().get(o) != SUCCESS)
-        return OT_EINVAL;
-    iter_store(it, o.begin(), o.end());
-    return OT_OK;
+    return iter_start(unwrap(obj).get_object(), it);
 }
 
 extern "C" bool ot_json_object_next(ot_json_iter *it, const char **key, size_t *keylen,

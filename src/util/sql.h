@@ -54,11 +54,12 @@ typedef struct ot_sql_col {
 } ot_sql_col;
 
 /* One entry of a column map: column idx holds type's member. The kind follows the member's
- * declared type, so a map cannot disagree with its struct. */
+ * declared type, so a map cannot disagree with its struct. A uint64_t (a WAL position, a
+ * count) is stored as the int64 of the same bits, as sqlite3_bind_int64 casts it. */
 #define OT_SQL_COL(type, member, idx)                                                        \
     {(idx),                                                                                \
      _Generic(((type *)0)->member, char *: OT_SQL_TEXT, bool: OT_SQL_BOOL, int: OT_SQL_INT, \
-              int64_t: OT_SQL_INT64),                                                      \
+              int64_t: OT_SQL_INT64, uint64_t: OT_SQL_INT64),                              \
      offsetof(type, member), sizeof(((type *)0)->member)}
 
 /* Copies the current row's columns into the members of row named by cols[0..n). */

@@ -13,3 +13,11 @@ char *ot_str_trim(char *s)
         *--e = '\0';
     return s;
 }
+
+size_t ot_str_rstrip_len(const char *s, char c)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == c)
+        n--;
+    return n;
+}

@@ -25,6 +25,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 #include "wal/wal_int.h"
 
 /* Payloads up to this size are copied next to their header, so a group of small records is one
@@ -90,14 +91,8 @@ struct ot_wal {
 
 static int segs_push(ot_wal *w, const wal_seg *s)
 {
-    if (w->nsegs == w->segcap) {
-        size_t ncap = w->segcap ? w->segcap * 2 : 16;
-        wal_seg *p = realloc(w->segs, ncap * sizeof *p);
-        if (!p)
-            return OT_ENOMEM;
-        w->segs = p;
-        w->segcap = ncap;
-    }
+    if (OT_VEC_GROW(w->segs, w->segcap, w->nsegs + 1))
+        return OT_ENOMEM;
     w->segs[w->nsegs++] = *s;
     return OT_OK;
 }
@@ -112,20 +107,9 @@ static int group_reserve(ot_wal *w, const wal_pending *batch)
             stage += WAL_REC_HDR + (p->lens[i] <= WAL_STAGE_MAX_PAYLOAD ? p->lens[i] : 0);
             recs++;
         }
-    if (stage > w->stagecap) {
-        char *s = realloc(w->stage, stage);
-        if (!s)
-            return OT_ENOMEM;
-        w->stage = s;
-        w->stagecap = stage;
-    }
-    if (2 * recs + 1 > w->iovcap) {
-        struct iovec *v = realloc(w->iov, (2 * recs + 1) * sizeof *v);
-        if (!v)
-            return OT_ENOMEM;
-        w->iov = v;
-        w->iovcap = 2 * recs + 1;
-    }
+    if (OT_VEC_GROW(w->stage, w->stagecap, stage) ||
+        OT_VEC_GROW(w->iov, w->iovcap, 2 * recs + 1))
+        return OT_ENOMEM;
     w->stagelen = 0;
     w->niov = 0;
     return OT_OK;
@@ -178,14 +162,8 @@ static int group_emit(ot_wal *w, wal_gseg *g)
 
 static int gseg_push(ot_wal *w, int fd, uint64_t first_lsn, uint64_t size, uint64_t last_lsn)
 {
-    if (w->ngsegs == w->gsegcap) {
-        size_t ncap = w->gsegcap ? w->gsegcap * 2 : 4;
-        wal_gseg *p = realloc(w->gsegs, ncap * sizeof *p);
-        if (!p)
-            return OT_ENOMEM;
-        w->gsegs = p;
-        w->gsegcap = ncap;
-    }
+    if (OT_VEC_GROW(w->gsegs, w->gsegcap, w->ngsegs + 1))
+        return OT_ENOMEM;
     w->gsegs[w->ngsegs++] = (wal_gseg){fd, first_lsn, size, size, size, last_lsn, 0};
     return OT_OK;
 }

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 #include "wal/wal_int.h"
 
 struct ot_wal_cursor {
@@ -96,14 +97,8 @@ static wal_cursor_ent *tab_find(wal_cursor_tab *t, const char *name)
 
 static wal_cursor_ent *tab_add(wal_cursor_tab *t, const char *name, uint64_t committed)
 {
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 8;
-        wal_cursor_ent *p = realloc(t->v, ncap * sizeof *p);
-        if (!p)
-            return NULL;
-        t->v = p;
-        t->cap = ncap;
-    }
+    if (OT_VEC_GROW(t->v, t->cap, t->n + 1))
+        return NULL;
     wal_cursor_ent *e = &t->v[t->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name);

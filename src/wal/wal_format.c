@@ -11,6 +11,7 @@
 
 #include "sys/sysio.h"
 #include "util/err.h"
+#include "util/vec.h"
 #include "wal/wal_int.h"
 
 void wal_put_u32(unsigned char *p, uint32_t v)
@@ -110,15 +111,9 @@ int wal_list(const char *dir, uint64_t **out, size_t *n)
         uint64_t lsn;
         if (!wal_parse_name(e->d_name, &lsn))
             continue;
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            uint64_t *p = realloc(v, ncap * sizeof *v);
-            if (!p) {
-                rc = OT_ENOMEM;
-                goto out;
-            }
-            v = p;
-            cap = ncap;
+        if (OT_VEC_GROW(v, cap, len + 1)) {
+            rc = OT_ENOMEM;
+            goto out;
         }
         v[len++] = lsn;
     }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "aws/aws.h"
+#include "otest.h"
 #include "util/err.h"
 
 static char g_dir[64];
@@ -46,8 +47,7 @@ static void write_file(const char *name, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ot-test-aws-XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "test-aws");
     for (size_t i = 0; i < sizeof ENV_VARS / sizeof ENV_VARS[0]; i++)
         unsetenv(ENV_VARS[i]);
     setenv("HOME", g_dir, 1); /* no ~/.aws of the machine */
@@ -57,9 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(g_dir);
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "deliver/deliver_int.h"
+#include "otest.h"
 #include "util/err.h"
 #include "util/gzip.h"
 #include "util/timeutil.h"
@@ -631,8 +632,7 @@ static int fake_setup(void **state)
     pthread_cond_init(&f->cv, NULL);
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
     f->now = SEAL_MS;
-    snprintf(f->qdir, sizeof f->qdir, "/tmp/ot-test-deliver-XXXXXX");
-    assert_non_null(mkdtemp(f->qdir));
+    otest_tmpdir(f->qdir, sizeof f->qdir, "test-deliver");
     f->trails[0] = mk_trail(T1_ARN, "t1", "us-east-1", false);
     f->trails[1] = mk_trail(T2_ARN, "t2", "us-east-1", true);
     f->trails[1].logging = false;
@@ -651,9 +651,7 @@ static int fake_teardown(void **state)
     for (size_t i = 0; i < f->nobjs; i++)
         free(f->objs[i].data);
     sqlite3_close(f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->qdir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(f->qdir);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -1332,8 +1330,8 @@ static void close_all(fake *f)
 static void test_real_wal_crash_recovery(void **state)
 {
     fake *f = *state;
-    char dir[] = "/tmp/ot_deliver_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    otest_tmpdir(dir, sizeof dir, "deliver");
     sqlite3_close(f->db);
     reopen(f, dir);
     f->crash_on_seal = 1;
@@ -1391,9 +1389,7 @@ static void test_real_wal_crash_recovery(void **state)
     assert_int_equal(nfiles, 3);
     ot_deliver_stop(d);
     close_all(f);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(dir);
 }
 
 int main(void)

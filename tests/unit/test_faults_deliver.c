@@ -24,6 +24,7 @@
 
 #include "deliver/deliver_int.h"
 #include "fault_sys.h"
+#include "otest.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "wal/wal.h"
@@ -195,9 +196,8 @@ static void close_all(env *e)
 static int setup(void **state)
 {
     env *e = calloc(1, sizeof *e);
-    snprintf(e->dir, sizeof e->dir, "/tmp/ot_faults_deliver_XXXXXX");
-    if (!e || !mkdtemp(e->dir))
-        return -1;
+    assert_non_null(e);
+    otest_tmpdir(e->dir, sizeof e->dir, "faults-deliver");
     pthread_mutex_init(&e->mu, NULL);
     snprintf(e->trail.arn, sizeof e->trail.arn, ARN);
     snprintf(e->trail.name, sizeof e->trail.name, "t1");
@@ -218,9 +218,7 @@ static int teardown(void **state)
     env *e = *state;
     fault_clear();
     close_all(e);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->dir);
-    assert_int_equal(system(cmd), 0);
+    otest_rmrf(e->dir);
     pthread_mutex_destroy(&e->mu);
     free(e);
     return 0;

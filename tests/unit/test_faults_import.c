@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +21,13 @@
 #include "fault_sys.h"
 #include "history/history.h"
 #include "history/import.h"
+#include "otest.h"
 #include "util/err.h"
 
 #define NEV 2000
 #define FIRST 100 /* imported before the fault, so the segment directory exists */
 
 static char g_dir[64];
-
-static int rm_cb(const char *p, const struct stat *sb, int t, struct FTW *f)
-{
-    return remove(p);
-}
 
 /* Writes events [from, to) as NDJSON to dir/name. */
 static void write_events(const char *name, int from, int to, char *path, size_t cap)
@@ -107,8 +102,7 @@ static int seg_files(void)
 
 static int setup(void **state)
 {
-    snprintf(g_dir, sizeof g_dir, "/tmp/ot-faults-import-XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "faults-import");
     char path[128];
     snprintf(path, sizeof path, "%s/data", g_dir);
     assert_int_equal(mkdir(path, 0700), 0);
@@ -123,7 +117,7 @@ static int teardown(void **state)
 {
     fault_clear();
     ot_history_close(*state);
-    nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    otest_rmrf(g_dir);
     return 0;
 }
 

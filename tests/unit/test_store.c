@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fault_sys.h"
+#include "otest.h"
 #include "store/store.h"
 #include "util/crypto.h"
 #include "util/err.h"
@@ -30,19 +31,11 @@ typedef struct fixture {
     ot_store *st;
 } fixture;
 
-static int rm_rf(const char *path)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    return system(cmd);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->top, sizeof f->top, "/tmp/ot_store_test_XXXXXX");
-    if (!f || !mkdtemp(f->top))
-        return -1;
+    assert_non_null(f);
+    otest_tmpdir(f->top, sizeof f->top, "store-test");
     snprintf(f->root, sizeof f->root, "%s/root", f->top);
     snprintf(f->outside, sizeof f->outside, "%s/outside", f->top);
     mkdir(f->outside, 0755);
@@ -58,7 +51,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     ot_store_close(f->st);
-    rm_rf(f->top);
+    otest_rmrf(f->top);
     free(f);
     return 0;
 }

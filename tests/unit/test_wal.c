@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otest.h"
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "wal/wal.h"
@@ -64,15 +64,9 @@ static ssize_t f_pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
     return pwritev(fd, iov, cnt, off);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static int setup(void **state)
 {
-    strcpy(g_dir, "/tmp/ot_wal_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "wal");
     strcat(g_dir, "/wal"); /* open must create it */
     g_faulty = ot_sys_default;
     g_faulty.fdatasync = f_fdatasync;
@@ -89,7 +83,7 @@ static int teardown(void **state)
     ot_sys = &ot_sys_default;
     char *slash = strrchr(g_dir, '/');
     *slash = '\0';
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    otest_rmrf(g_dir);
     return 0;
 }
 

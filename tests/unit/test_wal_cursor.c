@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,23 +20,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "otest.h"
 #include "util/err.h"
 #include "wal/wal.h"
 #include "wal/wal_cursor.h"
 
 static char g_dir[64];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    strcpy(g_dir, "/tmp/ot_walcur_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    otest_tmpdir(g_dir, sizeof g_dir, "walcur");
     strcat(g_dir, "/wal");
     return 0;
 }
@@ -46,7 +39,7 @@ static int teardown(void **state)
 {
     (void)state;
     *strrchr(g_dir, '/') = '\0';
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    otest_rmrf(g_dir);
     return 0;
 }
 
