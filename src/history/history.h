@@ -219,7 +219,5 @@ typedef struct ot_history_feed ot_history_feed;
 int ot_history_feed_start(const ot_history_feed_opts *o, ot_history_feed **out);
 /* Indexes what is durable, then stops the thread. */
 void ot_history_feed_stop(ot_history_feed *f);
-/* Waits until everything durable at the time of the call is indexed (tests, shutdown). */
-int ot_history_feed_sync(ot_history_feed *f, int timeout_ms);
 
 #endif

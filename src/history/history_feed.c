@@ -11,7 +11,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "event/event.h"
 #include "util/err.h"
@@ -121,17 +120,4 @@ void ot_history_feed_stop(ot_history_feed *f)
     ot_json_doc_free(f->doc);
     ot_buf_free(&f->arena);
     free(f);
-}
-
-int ot_history_feed_sync(ot_history_feed *f, int timeout_ms)
-{
-    uint64_t target = ot_wal_durable_lsn(f->o.wal);
-    int64_t deadline = ot_monotonic_ms() + timeout_ms;
-    while (ot_history_checkpoint(f->o.history) < target) {
-        if (ot_monotonic_ms() > deadline)
-            return OT_ELIMIT;
-        struct timespec ts = {0, 2000000};
-        nanosleep(&ts, NULL);
-    }
-    return OT_OK;
 }

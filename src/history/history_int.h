@@ -41,7 +41,7 @@ struct ot_history {
     hist_segset wsegs; /* the writer's view, loaded by ot_history_begin (feed deduplication) */
     struct hist_seg **segs; /* open segments, shared by readers (under mu) */
     size_t nsegs, segcap;
-    uint64_t ckpt; /* atomic: ot_history_feed_sync reads it without the lock */
+    uint64_t ckpt; /* atomic: ot_history_checkpoint() reads it without the lock */
     uint8_t token_key[32];
     pthread_mutex_t mu;
     pthread_cond_t cv;
