@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/import/run.sh [EVENTS] [WORKDIR] — `opentrail import` against the machine's ceiling and
-# DuckDB on the same gen_events.py S3-layout corpus (.json.gz), in one run.
+# DuckDB on the same gen_events.py S3-layout corpus (.json.gz), in one run. gen_events.py is not
+# in this repository: see bench/find-gen-events.sh.
 #   ceiling: ceiling.cpp = ISA-L inflate + simdjson DOM parse of every file, 2 threads, no storage
 #   opentrail import: into a fresh data dir (3 runs, median)
 #   DuckDB: duck.mjs 'table' = CREATE TABLE ev AS SELECT ... FROM read_json(gz tree), 2 threads
@@ -10,7 +11,6 @@ N=${1:-1000000}
 W=${2:-/tmp/ot-bench-import}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-GEN=${GEN:-/work/shared/tools/gen_events.py}
 BUILD=$ROOT/build-release
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j2 --target opentrail >/dev/null
@@ -20,6 +20,7 @@ c++ -O2 -std=c++17 "$HERE/ceiling.cpp" -lsimdjson -lisal -pthread -o "$BUILD/ot_
 mkdir -p "$W"
 cd "$W"
 if [ ! -f "corpus.$N.done" ]; then
+    GEN=$("$ROOT/bench/find-gen-events.sh")
     rm -rf corpus corpus.*.done
     python3 "$GEN" --seed 1 --events "$N" --days 2 --s3-dir corpus --jobs 2 --stats
     touch "corpus.$N.done"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/ingest — end-to-end durable ingest throughput against this machine's ceiling.
 #
-# Builds a release binary, makes a realistic corpus (../shared/tools/gen_events.py), measures the
+# Builds a release binary, makes a realistic corpus (gen_events.py, not in this repository: see
+# bench/find-gen-events.sh), measures the
 # in-process ceiling (parse + gzip of the same bytes on all cores), then drives a real server
 # (fsync on, SigV4 on) with the C load client and reports events/s, MB/s, p50/p99 latency, the
 # ratio to the ceiling, the client's CPU, and whether delivery kept up.
@@ -22,7 +23,8 @@ cmake --build build-release -j2 --target opentrail ot_loadgen ot_ingest_ceiling 
 
 if [ ! -s "$OUT/bodies-$EVENTS.ndjson" ]; then
   echo "generating $EVENTS events ..." >&2
-  "$PY" ../shared/tools/gen_events.py --seed 1 --events "$EVENTS" --days 1 --ndjson "$OUT/events.ndjson" --jobs 2
+  GEN=$(bench/find-gen-events.sh)
+  "$PY" "$GEN" --seed 1 --events "$EVENTS" --days 1 --ndjson "$OUT/events.ndjson" --jobs 2
   "$PY" bench/ingest/make_bodies.py "$OUT/events.ndjson" "$OUT/bodies-$EVENTS.ndjson"
 fi
 BODIES="$OUT/bodies-$EVENTS.ndjson"

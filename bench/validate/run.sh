@@ -7,7 +7,8 @@
 #   (the default is a realistic trail: ~5,100 files of ~141 records, ~200 KB JSON / ~30 KB gz
 #   each, ≈ 1 GB of log JSON; RECORDS_PER_FILE 0 = gen_events' default, much larger files.)
 #
-# 1. gen_events.py writes a realistic corpus in the S3 layout (1 account, 1 region);
+# 1. gen_events.py (not in this repository: see bench/find-gen-events.sh) writes a realistic
+#    corpus in the S3 layout (1 account, 1 region);
 # 2. `opentrail serve` is started and make_trail.py uploads the logs through its S3 API and writes
 #    an hourly signed digest chain (RSA-2048 key made here);
 # 3. ceiling, opentrail validate <data-dir>/buckets/<b>, opentrail validate s3://<b>, aws CLI.
@@ -26,7 +27,7 @@ CORPUS="$OUT/corpus-$EVENTS-$RPF"
 MAXR=(); [ "$RPF" -gt 0 ] && MAXR=(--max-records-per-file "$RPF")
 if [ ! -d "$CORPUS" ]; then
   echo "generating $EVENTS events ..." >&2
-  GEN=../shared/tools/gen_events.py; [ -f "$GEN" ] || GEN=../../shared/tools/gen_events.py
+  GEN=$(bench/find-gen-events.sh)
   "$PY" "$GEN" --seed 2 --events "$EVENTS" --days 1 --accounts 1 \
     --regions 1 "${MAXR[@]}" --s3-dir "$CORPUS.tmp" --jobs 2 >/dev/null
   mv "$CORPUS.tmp" "$CORPUS"

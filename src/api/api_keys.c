@@ -1,5 +1,5 @@
 /* api_keys.c — ListPublicKeys: the public halves of the digest signing keys of the request's
- * region (spec/formats.md §2.4, §4.4).
+ * region (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_ListPublicKeys.html).
  *
  * Value is base64 of the DER PKCS#1 RSAPublicKey (awscli v1 loads nothing else), Fingerprint the
  * MD5 hex of those bytes. Every key whose validity window overlaps [StartTime, EndTime] is

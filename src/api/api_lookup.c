@@ -1,9 +1,10 @@
 /* api_lookup.c — LookupEvents: the event history of the request's region, newest first.
  *
- * Validation follows AWS (spec/api.md §2.5): one lookup attribute at most, keys case-sensitive,
- * EventCategory only "insight" (then only EventId/EventName/EventSource), StartTime <= EndTime,
- * MaxResults 1..50 (default 50), and a NextToken only with the parameters it was made for. The
- * 2-per-second AWS rate limit is off by default; --lookup-rate sets one per account. */
+ * Validation follows AWS: one lookup attribute at most, keys case-sensitive, EventCategory only
+ * "insight" (then only EventId/EventName/EventSource), StartTime <= EndTime, MaxResults 1..50
+ * (default 50), and a NextToken only with the parameters it was made for. The 2-per-second AWS
+ * rate limit is off by default; --lookup-rate sets one per account. See
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html */
 #include "api/api_lookup.h"
 
 #include <math.h>

@@ -1,4 +1,5 @@
-/* api_selectors.c — PutEventSelectors and GetEventSelectors (spec/api.md §1.3, §2.6, §2.7).
+/* api_selectors.c — PutEventSelectors and GetEventSelectors
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html).
  *
  * Put validates everything (trail/selectors.h) before it changes anything, stores a new
  * selectors version, then tells delivery, which seals what the trail holds with the old

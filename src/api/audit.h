@@ -1,5 +1,6 @@
 /* audit.h — the trail audits itself: every control-plane call and S3 access becomes a
- * CloudTrail record (spec/formats.md §1.4) appended to the WAL like any other event. */
+ * CloudTrail record appended to the WAL like any other event. Record fields:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html */
 #ifndef OT_AUDIT_H
 #define OT_AUDIT_H
 

@@ -1,4 +1,6 @@
-/* aws_error.c — error bodies in the shapes the AWS SDKs parse (spec/api.md §1.1, §1.4). */
+/* aws_error.c — error bodies in the shapes the AWS SDKs parse: awsJson1_1 and restJson1
+ * (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html, …/aws-restjson1-protocol.html)
+ * and S3's XML (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). */
 #include "api/aws_error.h"
 
 #include <stdarg.h>

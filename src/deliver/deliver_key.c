@@ -1,4 +1,9 @@
-/* deliver_key.c — object keys of log files (spec/formats.md §1.1).
+/* deliver_key.c — object keys of log files, as CloudTrail names them:
+ * [prefix/]AWSLogs/[o-id/]<acct>/CloudTrail/<region>/YYYY/MM/DD/
+ * <acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 characters>.json.gz, the time being the
+ * delivery time to the minute, UTC. See
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html and
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
  *
  * The unique part of the name is derived from the WAL range the file covers, not drawn at
  * random, so redoing a seal after a crash overwrites the same object instead of adding a

@@ -4,9 +4,11 @@
  * rotation period; private keys in <data-dir>/keys/ (0600), metadata in state.db.
  * Digests: for every trail with log-file validation, one chain per (trail, account, delivery
  * region): every digest interval a gzip'd JSON digest listing the log files delivered since the
- * previous one, signed (SHA256withRSA) over the string of spec/formats.md §2.4. A digest is
- * first recorded as an intent in state.db, then written, then committed with the chain state,
- * so a crash at any point is redone with the same bytes. See docs/internals/DIGEST.md. */
+ * previous one, signed (SHA256withRSA) over the string CloudTrail signs (see
+ * ot_digest_signing_string). A digest is first recorded as an intent in state.db, then written,
+ * then committed with the chain state, so a crash at any point is redone with the same bytes.
+ * See docs/internals/DIGEST.md and
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-custom-validation.html */
 #ifndef OT_DIGEST_H
 #define OT_DIGEST_H
 
@@ -63,8 +65,8 @@ int ot_keystore_sign(ot_keystore *ks, const char *fingerprint, const void *msg, 
 
 /* Lowercase hex MD5 of der: the fingerprint CloudTrail reports for a public key. */
 void ot_key_fingerprint(const uint8_t *der, size_t len, char out[33]);
-/* The string a digest signature covers (spec/formats.md §2.4), malloc'd, NUL-terminated:
- * end_iso "\n" bucket "/" key "\n" hex(SHA-256(body)) "\n" (prev_sig or "null"). */
+/* The string a digest signature covers (cloudtrail-log-file-custom-validation.html), malloc'd,
+ * NUL-terminated: end_iso "\n" bucket "/" key "\n" hex(SHA-256(body)) "\n" (prev_sig or "null"). */
 char *ot_digest_signing_string(const char *end_iso, const char *bucket, const char *key,
                                const void *body, size_t body_len, const char *prev_sig);
 /* Verifies a hex signature of msg with a DER PKCS#1 RSA public key: 0 or OT_ECORRUPT. */

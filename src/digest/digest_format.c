@@ -1,5 +1,6 @@
 /* digest_format.c — digest object keys and digest bodies, byte for byte as CloudTrail writes
- * them (spec/formats.md §2.1, §2.2).
+ * them; the format:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
  *
  * The key's timestamp has seconds and exactly 16 characters: awscli reads the date back from
  * fixed positions (key[-24:-8]). The body is serialised once, compactly, in AWS's member order;

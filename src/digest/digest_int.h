@@ -29,7 +29,8 @@ typedef struct ot_digest_trail {
 } ot_digest_trail;
 
 /* [prefix/]AWSLogs/[o-id/]<acct>/CloudTrail-Digest/<region>/YYYY/MM/DD/<acct>_CloudTrail-Digest_
- * <region>_<trail>_<home>_<YYYYMMDDTHHMMSSZ>.json.gz, from end_ms (spec/formats.md §2.1). */
+ * <region>_<trail>_<home>_<YYYYMMDDTHHMMSSZ>.json.gz, from end_ms, as in
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html */
 int ot_digest_key(const ot_digest_trail *t, const char *account_id, const char *region,
                   int64_t end_ms, char *out, size_t outlen);
 

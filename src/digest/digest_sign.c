@@ -2,8 +2,8 @@
  * signatures over SHA-256 (PKCS#1 v1.5) and their verification, with OpenSSL 3 EVP calls only.
  *
  * The public key CloudTrail serves is DER PKCS#1 RSAPublicKey (not SubjectPublicKeyInfo: awscli
- * v1 refuses that, spec/formats.md §2.4); i2d_PublicKey / d2i_PublicKey read and write exactly
- * that form for RSA. */
+ * v1 loads it with rsa.PublicKey.load_pkcs1(format='DER'), which refuses SPKI); i2d_PublicKey /
+ * d2i_PublicKey read and write exactly that form for RSA. */
 #include "digest/digest_int.h"
 
 #include <openssl/evp.h>

@@ -1,8 +1,9 @@
 /* activity.h — the CloudTrail record of an event sent through a channel (PutAuditEvents).
  *
- * The caller's eventData (spec/api.md §1.5) is validated field by field and flattened into a
- * regular CloudTrail record so every CloudTrail reader understands it; docs/putauditevents.md
- * gives the mapping. */
+ * The caller's eventData is validated field by field and flattened into a regular CloudTrail
+ * record so every CloudTrail reader understands it; docs/putauditevents.md gives the mapping.
+ * eventData's fields, and what CloudTrail adds around them:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/query-integration-event-schema.html */
 #ifndef OT_ACTIVITY_H
 #define OT_ACTIVITY_H
 

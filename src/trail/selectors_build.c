@@ -1,9 +1,10 @@
 /* selectors_build.c — PutEventSelectors validation, canonical JSON and compilation.
  *
- * One pass over the request: every rule of spec/api.md §2.6/§2.7 is checked, the canonical
- * form (what GetEventSelectors returns) is written and the matcher is built at the same time,
- * so what is stored and what routes can never disagree. Messages follow AWS's wording where it
- * is known ("Value X for Y is invalid."). */
+ * One pass over the request: every rule of basic and advanced event selectors is checked, the
+ * canonical form (what GetEventSelectors returns) is written and the matcher is built at the
+ * same time, so what is stored and what routes can never disagree. Messages follow AWS's
+ * wording where it is known ("Value X for Y is invalid."). The rules:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,7 +359,7 @@ static const char *const OP_NAMES[OP__COUNT] = {
 
 enum { CAT_MANAGEMENT, CAT_DATA, CAT_NETWORK, CAT__COUNT };
 
-/* Which fields a trail accepts per eventCategory (spec/api.md §2.7). */
+/* Which fields a trail accepts per eventCategory (API_AdvancedFieldSelector.html). */
 static const uint16_t ALLOWED[CAT__COUNT] = {
     [CAT_MANAGEMENT] = 1u << F_CATEGORY | 1u << F_EVENT_SOURCE | 1u << F_READ_ONLY,
     [CAT_DATA] = 1u << F_CATEGORY | 1u << F_RES_TYPE | 1u << F_RES_ARN | 1u << F_EVENT_NAME |

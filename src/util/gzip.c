@@ -1,8 +1,9 @@
 /* gzip.c — one gzip member per log file, with ISA-L igzip at level 1.
  *
  * Why one member: `aws cloudtrail validate-logs` hashes only the first member and newer CLIs
- * reject trailing data (spec/formats.md §1.2). Why ISA-L: it compresses several times faster
- * than zlib at a similar ratio for JSON, and delivery must keep up with ingest on one core.
+ * reject trailing data (awscli/customizations/cloudtrail/validation.py in
+ * https://github.com/aws/aws-cli). Why ISA-L: it compresses several times faster than zlib at
+ * a similar ratio for JSON, and delivery must keep up with ingest on one core.
  * Level 1 with the default tables is deterministic for the same input on the same machine. */
 #include "util/gzip.h"
 

@@ -1,10 +1,11 @@
 /* validate.h — `opentrail validate`: check CloudTrail digest chains and the log files they sign.
  *
- * Checks everything `aws cloudtrail validate-logs` checks (spec/formats.md §3), with the same
- * verdict texts, plus what it does not: previousDigestSignature / previousDigestHashValue
- * continuity, window continuity, fingerprint = MD5(key), algorithm fields, trailing data after
- * the first gzip member, log JSON shape, log files no digest references. Sources: a directory
- * holding a bucket's objects (its AWSLogs/ tree) or any S3 endpoint. */
+ * Checks everything `aws cloudtrail validate-logs` checks, with the same verdict texts, plus what
+ * it does not: previousDigestSignature / previousDigestHashValue continuity, window continuity,
+ * fingerprint = MD5(key), algorithm fields, trailing data after the first gzip member, log JSON
+ * shape, log files no digest references. Sources: a directory holding a bucket's objects (its
+ * AWSLogs/ tree) or any S3 endpoint. The CLI's command:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-cli.html */
 #ifndef OT_VALIDATE_H
 #define OT_VALIDATE_H
 
@@ -60,7 +61,8 @@ int ot_vkeys_add(ot_vkeys *k, const uint8_t *data, size_t len, const char *finge
 int ot_vkeys_add_file(ot_vkeys *k, const char *path, char *err, size_t errlen);
 const ot_vkey *ot_vkeys_find(const ot_vkeys *k, const char *fingerprint);
 
-/* The string CloudTrail signs (spec §2.4) into out (malloc'd). prev_sig NULL = "null". */
+/* The string CloudTrail signs (cloudtrail-log-file-custom-validation.html) into out (malloc'd).
+ * prev_sig NULL = "null". */
 char *ot_validate_string_to_sign(const char *end_time, const char *bucket, const char *key,
                                  const char body_sha_hex[65], const char *prev_sig);
 /* RSA PKCS#1 v1.5 SHA-256 verification of a hex signature. True if it verifies. */

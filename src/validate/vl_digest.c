@@ -1,7 +1,9 @@
 /* vl_digest.c — read one digest file and check it: the AWS CLI's checks in the CLI's order and
- * with its texts (spec/formats.md §3 steps 1-6), then the ones it leaves out (algorithm fields,
- * fingerprint = MD5 of the key, account and end time against the key name, well-formed
- * logFiles entries). Chain checks between two digests are vl_walk.c's. */
+ * with its texts (fetch and parse, signature metadata, required keys, location, fingerprint,
+ * signature: awscli/customizations/cloudtrail/validation.py in https://github.com/aws/aws-cli),
+ * then the ones it leaves out (algorithm fields, fingerprint = MD5 of the key, account and end
+ * time against the key name, well-formed logFiles entries). Chain checks between two digests
+ * are vl_walk.c's. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -113,7 +113,7 @@ typedef struct vl_digest {
 } vl_digest;
 void vl_digest_free(vl_digest *d);
 
-/* Reads, parses and checks one digest the way the CLI does (steps 1-6 of spec §3), plus the
+/* Reads, parses and checks one digest the way the CLI does (vl_digest.c lists the steps), plus the
  * algorithm fields and the key-name time. vouched_sig: the signature the newer digest in the
  * chain names for this one (used when the object has no signature metadata, e.g. a copy made
  * with `aws s3 sync`). Returns 0 with d filled if valid; OT_ENOTFOUND if missing; otherwise

@@ -1,8 +1,9 @@
 /* vl_walk.c — find the digest chains in the source and walk each from newest to oldest, the
- * way `aws cloudtrail validate-logs` does (spec/formats.md §3 "The backward walk"), checking
- * what it does not: that each digest's previousDigestSignature / previousDigestHashValue name
- * the digest actually found there, that windows join up (newer start = older end), that the
- * chain goes back in time, and that every digest listed in range is reached. */
+ * way `aws cloudtrail validate-logs` does (following each digest's previousDigestS3Object,
+ * else the next older key listed), checking what it does not: that each digest's
+ * previousDigestSignature / previousDigestHashValue name the digest actually found there, that
+ * windows join up (newer start = older end), that the chain goes back in time, and that every
+ * digest listed in range is reached. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,10 @@
-"""CloudTrail trails built by hand for validator tests (after ../shared/tools/awscli_validate_probe.py).
+"""CloudTrail trails built by hand for validator tests.
 
 Keys: RSA-2048 made with the openssl CLI; fingerprint = MD5 of the DER PKCS#1 public key.
 Writer: gzipped {"Records":[...]} log files and an hourly digest chain signed exactly as
-spec/formats.md §2.4 says, into any S3 client (boto3 pointed at moto_server or our server) or a
-directory (DirS3: files + "<key>.metadata.json" sidecars, as `aws s3api head-object` prints).
+CloudTrail signs, into any S3 client (boto3 pointed at moto_server or our server) or a directory
+(DirS3: files + "<key>.metadata.json" sidecars, as `aws s3api head-object` prints). Signing:
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-custom-validation.html
 Stub: a CloudTrail JSON-1.1 endpoint answering DescribeTrails and ListPublicKeys.
 Moto: moto_server on a free loopback port (stopped by its own PID only).
 """

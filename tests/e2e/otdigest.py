@@ -23,7 +23,8 @@ def utcnow():
 
 def validate_logs(server, trail_arn, start, region, extra=()):
     """Runs validate-logs in region (the global --region flag picks the digest folder and the
-    ListPublicKeys region) with per-service endpoints only, as spec/formats.md §4 describes.
+    ListPublicKeys region) with per-service endpoints only (AWS_ENDPOINT_URL_CLOUDTRAIL and
+    AWS_ENDPOINT_URL_S3: https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
     Returns (rc, stdout, stderr, counts) with counts {"digest": (valid, total), "log": ...}."""
     env = server.env(region, endpoint=False)
     env["AWS_ENDPOINT_URL_CLOUDTRAIL"] = server.endpoint

@@ -86,7 +86,7 @@ def facts_of_real_s3(op, bucket, key):
             "userArn": "", "resources": s3_res(bucket, key)}
 
 
-# ------------------------------------------------- the selector semantics, written from the spec
+# ------------------------------ the selector semantics, written from AWS's EventSelector docs
 def s3_candidates(f, wanted_type):
     """(type, arn) pairs a selector on wanted_type looks at; a bucket-level S3 event counts as
     the object ARN '<bucket ARN>/' for object selectors."""

@@ -9,8 +9,9 @@ edited on disk with the server stopped; their metadata (x-amz-meta-signature) is
 xattr (docs/s3.md), rewritten where a case re-signs a digest — with the server's own key from
 <data-dir>/keys/ (a forger who stole it) or with a foreign key.
 
-The AWS CLI must flag every case it can and miss exactly the two spec/formats.md §3 says it does
-not check (a gzip member appended to a log; a forged previousDigestSignature); ours must flag all.
+The AWS CLI must flag every case it can and miss exactly the two its validator does not check
+(awscli/customizations/cloudtrail/validation.py hashes only the first gzip member of a log and never
+compares previousDigestSignature with the previous digest); ours must flag all.
 """
 import datetime
 import gzip
@@ -77,7 +78,8 @@ class Disk:
         return json.loads(gzip.decompress(self.read(key)))
 
     def resign(self, key, doc, pem):
-        """Writes doc as the digest at key, signed with the private key pem (spec §2.4)."""
+        """Writes doc as the digest at key, signed with the private key pem, as CloudTrail signs
+        (cloudtrail-log-file-custom-validation.html)."""
         body = json.dumps(doc, separators=(",", ":")).encode()
         prev = doc.get("previousDigestSignature") or "null"
         msg = "%s\n%s/%s\n%s\n%s" % (doc["digestEndTime"], BUCKET, key,
@@ -175,7 +177,7 @@ def case_missing_prev_key(t, d):
 CASES = [case_modified_log, case_truncated_log, case_appended_member, case_deleted_log,
          case_deleted_digest, case_modified_digest, case_moved_digest, case_unknown_key,
          case_forged_prev_sig, case_missing_prev_key]
-# spec/formats.md §3 "What the CLI does not check": the only cases it must pass.
+# What the CLI's validator does not check (see the module docstring): the only cases it must pass.
 CLI_MISSES = {"appended_member", "forged_prev_sig"}
 
 

@@ -1,12 +1,14 @@
 """The tamper matrix: each way of altering a CloudTrail trail, checked by BOTH validators —
 `opentrail validate` and the real `aws cloudtrail validate-logs` (pyenv awscli 1.45).
 
-The trail (4 hourly digests, 3 log files) is built by hand and signed exactly per
-spec/formats.md §2.4 (tests/e2e/ctfixture.py), into moto_server's S3; the CLI gets ListPublicKeys
-from a stub (moto lacks it). Ours runs over the same S3 endpoint, and offline on a directory copy
-of the same trail (with metadata sidecars). The CLI must flag everything it can; the two cases it
-cannot (an appended gzip member, a forged previousDigestSignature: spec §3 "What the CLI does not
-check") are asserted as misses. Ours must flag every case, with the message given here.
+The trail (4 hourly digests, 3 log files) is built by hand (tests/e2e/ctfixture.py) and signed
+exactly as CloudTrail signs digests, into moto_server's S3; the CLI gets ListPublicKeys from a stub
+(moto lacks it). Ours runs over the same S3 endpoint, and offline on a directory copy of the same
+trail (with metadata sidecars). The CLI must flag everything it can; the two cases it cannot (an
+appended gzip member, a forged previousDigestSignature: its validation.py hashes only the first
+gzip member and never compares previousDigestSignature) are asserted as misses. Ours must flag
+every case, with the message given here.
+Signing: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-custom-validation.html
 """
 import datetime as dt
 import gzip

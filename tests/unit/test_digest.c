@@ -50,7 +50,12 @@ static void test_signing_string_awscli_vector(void **state)
     free(s);
 }
 
-/* The four key/fingerprint pairs AWS publishes (spec/formats.md §5). */
+/* The four key/fingerprint pairs AWS publishes: 8eba5db5… is VALID_TEST_KEY of aws-cli's
+ * tests/unit/customizations/cloudtrail/test_validation.py, 8933b39d… and 31e8b543… (an SPKI key)
+ * are from the custom-validation guide's earlier edition
+ * (awsdocs/aws-cloudtrail-user-guide, doc_source/cloudtrail-log-file-custom-validation.md), and
+ * 7f3f4014… from aws-cli's awscli/examples/cloudtrail/list-public-keys.rst
+ * (https://github.com/aws/aws-cli). */
 static const struct {
     const char *b64, *fp;
     bool pkcs1;

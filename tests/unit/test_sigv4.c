@@ -6,7 +6,7 @@
  *      (non-S3) path rules.
  *   2. BOTO_VECTORS: requests built and signed by boto3/botocore 1.43 on this machine, captured
  *      just before sending (tests/unit/gen_sigv4_vectors.py, output pasted below).
- *   3. CLI_CAPTURE: the aws CLI request captured on a raw socket (spec api.md 4.1).
+ *   3. CLI_CAPTURE: an aws CLI 1.45 request captured on a raw socket (below).
  *   4. Negative cases derived from these by changing one thing.
  * The client side (aws/client.c, the outbound signer) must produce the same Authorization
  * headers as the suite and botocore, and what it signs must verify here. */
@@ -253,8 +253,8 @@ static const struct {
      "&X-Amz-Signature=86012e2c9ad4d77369f5d81c11f75158aae4f895a085212cc6d3f923d300bed5"},
 };
 
-/* The aws CLI 1.45 GetTrailStatus request captured byte for byte on a raw socket
- * (/work/shared/spec/api.md section 4.1); signed with BOTO_SECRET at BOTO_NOW_MS. */
+/* The aws CLI 1.45 GetTrailStatus request (region eu-west-1) captured byte for byte on a raw
+ * socket while the project was written; signed with BOTO_SECRET at BOTO_NOW_MS. */
 static const vector CLI_CAPTURE = {
     .name = "aws cloudtrail get-trail-status (raw capture)",
     .service = "cloudtrail",

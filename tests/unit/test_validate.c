@@ -1,5 +1,6 @@
 /* test_validate.c — the validator's pieces on fixtures built here: keys made with OpenSSL,
- * digests signed exactly per spec/formats.md §2.4, gzip members made with zlib; and a whole run
+ * digests signed exactly as CloudTrail signs them (cloudtrail-log-file-custom-validation.html
+ * in the CloudTrail user guide), gzip members made with zlib; and a whole run
  * on a directory trail, including a forged previousDigestSignature the AWS CLI would accept. */
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -68,7 +69,7 @@ static size_t gz(const char *s, size_t n, uint8_t *out, size_t cap)
 
 static void test_string_to_sign_vector(void **state)
 {
-    /* the aws-cli unit-test vector (spec §2.4) */
+    /* the vector of aws-cli's tests/unit/customizations/cloudtrail/test_validation.py */
     uint8_t md[32];
     char sha[65];
     ot_sha256("abc", 3, md);
