@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns a gen_events.py NDJSON corpus into PutAuditEvents request bodies, one per line.
 
-Each CloudTrail event becomes the eventData of one audit event (spec/api.md §1.5): its
+Each CloudTrail event becomes the eventData of one audit event (its fields:
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/query-integration-event-schema.html): its
 userIdentity becomes {type, principalId, details: <the rest>}, requestID becomes UID, and
 recipientAccountId is set to the channel's account. 100 events per body, as the load client
 sends them."""

@@ -1,7 +1,8 @@
 """Turn a gen_events.py --s3-dir corpus into a signed CloudTrail trail inside an S3 endpoint.
 
 Uploads every log file as is, then writes one digest per hour of log delivery time (from the
-log names), chained and signed per spec/formats.md §2.4 with KEY_PEM (tests/e2e/ctfixture.py).
+log names), chained and signed with KEY_PEM as CloudTrail signs digests (tests/e2e/ctfixture.py;
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-custom-validation.html).
 usage: make_trail.py S3_DIR ENDPOINT BUCKET KEY_PEM CREDENTIALS_FILE
 """
 import datetime as dt
