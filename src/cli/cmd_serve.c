@@ -57,21 +57,21 @@ static struct option *getopt_list(void)
     return opts;
 }
 
-/* One option of the table from the command line. */
+/* One option of the table from the command line; 0, or OT_EXIT_USAGE once the error is
+ * printed. */
 static int apply_flag(int c, ot_config *cfg)
 {
     char err[512];
     size_t n;
     const ot_option *o = &ot_config_options(&n)[c - OPT_TABLE];
-    if (ot_config_set(cfg, o->name, o->type == OT_OPT_FLAG ? "true" : optarg, err, sizeof err)) {
-        fprintf(stderr, "opentrail serve: %s\n", err);
-        return OT_EINVAL;
-    }
+    if (ot_config_set(cfg, o->name, o->type == OT_OPT_FLAG ? "true" : optarg, err, sizeof err))
+        return ot_cli_usage("serve", "%s", err);
     return OT_OK;
 }
 
 /* Precedence: flag > environment > config file > default. Pass 0 finds --config (and --help,
- * and bad options) and applies the file and the environment; pass 1 the other flags. */
+ * and bad options) and applies the file and the environment; pass 1 the other flags. 0, or
+ * OT_EXIT_USAGE once the error is printed. */
 static int parse_args(int argc, char **argv, ot_config *cfg)
 {
     struct option *opts = getopt_list();
@@ -81,37 +81,30 @@ static int parse_args(int argc, char **argv, ot_config *cfg)
     for (int pass = 0; pass < 2 && !rc; pass++) {
         optind = 1;
         int c;
-        while (!rc && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        while (!rc && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
             if (c == OPT_HELP) {
                 print_help();
                 free(opts);
                 exit(0);
             }
-            if (c == '?') {
-                fprintf(stderr, "see 'opentrail serve --help'\n");
-                rc = OT_EINVAL;
+            if (c == '?' || c == ':') {
+                rc = ot_cli_bad_option("serve", c, argv);
             } else if (c == OPT_CONFIG) {
                 config_path = optarg;
             } else if (pass == 1) {
                 rc = apply_flag(c, cfg);
             }
         }
-        if (pass == 0 && !rc && ot_config_load_layers(cfg, config_path, environ, err, sizeof err)) {
-            fprintf(stderr, "opentrail serve: %s\n", err);
-            rc = OT_EINVAL;
-        }
+        if (pass == 0 && !rc && ot_config_load_layers(cfg, config_path, environ, err, sizeof err))
+            rc = ot_cli_usage("serve", "%s", err);
     }
     free(opts);
     if (rc)
         return rc;
-    if (optind < argc) {
-        fprintf(stderr, "opentrail serve: unexpected argument '%s'\n", argv[optind]);
-        return OT_EINVAL;
-    }
-    if (ot_config_check(cfg, err, sizeof err)) {
-        fprintf(stderr, "opentrail serve: %s\n", err);
-        return OT_EINVAL;
-    }
+    if (optind < argc)
+        return ot_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (ot_config_check(cfg, err, sizeof err))
+        return ot_cli_usage("serve", "%s", err);
     return OT_OK;
 }
 
@@ -132,7 +125,7 @@ int ot_cmd_serve(int argc, char **argv)
     static ot_config cfg;
     ot_config_defaults(&cfg);
     if (parse_args(argc, argv, &cfg))
-        return 2;
+        return OT_EXIT_USAGE;
     ot_log_set_format(cfg.log_format);
     ot_log_set_level(cfg.log_level);
     ot_config_env_warn_unknown(environ);
