@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "otest.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -49,23 +50,15 @@ static void test_config_env__names(void **state)
     }
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* default < config file < environment; OPENTRAIL_CONFIG names the file unless --config does. */
 static void test_config_env__precedence(void **state)
 {
     (void)state;
-    char path[] = "/tmp/ot-test-config-env-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    write_file(path, "delivery-interval = 2s\nhttp-threads = 3\nregion = eu-west-1\n");
+    char dir[256], path[300];
+    otest_tmpdir(dir, sizeof dir, "config-env");
+    snprintf(path, sizeof path, "%s/ot.conf", dir);
+    const char *text = "delivery-interval = 2s\nhttp-threads = 3\nregion = eu-west-1\n";
+    otest_write_file(path, text, strlen(text));
     char config_var[96];
     snprintf(config_var, sizeof config_var, "OPENTRAIL_CONFIG=%s", path);
     char *env[] = {"PATH=/bin", config_var, "OPENTRAIL_DELIVERY_INTERVAL=7s",
@@ -88,6 +81,7 @@ static void test_config_env__precedence(void **state)
     ot_config_defaults(&cfg);
     assert_int_equal(ot_config_load_layers(&cfg, NULL, env, err, sizeof err), OT_EIO);
     assert_non_null(strstr(err, path));
+    otest_rmrf(dir);
 }
 
 /* A refused value names the variable (not the option) and says what it expects; cfg keeps the
