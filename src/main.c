@@ -1,4 +1,6 @@
-/* main.c — `opentrail <command> [options]`: dispatch through the command table. */
+/* main.c — `opentrail <command> [options]`: dispatch through the command table. The exit
+ * status and the error prefix are the same for every command (cli/cli.h, docs/cli.md). */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,16 +32,17 @@ int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? OT_EXIT_USAGE : OT_EXIT_OK;
     }
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
         printf("opentrail %s\n", OT_VERSION);
-        return 0;
+        return OT_EXIT_OK;
     }
+    opterr = 0; /* the commands report bad options themselves (ot_cli_bad_option) */
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "opentrail: unknown command '%s'\n\n", argv[1]);
+    ot_cli_error(NULL, "unknown command '%s'\n", argv[1]);
     usage(stderr);
-    return 2;
+    return OT_EXIT_USAGE;
 }

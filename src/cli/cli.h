@@ -1,4 +1,5 @@
-/* cli.h — the opentrail subcommands, one cmd_<name>.c each. */
+/* cli.h — the opentrail subcommands, one cmd_<name>.c each, and what they share: one error
+ * prefix and one exit-code convention (docs/cli.md). */
 #ifndef OT_CLI_H
 #define OT_CLI_H
 
@@ -14,5 +15,20 @@ int ot_cmd_keys(int argc, char **argv);
 int ot_cmd_validate(int argc, char **argv);
 int ot_cmd_import(int argc, char **argv);
 int ot_cmd_lookup(int argc, char **argv);
+
+/* The exit status of every command: 0 success, 1 the command ran and failed (an unreadable
+ * file, a damaged log, a server that answered an error), 2 it was called wrongly (an unknown
+ * option, a bad value, a missing argument). `validate` keeps the AWS CLI's (0, 1, 255). */
+enum { OT_EXIT_OK = 0, OT_EXIT_FAILURE = 1, OT_EXIT_USAGE = 2 };
+
+/* "opentrail <cmd>: <message>" on stderr (cmd may be "wal check"; NULL: "opentrail: ...").
+ * Returns OT_EXIT_FAILURE, so that a runtime error is `return ot_cli_error(...)`. */
+int ot_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a usage error, then "see 'opentrail <cmd> --help'". Returns OT_EXIT_USAGE. */
+int ot_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for what getopt_long returned for a bad option, '?' (unknown) or ':'
+ * (missing value; the option string starts with ':'), with opterr = 0 (main.c sets it) so that
+ * getopt prints nothing itself. Returns OT_EXIT_USAGE. */
+int ot_cli_bad_option(const char *cmd, int c, char **argv);
 
 #endif

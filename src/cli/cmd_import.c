@@ -43,8 +43,8 @@ static const char import_help[] =
     "  --quiet               no progress bar and no summary\n"
     "  -h, --help            show this help\n"
     "\n"
-    "exit status: 0 if every file was read, 1 if some failed (the rest is imported), 2 on\n"
-    "usage errors or if the index could not be written.\n";
+    "exit status: 0 if every file was read; 1 if some failed (the rest is imported), the\n"
+    "source cannot be read or the index could not be written; 2 on usage errors.\n";
 
 typedef struct run_ctx {
     ot_import *im;
@@ -119,9 +119,19 @@ static void summary(ot_import *im, double secs)
 {
     ot_import_stats s;
     ot_import_stats_get(im, &s);
-    printf("imported %llu events from %llu files in %.2f s (%.0f events/s)\n",
-           (unsigned long long)s.imported, (unsigned long long)s.files_ok, secs,
-           secs > 0 ? (double)s.records / secs : 0.0);
+    unsigned long long dups = s.duplicates, bad = s.bad_records;
+    if (s.imported == 0 && dups && !bad) /* a rate of nothing written would mislead */
+        printf("nothing new: all %llu events were already in the history (0 imported, %llu "
+               "duplicates)\n", dups, dups);
+    else if (s.imported == 0 && dups)
+        printf("nothing new: %llu events were already in the history, %llu skipped (0 "
+               "imported)\n", dups, bad);
+    else if (s.imported == 0)
+        printf("nothing imported: no events in %llu files\n", (unsigned long long)s.files_ok);
+    else
+        printf("imported %llu events from %llu files in %.2f s (%.0f events/s)\n",
+               (unsigned long long)s.imported, (unsigned long long)s.files_ok, secs,
+               secs > 0 ? (double)s.records / secs : 0.0);
     printf("  files:   %llu found, %llu read, %llu skipped (digest/Insights/config check), "
            "%llu failed\n",
            (unsigned long long)s.files, (unsigned long long)s.files_ok,
@@ -143,12 +153,12 @@ static int report_failures(ot_import *im)
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         if (f[i].status == OT_IMPORT_FAILED) {
-            fprintf(stderr, "opentrail import: %s: %s\n", f[i].name, f[i].reason);
+            ot_cli_error("import", "%s: %s", f[i].name, f[i].reason);
             failed++;
         } else if (f[i].bad_records) {
-            fprintf(stderr, "opentrail import: %s: %llu of %llu records skipped (malformed or "
-                    "without eventID/eventTime)\n", f[i].name,
-                    (unsigned long long)f[i].bad_records, (unsigned long long)f[i].records);
+            ot_cli_error("import", "%s: %llu of %llu records skipped (malformed or without "
+                         "eventID/eventTime)", f[i].name, (unsigned long long)f[i].bad_records,
+                         (unsigned long long)f[i].records);
         }
     }
     return failed;
@@ -222,17 +232,13 @@ typedef struct import_opts {
 static int import_into(ot_import *im, const import_opts *o)
 {
     char err[512] = "", path[1024];
-    if (ot_datadir_prepare(o->data_dir, err, sizeof err)) {
-        fprintf(stderr, "opentrail import: %s\n", err);
-        return 2;
-    }
+    if (ot_datadir_prepare(o->data_dir, err, sizeof err))
+        return ot_cli_error("import", "%s", err);
     snprintf(path, sizeof path, "%s/history.db", o->data_dir);
     ot_history *h = NULL;
     ot_history_opts ho = {.bulk = true, .readers = 1};
-    if (ot_history_open(path, &ho, &h)) {
-        fprintf(stderr, "opentrail import: cannot open %s\n", path);
-        return 2;
-    }
+    if (ot_history_open(path, &ho, &h))
+        return ot_cli_error("import", "cannot open %s", path);
     int64_t t0 = ot_monotonic_ms();
     run_ctx r = {.im = im, .h = h, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     bool tty = !o->quiet && isatty(2);
@@ -257,12 +263,12 @@ static int import_into(ot_import *im, const import_opts *o)
                    (unsigned long long)deleted);
     }
     if (rc == OT_EEXIST)
-        fprintf(stderr, "opentrail import: another 'opentrail import' is writing to %s; wait for "
-                        "it to finish, then run this one again\n", o->data_dir);
+        ot_cli_error("import", "another 'opentrail import' is writing to %s; wait for it to "
+                     "finish, then run this one again", o->data_dir);
     else if (rc)
-        fprintf(stderr, "opentrail import: writing %s failed: %s\n", path, ot_strerror(rc));
+        ot_cli_error("import", "writing %s failed: %s", path, ot_strerror(rc));
     ot_history_close(h);
-    return rc ? 2 : failed ? 1 : 0;
+    return rc || failed ? OT_EXIT_FAILURE : OT_EXIT_OK;
 }
 
 int ot_cmd_import(int argc, char **argv)
@@ -279,30 +285,31 @@ int ot_cmd_import(int argc, char **argv)
     int64_t retention_ms = 90LL * 86400 * 1000;
     int threads = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data_dir = optarg; break;
         case 'r': retention = true; break;
         case 'R':
-            if (ot_duration_parse(optarg, &retention_ms) || retention_ms <= 0) {
-                fprintf(stderr, "opentrail import: --retention: expected a duration such as "
-                                "90d, got '%s'\n", optarg);
-                return 2;
-            }
+            if (ot_duration_parse(optarg, &retention_ms) || retention_ms <= 0)
+                return ot_cli_usage("import", "--retention: expected a duration such as 90d, "
+                                    "got '%s'", optarg);
             break;
-        case 't': threads = atoi(optarg); break;
+        case 't':
+            threads = strspn(optarg, "0123456789") == strlen(optarg) && strlen(optarg) <= 4
+                          ? (int)strtol(optarg, NULL, 10) : 0;
+            if (threads < 1)
+                return ot_cli_usage("import", "--threads: expected a whole number from 1 to "
+                                    "9999, got '%s'", optarg);
+            break;
         case 'q': quiet = true; break;
         case 'g': co.region = optarg; break;
         case 'p': co.profile = optarg; break;
         case 'h': fputs(import_help, stdout); return 0;
-        default: fprintf(stderr, "see 'opentrail import --help'\n"); return 2;
+        default: return ot_cli_bad_option("import", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "opentrail import: expected one PATH or s3://BUCKET/PREFIX\n"
-                        "see 'opentrail import --help'\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return ot_cli_usage("import", "expected one PATH or s3://BUCKET/PREFIX");
     const char *source = argv[optind];
     char err[512] = "";
     s3_reader s3 = {.pool = NULL};
@@ -310,10 +317,10 @@ int ot_cmd_import(int argc, char **argv)
     ot_import_opts io = {.remote = &remote, .threads = threads};
     ot_import *im = NULL;
     co.data_dir = data_dir;
-    int rc = 2;
+    int rc = OT_EXIT_FAILURE;
     if ((!strncmp(source, "s3://", 5) && s3_source(&co, &s3, &remote, err, sizeof err)) ||
         ot_import_new(source, &io, &im, err, sizeof err))
-        fprintf(stderr, "opentrail import: %s\n", err);
+        ot_cli_error("import", "%s", err);
     else
         rc = import_into(im, &(import_opts){data_dir, retention, retention_ms, quiet});
     ot_import_free(im);

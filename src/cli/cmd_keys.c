@@ -61,7 +61,7 @@ static int parse(int argc, char **argv, keys_opts *o)
     *o = (keys_opts){.data_dir = "./opentrail-data"};
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(keys_help, stdout); exit(0);
         case 'd': o->data_dir = optarg; break;
@@ -69,26 +69,21 @@ static int parse(int argc, char **argv, keys_opts *o)
         case 'f': o->fingerprint = optarg; break;
         case 'o': o->out = optarg; break;
         case 'F':
-            if (strcmp(optarg, "pem") && strcmp(optarg, "der")) {
-                fprintf(stderr, "opentrail keys: --format must be pem or der\n");
-                return OT_EINVAL;
-            }
+            if (strcmp(optarg, "pem") && strcmp(optarg, "der"))
+                return ot_cli_usage("keys", "--format: expected pem or der, got '%s'", optarg);
             o->der = !strcmp(optarg, "der");
             break;
         case 'k':
-            if (ot_duration_parse(optarg, &o->rotation_ms) || o->rotation_ms < 1000) {
-                fprintf(stderr, "opentrail keys: --key-rotation: expected a duration such as "
-                                "30d (at least 1s), got '%s'\n", optarg);
-                return OT_EINVAL;
-            }
+            if (ot_duration_parse(optarg, &o->rotation_ms) || o->rotation_ms < 1000)
+                return ot_cli_usage("keys", "--key-rotation: expected a duration such as 30d (at "
+                                    "least 1s), got '%s'", optarg);
             break;
-        default: fprintf(stderr, "see 'opentrail keys --help'\n"); return OT_EINVAL;
+        default: return ot_cli_bad_option("keys", c, argv);
         }
     }
-    if (o->region && !ot_region_valid(o->region)) {
-        fprintf(stderr, "opentrail keys: invalid region '%s'\n", o->region);
-        return OT_EINVAL;
-    }
+    if (o->region && !ot_region_valid(o->region))
+        return ot_cli_usage("keys", "--region: '%s' is not an AWS region name (such as "
+                            "us-east-1)", o->region);
     return OT_OK;
 }
 
@@ -99,19 +94,19 @@ static int open_store(const keys_opts *o, bool create, ot_trail_db **db, ot_keys
     snprintf(path, sizeof path, "%s/state.db", o->data_dir);
     struct stat st;
     if (create ? stat(o->data_dir, &st) != 0 || !S_ISDIR(st.st_mode) : stat(path, &st) != 0) {
-        fprintf(stderr, "opentrail keys: %s: no state.db (not a data dir?)\n", o->data_dir);
+        ot_cli_error("keys", "%s: no state.db (not a data dir?)", o->data_dir);
         return OT_ENOTFOUND;
     }
     char err[1024];
     if (ot_datadir_prepare(o->data_dir, err, sizeof err)) {
-        fprintf(stderr, "opentrail keys: %s\n", err);
+        ot_cli_error("keys", "%s", err);
         return OT_EINVAL;
     }
     int rc = ot_trail_db_open(path, db);
     if (!rc && (rc = ot_keystore_open(o->data_dir, *db, o->rotation_ms, ks)) != OT_OK)
         ot_trail_db_close(*db);
     if (rc)
-        fprintf(stderr, "opentrail keys: cannot open %s: %s\n", path, ot_strerror(rc));
+        ot_cli_error("keys", "cannot open %s: %s", path, ot_strerror(rc));
     return rc;
 }
 
@@ -130,10 +125,8 @@ static int cmd_list(ot_keystore *ks, const keys_opts *o)
     ot_pubkey *v;
     size_t n;
     int rc = ot_keystore_list(ks, o->region, 0, INT64_MAX, &v, &n);
-    if (rc) {
-        fprintf(stderr, "opentrail keys: %s\n", ot_strerror(rc));
-        return 1;
-    }
+    if (rc)
+        return ot_cli_error("keys list", "%s", ot_strerror(rc));
     int64_t now = ot_now_ms();
     printf("%-16s %-33s %-20s  %-20s  %s\n", "REGION", "FINGERPRINT", "VALID FROM", "SIGNS UNTIL",
            "VALID TO");
@@ -157,10 +150,8 @@ static int cmd_rotate(ot_keystore *ks, const keys_opts *o)
     ot_pubkey *v = NULL, k;
     size_t n = 0;
     int rc = o->region ? OT_OK : ot_keystore_list(ks, NULL, 0, INT64_MAX, &v, &n);
-    if (!rc && !o->region && n == 0) {
-        fprintf(stderr, "opentrail keys rotate: no keys yet; name a region with --region\n");
-        return 1;
-    }
+    if (!rc && !o->region && n == 0)
+        return ot_cli_error("keys rotate", "no keys yet; name a region with --region");
     for (size_t i = 0; !rc && i < (o->region ? 1 : n); i++) {
         const char *region = o->region ? o->region : v[i].region;
         if (!o->region && i > 0 && !strcmp(region, v[i - 1].region))
@@ -170,8 +161,8 @@ static int cmd_rotate(ot_keystore *ks, const keys_opts *o)
     }
     free(v);
     if (rc)
-        fprintf(stderr, "opentrail keys rotate: %s\n", ot_strerror(rc));
-    return rc ? 1 : 0;
+        return ot_cli_error("keys rotate", "%s", ot_strerror(rc));
+    return OT_EXIT_OK;
 }
 
 
@@ -190,14 +181,8 @@ static size_t to_pem(const ot_pubkey *k, char *out, size_t cap)
 
 static int cmd_export(ot_keystore *ks, const keys_opts *o)
 {
-    if (!o->out) {
-        fprintf(stderr, "opentrail keys export: --out OUTDIR is required\n");
-        return 2;
-    }
-    if (ot_sys->mkdir(o->out, 0755) && errno != EEXIST) {
-        fprintf(stderr, "opentrail keys export: cannot create %s: %s\n", o->out, strerror(errno));
-        return 1;
-    }
+    if (ot_sys->mkdir(o->out, 0755) && errno != EEXIST)
+        return ot_cli_error("keys export", "cannot create %s: %s", o->out, strerror(errno));
     ot_pubkey *v;
     size_t n, written = 0;
     int rc = ot_keystore_list(ks, o->region, 0, INT64_MAX, &v, &n);
@@ -212,45 +197,43 @@ static int cmd_export(ot_keystore *ks, const keys_opts *o)
                     : ot_sys_write_file_atomic(path, pem, to_pem(&v[i], pem, sizeof pem), 0644,
                                                false);
         if (rc)
-            fprintf(stderr, "opentrail keys export: cannot write %s\n", path);
+            ot_cli_error("keys export", "cannot write %s", path);
         else
             printf("%s\n", path);
         written++;
     }
     free(v);
-    if (!rc && written == 0) {
-        fprintf(stderr, "opentrail keys export: no matching keys\n");
-        return 1;
-    }
-    return rc ? 1 : 0;
+    if (!rc && written == 0)
+        return ot_cli_error("keys export", "no matching keys");
+    return rc ? OT_EXIT_FAILURE : OT_EXIT_OK;
 }
 
 int ot_cmd_keys(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(keys_help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2)
+        return ot_cli_usage("keys", "missing command (list, rotate, export)");
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(keys_help, stdout);
+        return OT_EXIT_OK;
     }
     const char *sub = argv[1];
     int (*fn)(ot_keystore *, const keys_opts *) = !strcmp(sub, "list")     ? cmd_list
                                                   : !strcmp(sub, "rotate") ? cmd_rotate
                                                   : !strcmp(sub, "export") ? cmd_export
                                                                            : NULL;
-    if (!fn) {
-        fprintf(stderr, "opentrail keys: unknown command '%s' (list, rotate, export)\n", sub);
-        return 2;
-    }
+    if (!fn)
+        return ot_cli_usage("keys", "unknown command '%s' (list, rotate, export)", sub);
     keys_opts o;
     if (parse(argc - 1, argv + 1, &o))
-        return 2;
-    if (optind < argc - 1) {
-        fprintf(stderr, "opentrail keys %s: unexpected argument '%s'\n", sub, argv[optind + 1]);
-        return 2;
-    }
+        return OT_EXIT_USAGE;
+    if (optind < argc - 1)
+        return ot_cli_usage("keys", "unexpected argument '%s'", argv[optind + 1]);
+    if (fn == cmd_export && !o.out)
+        return ot_cli_usage("keys", "export: --out OUTDIR is required");
     ot_trail_db *db;
     ot_keystore *ks;
     if (open_store(&o, fn == cmd_rotate, &db, &ks))
-        return 1;
+        return OT_EXIT_FAILURE;
     int rc = fn(ks, &o);
     ot_keystore_close(ks);
     ot_trail_db_close(db);

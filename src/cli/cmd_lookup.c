@@ -150,15 +150,13 @@ static int lookup_offline(lookup_opts *o)
     char path[1024];
     snprintf(path, sizeof path, "%s/history.db", o->data_dir);
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "opentrail lookup: %s does not exist (run 'opentrail serve' or "
-                        "'opentrail import' first, or give --data-dir)\n", path);
-        return 2;
+        return ot_cli_error("lookup", "%s does not exist (run 'opentrail serve' or 'opentrail "
+                            "import' first, or give --data-dir)", path);
     }
     ot_history *h = NULL;
     ot_history_opts ho = {.read_only = true, .readers = 1};
     if (ot_history_open(path, &ho, &h)) {
-        fprintf(stderr, "opentrail lookup: cannot open %s\n", path);
-        return 2;
+        return ot_cli_error("lookup", "cannot open %s", path);
     }
     o->q.region = o->region_given ? o->region : NULL;
     print_begin(o);
@@ -174,8 +172,8 @@ static int lookup_offline(lookup_opts *o)
     print_end(o);
     ot_history_close(h);
     if (rc)
-        fprintf(stderr, "opentrail lookup: query failed: %s\n", ot_strerror(rc));
-    return rc ? 2 : 0;
+        return ot_cli_error("lookup", "query failed: %s", ot_strerror(rc));
+    return OT_EXIT_OK;
 }
 
 /* ---- against a server ---- */
@@ -281,8 +279,7 @@ static int print_page(lookup_opts *o, const ot_aws_response *resp, char **next)
     ot_json_iter it;
     int rc = 0;
     if (!doc || ot_json_parse(doc, resp->body.data, resp->body.len, true, &root, NULL, 0) != 0) {
-        fprintf(stderr, "opentrail lookup: HTTP %ld, unreadable response\n", resp->status);
-        rc = 2;
+        rc = ot_cli_error("lookup", "HTTP %ld, unreadable response", resp->status);
     } else if (ot_json_get(root, "Events", &evs) == 0 && ot_json_array_iter(evs, &it) == 0) {
         ot_buf tmp;
         ot_buf_init(&tmp, 0);
@@ -309,10 +306,8 @@ static int remote_page(lookup_opts *o, const ot_aws_client *c, CURL *cu, const c
     ot_aws_request req = {.operation = "LookupEvents", .body = body.data, .body_len = body.len};
     int rc = ot_aws_call(c, cu, &req, resp, err, sizeof err);
     ot_buf_free(&body);
-    if (rc) {
-        fprintf(stderr, "opentrail lookup: %s\n", err);
-        return 2;
-    }
+    if (rc)
+        return ot_cli_error("lookup", "%s", err);
     return print_page(o, resp, next);
 }
 
@@ -324,17 +319,15 @@ static int lookup_remote(lookup_opts *o)
                              .target_prefix = OT_AWS_CLOUDTRAIL_TARGET, .endpoint = o->endpoint,
                              .region = o->region_given ? o->region : NULL,
                              .data_dir = o->data_dir, .data_dir_first = true};
-    if (ot_aws_client_init(&c, &co, err, sizeof err)) {
-        fprintf(stderr, "opentrail lookup: %s\n", err);
-        return 2;
-    }
+    if (ot_aws_client_init(&c, &co, err, sizeof err))
+        return ot_cli_error("lookup", "%s", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURL *cu = curl_easy_init();
     ot_aws_response resp;
     ot_aws_response_init(&resp, 64u << 20);
     print_begin(o);
     char *token = NULL;
-    int rc = cu ? 0 : 2;
+    int rc = cu ? OT_EXIT_OK : OT_EXIT_FAILURE;
     while (!rc) {
         char *next = NULL;
         rc = remote_page(o, &c, cu, token, &resp, &next);
@@ -356,18 +349,20 @@ static int lookup_remote(lookup_opts *o)
 static int add_attr(lookup_opts *o, ot_history_key k, const char *v)
 {
     if (o->q.nattrs == OT_HISTORY_MAX_ATTRS) {
-        fprintf(stderr, "opentrail lookup: at most %d attributes\n", OT_HISTORY_MAX_ATTRS);
-        return -1;
+        return ot_cli_usage("lookup", "at most %d attributes", OT_HISTORY_MAX_ATTRS);
     }
     if (!*v) {
-        fprintf(stderr, "opentrail lookup: %s needs a value\n", ot_history_key_name(k));
-        return -1;
+        return ot_cli_usage("lookup", "%s needs a value", ot_history_key_name(k));
     }
+    if (k == OT_HK_READ_ONLY && strcmp(v, "true") && strcmp(v, "false"))
+        return ot_cli_usage("lookup", "--read-only (ReadOnly): expected true or false, got '%s'",
+                            v);
     o->q.attrs[o->q.nattrs].key = k;
     o->q.attrs[o->q.nattrs++].value = v;
     return 0;
 }
 
+/* 0, or nonzero once a usage error is printed. */
 static int parse_args(int argc, char **argv, lookup_opts *o)
 {
     static const struct option opts[] = {
@@ -381,7 +376,7 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
         {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c >= 0 && c < OT_HK_COUNT) {
             if (add_attr(o, (ot_history_key)c, optarg))
                 return -1;
@@ -393,12 +388,10 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
             ot_history_key k;
             if (eq)
                 *eq = '\0';
-            if (!eq || ot_history_key_parse(optarg, &k)) {
-                fprintf(stderr, "opentrail lookup: --attribute wants KEY=VALUE with KEY one of "
-                                "EventId, EventName, ReadOnly, Username, ResourceType, "
-                                "ResourceName, EventSource, AccessKeyId\n");
-                return -1;
-            }
+            if (!eq || ot_history_key_parse(optarg, &k))
+                return ot_cli_usage("lookup", "--attribute wants KEY=VALUE with KEY one of "
+                                    "EventId, EventName, ReadOnly, Username, ResourceType, "
+                                    "ResourceName, EventSource, AccessKeyId");
             if (add_attr(o, k, eq + 1))
                 return -1;
             break;
@@ -406,8 +399,7 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
         case 's': case 'u': case 'S': case 'E': {
             int64_t ms;
             if (parse_when(optarg, c == 's' || c == 'u', &ms)) {
-                fprintf(stderr, "opentrail lookup: cannot read the time '%s'\n", optarg);
-                return -1;
+                return ot_cli_usage("lookup", "cannot read the time '%s'", optarg);
             }
             if (c == 's' || c == 'S')
                 o->q.start_ms = ms;
@@ -418,32 +410,32 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
         case 'I': o->q.cat = OT_HCAT_INSIGHT; break;
         case 'D': o->q.cat = OT_HCAT_DATA; break;
         case 'r': o->region = optarg; o->region_given = true; break;
-        case 'm': o->max = atoll(optarg); break;
+        case 'm':
+            if (!*optarg || strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) > 12)
+                return ot_cli_usage("lookup", "--max: expected a whole number (0 = all), got "
+                                    "'%s'", optarg);
+            o->max = strtoll(optarg, NULL, 10);
+            break;
         case 'o':
             if (!strcmp(optarg, "table")) o->output = OUT_TABLE;
             else if (!strcmp(optarg, "json")) o->output = OUT_JSON;
             else if (!strcmp(optarg, "ndjson")) o->output = OUT_NDJSON;
             else {
-                fprintf(stderr, "opentrail lookup: --output is table, json or ndjson\n");
-                return -1;
+                return ot_cli_usage("lookup", "--output: expected table, json or ndjson, got "
+                                    "'%s'", optarg);
             }
             break;
         case 'd': o->data_dir = optarg; break;
         case 'e': o->endpoint = optarg; break;
         case 'h': fputs(lookup_help, stdout); exit(0);
-        default: fprintf(stderr, "see 'opentrail lookup --help'\n"); return -1;
+        default: return ot_cli_bad_option("lookup", c, argv);
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "opentrail lookup: unexpected argument '%s'\n", argv[optind]);
-        return -1;
+        return ot_cli_usage("lookup", "unexpected argument '%s'", argv[optind]);
     }
-    if (o->q.start_ms > o->q.end_ms) {
-        fprintf(stderr, "opentrail lookup: the start of the time range is after its end\n");
-        return -1;
-    }
-    if (o->max < 0)
-        o->max = 0;
+    if (o->q.start_ms > o->q.end_ms)
+        return ot_cli_usage("lookup", "the start of the time range is after its end");
     return 0;
 }
 
@@ -458,11 +450,9 @@ int ot_cmd_lookup(int argc, char **argv)
     o.output = isatty(1) ? OUT_TABLE : OUT_JSON;
     o.data_dir = "./opentrail-data";
     if (parse_args(argc, argv, &o))
-        return 2;
-    if (o.endpoint && o.q.cat == OT_HCAT_DATA) {
-        fprintf(stderr, "opentrail lookup: --data works offline only (LookupEvents never "
-                        "returns data events)\n");
-        return 2;
-    }
+        return OT_EXIT_USAGE;
+    if (o.endpoint && o.q.cat == OT_HCAT_DATA)
+        return ot_cli_usage("lookup", "--data works offline only (LookupEvents never returns "
+                            "data events)");
     return o.endpoint ? lookup_remote(&o) : lookup_offline(&o);
 }

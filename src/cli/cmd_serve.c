@@ -1,8 +1,12 @@
-/* cmd_serve.c — `opentrail serve`: reads the options (the table in config/), sets up the log,
- * then runs the daemon (src/daemon/). */
+/* cmd_serve.c — `opentrail serve`: reads the options (the table in config/) from the command
+ * line, the environment and the config file, sets up the log, then runs the daemon
+ * (src/daemon/). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+extern char **environ; /* POSIX: the environment, NAME=value strings */
 
 #include "cli/cli.h"
 #include "config/config.h"
@@ -19,11 +23,14 @@ static void print_help(void)
           "Runs the CloudTrail-compatible server: the CloudTrail API (JSON 1.1), CloudTrail Data\n"
           "(PutAuditEvents) and an embedded S3, all on one port, told apart by the SigV4 scope.\n"
           "\n"
-          "options (each is also a key of the --config file, e.g. 'delivery-interval = 2s'):\n",
+          "options (each is also a key of the --config file, e.g. 'delivery-interval = 2s', and\n"
+          "an environment variable, [$OPENTRAIL_DELIVERY_INTERVAL]; a flag wins over the\n"
+          "environment, which wins over the file):\n",
           stdout);
     ot_config_print_help(stdout);
     ot_config_print_help_entry(stdout, "--config FILE",
-                               "read 'key = value' lines; command-line options win");
+                               "read 'key = value' lines; the environment and command-line options win "
+                               "[$" OT_CONFIG_ENV_FILE "]");
     ot_config_print_help_entry(stdout, "-h, --help", "show this help");
     fputs("\n"
           "On first start, DIR/credentials is created with an admin access key:\n"
@@ -50,62 +57,54 @@ static struct option *getopt_list(void)
     return opts;
 }
 
-/* One option from the command line: pass 0 reads --config, pass 1 the rest, so the command
- * line wins over the file. */
-static int apply(int pass, int c, ot_config *cfg)
+/* One option of the table from the command line; 0, or OT_EXIT_USAGE once the error is
+ * printed. */
+static int apply_flag(int c, ot_config *cfg)
 {
     char err[512];
-    if (c == OPT_CONFIG) {
-        if (pass == 0 && ot_config_load_file(cfg, optarg, err, sizeof err)) {
-            fprintf(stderr, "opentrail serve: %s\n", err);
-            return OT_EINVAL;
-        }
-        return OT_OK;
-    }
-    if (pass == 0)
-        return OT_OK;
     size_t n;
     const ot_option *o = &ot_config_options(&n)[c - OPT_TABLE];
-    if (ot_config_set(cfg, o->name, o->type == OT_OPT_FLAG ? "true" : optarg, err, sizeof err)) {
-        fprintf(stderr, "opentrail serve: %s\n", err);
-        return OT_EINVAL;
-    }
+    if (ot_config_set(cfg, o->name, o->type == OT_OPT_FLAG ? "true" : optarg, err, sizeof err))
+        return ot_cli_usage("serve", "%s", err);
     return OT_OK;
 }
 
+/* Precedence: flag > environment > config file > default. Pass 0 finds --config (and --help,
+ * and bad options) and applies the file and the environment; pass 1 the other flags. 0, or
+ * OT_EXIT_USAGE once the error is printed. */
 static int parse_args(int argc, char **argv, ot_config *cfg)
 {
     struct option *opts = getopt_list();
+    const char *config_path = NULL;
+    char err[512];
     int rc = OT_OK;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         optind = 1;
         int c;
-        while (!rc && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        while (!rc && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
             if (c == OPT_HELP) {
                 print_help();
                 free(opts);
                 exit(0);
             }
-            if (c == '?') {
-                fprintf(stderr, "see 'opentrail serve --help'\n");
-                rc = OT_EINVAL;
-            } else {
-                rc = apply(pass, c, cfg);
+            if (c == '?' || c == ':') {
+                rc = ot_cli_bad_option("serve", c, argv);
+            } else if (c == OPT_CONFIG) {
+                config_path = optarg;
+            } else if (pass == 1) {
+                rc = apply_flag(c, cfg);
             }
         }
+        if (pass == 0 && !rc && ot_config_load_layers(cfg, config_path, environ, err, sizeof err))
+            rc = ot_cli_usage("serve", "%s", err);
     }
     free(opts);
     if (rc)
         return rc;
-    if (optind < argc) {
-        fprintf(stderr, "opentrail serve: unexpected argument '%s'\n", argv[optind]);
-        return OT_EINVAL;
-    }
-    char err[512];
-    if (ot_config_check(cfg, err, sizeof err)) {
-        fprintf(stderr, "opentrail serve: %s\n", err);
-        return OT_EINVAL;
-    }
+    if (optind < argc)
+        return ot_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (ot_config_check(cfg, err, sizeof err))
+        return ot_cli_usage("serve", "%s", err);
     return OT_OK;
 }
 
@@ -126,9 +125,10 @@ int ot_cmd_serve(int argc, char **argv)
     static ot_config cfg;
     ot_config_defaults(&cfg);
     if (parse_args(argc, argv, &cfg))
-        return 2;
+        return OT_EXIT_USAGE;
     ot_log_set_format(cfg.log_format);
     ot_log_set_level(cfg.log_level);
+    ot_config_env_warn_unknown(environ);
     log_options(&cfg);
     return ot_daemon_run(&cfg);
 }

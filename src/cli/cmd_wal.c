@@ -3,10 +3,12 @@
  * cursors) with the position each committed and how far behind it is (docs/wal.md). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "util/buf.h"
@@ -15,7 +17,8 @@
 #include "wal/wal_check.h"
 #include "wal/wal_cursor.h"
 
-enum { EXIT_CLEAN = 0, EXIT_DAMAGED = 1, EXIT_USAGE = 2 };
+/* The convention of cli.h: a damaged log is the check failing. */
+enum { EXIT_CLEAN = OT_EXIT_OK, EXIT_DAMAGED = OT_EXIT_FAILURE, EXIT_USAGE = OT_EXIT_USAGE };
 
 static void usage(FILE *out)
 {
@@ -24,9 +27,10 @@ static void usage(FILE *out)
             "       opentrail wal readers DIR [--json]\n"
             "       opentrail wal --help\n"
             "\n"
-            "Validates every segment and record of the write-ahead log in DIR (for a server,\n"
-            "<data-dir>/wal) and reports the segments, the record count, the LSN range and any\n"
-            "damage with its byte offset. Run it while no server has the log open.\n"
+            "Validates every segment and record of the write-ahead log in DIR and reports the\n"
+            "segments, the record count, the LSN range and any damage with its byte offset.\n"
+            "A server's data dir (it holds wal/ or state.db) stands for its log, <data-dir>/wal.\n"
+            "Run it while no server has the log open.\n"
             "\n"
             "  A torn tail is a partial or bad record at the very end of the newest segment: the\n"
             "  trace of a crash in the middle of a write that was never acknowledged. The server\n"
@@ -47,12 +51,21 @@ static void usage(FILE *out)
             "\n"
             "exit status:\n"
             "  0  the log is clean, or --repair fixed it\n"
-            "  1  the log is damaged (torn tail or corruption) and was not repaired\n"
-            "  2  usage error, or DIR cannot be inspected (missing, unreadable, in use)\n");
+            "  1  the log is damaged (torn tail or corruption) and was not repaired, or DIR\n"
+            "     cannot be inspected (missing, unreadable, in use)\n"
+            "  2  usage error\n");
 }
 
-static int usage_error(void)
+/* "opentrail wal[ <cmd>]: <message>" and the usage lines; returns EXIT_USAGE. */
+static int __attribute__((format(printf, 2, 3))) usage_error(const char *cmd, const char *fmt, ...)
 {
+    char name[32], msg[1024];
+    snprintf(name, sizeof name, "wal%s%s", cmd ? " " : "", cmd ? cmd : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ot_cli_error(name, "%s", msg);
     fprintf(stderr, "usage: opentrail wal check DIR [--repair] [--json]\n"
                     "       opentrail wal readers DIR [--json]\n"
                     "'opentrail wal --help' explains the report and the exit status.\n");
@@ -81,18 +94,15 @@ static int run_check(const char *dir, bool repair, bool json)
     int rc = ot_wal_inspect(dir, repair, &r);
     if (!r) {
         const char *why = rc == OT_ENOTFOUND ? "no such directory" : strerror(errno);
-        fprintf(stderr, "opentrail wal check: %s: %s\n", dir, why);
-        return EXIT_USAGE;
+        return ot_cli_error("wal check", "%s: %s", dir, why);
     }
     if (json ? print_json(r) : (ot_wal_report_print(r, stdout), 0))
         rc = OT_ENOMEM;
     if (rc == OT_EEXIST)
-        fprintf(stderr, "opentrail wal check: %s: the log is in use by another process; stop it first\n", dir);
+        ot_cli_error("wal check", "%s: the log is in use by another process; stop it first", dir);
     else if (rc && rc != OT_ETORN && rc != OT_ECORRUPT)
-        fprintf(stderr, "opentrail wal check: %s: repair failed: %s (%s)\n", dir, ot_strerror(rc), strerror(errno));
+        ot_cli_error("wal check", "%s: repair failed: %s (%s)", dir, ot_strerror(rc), strerror(errno));
     ot_wal_report_free(r);
-    if (rc == OT_EEXIST)
-        return EXIT_USAGE;
     return rc ? EXIT_DAMAGED : EXIT_CLEAN;
 }
 
@@ -133,23 +143,37 @@ static int run_readers(const char *dir, bool json)
     int rc = ot_wal_inspect(dir, false, &r);
     if (!r) {
         const char *why = rc == OT_ENOTFOUND ? "no such directory" : strerror(errno);
-        fprintf(stderr, "opentrail wal readers: %s: %s\n", dir, why);
-        return EXIT_USAGE;
+        return ot_cli_error("wal readers", "%s: %s", dir, why);
     }
     uint64_t last = r->rec.last_lsn;
     ot_wal_report_free(r);
     ot_wal_cursor_info *v = NULL;
     size_t n = 0;
-    if ((rc = ot_wal_cursors_list_dir(dir, last, &v, &n))) {
-        fprintf(stderr, "opentrail wal readers: %s: %s\n", dir, ot_strerror(rc));
-        return EXIT_USAGE;
-    }
+    if ((rc = ot_wal_cursors_list_dir(dir, last, &v, &n)))
+        return ot_cli_error("wal readers", "%s: %s", dir, ot_strerror(rc));
     if (json)
         rc = print_readers_json(dir, last, v, n);
     else
         print_readers_text(dir, last, v, n);
     free(v);
-    return rc ? EXIT_USAGE : EXIT_CLEAN;
+    return rc ? OT_EXIT_FAILURE : EXIT_CLEAN;
+}
+
+/* A server's data dir (it holds wal/ or state.db) stands for its log, DIR/wal: *dir becomes
+ * that path (in buf), and the report says so (on stderr under --json, to keep stdout JSON). */
+static void data_dir_to_wal(const char **dir, const char *doing, char *buf, size_t n, bool json)
+{
+    struct stat st;
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/wal", *dir);
+    bool has_wal = stat(probe, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(probe, sizeof probe, "%s/state.db", *dir);
+    if (!has_wal && stat(probe, &st) != 0)
+        return;
+    snprintf(buf, n, "%s/wal", *dir);
+    fprintf(json ? stderr : stdout, "%s is a data dir: %s its write-ahead log %s\n", *dir,
+            doing, buf);
+    *dir = buf;
 }
 
 /* DIR plus the flags a subcommand takes (repair is NULL for one without --repair). */
@@ -165,19 +189,15 @@ static int parse_args(const char *cmd, int argc, char **argv, const char **dir, 
         } else if (!strcmp(argv[i], "--json")) {
             *json = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "opentrail wal %s: unknown option '%s'\n", cmd, argv[i]);
-            return usage_error();
+            return usage_error(cmd, "unknown option '%s'", argv[i]);
         } else if (*dir) {
-            fprintf(stderr, "opentrail wal %s: one DIR only ('%s' and '%s')\n", cmd, *dir, argv[i]);
-            return usage_error();
+            return usage_error(cmd, "one DIR only ('%s' and '%s')", *dir, argv[i]);
         } else {
             *dir = argv[i];
         }
     }
-    if (!*dir) {
-        fprintf(stderr, "opentrail wal %s: missing DIR\n", cmd);
-        return usage_error();
-    }
+    if (!*dir)
+        return usage_error(cmd, "missing DIR");
     return -1;
 }
 
@@ -186,7 +206,11 @@ static int cmd_check(int argc, char **argv)
     const char *dir = NULL;
     bool repair = false, json = false;
     int rc = parse_args("check", argc, argv, &dir, &repair, &json);
-    return rc >= 0 ? rc : run_check(dir, repair, json);
+    if (rc >= 0)
+        return rc;
+    char wal_dir[4096];
+    data_dir_to_wal(&dir, "checking", wal_dir, sizeof wal_dir, json);
+    return run_check(dir, repair, json);
 }
 
 static int cmd_readers(int argc, char **argv)
@@ -194,13 +218,17 @@ static int cmd_readers(int argc, char **argv)
     const char *dir = NULL;
     bool json = false;
     int rc = parse_args("readers", argc, argv, &dir, NULL, &json);
-    return rc >= 0 ? rc : run_readers(dir, json);
+    if (rc >= 0)
+        return rc;
+    char wal_dir[4096];
+    data_dir_to_wal(&dir, "listing the readers of", wal_dir, sizeof wal_dir, json);
+    return run_readers(dir, json);
 }
 
 int ot_cmd_wal(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error();
+        return usage_error(NULL, "missing subcommand (check or readers)");
     if (is_help(argv[1])) {
         usage(stdout);
         return EXIT_CLEAN;
@@ -209,6 +237,5 @@ int ot_cmd_wal(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "readers"))
         return cmd_readers(argc - 1, argv + 1);
-    fprintf(stderr, "opentrail wal: unknown subcommand '%s'\n", argv[1]);
-    return usage_error();
+    return usage_error(NULL, "unknown subcommand '%s' (check or readers)", argv[1]);
 }

@@ -1,9 +1,10 @@
-/* config.h — the options of `opentrail serve`, from the command line and --config FILE.
+/* config.h — the options of `opentrail serve`, from the command line, the environment and
+ * --config FILE.
  *
  * One table (ot_config_options, config_options.c) names every option once: its type, the
  * ot_config field it sets, its default, its bounds and its help. The defaults, the config
  * file's keys, the command line (cli/cmd_serve.c builds its getopt list from the table), the
- * --help text and the check of docs/config.md (tests/unit/test_config.c) all read it, so an
+ * environment variables (config_env.c), the --help text and the check of docs/config.md (tests/unit/test_config.c) all read it, so an
  * option is added in one place: a field below and a row of the table. */
 #ifndef OT_CONFIG_H
 #define OT_CONFIG_H
@@ -82,11 +83,31 @@ int ot_config_check(const ot_config *cfg, char *err, size_t errlen);
 /* Reads "key = value" lines (# comments) from path. */
 int ot_config_load_file(ot_config *cfg, const char *path, char *err, size_t errlen);
 
+/* The environment: every option can also be set from OPENTRAIL_<NAME>, its name in upper
+ * case with '-' as '_' (data-dir: OPENTRAIL_DATA_DIR), and OT_CONFIG_ENV_FILE names the config
+ * file as --config does. Precedence: flag > environment > config file > default. */
+#define OT_CONFIG_ENV_FILE "OPENTRAIL_CONFIG"
+/* The variable of the option called option, into out. */
+void ot_config_env_name(const char *option, char *out, size_t n);
+/* Applies every OPENTRAIL_<NAME> of env (environ's shape: "NAME=value" strings, NULL-ended)
+ * that names an option; an empty value counts as unset. 0, or OT_EINVAL with
+ * "environment variable OPENTRAIL_<NAME>: expected ..., got '...'" in err. */
+int ot_config_load_env(ot_config *cfg, char *const *env, char *err, size_t errlen);
+/* The layers under the command line, over what cfg holds (the defaults): the config file
+ * (config_path, the --config flag; NULL: OT_CONFIG_ENV_FILE of env, if set), then env over it.
+ * The caller applies the flags last. 0, or an error with its message in err. */
+int ot_config_load_layers(ot_config *cfg, const char *config_path, char *const *env, char *err,
+                          size_t errlen);
+/* Logs a warning (util/log.h) for every OPENTRAIL_* variable of env that is neither an option
+ * nor OT_CONFIG_ENV_FILE, naming the closest one; returns how many. */
+size_t ot_config_env_warn_unknown(char *const *env);
+
 /* o's value in cfg as it would be typed (durations in their largest exact unit), so that
  * ot_config_set(o->name, out) sets the same value again. */
 void ot_config_format_value(const ot_config *cfg, const ot_option *o, char *out, size_t n);
 
-/* --help: one entry per option of the table, "  --name METAVAR  help (default D)", wrapped. */
+/* --help: one entry per option of the table, "  --name METAVAR  help (default D) [$ENV]",
+ * wrapped. */
 void ot_config_print_help(FILE *out);
 /* One entry in the same layout, for options that are not in the table (--config, --help). */
 void ot_config_print_help_entry(FILE *out, const char *option, const char *help);

@@ -1,4 +1,5 @@
-/* config_help.c — the options part of `opentrail serve --help`, written from the table. */
+/* config_help.c — the options part of `opentrail serve --help`, written from the table: each
+ * entry ends with its environment variable, "[$OPENTRAIL_LISTEN]" (config_env.c). */
 #include "config/config.h"
 
 #include <string.h>
@@ -55,7 +56,9 @@ void ot_config_print_help(FILE *out)
         else if (o->def)
             snprintf(dflt, sizeof dflt, " (default\a%s%s%s)", o->def, o->zero ? "; 0 = " : "",
                      o->zero ? o->zero : "");
-        snprintf(help, sizeof help, "%s%s", o->help, dflt);
+        char env[96];
+        ot_config_env_name(o->name, env, sizeof env);
+        snprintf(help, sizeof help, "%s%s [$%s]", o->help, dflt, env);
         ot_config_print_help_entry(out, option, help);
     }
 }

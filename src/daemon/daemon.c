@@ -85,11 +85,14 @@ static int open_wal(ot_api *srv)
     ot_wal_recovery rec;
     memset(&rec, 0, sizeof rec);
     int rc = ot_wal_open(&wopts, &srv->wal, &rec);
-    if (rc) {
+    if (rc == OT_EEXIST) /* the WAL's lock: the data dir's other server, not damage */
+        ot_error("data dir %s is in use by another opentrail server (%s); stop it or use "
+                 "another --data-dir", srv->cfg.data_dir, rec.detail);
+    else if (rc)
         ot_error("cannot open the WAL in %s: %s (%s); inspect it with 'opentrail wal check %s'",
                  path, ot_strerror(rc), rec.detail, path);
+    if (rc)
         return rc;
-    }
     if (rec.torn_tail)
         ot_warn("WAL: torn tail truncated (%llu bytes): %s",
                 (unsigned long long)rec.truncated_bytes, rec.detail);

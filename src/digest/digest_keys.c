@@ -281,8 +281,12 @@ static int create_key(ot_keystore *ks, const char *region, int64_t from_ms, ot_p
     EVP_PKEY_free(pk);
     if (rc)
         return rc;
-    ot_info("keys: new signing key %s for %s, valid %lld..%lld", k.fingerprint, region,
-            (long long)(k.valid_from_ms / 1000), (long long)(k.valid_to_ms / 1000));
+    char from[32], until[32], to[32]; /* as `opentrail keys list` prints them */
+    ot_time_iso8601(k.valid_from_ms, from);
+    ot_time_iso8601(k.sign_until_ms, until);
+    ot_time_iso8601(k.valid_to_ms, to);
+    ot_info("keys: new signing key %s for %s, valid from %s, signs until %s, valid to %s",
+            k.fingerprint, region, from, until, to);
     *out = k;
     return OT_OK;
 }

@@ -491,8 +491,10 @@ int ot_wal_open(const ot_wal_opts *opts, ot_wal **out, ot_wal_recovery *rec)
         goto out;
     }
     if ((rc = wal_lock(w->dir, &w->lock_fd))) {
-        snprintf(rec->detail, sizeof rec->detail, "%s: %s", w->dir,
-                 rc == OT_EEXIST ? "the log is in use by another process" : strerror(errno));
+        if (rc == OT_EEXIST)
+            wal_lock_busy_detail(w->dir, rec->detail, sizeof rec->detail);
+        else
+            snprintf(rec->detail, sizeof rec->detail, "%s: %s", w->dir, strerror(errno));
         goto out;
     }
     if ((rc = recover(w, rec)))

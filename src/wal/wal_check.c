@@ -201,9 +201,10 @@ int ot_wal_check(const char *dir, bool repair_it, FILE *out, ot_wal_recovery *re
         memset(rec, 0, sizeof *rec);
     if (r && rec)
         *rec = r->rec;
+    else if (rec && rc == OT_EEXIST)
+        wal_lock_busy_detail(dir, rec->detail, sizeof rec->detail);
     else if (rec)
-        snprintf(rec->detail, sizeof rec->detail, "%s: %s", dir ? dir : "(null)",
-                 rc == OT_EEXIST ? "the log is in use by another process" : strerror(errno));
+        snprintf(rec->detail, sizeof rec->detail, "%s: %s", dir ? dir : "(null)", strerror(errno));
     if (r && out)
         ot_wal_report_print(r, out);
     ot_wal_report_free(r);

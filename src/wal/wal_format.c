@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "sys/sysio.h"
 #include "util/err.h"
@@ -192,4 +194,35 @@ int wal_lock(const char *dir, int *fd)
     }
     *fd = f;
     return OT_OK;
+}
+
+/* The pid holding the flock on path, from Linux's /proc/locks ("3: FLOCK ADVISORY WRITE <pid>
+ * <major>:<minor>:<inode> 0 EOF"); 0 when it cannot be told (another OS, no /proc). */
+static long lock_holder(const char *path)
+{
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 ? fopen("/proc/locks", "r") : NULL;
+    if (!f)
+        return 0;
+    char want[64], line[256], type[16], where[64];
+    snprintf(want, sizeof want, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+             (unsigned long long)st.st_ino);
+    long pid = 0, p;
+    while (!pid && fgets(line, sizeof line, f))
+        if (sscanf(line, "%*s %15s %*s %*s %ld %63s", type, &p, where) == 3 &&
+            !strcmp(type, "FLOCK") && !strcmp(where, want))
+            pid = p;
+    fclose(f);
+    return pid;
+}
+
+void wal_lock_busy_detail(const char *dir, char *out, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, WAL_LOCK_NAME);
+    long pid = lock_holder(path);
+    if (pid > 0)
+        snprintf(out, n, "%s: the log is in use by another process (pid %ld)", dir, pid);
+    else
+        snprintf(out, n, "%s: the log is in use by another process", dir);
 }

@@ -129,6 +129,8 @@ void wal_dirscan_summary(const wal_dirscan *s, ot_wal_recovery *rec);
 int wal_repair(const char *dir, const wal_dirscan *s, uint64_t *cut, size_t *orphaned);
 /* Takes the exclusive lock on dir/LOCK; *fd keeps it. OT_EEXIST if another process holds it. */
 int wal_lock(const char *dir, int *fd);
+/* "<dir>: the log is in use by another process (pid N)", the pid where the OS tells it. */
+void wal_lock_busy_detail(const char *dir, char *out, size_t n);
 
 /* wal.c, for wal_read.c */
 /* A copy of the segment table and the durable LSN, taken together. */

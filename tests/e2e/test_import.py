@@ -113,8 +113,8 @@ class ImportTest(unittest.TestCase):
         with open(os.path.join(segdir, ".import.lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)   # as a running import holds it
             p = run("import", self.src, "--data-dir", self.data)
-            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
-            self.assertIn("another 'opentrail import' is writing to", p.stderr)
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)   # a runtime failure
+            self.assertIn("opentrail import: another 'opentrail import' is writing to", p.stderr)
             self.assertEqual(self.lookup(), [])
         p = run("import", self.src, "--data-dir", self.data)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -131,9 +131,45 @@ class ImportTest(unittest.TestCase):
         self.assertEqual([e["EventId"] for e in doc["Events"]], [event(i)["eventID"] for i in (9, 8, 7)])
         p = run("lookup", "--data-dir", self.data, "--output", "table", "--event-id", event(4)["eventID"])
         self.assertIn("CreateUser", p.stdout)
-        self.assertEqual(run("lookup", "--data-dir", os.path.join(self.tmp, "none")).returncode, 2)
+        # exit status 1: the command failed; 2: it was called wrongly (docs/cli.md)
+        self.assertEqual(run("lookup", "--data-dir", os.path.join(self.tmp, "none")).returncode, 1)
         self.assertEqual(run("lookup", "--attribute", "Bogus=1", "--data-dir", self.data).returncode, 2)
-        self.assertEqual(run("import", "/nonexistent", "--data-dir", self.data).returncode, 2)
+        self.assertEqual(run("import", "/nonexistent", "--data-dir", self.data).returncode, 1)
+        # --read-only takes true or false only (as LookupEvents' ReadOnly attribute)
+        for args in (["--read-only", "maybe"], ["--attribute", "ReadOnly=yes"]):
+            p = run("lookup", "--data-dir", self.data, *args)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("opentrail lookup: --read-only (ReadOnly): expected true or false, got",
+                          p.stderr)
+            self.assertEqual(p.stdout, "")
+        p = run("lookup", "--data-dir", self.data, "--output", "json", "--read-only", "false")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(json.loads(p.stdout)["Events"]), 10)
+
+
+class ReimportTest(unittest.TestCase):
+    """Issue 10: importing only events already in the history says so, with no rate of nothing."""
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ot-reimport-")
+        self.src = os.path.join(self.tmp, "a.json")
+        self.data = os.path.join(self.tmp, "data")
+        with open(self.src, "w") as f:
+            json.dump({"Records": [event(i) for i in range(25)]}, f)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_only_duplicates(self):
+        p = run("import", self.src, "--data-dir", self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^imported 25 events from 1 files in [0-9.]+ s \(\d+ events/s\)")
+        p = run("import", self.src, "--data-dir", self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        first = p.stdout.splitlines()[0]
+        self.assertEqual(first, "nothing new: all 25 events were already in the history "
+                                "(0 imported, 25 duplicates)")
+        self.assertNotIn("events/s", p.stdout)
+        self.assertIn("25 read, 0 new, 25 duplicates", p.stdout)
 
 
 class LookupEndpointTest(otharness.ServerTestCase):
@@ -158,7 +194,7 @@ class LookupEndpointTest(otharness.ServerTestCase):
         p = subprocess.run([otharness.BIN, "lookup", "--endpoint", s.endpoint, "--data-dir", "/nonexistent"],
                            capture_output=True, text=True, timeout=60,
                            env=dict(env, AWS_ACCESS_KEY_ID="AKIANOPE", AWS_SECRET_ACCESS_KEY="x"))
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 1)   # the server refused: a runtime failure
         self.assertIn("UnrecognizedClient", p.stderr)
 
 

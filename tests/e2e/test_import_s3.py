@@ -114,16 +114,16 @@ class ImportFromMoto(unittest.TestCase):
     def test_errors_name_the_cause(self):
         data = self.data_dir("errors")
         p = run("import", "s3://no-such-bucket/x", "--data-dir", data, env=self.env())
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 1)
         self.assertIn("NoSuchBucket", p.stderr)
         p = run("import", "s3://trail-bucket", "--data-dir", data,
                 env=self.env(AWS_ENDPOINT_URL_S3="http://no-such-host.invalid:9"))
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 1)
         self.assertIn("no-such-host.invalid", p.stderr)
         self.assertIn("AWS_ENDPOINT_URL", p.stderr)
         p = run("import", "s3://trail-bucket", "--data-dir", data,
                 env=self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None))
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 1)
         self.assertIn("Unable to locate credentials", p.stderr)
         self.assertIn(os.path.join(data, "credentials"), p.stderr)
         # an empty object is reported, like an empty file
@@ -175,7 +175,7 @@ class ImportOverHttps(unittest.TestCase):
             # without the bundle the self-signed certificate is refused
             env = {k: v for k, v in s.env().items() if k != "AWS_CA_BUNDLE"}
             p = run("import", "s3://tls-bucket/export/", "--data-dir", data, env=env)
-            self.assertEqual(p.returncode, 2)
+            self.assertEqual(p.returncode, 1)
             self.assertIn("certificate", p.stderr.lower())
         finally:
             s.stop()

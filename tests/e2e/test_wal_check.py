@@ -144,12 +144,41 @@ class WalCheck(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("LSN 1..3", out)
 
+    def test_data_dir_stands_for_its_wal(self):
+        """Issue 10: a data dir (it holds wal/ or state.db) is checked through its wal/."""
+        data = self.dir
+        self.dir = os.path.join(data, "wal")
+        os.mkdir(self.dir)
+        self.write(1, self.payloads)
+        rc, out, _ = self.run_check(data)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("%s is a data dir: checking its write-ahead log %s" % (data, self.dir), out)
+        self.assertIn("LSN 1..5", out)
+        rc, out, err = self.run_check(data, "--json")   # the note stays out of the JSON
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["records"], 5)
+        self.assertIn("is a data dir", err)
+        p = subprocess.run([BIN, "wal", "readers", data], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("listing the readers of its write-ahead log %s" % self.dir, p.stdout)
+        # state.db alone marks a data dir too: its missing wal/ is what is reported
+        other = os.path.join(data, "other")
+        os.mkdir(other)
+        open(os.path.join(other, "state.db"), "wb").close()
+        rc, _, err = self.run_check(other)
+        self.assertEqual(rc, 1)
+        self.assertIn("%s/wal: no such directory" % other, err)
+        # a log directory is still checked as itself
+        rc, out, _ = self.run_check(self.dir)
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("data dir", out)
+
     def test_usage(self):
         self.assertEqual(self.run_check()[0], 2)
         self.assertEqual(self.run_check(self.dir, "--frob")[0], 2)
         self.assertEqual(self.run_check(self.dir, self.dir)[0], 2)
         rc, _, err = self.run_check(os.path.join(self.dir, "missing"))
-        self.assertEqual(rc, 2)
+        self.assertEqual(rc, 1)   # a runtime failure (docs/cli.md), not a usage error
         self.assertIn("no such directory", err)
         p = subprocess.run([BIN, "wal", "--help"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)

@@ -458,6 +458,23 @@ static void test_config__docs_match_the_table(void **state)
     check_doc("serve.md", "--", cli_only, 0); /* its defaults say "off", "0 (unlimited)" */
 }
 
+/* Both pages state the environment's naming rule with names the rule gives (config_env.c). */
+static void test_config__docs_name_the_environment(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {"config.md", "serve.md"};
+    for (size_t d = 0; d < 2; d++) {
+        char *text = read_doc(docs[d]);
+        char name[96];
+        ot_config_env_name("data-dir", name, sizeof name);
+        if (!strstr(text, name) || !strstr(text, OT_CONFIG_ENV_FILE))
+            fail_msg("docs/%s does not name %s and %s", docs[d], name, OT_CONFIG_ENV_FILE);
+        if (!strstr(text, "environment"))
+            fail_msg("docs/%s does not state the precedence", docs[d]);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_config__file),
         cmocka_unit_test(test_config__help_lists_every_option),
         cmocka_unit_test(test_config__docs_match_the_table),
+        cmocka_unit_test(test_config__docs_name_the_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
