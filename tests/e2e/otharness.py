@@ -90,7 +90,10 @@ class Server:
                 "--delivery-interval", self.delivery_interval] + self.extra_args
         self.log = open(self.log_path, "ab")
         logged_before = os.path.getsize(self.log_path)
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        # OPENTRAIL_BIN is the harness's own variable, not a server option (it would be warned
+        # about as an unknown OPENTRAIL_* variable).
+        env = {k: v for k, v in os.environ.items() if k != "OPENTRAIL_BIN"}
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         # The port accepts connections as soon as it is bound (they wait in the backlog while the
         # server recovers); the server is ready once it says so.
         deadline = time.time() + 30
