@@ -4,7 +4,8 @@ set -euo pipefail
 pkgs=(build-essential g++ cmake pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
       libisal-dev libsimdjson-dev libcmocka-dev openssl
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      help2man fakeroot dpkg-dev)   # the man page; `make deb`
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

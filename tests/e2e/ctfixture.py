@@ -28,8 +28,8 @@ REGION = "us-east-1"
 TRAIL = "probe-trail"
 BUCKET = "probe-ct-bucket"
 ARN = "arn:aws:cloudtrail:%s:%s:trail/%s" % (REGION, ACCOUNT, TRAIL)
-AWS = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "aws")
-MOTO = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "moto_server")
+AWS = os.path.join(os.path.dirname(sys.executable), "aws")
+MOTO = os.path.join(os.path.dirname(sys.executable), "moto_server")
 
 
 def free_port():

@@ -20,7 +20,7 @@ import botocore.config
 
 BIN = os.environ.get("OPENTRAIL_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "opentrail")
-AWS = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "aws")
+AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
 
 
