@@ -68,7 +68,7 @@ static bool looks_like_query(const ot_req *req)
         return false;
     if (ot_form_param(q, strlen(q), "Action", true, action, sizeof action) != OT_ENOTFOUND)
         return true;
-    return !strcmp(req->method, "POST") && type &&
+    return !strcmp(req->method, "POST") && type && req->body &&
            !strncasecmp(type, "application/x-www-form-urlencoded", 33) &&
            ot_form_param(req->body, req->body_len, "Action", true, action, sizeof action) !=
                OT_ENOTFOUND;
@@ -76,9 +76,11 @@ static bool looks_like_query(const ot_req *req)
 
 static err_protocol request_protocol(const ot_req *req)
 {
-    if (scoped_for(req, "sts") || looks_like_query(req))
+    if (scoped_for(req, "sts"))
         return PROTO_QUERY;
-    return looks_like_s3(req) ? PROTO_S3_XML : PROTO_JSON;
+    if (!looks_like_s3(req))
+        return PROTO_JSON;
+    return looks_like_query(req) ? PROTO_QUERY : PROTO_S3_XML;
 }
 
 static const char *scope_service(const ot_req *req)
