@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "api/api_inventory.h"
 #include "api/api_lookup.h"
 #include "api/aws_error.h"
 #include "util/err.h"
@@ -44,6 +45,21 @@ static const ct_op OPS[] = {
     {"LookupEvents", ct_lookup_events, true},
     {"PutEventSelectors", ct_put_event_selectors, false},
     {"GetEventSelectors", ct_get_event_selectors, true},
+    /* features opentrail does not have, answered as for an account without any */
+    {"ListEventDataStores", ct_list_event_data_stores, true},
+    {"GetEventDataStore", ct_get_event_data_store, true},
+    {"ListQueries", ct_list_queries, true},
+    {"DescribeQuery", ct_describe_query, true},
+    {"GetQueryResults", ct_get_query_results, true},
+    {"ListImports", ct_list_imports, true},
+    {"GetImport", ct_get_import, true},
+    {"ListImportFailures", ct_list_import_failures, true},
+    {"ListDashboards", ct_list_dashboards, true},
+    {"GetDashboard", ct_get_dashboard, true},
+    {"GetInsightSelectors", ct_get_insight_selectors, true},
+    {"ListInsightsMetricData", ct_list_insights_metric_data, true},
+    {"ListInsightsData", ct_list_insights_data, true},
+    {"GetResourcePolicy", ct_get_resource_policy, true},
 };
 
 static const ct_op *op_find(const char *name)

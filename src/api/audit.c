@@ -3,7 +3,9 @@
  * cloudtrail.amazonaws.com calls are management events; requestParameters is the request body
  * and responseElements the response body (write calls only, as AWS does), both with member names
  * in lower camel case as CloudTrail writes them (Name -> name, S3BucketName -> s3BucketName).
- * S3 object operations are data events with bucketName/key parameters and S3 resources. */
+ * S3 object operations are data events with bucketName/key parameters and S3 resources.
+ * sts.amazonaws.com GetCallerIdentity is a read-only management event whose form-encoded
+ * request leaves requestParameters null, as CloudTrail records it. */
 #include "api/audit.h"
 
 #include <ctype.h>
@@ -196,14 +198,14 @@ static size_t s3_resource_facts(const ot_req *req, bool data_event, char obj[140
 }
 
 /* The error code and message of a failed call, from the JSON or XML error body. */
-static void response_error(const ot_req *req, const ot_resp *resp, bool s3, char *code,
+static void response_error(const ot_req *req, const ot_resp *resp, bool xml, char *code,
                            size_t ccap, char *msg, size_t mcap)
 {
     code[0] = msg[0] = '\0';
     if (resp->status < 300)
         return;
     const char *body = resp->body.data ? resp->body.data : "";
-    if (s3) {
+    if (xml) {
         const char *c = strstr(body, "<Code>"), *m = strstr(body, "<Message>");
         if (c)
             sscanf(c + 6, "%127[^<]", code);
@@ -229,13 +231,14 @@ static void response_error(const ot_req *req, const ot_resp *resp, bool s3, char
 int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const char *operation)
 {
     bool s3 = !strcmp(req->service, "s3");
+    bool xml = s3 || !strcmp(req->service, "sts"); /* its error bodies are XML */
     bool data_event = s3 && !s3_op_is_management(operation);
     bool read_only = op_read_only(operation);
     char source[64], event_id[37], when[32], code[128], msg[512];
     snprintf(source, sizeof source, "%s.amazonaws.com", s3 ? "s3" : req->service);
     ot_uuid4(event_id);
     ot_time_iso8601(req->received_ms, when);
-    response_error(req, resp, s3, code, sizeof code, msg, sizeof msg);
+    response_error(req, resp, xml, code, sizeof code, msg, sizeof msg);
     const char *ua = ot_req_header(req, "user-agent");
 
     ot_buf rec;

@@ -51,7 +51,7 @@ static void xml_escape(ot_buf *b, const char *s)
     }
 }
 
-static void xml_elem(ot_buf *b, const char *name, const char *value)
+void ot_aws_xml_elem(ot_buf *b, const char *name, const char *value)
 {
     ot_buf_printf(b, "<%s>", name);
     xml_escape(b, value);
@@ -67,13 +67,13 @@ static void xml_error(ot_resp *resp, const ot_req *req, int status, const char *
     ot_buf_reset(&resp->body);
     ot_buf *b = &resp->body;
     ot_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-    xml_elem(b, "Code", code);
-    xml_elem(b, "Message", msg);
+    ot_aws_xml_elem(b, "Code", code);
+    ot_aws_xml_elem(b, "Message", msg);
     if (detail_name)
-        xml_elem(b, detail_name, detail ? detail : "");
+        ot_aws_xml_elem(b, detail_name, detail ? detail : "");
     if (resource && *resource)
-        xml_elem(b, "Resource", resource);
-    xml_elem(b, "RequestId", req ? req->request_id : "");
+        ot_aws_xml_elem(b, "Resource", resource);
+    ot_aws_xml_elem(b, "RequestId", req ? req->request_id : "");
     ot_buf_puts(b, "</Error>");
 }
 
@@ -109,4 +109,27 @@ void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const
     va_start(ap, fmt);
     xml_error_v(resp, req, status, code, resource, detail_name, detail, fmt, ap);
     va_end(ap);
+}
+
+void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
+                        const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    resp->status = status;
+    snprintf(resp->content_type, sizeof resp->content_type, "text/xml");
+    ot_buf_reset(&resp->body);
+    ot_buf *b = &resp->body;
+    ot_buf_puts(b, "<ErrorResponse xmlns=\"" OT_STS_XMLNS "\">\n  <Error>\n    ");
+    ot_aws_xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
+    ot_buf_puts(b, "\n    ");
+    ot_aws_xml_elem(b, "Code", code);
+    ot_buf_puts(b, "\n    ");
+    ot_aws_xml_elem(b, "Message", msg);
+    ot_buf_puts(b, "\n  </Error>\n  ");
+    ot_aws_xml_elem(b, "RequestId", req ? req->request_id : "");
+    ot_buf_puts(b, "\n</ErrorResponse>\n");
 }

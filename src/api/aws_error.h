@@ -2,7 +2,10 @@
  *
  * JSON 1.1 (cloudtrail) and rest-json (cloudtrail-data):  HTTP 4xx,
  *     X-Amzn-ErrorType: <Code>, body {"__type":"<Code>","message":"...","Message":"..."}
- * REST-XML (s3): <Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error> */
+ * REST-XML (s3): <Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error>
+ * query (sts):    Content-Type text/xml, <ErrorResponse xmlns="<STS namespace>"><Error><Type>Sender
+ *                 or Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..
+ *                 </RequestId></ErrorResponse> */
 #ifndef OT_AWS_ERROR_H
 #define OT_AWS_ERROR_H
 
@@ -27,5 +30,15 @@ void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const
                              const char *resource, const char *detail_name,
                              const char *detail, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
+
+/* The namespace of every STS (query protocol, version 2011-06-15) response body. */
+#define OT_STS_XMLNS "https://sts.amazonaws.com/doc/2011-06-15/"
+
+/* A query-protocol error (STS): Type is Sender below 500, Receiver from 500. */
+void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Appends <name>value</name> with value XML-escaped (the writer of every XML body above). */
+void ot_aws_xml_elem(ot_buf *b, const char *name, const char *value);
 
 #endif

@@ -2,13 +2,15 @@
  *
  * The service comes from the SigV4 credential scope (.../<region>/<service>/aws4_request), so a
  * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
- * the protocol the request looks like it speaks: JSON for X-Amz-Target or /PutAuditEvents, S3
- * XML otherwise. */
+ * the protocol the request looks like it speaks: query-protocol XML for STS (signed for sts, or
+ * an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML otherwise. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "api/api_sts.h"
 #include "api/audit.h"
 #include "api/aws_error.h"
 #include "api/creds.h"
@@ -16,6 +18,10 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+
+#define UNKNOWN_SERVICE_FMT                                                                   \
+    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, s3 and sts on this " \
+    "endpoint)."
 
 typedef struct service_route {
     const char *name;
@@ -27,12 +33,54 @@ static const service_route routes[] = {
     {"cloudtrail", ot_cloudtrail_handle, false},
     {"cloudtrail-data", ot_cloudtrail_data_handle, false},
     {"s3", ot_s3_handle, true},
+    {"sts", ot_sts_handle, true},
 };
+
+/* The wire protocol of a request, which its errors must speak to be shown by the client. */
+typedef enum err_protocol { PROTO_JSON, PROTO_S3_XML, PROTO_QUERY } err_protocol;
 
 /* Guesses the protocol of a request that could not be routed by its signature. */
 static bool looks_like_s3(const ot_req *req)
 {
     return !ot_req_header(req, "x-amz-target") && strncmp(req->raw_path, "/PutAuditEvents", 15);
+}
+
+/* Whether the request is signed for service (header or presigned credential scope). */
+static bool scoped_for(const ot_req *req, const char *service)
+{
+    char scope[48];
+    snprintf(scope, sizeof scope, "/%s/aws4_request", service);
+    const char *auth = ot_req_header(req, "authorization");
+    char cred[256];
+    if (auth)
+        return strstr(auth, scope) != NULL;
+    return ot_req_query(req, "X-Amz-Credential", cred, sizeof cred) == OT_OK && strstr(cred, scope);
+}
+
+/* A query-protocol call (STS, IAM, ...): an Action parameter at "/", in the query string or a
+ * form-encoded POST body. No S3 operation is addressed that way. */
+static bool looks_like_query(const ot_req *req)
+{
+    char action[8];
+    const char *q = req->raw_query ? req->raw_query : "";
+    const char *type = ot_req_header(req, "content-type");
+    if (strcmp(req->raw_path, "/"))
+        return false;
+    if (ot_form_param(q, strlen(q), "Action", true, action, sizeof action) != OT_ENOTFOUND)
+        return true;
+    return !strcmp(req->method, "POST") && type && req->body &&
+           !strncasecmp(type, "application/x-www-form-urlencoded", 33) &&
+           ot_form_param(req->body, req->body_len, "Action", true, action, sizeof action) !=
+               OT_ENOTFOUND;
+}
+
+static err_protocol request_protocol(const ot_req *req)
+{
+    if (scoped_for(req, "sts"))
+        return PROTO_QUERY;
+    if (!looks_like_s3(req))
+        return PROTO_JSON;
+    return looks_like_query(req) ? PROTO_QUERY : PROTO_S3_XML;
 }
 
 static const char *scope_service(const ot_req *req)
@@ -54,7 +102,11 @@ size_t ot_dispatch_body_cap(void *srv, const ot_req *req)
 
 static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp)
 {
-    if (looks_like_s3(req))
+    err_protocol proto = request_protocol(req);
+    if (proto == PROTO_QUERY)
+        ot_aws_query_error(resp, req, e->status, e->query_code, "%s",
+                           e->query_message ? e->query_message : e->message);
+    else if (proto == PROTO_S3_XML)
         ot_aws_xml_error_detail(resp, req, e->xml_status ? e->xml_status : e->status,
                                 e->xml_code, req->raw_path, e->xml_detail_name, e->xml_detail,
                                 "%s", e->xml_message ? e->xml_message : e->message);
@@ -64,7 +116,11 @@ static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp
 
 void ot_dispatch_too_large(void *srv, const ot_req *req, size_t cap, ot_resp *resp)
 {
-    if (looks_like_s3(req))
+    err_protocol proto = request_protocol(req);
+    if (proto == PROTO_QUERY)
+        ot_aws_query_error(resp, req, 413, "RequestEntityTooLarge",
+                           "Request body exceeds the maximum of %zu bytes.", cap);
+    else if (proto == PROTO_S3_XML)
         ot_aws_xml_error(resp, req, 400, "EntityTooLarge", req->raw_path,
                          "Your proposed upload exceeds the maximum allowed size of %zu bytes.", cap);
     else
@@ -103,6 +159,15 @@ static int authenticate(ot_api *srv, ot_req *req, ot_resp *resp)
     return OT_OK;
 }
 
+static void unknown_service(const ot_req *req, ot_resp *resp)
+{
+    if (request_protocol(req) == PROTO_QUERY)
+        ot_aws_query_error(resp, req, 400, "InvalidAction", UNKNOWN_SERVICE_FMT, req->service);
+    else
+        ot_aws_json_error(resp, 400, "UnknownServiceException", UNKNOWN_SERVICE_FMT,
+                          req->service);
+}
+
 void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
 {
     ot_api *srv = ctx;
@@ -115,9 +180,7 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
         if (!strcmp(routes[i].name, req->service))
             route = &routes[i];
     if (!route) {
-        ot_aws_json_error(resp, 400, "UnknownServiceException",
-                          "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data "
-                          "and s3 on this endpoint).", req->service);
+        unknown_service(req, resp);
         return;
     }
     const char *operation = NULL;

@@ -63,6 +63,12 @@ const char *ot_req_header(const ot_req *r, const char *name);
 /* Query parameter by name, percent-decoded into out (NUL-terminated). Returns 0, OT_ENOTFOUND,
  * or OT_ELIMIT if it does not fit. A parameter given without '=' has the value "". */
 int ot_req_query(const ot_req *r, const char *name, char *out, size_t outcap);
+/* The same over n bytes of "k=v&k=v" (a query string, or a form body when form is true: then
+ * '+' decodes to a space, as application/x-www-form-urlencoded says, and a value holding a
+ * NUL byte is OT_ELIMIT). The first parameter of that name wins; a malformed escape in its
+ * value is OT_ELIMIT, and a malformed key is skipped. */
+int ot_form_param(const char *s, size_t n, const char *name, bool form, char *out,
+                  size_t outcap);
 
 void ot_resp_init(ot_resp *resp);
 void ot_resp_free(ot_resp *resp);

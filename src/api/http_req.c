@@ -15,7 +15,8 @@ const char *ot_req_header(const ot_req *r, const char *name)
     return NULL;
 }
 
-long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
+/* Percent-decoding; with form, '+' is a space (application/x-www-form-urlencoded). */
+static long decode(const char *in, size_t n, bool form, char *out, size_t outcap)
 {
     size_t o = 0;
     if (outcap == 0)
@@ -30,6 +31,8 @@ long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
             }
             c = (char)(hi << 4 | lo);
             i += 2;
+        } else if (c == '+' && form) {
+            c = ' ';
         }
         if (o + 1 >= outcap) {
             out[outcap - 1] = '\0';
@@ -41,27 +44,40 @@ long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
     return (long)o;
 }
 
-int ot_req_query(const ot_req *r, const char *name, char *out, size_t outcap)
+long ot_percent_decode(const char *in, size_t n, char *out, size_t outcap)
 {
-    const char *p = r->raw_query ? r->raw_query : "";
+    return decode(in, n, false, out, outcap);
+}
+
+int ot_form_param(const char *s, size_t n, const char *name, bool form, char *out,
+                  size_t outcap)
+{
     size_t nlen = strlen(name);
-    while (*p) {
-        const char *amp = strchr(p, '&');
-        size_t plen = amp ? (size_t)(amp - p) : strlen(p);
-        const char *eq = memchr(p, '=', plen);
-        size_t klen = eq ? (size_t)(eq - p) : plen;
+    const char *end = s + n;
+    while (s < end) {
+        const char *amp = memchr(s, '&', (size_t)(end - s));
+        size_t plen = amp ? (size_t)(amp - s) : (size_t)(end - s);
+        const char *eq = memchr(s, '=', plen);
+        size_t klen = eq ? (size_t)(eq - s) : plen;
         char key[256];
-        long kl = klen < sizeof key ? ot_percent_decode(p, klen, key, sizeof key) : -1;
+        long kl = klen < sizeof key ? decode(s, klen, form, key, sizeof key) : -1;
         if (kl >= 0 && (size_t)kl == nlen && !memcmp(key, name, nlen)) {
-            const char *v = eq ? eq + 1 : p + plen;
+            const char *v = eq ? eq + 1 : s + plen;
             size_t vlen = eq ? plen - klen - 1 : 0;
-            return ot_percent_decode(v, vlen, out, outcap) < 0 ? OT_ELIMIT : OT_OK;
+            long vl = decode(v, vlen, form, out, outcap);
+            if (vl < 0 || (form && memchr(out, '\0', (size_t)vl)))
+                return OT_ELIMIT;
+            return OT_OK;
         }
-        p += plen;
-        if (*p == '&')
-            p++;
+        s += plen + (amp ? 1 : 0);
     }
     return OT_ENOTFOUND;
+}
+
+int ot_req_query(const ot_req *r, const char *name, char *out, size_t outcap)
+{
+    const char *q = r->raw_query ? r->raw_query : "";
+    return ot_form_param(q, strlen(q), name, false, out, outcap);
 }
 
 void ot_resp_init(ot_resp *resp)

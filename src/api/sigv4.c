@@ -39,6 +39,22 @@ static const char MSG_MISMATCH[] =
 static void set_err(ot_sigv4_error *err, int status, const char *json_code, const char *xml_code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* The query protocol's name for each JSON-protocol code (AWS common errors: the query services
+ * drop the "Exception" suffix and say SignatureDoesNotMatch / InvalidClientTokenId). */
+static const char *query_code_of(const char *json_code)
+{
+    static const char *const map[][2] = {
+        {"MissingAuthenticationTokenException", "MissingAuthenticationToken"},
+        {"IncompleteSignatureException", "IncompleteSignature"},
+        {"InvalidSignatureException", "SignatureDoesNotMatch"},
+        {"UnrecognizedClientException", "InvalidClientTokenId"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i][0], json_code))
+            return map[i][1];
+    return json_code;
+}
+
 static void set_err(ot_sigv4_error *err, int status, const char *json_code, const char *xml_code,
                     const char *fmt, ...)
 {
@@ -48,6 +64,7 @@ static void set_err(ot_sigv4_error *err, int status, const char *json_code, cons
     err->status = status;
     err->json_code = json_code;
     err->xml_code = xml_code;
+    err->query_code = query_code_of(json_code);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -508,15 +525,39 @@ static bool has_presign_params(const char *q)
            query_get(q, "X-Amz-Signature", tmp, 0) != OT_ENOTFOUND;
 }
 
+/* Signature Version 2 in the query: an S3 presigned URL (AWSAccessKeyId, Expires, Signature)
+ * or a signed query-protocol call (AWSAccessKeyId, SignatureVersion=2, Signature). */
+static bool has_sigv2_params(const char *q)
+{
+    char tmp[2];
+    return query_get(q, "AWSAccessKeyId", tmp, 0) != OT_ENOTFOUND ||
+           query_get(q, "Signature", tmp, 0) != OT_ENOTFOUND;
+}
+
+static bool is_sigv2_header(const char *auth) { return !strncmp(auth, "AWS ", 4); }
+
+/* SigV2 is refused with S3's answer in the regions that never had it. */
+static int sigv2_refused(ot_sigv4_error *err)
+{
+    set_err(err, 400, "IncompleteSignatureException", "InvalidRequest",
+            "The authorization mechanism you have provided is not supported. Please use "
+            "AWS4-HMAC-SHA256.");
+    return OT_EINVAL;
+}
+
 int ot_sigv4_parse(const ot_req *req, ot_sigv4_scope *scope, ot_sigv4_error *err)
 {
     memset(scope, 0, sizeof *scope);
     const char *auth = find_header(req, "authorization");
-    bool presigned = has_presign_params(req->raw_query ? req->raw_query : "");
+    const char *q = req->raw_query ? req->raw_query : "";
+    bool sigv2_query = has_sigv2_params(q);
+    bool presigned = has_presign_params(q) || sigv2_query;
     int rc;
     if (!auth && !presigned) {
         set_err(err, 403, "MissingAuthenticationTokenException", "AccessDenied",
                 "Missing Authentication Token");
+        if (err)
+            err->query_message = "Request is missing Authentication Token";
         return OT_ENOTFOUND;
     }
     if (auth && presigned) {
@@ -525,7 +566,9 @@ int ot_sigv4_parse(const ot_req *req, ot_sigv4_scope *scope, ot_sigv4_error *err
                 "Signature query string parameter or the Authorization header should be specified");
         return OT_EINVAL;
     }
-    if (presigned) {
+    if (sigv2_query || (!presigned && is_sigv2_header(auth))) {
+        rc = sigv2_refused(err);
+    } else if (presigned) {
         rc = parse_presigned(req, scope, err);
     } else if (strncmp(auth, ALGORITHM, strlen(ALGORITHM)) != 0 ||
                (auth[strlen(ALGORITHM)] != ' ' && auth[strlen(ALGORITHM)] != '\0')) {

@@ -39,10 +39,17 @@ typedef struct ot_sigv4_error {
     int xml_status;
     const char *xml_message;
     const char *xml_detail_name, *xml_detail;
+    /* For query-protocol services (STS): the code, and the message where it differs from
+     * message (NULL: the same). */
+    const char *query_code;
+    const char *query_message;
 } ot_sigv4_error;
 
 /* Extracts the scope from the request. Returns 0, OT_ENOTFOUND if the request carries no SigV4
- * at all (err filled: MissingAuthenticationToken / AccessDenied), or OT_EINVAL if malformed
+ * at all (err filled: MissingAuthenticationToken / AccessDenied), OT_EINVAL for a Signature
+ * Version 2 request (an "AWS AKID:sig" header, or a query with AWSAccessKeyId or Signature: 400
+ * IncompleteSignatureException / S3 InvalidRequest "The authorization mechanism you have
+ * provided is not supported. Please use AWS4-HMAC-SHA256."), or OT_EINVAL if malformed
  * (err filled: IncompleteSignatureException / AuthorizationHeaderMalformed), if the scope's
  * region is not a region name (ot_region_valid; InvalidSignatureException "Credential should
  * be scoped to a valid region" / AuthorizationHeaderMalformed) or if host is not a signed

@@ -708,7 +708,7 @@ static void test_sigv4__malformed_authorization(void **state)
     expect_malformed(&t, "AWS4-HMAC-SHA256 garbage", "key=value");
 
     /* Other schemes are refused, not ignored. */
-    set_auth(&t, "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=");
+    set_auth(&t, "Bearer abc");
     int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
     expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "InvalidArgument",
                  "Unsupported Authorization Type");
@@ -732,6 +732,59 @@ static void test_sigv4__malformed_authorization(void **state)
     strcpy(t.values[4], "2026-11-22T06:35:34Z");
     assert_int_equal(check(&t, BOTO_SECRET, BOTO_NOW_MS, &err), OT_EINVAL);
     assert_int_equal(err.status, 400);
+}
+
+/* Signature Version 2, in a header or a query, gets S3's "use SigV4" answer. */
+static void test_sigv4__sigv2_refused(void **state)
+{
+    (void)state;
+    static const char *const queries[] = {
+        "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1795329300&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D",
+        "Action=GetCallerIdentity&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&SignatureVersion=2",
+        "Signature=x",
+    };
+    treq t;
+    ot_sigv4_error err;
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        treq_init(&t, "GET", "/bucket/key", queries[i]);
+        treq_header(&t, "host", "127.0.0.1");
+        int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+        expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "InvalidRequest",
+                     "The authorization mechanism you have provided is not supported. Please use "
+                     "AWS4-HMAC-SHA256.");
+        assert_string_equal(err.query_code, "IncompleteSignature");
+    }
+    treq_init(&t, "GET", "/bucket/key", "");
+    treq_header(&t, "authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=");
+    int rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+    expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "InvalidRequest",
+                 "Please use AWS4-HMAC-SHA256.");
+    /* A SigV4 header with a SigV2 query is two mechanisms. */
+    treq_init(&t, "GET", "/bucket/key", "Signature=x");
+    treq_header(&t, "authorization", "AWS4-HMAC-SHA256 Credential=x");
+    rc = check(&t, BOTO_SECRET, BOTO_NOW_MS, &err);
+    expect_error(rc, &err, OT_EINVAL, 400, "IncompleteSignatureException", "InvalidArgument",
+                 "Only one auth mechanism allowed");
+}
+
+/* The query protocol (STS) names each failure its own way. */
+static void test_sigv4__query_codes(void **state)
+{
+    (void)state;
+    treq t;
+    ot_sigv4_error err;
+    ot_sigv4_scope s;
+    treq_init(&t, "POST", "/", "");
+    assert_int_equal(ot_sigv4_parse(&t.req, &s, &err), OT_ENOTFOUND);
+    assert_string_equal(err.query_code, "MissingAuthenticationToken");
+    assert_string_equal(err.query_message, "Request is missing Authentication Token");
+    ot_sigv4_error_unknown_key(&err);
+    assert_string_equal(err.query_code, "InvalidClientTokenId");
+    assert_null(err.query_message);
+    from_vector(&t, &BOTO_VECTORS[0]);
+    assert_int_equal(check(&t, "wrong-secret", BOTO_NOW_MS, &err), OT_EINVAL);
+    assert_string_equal(err.query_code, "SignatureDoesNotMatch");
+    assert_int_equal(err.status, 403);
 }
 
 static void test_sigv4__malformed_presigned(void **state)
@@ -1111,6 +1164,8 @@ int main(void)
         cmocka_unit_test(test_sigv4__no_auth),
         cmocka_unit_test(test_sigv4__malformed_authorization),
         cmocka_unit_test(test_sigv4__malformed_presigned),
+        cmocka_unit_test(test_sigv4__sigv2_refused),
+        cmocka_unit_test(test_sigv4__query_codes),
         cmocka_unit_test(test_sigv4__payload_hash_header),
         cmocka_unit_test(test_sigv4__date_header),
         cmocka_unit_test(test_sigv4__hostile_input),
