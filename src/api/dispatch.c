@@ -12,6 +12,7 @@
 #include "api/audit.h"
 #include "api/aws_error.h"
 #include "api/creds.h"
+#include "api/health.h"
 #include "api/sigv4.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -108,6 +109,8 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
+    if (ot_health_answer(srv, req, resp))
+        return;
     if (authenticate(srv, req, resp) != OT_OK)
         return;
     const service_route *route = NULL;
@@ -122,6 +125,7 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     }
     const char *operation = NULL;
     route->fn(srv, req, resp, &operation);
+    req->operation = operation;
     if (operation)
         ot_audit_record(srv, req, resp, operation);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "api/http.h"
+#include "util/cidr.h"
 
 typedef struct ot_http ot_http;
 
@@ -37,6 +38,10 @@ typedef struct ot_http_opts {
     int64_t body_timeout_ms;   /* the body within this, plus 1 s per 500 bytes received */
     const char *tls_cert;      /* PEM files; both set = HTTPS, both NULL/"" = plain HTTP */
     const char *tls_key;
+    bool access_log;           /* one info line per request (api/access_log.h) */
+    /* Peers whose Forwarded / X-Forwarded-For name the client (api/forwarded.h); borrowed,
+     * must outlive the server; NULL or empty: the TCP peer is always the client. */
+    const ot_cidr_list *trusted_proxies;
 } ot_http_opts;
 
 /* Checks the TLS files and binds "host:port" (port 0 picks a free one; *bound_port gets it),
