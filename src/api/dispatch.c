@@ -3,7 +3,7 @@
  * The service comes from the SigV4 credential scope (.../<region>/<service>/aws4_request), so a
  * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
  * the protocol the request looks like it speaks: JSON for X-Amz-Target or /PutAuditEvents, S3
- * XML otherwise. */
+ * XML otherwise. The health probes (health.h) are answered before authentication. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
