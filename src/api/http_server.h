@@ -3,7 +3,9 @@
  * It reads a whole request into an ot_req (raw path and query as sent, lowercased headers,
  * body capped before allocation), calls the handler, and sends the ot_resp. Requests with
  * ambiguous framing or too many header lines are refused before a handler sees them
- * (http_framing.h); slow clients are cut by read deadlines (http_deadline.h). */
+ * (http_framing.h); slow clients are cut by read deadlines (http_deadline.h). Behind a trusted
+ * proxy the client address comes from its Forwarded / X-Forwarded-For (forwarded.h); each
+ * answered request can get an access log line (access_log.h). */
 #ifndef OT_HTTP_SERVER_H
 #define OT_HTTP_SERVER_H
 
