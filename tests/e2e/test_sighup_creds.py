@@ -78,16 +78,17 @@ class SighupCredentialsTest(otharness.ServerTestCase):
         with open(s.credentials_file) as f:
             original = f.read()
         failures = []
+        # Made before the file starts changing: they read their key from it.
+        clients = [s.client("cloudtrail") for _ in range(4)]
 
-        def caller():
-            ct = s.client("cloudtrail")
+        def caller(ct):
             for _ in range(40):
                 try:
                     ct.list_trails()
                 except Exception as e:   # noqa: BLE001 - any failure is the finding
                     failures.append(repr(e))
 
-        threads = [threading.Thread(target=caller) for _ in range(4)]
+        threads = [threading.Thread(target=caller, args=(ct,)) for ct in clients]
         for t in threads:
             t.start()
         for i in range(20):
