@@ -21,6 +21,15 @@ struct ot_keystore;
 struct ot_history;
 struct ot_history_feed;
 
+/* One readiness check of the running server (GET /ready, api/health.c). */
+typedef struct ot_ready_check {
+    const char *name;  /* static: "wal", "state_db", "delivery", "disk" */
+    bool ok;
+    char detail[200];  /* why it failed ("" when ok) */
+} ot_ready_check;
+
+#define OT_READY_MAX_CHECKS 8
+
 typedef struct ot_api {
     ot_config cfg;
     struct ot_store *store;      /* the embedded object store (data-dir/buckets) */
@@ -35,6 +44,11 @@ typedef struct ot_api {
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;
+    /* Set by the daemon; called by GET /ready: fills at most OT_READY_MAX_CHECKS checks and
+     * returns how many (the api layer knows none of the components' internals). */
+    size_t (*ready)(void *ctx, ot_ready_check *checks);
+    void *ready_ctx;
+    int64_t started_ms; /* monotonic clock at start, for /health's uptime */
 } ot_api;
 
 /* A service handler answers one authenticated request. It names the API operation it ran in

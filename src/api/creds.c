@@ -5,13 +5,18 @@
  * RawConfigParser reads it: "[profile]" sections, "key = value" or "key: value" lines, '#' and
  * ';' comment lines, surrounding whitespace ignored, key names case-insensitive. Anything else
  * is refused with the file and line in the log, because a half-read key file would lock users
- * out in confusing ways. */
+ * out in confusing ways.
+ *
+ * SIGHUP reloads the file (ot_creds_reload): the new table is parsed aside and swapped in under
+ * a write lock, so a request sees either the old set or the new one, and a file that does not
+ * parse leaves the old set in place. */
 #include "api/creds.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +47,18 @@ typedef struct cred_profile {
     int line; /* of the section header, for messages */
 } cred_profile;
 
-struct ot_creds {
+/* One parse of the file; never changed once published. */
+typedef struct creds_table {
     cred_profile *p;
     size_t n;
     size_t cap;
+} creds_table;
+
+struct ot_creds {
+    pthread_rwlock_t lock; /* readers: lookups; writer: the swap of a reload */
+    creds_table *t;
+    char *path;
+    char account_id[16];
 };
 
 /* ---- principals ------------------------------------------------------------------------ */
@@ -92,8 +105,8 @@ void ot_creds_any_principal(const char *access_key, const char *account_id, ot_p
     fill_principal(p, "IAMUser", account_id, access_key, access_key);
 }
 
-int ot_creds_lookup(const ot_creds *c, const char *access_key, char *secret, size_t secret_cap,
-                    ot_principal *principal)
+static int table_lookup(const creds_table *c, const char *access_key, char *secret,
+                        size_t secret_cap, ot_principal *principal)
 {
     for (size_t i = 0; c && i < c->n; i++) {
         const cred_profile *p = &c->p[i];
@@ -107,6 +120,17 @@ int ot_creds_lookup(const ot_creds *c, const char *access_key, char *secret, siz
         return OT_OK;
     }
     return OT_ENOTFOUND;
+}
+
+int ot_creds_lookup(ot_creds *c, const char *access_key, char *secret, size_t secret_cap,
+                    ot_principal *principal)
+{
+    if (!c)
+        return OT_ENOTFOUND;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = table_lookup(c->t, access_key, secret, secret_cap, principal);
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -150,7 +174,7 @@ typedef struct parser {
     const char *path;
     int line;
     const char *default_account;
-    ot_creds *c;
+    creds_table *c;
     cred_profile *cur;
 } parser;
 
@@ -260,7 +284,7 @@ static int finish_profile(parser *ps, cred_profile *p)
 
 static int finish(parser *ps)
 {
-    ot_creds *c = ps->c;
+    creds_table *c = ps->c;
     size_t kept = 0;
     for (size_t i = 0; i < c->n; i++) {
         int rc = finish_profile(ps, &c->p[i]);
@@ -393,51 +417,109 @@ static int create_file(const char *path, const char *account_id)
     return rc;
 }
 
-int ot_creds_open(const char *data_dir, const char *account_id, ot_creds **out)
+static void table_free(creds_table *t)
 {
-    ot_buf path, text;
-    ot_buf_init(&path, 4096);
+    if (!t)
+        return;
+    if (t->p)
+        OPENSSL_cleanse(t->p, t->cap * sizeof *t->p);
+    free(t->p);
+    free(t);
+}
+
+/* Reads and parses the file at path into a new table; logs why it could not. */
+static int load_table(const char *path, const char *account_id, bool create, creds_table **out)
+{
+    ot_buf text;
     ot_buf_init(&text, CREDS_MAX_BYTES);
-    ot_creds *c = NULL;
+    creds_table *t = NULL;
     bool absent;
-    int rc;
-    *out = NULL;
-    if (!valid_account(account_id))
-        return OT_EINVAL;
-    if ((rc = ot_buf_printf(&path, "%s/%s", data_dir, CREDS_FILE)))
-        goto out;
-    rc = read_file(path.data, &text, &absent);
-    if (absent) {
-        if ((rc = create_file(path.data, account_id)))
-            goto out;
-        rc = read_file(path.data, &text, &absent);
-    }
-    if (rc)
-        goto out;
-    if (!(c = calloc(1, sizeof *c))) {
+    int rc = read_file(path, &text, &absent);
+    if (absent && !create)
+        ot_error("%s: no such file", path);
+    else if (absent && !(rc = create_file(path, account_id)))
+        rc = read_file(path, &text, &absent);
+    if (!rc && !(t = calloc(1, sizeof *t)))
         rc = OT_ENOMEM;
-        goto out;
+    if (!rc) {
+        parser ps = {.path = path, .default_account = account_id, .c = t};
+        rc = parse_text(&ps, text.data ? text.data : (char[]){""});
     }
-    parser ps = {.path = path.data, .default_account = account_id, .c = c};
-    if ((rc = parse_text(&ps, text.data ? text.data : (char[]){""})))
-        goto out;
-    *out = c;
-    c = NULL;
-out:
     if (text.data)
         OPENSSL_cleanse(text.data, text.len);
     ot_buf_free(&text);
-    ot_buf_free(&path);
-    ot_creds_close(c);
+    if (rc)
+        table_free(t);
+    else
+        *out = t;
     return rc;
+}
+
+int ot_creds_open(const char *data_dir, const char *account_id, ot_creds **out)
+{
+    *out = NULL;
+    if (!valid_account(account_id))
+        return OT_EINVAL;
+    ot_creds *c = calloc(1, sizeof *c);
+    if (!c)
+        return OT_ENOMEM;
+    pthread_rwlock_init(&c->lock, NULL);
+    snprintf(c->account_id, sizeof c->account_id, "%s", account_id);
+    ot_buf path;
+    ot_buf_init(&path, 4096);
+    int rc = ot_buf_printf(&path, "%s/%s", data_dir, CREDS_FILE);
+    if (!rc)
+        rc = load_table(path.data, account_id, true, &c->t);
+    c->path = rc ? NULL : ot_buf_take(&path, NULL);
+    ot_buf_free(&path);
+    if (!rc && !c->path)
+        rc = OT_ENOMEM;
+    if (rc)
+        ot_creds_close(c);
+    else
+        *out = c;
+    return rc;
+}
+
+/* How many keys of a are not in b. */
+static size_t keys_missing(const creds_table *a, const creds_table *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < b->n && !found; j++)
+            found = !strcmp(a->p[i].access_key, b->p[j].access_key);
+        n += !found;
+    }
+    return n;
+}
+
+int ot_creds_reload(ot_creds *c)
+{
+    creds_table *t = NULL;
+    int rc = load_table(c->path, c->account_id, false, &t);
+    if (rc) {
+        ot_error("credentials not reloaded: %s does not parse (see above); the %zu keys loaded "
+                 "before stay in use", c->path, c->t->n);
+        return rc;
+    }
+    size_t added = keys_missing(t, c->t), removed = keys_missing(c->t, t);
+    pthread_rwlock_wrlock(&c->lock);
+    creds_table *old = c->t;
+    c->t = t;
+    pthread_rwlock_unlock(&c->lock);
+    ot_info("credentials reloaded from %s: %zu keys (%zu added, %zu removed)", c->path, t->n,
+            added, removed);
+    table_free(old);
+    return OT_OK;
 }
 
 void ot_creds_close(ot_creds *c)
 {
     if (!c)
         return;
-    if (c->p)
-        OPENSSL_cleanse(c->p, c->cap * sizeof *c->p);
-    free(c->p);
+    table_free(c->t);
+    pthread_rwlock_destroy(&c->lock);
+    free(c->path);
     free(c);
 }

@@ -17,9 +17,14 @@ typedef struct ot_creds ot_creds;
 int ot_creds_open(const char *data_dir, const char *account_id, ot_creds **out);
 void ot_creds_close(ot_creds *c);
 
+/* Reads the file again and, if it parses, puts the new keys in use at once; if it does not,
+ * logs why and keeps the old set (OT_ECORRUPT, OT_EIO, or OT_ENOTFOUND if the file is gone).
+ * Thread-safe with lookups in flight (the daemon calls it on SIGHUP). */
+int ot_creds_reload(ot_creds *c);
+
 /* Finds an access key: fills the secret (secret_cap bytes) and the principal. OT_ENOTFOUND if
- * the key is unknown. */
-int ot_creds_lookup(const ot_creds *c, const char *access_key, char *secret, size_t secret_cap,
+ * the key is unknown. Thread-safe. */
+int ot_creds_lookup(ot_creds *c, const char *access_key, char *secret, size_t secret_cap,
                     ot_principal *principal);
 
 /* The principal for any key in --any-credentials mode: IAMUser "<access_key>" of account_id. */

@@ -3,7 +3,8 @@
  * The service comes from the SigV4 credential scope (.../<region>/<service>/aws4_request), so a
  * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
  * the protocol the request looks like it speaks: query-protocol XML for STS (signed for sts, or
- * an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML otherwise. */
+ * an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML otherwise.
+ * The health probes (health.h) are answered before authentication. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "api/audit.h"
 #include "api/aws_error.h"
 #include "api/creds.h"
+#include "api/health.h"
 #include "api/sigv4.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -173,6 +175,8 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
+    if (ot_health_answer(srv, req, resp))
+        return;
     if (authenticate(srv, req, resp) != OT_OK)
         return;
     const service_route *route = NULL;
@@ -185,6 +189,7 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     }
     const char *operation = NULL;
     route->fn(srv, req, resp, &operation);
+    req->operation = operation;
     if (operation)
         ot_audit_record(srv, req, resp, operation);
 }

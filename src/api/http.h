@@ -45,6 +45,9 @@ typedef struct ot_req {
     char service[32];        /* signing name: cloudtrail, cloudtrail-data, s3, ... */
     char region[32];
     ot_principal principal;
+    /* Filled by dispatch for the access log: the API operation run (static string), or NULL
+     * if none was identified. */
+    const char *operation;
 } ot_req;
 
 typedef struct ot_resp {

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/access_log.h"
+#include "api/forwarded.h"
 #include "api/http_deadline.h"
 #include "api/http_framing.h"
 #include "api/http_tls.h"
@@ -51,6 +53,8 @@ typedef struct http_call {
     size_t cap;
     int started;
     int too_large;
+    uint64_t bytes_in;      /* body bytes received, kept or not */
+    int64_t started_ms;     /* monotonic, headers complete: the access log's latency */
     ot_framing framing;
 } http_call;
 
@@ -148,8 +152,22 @@ static void client_ip(struct MHD_Connection *con, char *out, size_t cap)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
+/* Behind a trusted proxy the client is the one the proxy names (forwarded.h); a header that
+ * cannot be read leaves the peer's address. */
+static void forwarded_client(const ot_http *s, ot_req *r)
+{
+    const ot_cidr_list *trusted = s->o.trusted_proxies;
+    ot_ip peer, client;
+    if (!trusted || !trusted->n || ot_ip_parse(r->source_ip, strlen(r->source_ip), &peer) ||
+        !ot_cidr_list_contains(trusted, &peer))
+        return;
+    if (ot_forwarded_client(r, trusted, &client) == OT_OK)
+        ot_ip_format(&client, r->source_ip, sizeof r->source_ip);
+}
+
 /* Fills everything in the request that is known before the body arrives. */
-static int call_begin(http_call *c, struct MHD_Connection *con, const char *method)
+static int call_begin(const ot_http *s, http_call *c, struct MHD_Connection *con,
+                      const char *method)
 {
     ot_req *r = &c->req;
     char *q = strchr(c->raw_uri, '?');
@@ -163,8 +181,10 @@ static int call_begin(http_call *c, struct MHD_Connection *con, const char *meth
     ot_framing_init(&c->framing);
     MHD_get_connection_values(con, MHD_HEADER_KIND, header_cb, c);
     client_ip(con, r->source_ip, sizeof r->source_ip);
+    forwarded_client(s, r);
     ot_uuid4(r->request_id);
     r->received_ms = ot_now_ms();
+    c->started_ms = ot_monotonic_ms();
     return OT_OK;
 }
 
@@ -190,15 +210,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, ot_resp *resp)
     return ret;
 }
 
+static void log_access(const ot_http *s, const http_call *c, const ot_resp *resp)
+{
+    if (s->o.access_log)
+        ot_access_log(&c->req, resp, c->bytes_in, ot_monotonic_ms() - c->started_ms);
+}
+
 /* Refuses a request before its body is read: plain text, and the connection is closed because
  * where this request ends is exactly what is in doubt. */
-static enum MHD_Result refuse(struct MHD_Connection *con, int status)
+static enum MHD_Result refuse(const ot_http *s, const http_call *c, struct MHD_Connection *con,
+                              int status)
 {
     static const char bad[] = "Bad Request: conflicting or malformed Content-Length / "
                               "Transfer-Encoding\n";
     static const char many[] = "Request Header Fields Too Large: at most " STR(OT_MAX_HEADERS)
                                " header lines\n";
     const char *msg = status == 431 ? many : bad;
+    ot_resp logged = {.status = status, .file_fd = -1};
+    logged.body.len = strlen(msg);
+    log_access(s, c, &logged);
     struct MHD_Response *mr =
         MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
     if (!mr)
@@ -215,11 +245,11 @@ static enum MHD_Result call_start(ot_http *s, http_call *c, struct MHD_Connectio
                                   const char *method)
 {
     c->started = 1;
-    if (call_begin(c, con, method))
+    if (call_begin(s, c, con, method))
         return MHD_NO;
     int verdict = ot_framing_verdict(&c->framing, OT_MAX_HEADERS);
     if (verdict)
-        return refuse(con, verdict);
+        return refuse(s, c, con, verdict);
     ot_deadline_headers_done(s->deadlines, tracked(con));
     c->cap = s->h.body_cap(s->h.ctx, &c->req);
     if (c->framing.content_lengths && c->framing.content_length > c->cap)
@@ -240,6 +270,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con, const ch
         return call_start(s, c, con, method);
     if (*upload_data_size) {
         ot_deadline_body_bytes(s->deadlines, tracked(con), *upload_data_size);
+        c->bytes_in += *upload_data_size;
         if (!c->too_large && ot_buf_append(&c->body, upload_data, *upload_data_size))
             c->too_large = 1;
         *upload_data_size = 0;
@@ -258,6 +289,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con, const ch
         s->h.handle(s->h.ctx, &c->req, &resp);
     }
     enum MHD_Result ret = send_resp(con, &resp);
+    log_access(s, c, &resp);
     if (resp.file_fd >= 0)
         close(resp.file_fd);
     ot_resp_free(&resp);

@@ -3,7 +3,9 @@
  * It reads a whole request into an ot_req (raw path and query as sent, lowercased headers,
  * body capped before allocation), calls the handler, and sends the ot_resp. Requests with
  * ambiguous framing or too many header lines are refused before a handler sees them
- * (http_framing.h); slow clients are cut by read deadlines (http_deadline.h). */
+ * (http_framing.h); slow clients are cut by read deadlines (http_deadline.h). Behind a trusted
+ * proxy the client address comes from its Forwarded / X-Forwarded-For (forwarded.h); each
+ * answered request can get an access log line (access_log.h). */
 #ifndef OT_HTTP_SERVER_H
 #define OT_HTTP_SERVER_H
 
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "api/http.h"
+#include "util/cidr.h"
 
 typedef struct ot_http ot_http;
 
@@ -37,6 +40,10 @@ typedef struct ot_http_opts {
     int64_t body_timeout_ms;   /* the body within this, plus 1 s per 500 bytes received */
     const char *tls_cert;      /* PEM files; both set = HTTPS, both NULL/"" = plain HTTP */
     const char *tls_key;
+    bool access_log;           /* one info line per request (api/access_log.h) */
+    /* Peers whose Forwarded / X-Forwarded-For name the client (api/forwarded.h); borrowed,
+     * must outlive the server; NULL or empty: the TCP peer is always the client. */
+    const ot_cidr_list *trusted_proxies;
 } ot_http_opts;
 
 /* Checks the TLS files and binds "host:port" (port 0 picks a free one; *bound_port gets it),

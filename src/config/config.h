@@ -39,6 +39,12 @@ typedef struct ot_config {
     /* The server log (util/log.h): */
     int log_level;             /* OT_LOG_DEBUG .. OT_LOG_ERROR; default info */
     int log_format;            /* OT_LOG_TEXT, OT_LOG_LOGFMT or OT_LOG_JSON; default text */
+    bool access_log;           /* one info line per request; default true */
+    /* Operations (docs/serve.md "Health", docs/proxy.md): */
+    char trusted_proxy[1024];  /* CIDRs whose X-Forwarded-For / Forwarded name the client */
+    uint64_t ready_min_free_bytes; /* GET /ready fails below this much free disk; default 64 MiB */
+    int64_t ready_delivery_lag_ms; /* ... or when delivery lags by more than the delivery
+                                    * interval plus this; default 15 minutes */
 } ot_config;
 
 /* What a value must look like; it decides the field's C type (in brackets). */

@@ -82,6 +82,20 @@ static const ot_option options[] = {
      .choices = log_formats, .metavar = "FMT",
      .help = "log lines as text ('TIME LEVEL message'), logfmt (time=.. level=.. msg=\"..\") "
              "or json (one object a line)"},
+    {.name = "access-log", .type = OT_OPT_BOOL, FIELD(access_log), .def = "true",
+     .metavar = "B",
+     .help = "log one info line per request (source IP, principal, operation, status, bytes, "
+             "latency)"},
+    {.name = "trusted-proxy", .type = OT_OPT_STRING, FIELD(trusted_proxy), .metavar = "CIDRS",
+     .help = "comma-separated IPv4/IPv6 CIDR blocks of reverse proxies whose Forwarded or "
+             "X-Forwarded-For header names the client (sourceIPAddress)"},
+    {.name = "ready-min-free-bytes", .type = OT_OPT_BYTES, FIELD(ready_min_free_bytes),
+     .def = "67108864", .zero = "no check", .metavar = "N",
+     .help = "GET /ready answers 503 when the data dir's file system has less free space"},
+    {.name = "ready-delivery-lag", .type = OT_OPT_DURATION, FIELD(ready_delivery_lag_ms),
+     .def = "15m", .lo = SECONDS, .metavar = "DUR",
+     .help = "GET /ready answers 503 when the oldest event not yet delivered is older than "
+             "the delivery interval plus this"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
      .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
              "benchmarks; acknowledged events can be lost"},

@@ -1,7 +1,9 @@
 /* daemon.c — the running server: opens the data dir's components in order, serves the port
- * until SIGINT/SIGTERM, then stops them in reverse order. */
+ * until SIGINT/SIGTERM (reloading the credentials file on SIGHUP), then stops them in reverse
+ * order. */
 #include "daemon/daemon.h"
 #include "daemon/readers.h"
+#include "daemon/ready.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +22,9 @@
 #include "sys/datadir.h"
 #include "trail/trail.h"
 #include "util/err.h"
+#include "util/cidr.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "wal/wal.h"
 
 static int make_dir(const char *path)
@@ -187,7 +191,7 @@ static void trail_changed(void *ctx, const char *trail_arn)
         ot_digest_trail_changed(srv->digest, trail_arn);
 }
 
-static ot_http_opts http_opts(const ot_config *cfg)
+static ot_http_opts http_opts(const ot_config *cfg, const ot_cidr_list *trusted)
 {
     return (ot_http_opts){.threads = cfg->http_threads,
                           .max_connections = cfg->max_connections,
@@ -195,7 +199,39 @@ static ot_http_opts http_opts(const ot_config *cfg)
                           .header_timeout_ms = cfg->header_timeout_ms,
                           .body_timeout_ms = cfg->body_timeout_ms,
                           .tls_cert = cfg->tls_cert,
-                          .tls_key = cfg->tls_key};
+                          .tls_key = cfg->tls_key,
+                          .access_log = cfg->access_log,
+                          .trusted_proxies = trusted};
+}
+
+static int parse_trusted_proxies(const ot_config *cfg, ot_cidr_list *out)
+{
+    char err[256];
+    int rc = ot_cidr_list_parse(cfg->trusted_proxy, out, err, sizeof err);
+    if (rc == OT_EINVAL)
+        ot_error("--trusted-proxy: %s (expected CIDR blocks such as 10.0.0.0/8,::1/128)", err);
+    else if (!rc && out->n)
+        ot_info("trusting Forwarded / X-Forwarded-For from %s", cfg->trusted_proxy);
+    return rc;
+}
+
+/* The main thread's life while serving: SIGHUP reloads the credentials, SIGINT and SIGTERM
+ * end it. The signals are blocked in every thread and taken here with sigwait, so the reload
+ * runs as ordinary code, not in a signal handler. */
+static void serve_signals(ot_api *srv, const sigset_t *signals)
+{
+    for (;;) {
+        int sig = 0;
+        sigwait(signals, &sig);
+        if (sig != SIGHUP) {
+            ot_info("shutting down (signal %d)", sig);
+            return;
+        }
+        if (srv->cfg.any_credentials)
+            ot_info("SIGHUP: --any-credentials is on, no credentials file to reload");
+        else
+            ot_creds_reload(srv->creds);
+    }
 }
 
 int ot_daemon_run(const ot_config *cfg)
@@ -204,20 +240,27 @@ int ot_daemon_run(const ot_config *cfg)
     srv.cfg = *cfg;
     srv.trail_changed = trail_changed;
     srv.trail_changed_ctx = &srv;
+    srv.ready = ot_ready_checks;
+    srv.ready_ctx = &srv;
+    srv.started_ms = ot_monotonic_ms();
     signal(SIGPIPE, SIG_IGN);
-    /* Block the stop signals before any thread exists, so every thread inherits the mask and
-     * the main thread alone takes them with sigwait: no window where a signal is missed. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    /* Block the signals before any thread exists, so every thread inherits the mask and the
+     * main thread alone takes them with sigwait: no window where a signal is missed. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    static ot_cidr_list trusted; /* read by the HTTP workers until ot_http_stop */
+    if (parse_trusted_proxies(&srv.cfg, &trusted))
+        return 1;
 
     /* The port and the TLS files first: a busy port or a bad certificate must not leave a
      * data dir behind. */
     ot_http *http = NULL;
     int port = 0;
-    ot_http_opts ho = http_opts(&srv.cfg);
+    ot_http_opts ho = http_opts(&srv.cfg, &trusted);
     int rc = ot_http_open(srv.cfg.listen, &ho, &http, &port);
     size_t nopen = 0;
     if (!rc)
@@ -237,12 +280,11 @@ int ot_daemon_run(const ot_config *cfg)
                 srv.cfg.any_credentials ? ", ANY credentials accepted" : "");
         ot_info("credentials for clients: AWS_SHARED_CREDENTIALS_FILE=%s/credentials",
                 srv.cfg.data_dir);
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
-        ot_info("shutting down (signal %d)", sig);
+        serve_signals(&srv, &signals);
     }
     ot_http_stop(http); /* first: no request in progress may reach a closed component */
     close_components(&srv, nopen);
+    ot_cidr_list_free(&trusted);
     ot_log_flush(); /* the counts of lines held back by the rate limit */
     return rc ? 1 : 0;
 }

@@ -8,7 +8,8 @@
  *
  * The threads of `serve`, and what each owns:
  *   main thread       start-up and shutdown; then waits for SIGINT/SIGTERM with sigwait (the
- *                     stop signals are blocked in every other thread).
+ *                     signals are blocked in every other thread), and reloads the
+ *                     credentials file on SIGHUP.
  *   HTTP workers      (api/http_server.c; libmicrohttpd's epoll thread and a pool of
  *                     --http-threads) one request each at a time: authenticate, dispatch by
  *                     SigV4 scope, answer. An ingest request appends to the WAL and waits for
@@ -29,7 +30,8 @@
 
 #include "config/config.h"
 
-/* Binds the port, opens the data dir, serves until SIGINT or SIGTERM, then stops everything.
+/* Binds the port, opens the data dir, serves until SIGINT or SIGTERM (SIGHUP reloads the
+ * credentials file), then stops everything.
  * Returns the process exit status (0, or 1 if start-up failed). */
 int ot_daemon_run(const ot_config *cfg);
 

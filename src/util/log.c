@@ -54,19 +54,29 @@ void ot_log_set_clock(int64_t (*clock_ms)(void))
 
 /* Writes one line in one write(2). Messages are at most 2000 bytes (vlog), so the line is
  * bounded; if it cannot be allocated, the event still shows as a line of its own. */
-static void emit(int level, const char *text)
+static void emit_fields(int level, const char *text, const ot_log_field *fields, size_t n)
 {
     char ts[32];
     ot_time_iso8601(ot_now_ms(), ts);
     ot_buf line;
     ot_buf_init(&line, 0);
     ssize_t w;
-    if (ot_log_format_line(&line, log_format, ts, level, text) == 0)
+    if (ot_log_format_fields(&line, log_format, ts, level, text, fields, n) == 0)
         w = write(log_fd, line.data, line.len);
     else
         w = write(log_fd, "log: out of memory for a log line\n", 34);
     (void)w;
     ot_buf_free(&line);
+}
+
+static void emit(int level, const char *text) { emit_fields(level, text, NULL, 0); }
+
+int ot_log_enabled(int level) { return level >= log_level; }
+
+void ot_log_fields(int level, const char *msg, const ot_log_field *fields, size_t n)
+{
+    if (level >= log_level)
+        emit_fields(level, msg, fields, n);
 }
 
 /* Called with log_mu held: prints and resets a site's summary if it held lines back. */

@@ -1,6 +1,7 @@
 /* log_line.c — one log event as one line of text, logfmt or JSON (log.h). */
 #include "util/log.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -28,6 +29,43 @@ static int text_escape(ot_buf *out, const char *msg)
             rc = ot_buf_append(out, (char[]){'\\', 'x', hex[c >> 4], hex[c & 15]}, 4);
     }
     return rc;
+}
+
+/* A logfmt value: as it is when it is a plain word, else a JSON string. */
+static int logfmt_value(ot_buf *out, const char *v)
+{
+    bool plain = *v != '\0';
+    for (const char *p = v; *p && plain; p++)
+        plain = (unsigned char)*p > 0x20 && *p != 0x7f && *p != '"' && *p != '=' && *p != '\\';
+    return plain ? ot_buf_puts(out, v) : ot_json_escape(out, v, strlen(v));
+}
+
+static int put_field(ot_buf *out, int format, const ot_log_field *f)
+{
+    const char *str = f->str ? (*f->str ? f->str : "-") : NULL;
+    int rc = format == OT_LOG_JSON ? ot_buf_printf(out, ",\"%s\":", f->key)
+                                   : ot_buf_printf(out, " %s=", f->key);
+    if (rc)
+        return rc;
+    if (!str)
+        return ot_buf_printf(out, "%lld", (long long)f->num);
+    return format == OT_LOG_JSON ? ot_json_escape(out, str, strlen(str)) : logfmt_value(out, str);
+}
+
+int ot_log_format_fields(ot_buf *out, int format, const char *time, int level, const char *msg,
+                         const ot_log_field *fields, size_t n)
+{
+    int rc = ot_log_format_line(out, format, time, level, msg);
+    if (rc || !n)
+        return rc;
+    out->len--; /* the newline goes after the fields */
+    if (format == OT_LOG_JSON)
+        out->len--; /* and so does the closing brace */
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = put_field(out, format, &fields[i]);
+    if (!rc && format == OT_LOG_JSON)
+        rc = ot_buf_putc(out, '}');
+    return rc ? rc : ot_buf_putc(out, '\n');
 }
 
 int ot_log_format_line(ot_buf *out, int format, const char *time, int level, const char *msg)

@@ -377,6 +377,14 @@ uint64_t ot_wal_durable_lsn(ot_wal *w)
     return v;
 }
 
+bool ot_wal_failed(ot_wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool v = w->failed;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
 /* ---- open / close ---- */
 
 static void wal_free(ot_wal *w)

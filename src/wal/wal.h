@@ -51,6 +51,8 @@ int ot_wal_append(ot_wal *w, const void *const *payloads, const size_t *lens, si
                   uint64_t *first_lsn);
 
 uint64_t ot_wal_durable_lsn(ot_wal *w);
+/* Whether a failed fsync made the log read-only (every append fails until it is reopened). */
+bool ot_wal_failed(ot_wal *w);
 
 /* Calls fn for each durable record with lsn >= from, in order; stops early if fn returns
  * non-zero (and returns that value). Safe while appends continue. */

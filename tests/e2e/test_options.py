@@ -14,8 +14,9 @@ from otharness import BIN, Server
 
 DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
 LEVELS = {"debug", "info", "warn", "error"}
+# A line may carry fields after the message (the access log: serve.md#access-log).
 LOGFMT = re.compile(r'^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ level=(debug|info|warn|error) '
-                    r'msg="((?:[^"\\]|\\.)*)"$')
+                    r'msg="((?:[^"\\]|\\.)*)"( [a-z_]+=("(?:[^"\\]|\\.)*"|[^ "]+))*$')
 TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (debug|info|warn|error) \S")
 BAD_SECRET = "0" * 40
 DESCRIBE = {"X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails",
@@ -65,7 +66,11 @@ class Options(otharness.unittest.TestCase):
         events = []
         for line in lines:
             event = json.loads(line)   # every line is one JSON object, nothing else
-            self.assertEqual(set(event), {"time", "level", "msg"}, line)
+            fields = {"time", "level", "msg"}
+            if event.get("msg") == "access":   # the access log's fields (serve.md#access-log)
+                fields |= {"src_ip", "principal", "service", "operation", "status", "error_code",
+                           "bytes_in", "bytes_out", "latency_ms", "request_id"}
+            self.assertEqual(set(event), fields, line)
             self.assertRegex(event["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
             self.assertIn(event["level"], LEVELS)
             events.append(event)

@@ -283,6 +283,39 @@ static void test_creds__any_principal(void **state)
     assert_string_not_equal(p.principal_id, r.principal_id);
 }
 
+/* SIGHUP's reload: added keys work, removed keys stop working, a file that does not parse (or
+ * is gone) keeps the old set. */
+static void test_creds__reload(void **state)
+{
+    fixture *f = *state;
+    ot_creds *c = NULL;
+    char got[129];
+    ot_principal p;
+    static const char one[] = "[bob]\naws_access_key_id = BOBKEY\naws_secret_access_key = b\n";
+    static const char two[] = "[carol]\naws_access_key_id = CAROLKEY\n"
+                              "aws_secret_access_key = c\n";
+    otest_write_file(f->path, one, strlen(one));
+    chmod(f->path, 0600);
+    assert_int_equal(ot_creds_open(f->dir, ACCOUNT, &c), 0);
+    assert_int_equal(ot_creds_lookup(c, "BOBKEY", got, sizeof got, &p), 0);
+
+    otest_write_file(f->path, two, strlen(two));
+    assert_int_equal(ot_creds_reload(c), 0);
+    assert_int_equal(ot_creds_lookup(c, "CAROLKEY", got, sizeof got, &p), 0);
+    assert_string_equal(got, "c");
+    assert_string_equal(p.user_name, "carol");
+    assert_int_equal(ot_creds_lookup(c, "BOBKEY", got, sizeof got, &p), OT_ENOTFOUND);
+
+    otest_write_file(f->path, "[broken\n", 8);
+    assert_int_equal(ot_creds_reload(c), OT_ECORRUPT);
+    assert_int_equal(ot_creds_lookup(c, "CAROLKEY", got, sizeof got, &p), 0);
+
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(ot_creds_reload(c), OT_ENOTFOUND);
+    assert_int_equal(ot_creds_lookup(c, "CAROLKEY", got, sizeof got, &p), 0);
+    ot_creds_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +326,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_creds__group_readable_still_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creds__bad_arguments, setup, teardown),
         cmocka_unit_test(test_creds__any_principal),
+        cmocka_unit_test_setup_teardown(test_creds__reload, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

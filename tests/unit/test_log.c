@@ -210,6 +210,53 @@ static void test_log__json_escapes_the_message(void **state)
     assert_string_equal(line_of(-1, "x"), "2026-11-22T06:34:45Z warn x\n");
 }
 
+/* A line with fields (the access log) in each format. */
+static const char *fields_line(int format)
+{
+    static ot_buf b;
+    static const ot_log_field f[] = {
+        {.key = "src_ip", .str = "192.0.2.1"},
+        {.key = "principal", .str = ""},
+        {.key = "operation", .str = "GET /a b\"=\n"},
+        {.key = "status", .num = 503},
+    };
+    ot_buf_free(&b);
+    ot_buf_init(&b, 0);
+    assert_int_equal(ot_log_format_fields(&b, format, "2026-11-22T06:34:45Z", OT_LOG_INFO,
+                                          "access", f, 4), 0);
+    return b.data;
+}
+
+static void test_log__fields(void **state)
+{
+    (void)state;
+    assert_string_equal(fields_line(OT_LOG_TEXT),
+                        "2026-11-22T06:34:45Z info access src_ip=192.0.2.1 principal=- "
+                        "operation=\"GET /a b\\\"=\\n\" status=503\n");
+    assert_string_equal(fields_line(OT_LOG_LOGFMT),
+                        "time=2026-11-22T06:34:45Z level=info msg=\"access\" src_ip=192.0.2.1 "
+                        "principal=- operation=\"GET /a b\\\"=\\n\" status=503\n");
+    assert_string_equal(fields_line(OT_LOG_JSON),
+                        "{\"time\":\"2026-11-22T06:34:45Z\",\"level\":\"info\",\"msg\":\"access\","
+                        "\"src_ip\":\"192.0.2.1\",\"principal\":\"-\",\"operation\":"
+                        "\"GET /a b\\\"=\\n\",\"status\":503}\n");
+}
+
+/* Through the logger: lines with fields follow the level like any other. */
+static void test_log__fields_follow_the_level(void **state)
+{
+    capture *c = *state;
+    ot_log_field f = {.key = "n", .num = 1};
+    assert_true(ot_log_enabled(OT_LOG_INFO));
+    ot_log_fields(OT_LOG_INFO, "shown", &f, 1);
+    ot_log_set_level(OT_LOG_WARN);
+    assert_false(ot_log_enabled(OT_LOG_INFO));
+    ot_log_fields(OT_LOG_INFO, "dropped", &f, 1);
+    ot_log_set_level(OT_LOG_INFO);
+    assert_int_equal(count(logged(c), " info shown n=1\n"), 1);
+    assert_int_equal(count(logged(c), "dropped"), 0);
+}
+
 /* Through the logger: the format set is the one written, summaries included. */
 static void test_log__format_applies_to_every_line(void **state)
 {
@@ -237,6 +284,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_log__sites_and_levels_are_independent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_log__flush_prints_pending_summaries, setup, teardown),
+        cmocka_unit_test(test_log__fields),
+        cmocka_unit_test_setup_teardown(test_log__fields_follow_the_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log__many_sites, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log__level_drops_what_is_below_it, setup, teardown),
         cmocka_unit_test(test_log__text_is_one_line),
