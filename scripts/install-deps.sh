@@ -5,7 +5,8 @@ pkgs=(build-essential g++ cmake pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
       libisal-dev libsimdjson-dev libcmocka-dev openssl
       clang libclang-rt-14-dev
-      help2man fakeroot dpkg-dev)   # the man page; `make deb`
+      help2man fakeroot dpkg-dev     # the man page; `make deb`
+      nginx-light)                   # test_proxy_nginx: the TLS front of docs/proxy.md
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
