@@ -36,10 +36,17 @@ static const char *split_endpoint(const char *url, char *host, size_t cap)
 
 int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err, size_t errlen)
 {
+    ot_aws_creds creds;
+    int rc = ot_aws_creds_load(&creds, o, err, errlen);
+    if (!rc)
+        ot_aws_client_setup(c, o, &creds);
+    return rc;
+}
+
+void ot_aws_client_setup(ot_aws_client *c, const ot_aws_client_opts *o, const ot_aws_creds *creds)
+{
     memset(c, 0, sizeof *c);
-    int rc = ot_aws_creds_load(&c->creds, o, err, errlen);
-    if (rc)
-        return rc;
+    c->creds = *creds;
     ot_aws_region(o->region, o->profile, c->region, sizeof c->region);
     snprintf(c->service, sizeof c->service, "%s", o->service);
     if (o->endpoint && *o->endpoint) {
@@ -62,7 +69,6 @@ int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err,
     const char *ca = getenv("AWS_CA_BUNDLE");
     snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", ca ? ca : "");
     c->seed = (unsigned)ot_monotonic_ms() ^ (unsigned)(uintptr_t)c;
-    return OT_OK;
 }
 
 void ot_aws_response_init(ot_aws_response *r, size_t body_max)
