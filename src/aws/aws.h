@@ -87,6 +87,7 @@ typedef struct ot_aws_client {
     char region[64];
     char service[33];
     char endpoint[1024];       /* scheme://authority[/base], no trailing '/' */
+    bool endpoint_given;       /* it came from the command line (--endpoint), not the environment */
     char host[512];            /* the Host header: authority without a default port */
     char target_prefix[128];
     char api_version[32];

@@ -51,6 +51,7 @@ void ot_aws_client_setup(ot_aws_client *c, const ot_aws_client_opts *o, const ot
     snprintf(c->service, sizeof c->service, "%s", o->service);
     if (o->endpoint && *o->endpoint) {
         snprintf(c->endpoint, sizeof c->endpoint, "%s", o->endpoint);
+        c->endpoint_given = true;
         size_t n = strlen(c->endpoint);
         while (n && c->endpoint[n - 1] == '/')
             c->endpoint[--n] = '\0';
@@ -300,7 +301,10 @@ static int transport_error(const ot_aws_client *c, CURLcode cc, char *err, size_
         snprintf(err, errlen, "%s: the answer is larger than allowed", c->endpoint);
         return OT_ELIMIT;
     }
-    if (cc == CURLE_COULDNT_RESOLVE_HOST)
+    if (cc == CURLE_COULDNT_RESOLVE_HOST && c->endpoint_given)
+        snprintf(err, errlen, "cannot resolve host '%s' (endpoint %s, given on the command line): "
+                 "check the URL", c->host, c->endpoint);
+    else if (cc == CURLE_COULDNT_RESOLVE_HOST)
         snprintf(err, errlen, "cannot resolve host '%s' (endpoint %s): to reach a server that is "
                  "not AWS, set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) to its URL",
                  c->host, c->endpoint);
