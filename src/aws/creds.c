@@ -15,9 +15,10 @@
 #include "util/err.h"
 
 #define MAX_CHAIN 8 /* profiles one role chain may visit */
-#define HELP_EXPORT "export the credentials first (e.g. eval \"$(aws configure export-credentials " \
-                    "--profile %s --format env)\" with AWS CLI v2) and run opentrail without " \
-                    "--profile; see docs/credentials.md"
+#define HELP_EXPORT                                                                           \
+    "export the credentials first (e.g. eval \"$(aws configure export-credentials --profile %s " \
+    "--format env)\" with AWS CLI v2) and run opentrail without --profile; see "                 \
+    "docs/credentials.md"
 
 static bool printable(const char *s, size_t n)
 {

@@ -222,7 +222,8 @@ static void test_credproc__shell_split(void **state)
     char **argv, err[512];
     size_t argc;
     assert_int_equal(ot_aws_shell_split(&argv, &argc,
-        "  /bin/tool  'a b' \"c \\\"d\\\" \\x\" e\\ f '' g'h'\"i\" $(rm) ;x  ", err, sizeof err), 0);
+        "  /bin/tool  'a b' \"c \\\"d\\\" \\x\" e\\ f '' g'h'\"i\" $(rm) ;x  ", err,
+        sizeof err), 0);
     const char *want[] = {"/bin/tool", "a b", "c \"d\" \\x", "e f", "", "ghi", "$(rm)", ";x"};
     assert_int_equal(argc, 8);
     for (size_t i = 0; i < argc; i++)
@@ -387,7 +388,8 @@ static void test_role__configuration_errors(void **state)
         "[profile sso]\nsso_session = corp\nsso_account_id = 1\n"
         "[profile oldsso]\nsso_start_url = https://x.awsapps.com/start\n"
         "[profile web]\nrole_arn = arn:aws:iam::1:role/r\nweb_identity_token_file = /t\n"
-        "[profile imds]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Ec2InstanceMetadata\n"
+        "[profile imds]\nrole_arn = arn:aws:iam::1:role/r\n"
+        "credential_source = Ec2InstanceMetadata\n"
         "[profile weird]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Elsewhere\n"
         "[profile envsrc]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Environment\n"
         "[profile nokeys]\nregion = us-east-1\n"
