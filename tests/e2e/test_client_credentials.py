@@ -203,6 +203,19 @@ class MotoCredentials(unittest.TestCase):
         self.assertEqual(len(used), 1, used)
         self.assertIn(":assumed-role/second/", self.caller_arn(used.pop()))
 
+    def test_role_arn_with_credential_source_environment(self):
+        self.write(self.config, "[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/env\n"
+                   "credential_source = Environment\nrole_session_name = from-env\n")
+        env = self.env(AWS_ACCESS_KEY_ID="AKIDFROMENV00001", AWS_SECRET_ACCESS_KEY="s")
+        p = self.import_("envrole", "--profile", "envrole", env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        assume = [k for what, k, _, _ in self.requests() if what == "AssumeRole"]
+        self.assertEqual(assume, ["AKIDFROMENV00001"])  # --profile, yet the source is the env
+        used = self.s3_keys()
+        self.assertEqual(len(used), 1, used)
+        self.assertEqual(self.caller_arn(used.pop()),
+                         "arn:aws:sts::123456789012:assumed-role/env/from-env")
+
     # ---- (c) precedence, against botocore's own resolution ---------------------------------
 
     def botocore_key(self, env, profile):
