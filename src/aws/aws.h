@@ -4,11 +4,14 @@
  * Everything that talks to an AWS-shaped endpoint goes through here — `validate s3://`,
  * `lookup --endpoint`, `import s3://` — so the same environment (the variables botocore and the
  * aws CLI read) drives all of them:
- *   credentials  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN), then section
- *                [PROFILE] of AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials (PROFILE from
- *                --profile, else AWS_PROFILE, else "default"), then section [default] of the
- *                command's DATA-DIR/credentials when it has a --data-dir (first instead of
- *                last where the command talks to that data dir's server: lookup --endpoint);
+ *   credentials  as the AWS CLI finds them (docs/credentials.md): AWS_ACCESS_KEY_ID /
+ *                AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) unless --profile is given; then the
+ *                profile (--profile, AWS_DEFAULT_PROFILE, AWS_PROFILE, "default") of
+ *                AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials and AWS_CONFIG_FILE or
+ *                ~/.aws/config: role_arn (STS AssumeRole), static keys, credential_process
+ *                (aws/creds.c, aws/credsrc.h); then section [default] of the command's
+ *                DATA-DIR/credentials when it has a --data-dir (first instead of last where the
+ *                command talks to that data dir's server, lookup --endpoint, unless --profile);
  *   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
  *                AWS_CONFIG_FILE or ~/.aws/config, us-east-1;
  *   endpoint     AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3), AWS_ENDPOINT_URL, then
@@ -31,11 +34,14 @@ typedef struct ot_aws_creds {
     char secret_key[257];
     char session_token[4096];
     char source[1100];        /* where they came from, for messages */
+    int64_t expires_ms;       /* when temporary ones expire (Unix ms); 0 = never */
 } ot_aws_creds;
 
 struct ot_aws_client_opts;
 /* Loads credentials along the chain above (o's profile, data_dir, data_dir_first). OT_ENOTFOUND
- * with err naming every place tried when none has a key pair. */
+ * with err naming every place tried when none has a key pair (or when a named profile exists
+ * in neither file); OT_EINVAL / OT_EIO / OT_ELIMIT with err saying why when a source is broken
+ * (a file that does not parse, a failing credential_process, an AssumeRole error, SSO). */
 int ot_aws_creds_load(ot_aws_creds *c, const struct ot_aws_client_opts *o, char *err,
                       size_t errlen);
 
@@ -81,6 +87,7 @@ typedef struct ot_aws_client {
     char region[64];
     char service[33];
     char endpoint[1024];       /* scheme://authority[/base], no trailing '/' */
+    bool endpoint_given;       /* it came from the command line (--endpoint), not the environment */
     char host[512];            /* the Host header: authority without a default port */
     char target_prefix[128];
     char api_version[32];
@@ -115,6 +122,8 @@ typedef struct ot_aws_response {
 
 /* Resolves credentials, region and endpoint. OT_ENOTFOUND (no credentials) with err filled. */
 int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err, size_t errlen);
+/* The same with credentials already in hand (an STS client signing with a source profile's). */
+void ot_aws_client_setup(ot_aws_client *c, const ot_aws_client_opts *o, const ot_aws_creds *creds);
 
 void ot_aws_response_init(ot_aws_response *r, size_t body_max);
 void ot_aws_response_free(ot_aws_response *r);

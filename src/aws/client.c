@@ -36,14 +36,22 @@ static const char *split_endpoint(const char *url, char *host, size_t cap)
 
 int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err, size_t errlen)
 {
+    ot_aws_creds creds;
+    int rc = ot_aws_creds_load(&creds, o, err, errlen);
+    if (!rc)
+        ot_aws_client_setup(c, o, &creds);
+    return rc;
+}
+
+void ot_aws_client_setup(ot_aws_client *c, const ot_aws_client_opts *o, const ot_aws_creds *creds)
+{
     memset(c, 0, sizeof *c);
-    int rc = ot_aws_creds_load(&c->creds, o, err, errlen);
-    if (rc)
-        return rc;
+    c->creds = *creds;
     ot_aws_region(o->region, o->profile, c->region, sizeof c->region);
     snprintf(c->service, sizeof c->service, "%s", o->service);
     if (o->endpoint && *o->endpoint) {
         snprintf(c->endpoint, sizeof c->endpoint, "%s", o->endpoint);
+        c->endpoint_given = true;
         size_t n = strlen(c->endpoint);
         while (n && c->endpoint[n - 1] == '/')
             c->endpoint[--n] = '\0';
@@ -62,7 +70,6 @@ int ot_aws_client_init(ot_aws_client *c, const ot_aws_client_opts *o, char *err,
     const char *ca = getenv("AWS_CA_BUNDLE");
     snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", ca ? ca : "");
     c->seed = (unsigned)ot_monotonic_ms() ^ (unsigned)(uintptr_t)c;
-    return OT_OK;
 }
 
 void ot_aws_response_init(ot_aws_response *r, size_t body_max)
@@ -294,7 +301,10 @@ static int transport_error(const ot_aws_client *c, CURLcode cc, char *err, size_
         snprintf(err, errlen, "%s: the answer is larger than allowed", c->endpoint);
         return OT_ELIMIT;
     }
-    if (cc == CURLE_COULDNT_RESOLVE_HOST)
+    if (cc == CURLE_COULDNT_RESOLVE_HOST && c->endpoint_given)
+        snprintf(err, errlen, "cannot resolve host '%s' (endpoint %s, given on the command line): "
+                 "check the URL", c->host, c->endpoint);
+    else if (cc == CURLE_COULDNT_RESOLVE_HOST)
         snprintf(err, errlen, "cannot resolve host '%s' (endpoint %s): to reach a server that is "
                  "not AWS, set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) to its URL",
                  c->host, c->endpoint);

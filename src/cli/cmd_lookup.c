@@ -39,9 +39,11 @@ static const char lookup_help[] =
     "                        record per line)\n"
     "  --data-dir DIR        offline: the data directory (default ./opentrail-data)\n"
     "  --endpoint URL        ask a server instead (credentials: DATA-DIR/credentials if it\n"
-    "                        exists, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the\n"
-    "                        AWS shared credentials file and AWS_PROFILE; throttling and\n"
-    "                        5xx answers are retried with backoff)\n"
+    "                        exists, else as the AWS CLI finds them: environment, profiles,\n"
+    "                        credential_process, role_arn; throttling and 5xx answers are\n"
+    "                        retried with backoff)\n"
+    "  --profile NAME        --endpoint: the AWS CLI profile to use (beats DATA-DIR/credentials,\n"
+    "                        AWS_PROFILE and the environment's keys; docs/credentials.md)\n"
     "  -h, --help            show this help\n";
 
 enum { OUT_TABLE, OUT_JSON, OUT_NDJSON };
@@ -50,7 +52,7 @@ typedef struct lookup_opts {
     ot_history_query q;
     int output;
     long long max;
-    const char *data_dir, *endpoint, *region;
+    const char *data_dir, *endpoint, *region, *profile;
     bool region_given;
     long long printed;
     ot_jw jw;
@@ -318,7 +320,8 @@ static int lookup_remote(lookup_opts *o)
     ot_aws_client_opts co = {.service = "cloudtrail", .protocol = OT_AWS_JSON,
                              .target_prefix = OT_AWS_CLOUDTRAIL_TARGET, .endpoint = o->endpoint,
                              .region = o->region_given ? o->region : NULL,
-                             .data_dir = o->data_dir, .data_dir_first = true};
+                             .data_dir = o->data_dir, .data_dir_first = true,
+                             .profile = o->profile};
     if (ot_aws_client_init(&c, &co, err, sizeof err))
         return ot_cli_error("lookup", "%s", err);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -373,6 +376,7 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
         {"end", 1, 0, 'E'},         {"insight", 0, 0, 'I'},    {"data", 0, 0, 'D'},
         {"region", 1, 0, 'r'},      {"max", 1, 0, 'm'},        {"output", 1, 0, 'o'},
         {"data-dir", 1, 0, 'd'},    {"endpoint", 1, 0, 'e'},   {"help", 0, 0, 'h'},
+        {"profile", 1, 0, 'p'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -427,6 +431,7 @@ static int parse_args(int argc, char **argv, lookup_opts *o)
             break;
         case 'd': o->data_dir = optarg; break;
         case 'e': o->endpoint = optarg; break;
+        case 'p': o->profile = optarg; break;
         case 'h': fputs(lookup_help, stdout); exit(0);
         default: return ot_cli_bad_option("lookup", c, argv);
         }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/profile.h"
 #include "cli/cli.h"
 #include "util/timeutil.h"
 #include "validate/validate.h"
@@ -39,6 +40,8 @@ static void usage(FILE *out)
         "                      a digest interval before T is INVALID (a deleted tail).\n"
         "  --account-id ID     only this account (organization trails: the member account)\n"
         "  --region R          only chains delivered in region R (and sign S3 requests for R)\n"
+        "  --profile NAME      S3 and ListPublicKeys: the AWS CLI profile (beats AWS_PROFILE and\n"
+        "                      the environment's keys; docs/credentials.md)\n"
         "  --s3-bucket NAME    DIR mode: the bucket's name (default: DIR's last component)\n"
         "  --verbose           print valid files too\n"
         "  --format text|json  the report format (default text, as the AWS CLI prints)\n"
@@ -49,7 +52,7 @@ static void usage(FILE *out)
         "\n"
         "S3 sources are any S3 endpoint (s3:// means the same in 'opentrail import'):\n"
         "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and the standard credentials\n"
-        "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE + AWS_PROFILE);\n"
+        "found as the AWS CLI finds them (environment, profiles, credential_process, role_arn);\n"
         "throttling and 5xx answers are retried with backoff.\n"
         "\n"
         "exit status: 0 everything valid, 1 something INVALID, 255 usage or fatal error\n");
@@ -86,7 +89,7 @@ int ot_cmd_validate(int argc, char **argv)
                      !strcmp(a, "--start-time") || !strcmp(a, "--end-time") ||
                      !strcmp(a, "--account-id") || !strcmp(a, "--region") ||
                      !strcmp(a, "--s3-bucket") || !strcmp(a, "--format") || !strcmp(a, "--jobs") || !strcmp(a, "--inflight") ||
-                     !strcmp(a, "--data-dir");
+                     !strcmp(a, "--data-dir") || !strcmp(a, "--profile");
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -111,6 +114,8 @@ int ot_cmd_validate(int argc, char **argv)
             if (strlen(v) != 12 || strspn(v, "0123456789") != 12)
                 return bad("--account-id: expected 12 digits, got '%s'", v);
             o.account_id = v;
+        } else if (!strcmp(a, "--profile")) {
+            ot_aws_profile_set_default(v); /* validate's clients are built in validate/ */
         } else if (!strcmp(a, "--region")) {
             o.region = v;
         } else if (!strcmp(a, "--s3-bucket")) {

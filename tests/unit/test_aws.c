@@ -455,6 +455,13 @@ static void test_aws__unresolvable_host(void **state)
     assert_int_equal(ot_aws_call(&c, NULL, &req, &resp, err, sizeof err), OT_EIO);
     assert_int_equal(resp.attempts, 1);
     assert_non_null(strstr(err, "'no-such-host.invalid:9000'"));
+    assert_non_null(strstr(err, "given on the command line")); /* --endpoint: not the env's */
+    /* an endpoint from the environment (or AWS's own host): the variable is the fix */
+    setenv("AWS_ENDPOINT_URL", "http://no-such-host.invalid:9001", 1);
+    o.endpoint = NULL;
+    assert_int_equal(ot_aws_client_init(&c, &o, err, sizeof err), 0);
+    assert_int_equal(ot_aws_call(&c, NULL, &req, &resp, err, sizeof err), OT_EIO);
+    assert_non_null(strstr(err, "'no-such-host.invalid:9001'"));
     assert_non_null(strstr(err, "AWS_ENDPOINT_URL"));
     ot_aws_response_free(&resp);
 }
