@@ -232,8 +232,7 @@ static int db_error(ct_ctx *c, int rc, const ot_trail *t)
                        "User: %s already has %d trails in %s.", c->account,
                        OT_TRAIL_MAX_PER_REGION, c->region);
     if (rc == OT_ENOTFOUND)
-        return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s",
-                       t->arn, c->account);
+        return ct_trail_not_found(c, t->arn);
     return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
 }
 

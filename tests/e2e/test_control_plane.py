@@ -118,7 +118,7 @@ class TestQuickstart(ControlPlaneCase):
         self.assertEqual(rc, 255)
         self.assertRegex(err, r"An error occurred \(TrailNotFoundException\) when calling the "
                               r"GetTrail operation.*: " + re.escape(
-                                  "Unknown trail: %s for the user: %s" % (trail_arn("nope-trail"), ACCT)))
+                                  "Unknown trail: nope-trail for the user: %s" % ACCT))
 
 
 class TestCreateTrail(ControlPlaneCase):
@@ -237,11 +237,13 @@ class TestTrailLookups(ControlPlaneCase):
                          "Unknown trail: %s for the user: %s" % (other, ACCT),
                          self.ct.get_trail_status, Name=other)
         self.assertError("InvalidTrailNameException", BAD_CHARS, self.ct.get_trail, Name="bad name")
+        # GetTrailStatus names a trail given by name by its ARN here; the others repeat the name.
         for op in (self.ct.delete_trail, self.ct.start_logging, self.ct.stop_logging,
                    self.ct.get_trail_status, self.ct.update_trail):
             with self.subTest(op=op.__name__):
+                ghost = trail_arn("ghost") if op == self.ct.get_trail_status else "ghost"
                 self.assertError("TrailNotFoundException",
-                                 "Unknown trail: %s for the user: %s" % (trail_arn("ghost"), ACCT),
+                                 "Unknown trail: %s for the user: %s" % (ghost, ACCT),
                                  op, Name="ghost")
 
     def test_shadow_trails_from_another_region(self):
@@ -271,7 +273,7 @@ class TestTrailLookups(ControlPlaneCase):
         self.assertEqual(self.ct_eu.get_trail(Name=arn)["Trail"]["HomeRegion"], "us-east-1")
         self.assertFalse(self.ct_eu.get_trail_status(Name=arn)["IsLogging"])
         self.assertError("TrailNotFoundException",
-                         "Unknown trail: %s for the user: %s" % (trail_arn("global-trail", "eu-west-1"), ACCT),
+                         "Unknown trail: global-trail for the user: %s" % ACCT,
                          self.ct_eu.get_trail, Name="global-trail")
         for op in (self.ct_eu.update_trail, self.ct_eu.delete_trail, self.ct_eu.start_logging,
                    self.ct_eu.stop_logging):
