@@ -135,6 +135,19 @@ class TestCreateTrailErrors(AwsExactCase):
                          "Trail dup-trail already exists for customer: %s" % ACCT,
                          ct.create_trail, Name="dup-trail", S3BucketName="logs")
 
+    def test_cloudwatch_logs_messages(self):
+        # https://github.com/hashicorp/terraform-provider-aws/issues/148 and
+        # https://github.com/hashicorp/terraform-provider-aws/issues/18038
+        self.assertError("InvalidCloudWatchLogsRoleArnException",
+                         "You must specify a role ARN as well as a log group.",
+                         self.ct.create_trail, Name="cw-trail", S3BucketName="logs",
+                         CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:%s:log-group:g:*" % ACCT)
+        self.assertError("InvalidCloudWatchLogsLogGroupArnException",
+                         "Check the log group ARN: CloudTrail can't validate it.",
+                         self.ct.create_trail, Name="cw-trail", S3BucketName="logs",
+                         CloudWatchLogsLogGroupArn="log-group-g",
+                         CloudWatchLogsRoleArn="arn:aws:iam::%s:role/ct" % ACCT)
+
     def test_event_selector_messages(self):
         # https://github.com/aws/aws-cdk/issues/3450 and
         # https://github.com/aws-solutions/aws-crr-monitor/issues/7

@@ -161,12 +161,17 @@ class TestCreateTrail(ControlPlaneCase):
                          "Multi-Region trail must include global service events.",
                          self.ct.create_trail, Name="trail-1", S3BucketName="no-such-bucket",
                          IsMultiRegionTrail=True, IncludeGlobalServiceEvents=False)
-        self.assertError("InvalidCloudWatchLogsLogGroupArnException", re.compile("arn:aws:logs:"),
+        self.assertError("InvalidCloudWatchLogsLogGroupArnException",
+                         "Check the log group ARN: CloudTrail can't validate it.",
                          self.create, name="trail-1", CloudWatchLogsLogGroupArn="nope",
                          CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x")
-        self.assertError("InvalidParameterCombinationException", re.compile("together"),
+        self.assertError("InvalidCloudWatchLogsRoleArnException",
+                         "You must specify a role ARN as well as a log group.",
                          self.create, name="trail-1",
                          CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:g:*")
+        self.assertError("InvalidParameterCombinationException", re.compile("together"),
+                         self.create, name="trail-1",
+                         CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x")
         self.assertError("InvalidKmsKeyIdException", re.compile("350"), self.create, name="trail-1",
                          KmsKeyId="k" * 351)
         self.assertEqual(self.ct.describe_trails()["trailList"], [])  # nothing was created
