@@ -102,6 +102,24 @@ class TestTrailNotFound(AwsExactCase):
                          "eu-west-1.", self.ct_eu.get_trail, Name=arn("home-only"))
 
 
+class TestTagErrors(AwsExactCase):
+    def test_arn_of_another_account_or_region(self):
+        # https://github.com/prowler-cloud/prowler/pull/2025 and
+        # https://github.com/cloudquery/cq-provider-aws/issues/236
+        self.ct.create_trail(Name="tag-trail", S3BucketName="logs")
+        foreign = "arn:aws:cloudtrail:us-east-1:210987654321:trail/tag-trail"
+        self.assertError("CloudTrailARNInvalidException",
+                         "AccountID in ARN is wrong, you can only access resources with AccountID "
+                         "%s." % ACCT, self.ct.list_tags, ResourceIdList=[foreign])
+        self.assertError("CloudTrailARNInvalidException",
+                         "AccountID in ARN is wrong, you can only access resources with AccountID "
+                         "%s." % ACCT, self.ct.add_tags, ResourceId=foreign,
+                         TagsList=[{"Key": "k"}])
+        self.assertError("CloudTrailARNInvalidException",
+                         "Region in ARN is wrong, you can only access resources in region "
+                         "eu-west-1.", self.ct_eu.list_tags, ResourceIdList=[arn("tag-trail")])
+
+
 class TestCreateTrailErrors(AwsExactCase):
     def test_known_messages(self):
         # moto's tests/test_cloudtrail/test_cloudtrail.py, whose texts mirror AWS's.
