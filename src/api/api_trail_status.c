@@ -12,9 +12,10 @@
 #include "util/timeutil.h"
 
 /* AWS puts a trail's StopLogging event in the trail's last log file. So when a logging trail
- * stops, its StopLogging is audited here, before the stop: the event is durable in the WAL
- * while the trail still logs, and the flush below routes it into the batch it seals. (A later
- * state.db failure leaves that record saying the call succeeded; the call still fails.) */
+ * stops, its StopLogging is audited here, before the stop, and delivery seals the trail with
+ * it while the trail still logs: the event is in a written file before the stop is committed,
+ * and a crash at any point loses nothing of it. (A later state.db failure leaves that record
+ * saying the call succeeded; the call still fails.) */
 static void audit_stop_first(ct_ctx *c, const ot_trail *t, bool on)
 {
     if (on || !t->logging)
@@ -22,6 +23,8 @@ static void audit_stop_first(ct_ctx *c, const ot_trail *t, bool on)
     ot_resp ok = {.status = 200, .file_fd = -1};
     ot_buf_init(&ok.body, 0);
     c->audited = ot_audit_record(c->srv, c->req, &ok, "StopLogging") == 0;
+    if (c->audited)
+        ot_api_trail_changed(c->srv, t->arn);
 }
 
 static int set_logging(ct_ctx *c, bool on)
@@ -36,9 +39,9 @@ static int set_logging(ct_ctx *c, bool on)
         return ct_trail_not_found(c, t.arn);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
-    /* Stopping flushes what delivery holds, the StopLogging event included. Starting makes
-     * delivery pick the trail up now, before this call's own audit record is written, so the
-     * trail logs its StartLogging as AWS trails do. */
+    /* Stopping flushes what delivery holds (what came after the StopLogging event, if any) and
+     * writes the final digest. Starting makes delivery pick the trail up now, before this
+     * call's own audit record is written, so the trail logs its StartLogging as AWS trails do. */
     if (!on || changed)
         ot_api_trail_changed(c->srv, t.arn);
     ct_ok(c);
