@@ -90,8 +90,8 @@ int ct_trail_from_name(ct_ctx *c, bool for_write, ot_trail *out)
     int rc = ct_str(c, c->in, "Name", &name);
     if (rc < 0)
         return -1;
-    if (rc == 0)
-        return ct_fail(c, "TrailNotProvidedException", "Trail name or ARN must be provided.");
+    if (rc == 0) /* not TrailNotProvidedException: AWS's model says it is no longer in use */
+        return ct_fail(c, "InvalidTrailNameException", "Trail name or ARN must be provided.");
     return ct_trail_resolve(c, name, for_write, out);
 }
 

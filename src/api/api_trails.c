@@ -251,7 +251,7 @@ static int create_input(ct_ctx *c, ot_trail *t)
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return ct_fail(c, "TrailNotProvidedException", "Trail name must be provided.");
+        return ct_fail(c, "InvalidTrailNameException", "Trail name must be provided.");
     if (ot_trail_name_check(name, msg, sizeof msg) != 0)
         return ct_fail(c, "InvalidTrailNameException", "%s", msg);
     memset(t, 0, sizeof *t);

@@ -498,12 +498,16 @@ class TestProtocol(ControlPlaneCase):
         status, body = self.raw("GetTrail", {"Name": "a\u0000bc"})
         self.assertEqual(body["__type"], "InvalidParameterException")
 
+        # TrailNotProvidedException is "no longer in use" (the AWS model): a missing name is an
+        # invalid one.
         status, body = self.raw("CreateTrail", {"S3BucketName": "ct-logs"})
-        self.assertEqual((status, body["__type"]), (400, "TrailNotProvidedException"))
+        self.assertEqual((status, body["__type"]), (400, "InvalidTrailNameException"))
         for op in ("GetTrail", "GetTrailStatus", "StartLogging", "StopLogging", "DeleteTrail",
                    "UpdateTrail"):
             status, body = self.raw(op, {})
-            self.assertEqual(body["__type"], "TrailNotProvidedException", op)
+            self.assertEqual((body["__type"], body["message"]),
+                             ("InvalidTrailNameException", "Trail name or ARN must be provided."),
+                             op)
         status, body = self.raw("CreateTrail", {"Name": "no-bucket"})
         self.assertEqual((body["__type"], body["message"]),
                          ("InvalidParameterException", "S3BucketName must be provided."))
