@@ -215,7 +215,7 @@ void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
     const ct_op *op = op_from_target(&c);
     if (!op)
         return;
-    *operation = op->name;
+    *operation = c.op = op->name;
     ot_json_doc *doc = ot_json_doc_new();
     if (!doc) {
         ot_aws_json_error(resp, 500, "InternalFailure", "Out of memory.");
@@ -223,4 +223,6 @@ void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
     }
     run(&c, op, doc);
     ot_json_doc_free(doc);
+    if (c.audited)
+        *operation = NULL; /* already in the WAL */
 }

@@ -20,6 +20,8 @@ typedef struct ct_ctx {
     ot_resp *resp;
     const char *region;   /* of the request (its credential scope) */
     const char *account;  /* of the caller */
+    const char *op;       /* the operation's name (X-Amz-Target suffix) */
+    bool audited;         /* the handler recorded the call itself (StopLogging) */
     ot_json in;           /* the request body, a JSON object */
     ot_jw w;              /* writes the success body into resp->body */
 } ct_ctx;
@@ -48,6 +50,11 @@ int ct_elem_str(ct_ctx *c, ot_json v, const char *what, const char **s); /* 0 or
  * current region's ARN; an ARN of another region reaches a multi-region trail's shadow.
  * for_write refuses shadows (InvalidHomeRegionException). 0, or -1 with the error written. */
 int ct_trail_resolve(ct_ctx *c, const char *name_or_arn, bool for_write, ot_trail *out);
+/* TrailNotFoundException, worded as AWS words it: "Unknown trail: <trail> for the user:
+ * <account>", where <trail> is the name or ARN as the request gave it, except that
+ * GetTrailStatus and GetEventSelectors name a trail given by name by its ARN in the request's
+ * region. Returns -1. */
+int ct_trail_not_found(ct_ctx *c, const char *given);
 /* Whether a trail is visible in the request's region (its home, or a shadow there). */
 bool ct_trail_visible(const ct_ctx *c, const ot_trail *t);
 /* Required "Name" member resolved as above. */

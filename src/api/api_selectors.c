@@ -61,8 +61,7 @@ int ct_put_event_selectors(ct_ctx *c)
     int64_t id = 0;
     rc = ot_trail_selectors_put(c->srv->trails, t.arn, canon.data, ot_now_ms(), &id);
     if (rc == OT_ENOTFOUND)
-        rc = ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s", t.arn,
-                     c->account);
+        rc = ct_trail_not_found(c, t.arn);
     else if (rc)
         rc = ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     if (!rc) {

@@ -131,21 +131,26 @@ static int resource_check(ct_ctx *c, const char *arn, bool list_op)
     if (!trail && !channel)
         return ct_fail(c, "ResourceTypeNotSupportedException",
                        "Tags on %s resources are not supported by opentrail yet.", type);
+    /* AWS's texts (https://github.com/cloudquery/cq-provider-aws/issues/236,
+     * https://github.com/prowler-cloud/prowler/pull/2025). */
+    const char *invalid = trail ? "CloudTrailARNInvalidException" : "ChannelARNInvalidException";
     if (strcmp(region, c->region))
-        return ct_fail(c, trail ? "CloudTrailARNInvalidException" : "ChannelARNInvalidException",
+        return ct_fail(c, invalid,
                        "Region in ARN is wrong, you can only access resources in region %s.",
                        c->region);
-    int rc = OT_ENOTFOUND;
-    if (!strcmp(account, c->account)) {
-        if (trail) {
-            ot_trail t;
-            rc = ot_trail_get_by_arn(c->srv->trails, arn, &t);
-        } else {
-            ot_channel ch;
-            rc = ot_channel_get(c->srv->trails, arn, &ch);
-            rc = !rc && strcmp(ch.arn, arn) ? OT_ENOTFOUND : rc;
-            ot_channel_free(&ch);
-        }
+    if (strcmp(account, c->account))
+        return ct_fail(c, invalid,
+                       "AccountID in ARN is wrong, you can only access resources with AccountID "
+                       "%s.", c->account);
+    int rc;
+    if (trail) {
+        ot_trail t;
+        rc = ot_trail_get_by_arn(c->srv->trails, arn, &t);
+    } else {
+        ot_channel ch;
+        rc = ot_channel_get(c->srv->trails, arn, &ch);
+        rc = !rc && strcmp(ch.arn, arn) ? OT_ENOTFOUND : rc;
+        ot_channel_free(&ch);
     }
     if (rc == OT_ENOTFOUND)
         return ct_fail(c, channel && !list_op ? "ChannelNotFoundException"

@@ -2,8 +2,8 @@
  * is written in responses.
  *
  * A name resolves to the ARN in the request's region; AWS does the same, which is why a
- * multi-region trail's name is "Unknown trail: arn:...:<this region>:..." elsewhere and its
- * shadow is reached by its (home-region) ARN. */
+ * multi-region trail's name is not found elsewhere and its shadow is reached by its
+ * (home-region) ARN. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,9 +15,30 @@ bool ct_trail_visible(const ct_ctx *c, const ot_trail *t)
     return !strcmp(t->home_region, c->region) || t->multi_region;
 }
 
-static int not_found(ct_ctx *c, const char *arn)
+/* The operations whose TrailNotFoundException names a trail given by name by the ARN it
+ * resolved to, as AWS answers them (GetTrailStatus:
+ * https://github.com/elastic/cloudbeat/issues/1750; GetEventSelectors:
+ * https://github.com/aws/aws-sdk-go-v2/issues/1957). The others repeat what was given, as
+ * GetTrail does ("Unknown trail: unknowntrail for the user: ..." in moto's tests, copied from
+ * AWS: https://github.com/getmoto/moto/blob/master/tests/test_cloudtrail/test_cloudtrail.py). */
+static const char *const NOT_FOUND_BY_ARN[] = {"GetTrailStatus", "GetEventSelectors"};
+
+static bool not_found_by_arn(const char *op)
 {
-    return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s", arn,
+    for (size_t i = 0; op && i < sizeof NOT_FOUND_BY_ARN / sizeof *NOT_FOUND_BY_ARN; i++)
+        if (!strcmp(op, NOT_FOUND_BY_ARN[i]))
+            return true;
+    return false;
+}
+
+int ct_trail_not_found(ct_ctx *c, const char *given)
+{
+    char arn[320];
+    if (strncmp(given, "arn:", 4) && not_found_by_arn(c->op)) {
+        ot_trail_arn_make(arn, sizeof arn, c->region, c->account, given);
+        given = arn;
+    }
+    return ct_fail(c, "TrailNotFoundException", "Unknown trail: %.400s for the user: %s", given,
                    c->account);
 }
 
@@ -37,7 +58,7 @@ static int resolve_arn(ct_ctx *c, const char *arn, bool for_write, ot_trail *out
                        "Region in ARN is wrong, you can only access resources in region %s.",
                        c->region);
     if (rc == OT_ENOTFOUND)
-        return not_found(c, arn);
+        return ct_trail_not_found(c, arn);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     if (for_write && shadow)
@@ -57,7 +78,7 @@ int ct_trail_resolve(ct_ctx *c, const char *name_or_arn, bool for_write, ot_trai
     ot_trail_arn_make(arn, sizeof arn, c->region, c->account, name_or_arn);
     int rc = ot_trail_get_by_arn(c->srv->trails, arn, out);
     if (rc == OT_ENOTFOUND)
-        return not_found(c, arn);
+        return ct_trail_not_found(c, name_or_arn);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     return 0;
@@ -69,8 +90,8 @@ int ct_trail_from_name(ct_ctx *c, bool for_write, ot_trail *out)
     int rc = ct_str(c, c->in, "Name", &name);
     if (rc < 0)
         return -1;
-    if (rc == 0)
-        return ct_fail(c, "TrailNotProvidedException", "Trail name or ARN must be provided.");
+    if (rc == 0) /* not TrailNotProvidedException: AWS's model says it is no longer in use */
+        return ct_fail(c, "InvalidTrailNameException", "Trail name or ARN must be provided.");
     return ct_trail_resolve(c, name, for_write, out);
 }
 

@@ -7,24 +7,41 @@
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
+#include "api/audit.h"
 #include "util/err.h"
 #include "util/timeutil.h"
+
+/* AWS puts a trail's StopLogging event in the trail's last log file. So when a logging trail
+ * stops, its StopLogging is audited here, before the stop, and delivery seals the trail with
+ * it while the trail still logs: the event is in a written file before the stop is committed,
+ * and a crash at any point loses nothing of it. (A later state.db failure leaves that record
+ * saying the call succeeded; the call still fails.) */
+static void audit_stop_first(ct_ctx *c, const ot_trail *t, bool on)
+{
+    if (on || !t->logging)
+        return;
+    ot_resp ok = {.status = 200, .file_fd = -1};
+    ot_buf_init(&ok.body, 0);
+    c->audited = ot_audit_record(c->srv, c->req, &ok, "StopLogging") == 0;
+    if (c->audited)
+        ot_api_trail_changed(c->srv, t->arn);
+}
 
 static int set_logging(ct_ctx *c, bool on)
 {
     ot_trail t;
     if (ct_trail_from_name(c, true, &t))
         return -1;
+    audit_stop_first(c, &t, on);
     bool changed = false;
     int rc = ot_trail_set_logging(c->srv->trails, t.arn, on, ot_now_ms(), &changed);
     if (rc == OT_ENOTFOUND)
-        return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s", t.arn,
-                       c->account);
+        return ct_trail_not_found(c, t.arn);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
-    /* Stopping flushes what delivery holds. Starting makes delivery pick the trail up now,
-     * before this call's own audit record is written, so the trail logs its StartLogging as
-     * AWS trails do. */
+    /* Stopping flushes what delivery holds (what came after the StopLogging event, if any) and
+     * writes the final digest. Starting makes delivery pick the trail up now, before this
+     * call's own audit record is written, so the trail logs its StartLogging as AWS trails do. */
     if (!on || changed)
         ot_api_trail_changed(c->srv, t.arn);
     ct_ok(c);

@@ -75,25 +75,29 @@ static int set_kms(ct_ctx *c, ot_trail *t, const char *k)
     return 0;
 }
 
-static int set_cw(ct_ctx *c, char *dst, size_t cap, const char *v, const char *pfx,
-                  const char *code)
+static bool cw_arn_ok(const char *v, const char *pfx)
 {
-    if (v[0] && (strlen(v) > CW_ARN_MAX || strncmp(v, pfx, strlen(pfx))))
-        return ct_fail(c, code, "Invalid ARN '%.400s': it must start with %s.", v, pfx);
-    snprintf(dst, cap, "%s", v);
-    return 0;
+    return !v[0] || (strlen(v) <= CW_ARN_MAX && !strncmp(v, pfx, strlen(pfx)));
 }
 
+/* AWS's text for a log group it cannot validate
+ * (https://github.com/hashicorp/terraform-provider-aws/issues/18038). */
 static int set_cw_group(ct_ctx *c, ot_trail *t, const char *v)
 {
-    return set_cw(c, t->cw_log_group_arn, sizeof t->cw_log_group_arn, v, "arn:aws:logs:",
-                  "InvalidCloudWatchLogsLogGroupArnException");
+    if (!cw_arn_ok(v, "arn:aws:logs:"))
+        return ct_fail(c, "InvalidCloudWatchLogsLogGroupArnException",
+                       "Check the log group ARN: CloudTrail can't validate it.");
+    snprintf(t->cw_log_group_arn, sizeof t->cw_log_group_arn, "%s", v);
+    return 0;
 }
 
 static int set_cw_role(ct_ctx *c, ot_trail *t, const char *v)
 {
-    return set_cw(c, t->cw_role_arn, sizeof t->cw_role_arn, v, "arn:aws:iam::",
-                  "InvalidCloudWatchLogsRoleArnException");
+    if (!cw_arn_ok(v, "arn:aws:iam::"))
+        return ct_fail(c, "InvalidCloudWatchLogsRoleArnException",
+                       "Invalid ARN '%.400s': it must start with arn:aws:iam::.", v);
+    snprintf(t->cw_role_arn, sizeof t->cw_role_arn, "%s", v);
+    return 0;
 }
 
 static const struct {
@@ -209,7 +213,10 @@ static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
     if (t->multi_region && !t->include_global)
         return ct_fail(c, "InvalidParameterCombinationException",
                        "Multi-Region trail must include global service events.");
-    if (!t->cw_log_group_arn[0] != !t->cw_role_arn[0])
+    if (t->cw_log_group_arn[0] && !t->cw_role_arn[0]) /* AWS's text: terraform-provider-aws#148 */
+        return ct_fail(c, "InvalidCloudWatchLogsRoleArnException",
+                       "You must specify a role ARN as well as a log group.");
+    if (t->cw_role_arn[0] && !t->cw_log_group_arn[0])
         return ct_fail(c, "InvalidParameterCombinationException",
                        "CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn must be specified "
                        "together.");
@@ -232,8 +239,7 @@ static int db_error(ct_ctx *c, int rc, const ot_trail *t)
                        "User: %s already has %d trails in %s.", c->account,
                        OT_TRAIL_MAX_PER_REGION, c->region);
     if (rc == OT_ENOTFOUND)
-        return ct_fail(c, "TrailNotFoundException", "Unknown trail: %s for the user: %s",
-                       t->arn, c->account);
+        return ct_trail_not_found(c, t->arn);
     return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
 }
 
@@ -245,7 +251,7 @@ static int create_input(ct_ctx *c, ot_trail *t)
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return ct_fail(c, "TrailNotProvidedException", "Trail name must be provided.");
+        return ct_fail(c, "InvalidTrailNameException", "Trail name must be provided.");
     if (ot_trail_name_check(name, msg, sizeof msg) != 0)
         return ct_fail(c, "InvalidTrailNameException", "%s", msg);
     memset(t, 0, sizeof *t);

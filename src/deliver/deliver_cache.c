@@ -184,11 +184,17 @@ int dl_refresh(ot_deliver *d)
         ot_warn("deliver: reading the logging trails failed (%d); keeping the cached list", rc);
         return rc;
     }
-    apply_changes(d, now, n);
-    chan_clear(d);
     for (size_t i = 0; !rc && i < n; i++)
         if (!dl_trail_find(d, now[i].arn))
             rc = trail_add(d, &now[i], d->pos, 0); /* new: nothing before now is its business */
+    /* What was durable before the change was read was accepted before the change: route it
+     * with the old snapshots before they are sealed. So the StopLogging event, made durable
+     * before the stop, lands in the stopped trail's last file even when this refresh, and not
+     * the flush, is the first to see the stop. */
+    while (dl_route_new(d) == OT_DELIVER_READ_CHUNK)
+        ;
+    apply_changes(d, now, n);
+    chan_clear(d);
     free(now);
     return rc;
 }

@@ -118,7 +118,7 @@ class TestQuickstart(ControlPlaneCase):
         self.assertEqual(rc, 255)
         self.assertRegex(err, r"An error occurred \(TrailNotFoundException\) when calling the "
                               r"GetTrail operation.*: " + re.escape(
-                                  "Unknown trail: %s for the user: %s" % (trail_arn("nope-trail"), ACCT)))
+                                  "Unknown trail: nope-trail for the user: %s" % ACCT))
 
 
 class TestCreateTrail(ControlPlaneCase):
@@ -161,12 +161,17 @@ class TestCreateTrail(ControlPlaneCase):
                          "Multi-Region trail must include global service events.",
                          self.ct.create_trail, Name="trail-1", S3BucketName="no-such-bucket",
                          IsMultiRegionTrail=True, IncludeGlobalServiceEvents=False)
-        self.assertError("InvalidCloudWatchLogsLogGroupArnException", re.compile("arn:aws:logs:"),
+        self.assertError("InvalidCloudWatchLogsLogGroupArnException",
+                         "Check the log group ARN: CloudTrail can't validate it.",
                          self.create, name="trail-1", CloudWatchLogsLogGroupArn="nope",
                          CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x")
-        self.assertError("InvalidParameterCombinationException", re.compile("together"),
+        self.assertError("InvalidCloudWatchLogsRoleArnException",
+                         "You must specify a role ARN as well as a log group.",
                          self.create, name="trail-1",
                          CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:g:*")
+        self.assertError("InvalidParameterCombinationException", re.compile("together"),
+                         self.create, name="trail-1",
+                         CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x")
         self.assertError("InvalidKmsKeyIdException", re.compile("350"), self.create, name="trail-1",
                          KmsKeyId="k" * 351)
         self.assertEqual(self.ct.describe_trails()["trailList"], [])  # nothing was created
@@ -237,11 +242,13 @@ class TestTrailLookups(ControlPlaneCase):
                          "Unknown trail: %s for the user: %s" % (other, ACCT),
                          self.ct.get_trail_status, Name=other)
         self.assertError("InvalidTrailNameException", BAD_CHARS, self.ct.get_trail, Name="bad name")
+        # GetTrailStatus names a trail given by name by its ARN here; the others repeat the name.
         for op in (self.ct.delete_trail, self.ct.start_logging, self.ct.stop_logging,
                    self.ct.get_trail_status, self.ct.update_trail):
             with self.subTest(op=op.__name__):
+                ghost = trail_arn("ghost") if op == self.ct.get_trail_status else "ghost"
                 self.assertError("TrailNotFoundException",
-                                 "Unknown trail: %s for the user: %s" % (trail_arn("ghost"), ACCT),
+                                 "Unknown trail: %s for the user: %s" % (ghost, ACCT),
                                  op, Name="ghost")
 
     def test_shadow_trails_from_another_region(self):
@@ -271,7 +278,7 @@ class TestTrailLookups(ControlPlaneCase):
         self.assertEqual(self.ct_eu.get_trail(Name=arn)["Trail"]["HomeRegion"], "us-east-1")
         self.assertFalse(self.ct_eu.get_trail_status(Name=arn)["IsLogging"])
         self.assertError("TrailNotFoundException",
-                         "Unknown trail: %s for the user: %s" % (trail_arn("global-trail", "eu-west-1"), ACCT),
+                         "Unknown trail: global-trail for the user: %s" % ACCT,
                          self.ct_eu.get_trail, Name="global-trail")
         for op in (self.ct_eu.update_trail, self.ct_eu.delete_trail, self.ct_eu.start_logging,
                    self.ct_eu.stop_logging):
@@ -491,12 +498,16 @@ class TestProtocol(ControlPlaneCase):
         status, body = self.raw("GetTrail", {"Name": "a\u0000bc"})
         self.assertEqual(body["__type"], "InvalidParameterException")
 
+        # TrailNotProvidedException is "no longer in use" (the AWS model): a missing name is an
+        # invalid one.
         status, body = self.raw("CreateTrail", {"S3BucketName": "ct-logs"})
-        self.assertEqual((status, body["__type"]), (400, "TrailNotProvidedException"))
+        self.assertEqual((status, body["__type"]), (400, "InvalidTrailNameException"))
         for op in ("GetTrail", "GetTrailStatus", "StartLogging", "StopLogging", "DeleteTrail",
                    "UpdateTrail"):
             status, body = self.raw(op, {})
-            self.assertEqual(body["__type"], "TrailNotProvidedException", op)
+            self.assertEqual((body["__type"], body["message"]),
+                             ("InvalidTrailNameException", "Trail name or ARN must be provided."),
+                             op)
         status, body = self.raw("CreateTrail", {"Name": "no-bucket"})
         self.assertEqual((body["__type"], body["message"]),
                          ("InvalidParameterException", "S3BucketName must be provided."))
