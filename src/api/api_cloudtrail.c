@@ -223,6 +223,5 @@ void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
     }
     run(&c, op, doc);
     ot_json_doc_free(doc);
-    if (c.audited)
-        *operation = NULL; /* already in the WAL */
+    resp->audited = c.audited; /* already in the WAL: dispatch must not record it again */
 }

@@ -190,7 +190,7 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     const char *operation = NULL;
     route->fn(srv, req, resp, &operation);
     req->operation = operation;
-    if (operation)
+    if (operation && !resp->audited)
         ot_audit_record(srv, req, resp, operation);
 }
 

@@ -58,6 +58,11 @@ class AccessLogTextTest(otharness.ServerTestCase):
 
         s3 = s.client("s3")
         s3.create_bucket(Bucket="logged")
+        # StopLogging of a logging trail writes its own audit event; it is still logged by name.
+        ct.create_trail(Name="stopped", S3BucketName="logged")
+        ct.start_logging(Name="stopped")
+        rid = ct.stop_logging(Name="stopped")["ResponseMetadata"]["RequestId"]
+        self.assertEqual(text_line(s, rid)["operation"], "StopLogging")
         body = b"x" * 1234
         rid = s3.put_object(Bucket="logged", Key="k", Body=body)["ResponseMetadata"]["RequestId"]
         f = text_line(s, rid)
