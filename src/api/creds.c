@@ -388,7 +388,8 @@ static int render_new(ot_buf *b, const char *path, const char *account_id)
     int rc = ot_buf_printf(b,
                            "# opentrail credentials, created %s.\n"
                            "# Clients can use this file directly: AWS_SHARED_CREDENTIALS_FILE=%s\n"
-                           "# Add a [profile] per user; opentrail_* keys are read by opentrail only.\n"
+                           "# Add a section per user, named [user-name]; opentrail_* keys are read "
+                           "by opentrail only.\n"
                            "[default]\n"
                            "aws_access_key_id = %s\n"
                            "aws_secret_access_key = %s\n"
