@@ -86,14 +86,17 @@ typedef struct ot_metric_registry {
 #define OT_GAUGE_L(var, name_, help_, labels_)                                                 \
     OT_METRIC_DEFINE_(var, .name = name_, .help = help_, .type = OT_METRIC_GAUGE,              \
                       .labels = labels_)
-/* bounds_: OT_BOUNDS(...) in base units; scale_: base units per exposed unit. */
-#define OT_HISTOGRAM_L(var, name_, help_, labels_, scale_, bounds_)                            \
-    static const uint64_t var##_bounds[] = bounds_;                                          \
-    OT_METRIC_DEFINE_(var, .name = name_, .help = help_, .type = OT_METRIC_HISTOGRAM,          \
+/* bounds: OT_BOUNDS(...) in base units, last (it may arrive expanded, commas and all);
+ * scale_: base units per exposed unit. */
+#define OT_HISTOGRAM_L(var, name_, help_, labels_, scale_, ...)                              \
+    static const uint64_t var##_bounds[] = __VA_ARGS__;                                      \
+    _Static_assert(sizeof var##_bounds / sizeof var##_bounds[0] <= OT_METRIC_MAX_BUCKETS,     \
+                   "at most OT_METRIC_MAX_BUCKETS bounds");                                   \
+    OT_METRIC_DEFINE_(var, .name = name_, .help = help_, .type = OT_METRIC_HISTOGRAM,        \
                       .labels = labels_, .bounds = var##_bounds,                             \
                       .nbounds = sizeof var##_bounds / sizeof var##_bounds[0], .scale = scale_)
-#define OT_HISTOGRAM(var, name_, help_, scale_, bounds_)                                       \
-    OT_HISTOGRAM_L(var, name_, help_, OT_LABELS(NULL), scale_, bounds_)
+#define OT_HISTOGRAM(var, name_, help_, scale_, ...)                                         \
+    OT_HISTOGRAM_L(var, name_, help_, OT_LABELS(NULL), scale_, __VA_ARGS__)
 
 /* Latencies in microseconds, 100 µs to 10 s, exposed in seconds. */
 #define OT_LATENCY_US_BOUNDS                                                                 \
@@ -144,6 +147,21 @@ static inline void ot_metric_observe(ot_metric *m, uint64_t v)
  * first use. Borrowed for m's lifetime: keep it. Past OT_METRIC_MAX_SERIES, or out of memory,
  * the overflow series (counted, not exposed). */
 ot_metric_series *ot_metric_with(ot_metric *m, const char *const *values);
+/* ot_metric_with, looked up once and kept in *cache (a static next to the call), so a hot
+ * path with fixed label values pays one atomic load:
+ *     static _Atomic(ot_metric_series *) accepted;
+ *     ot_series_add(ot_metric_cached(&m_events, &accepted, OT_VALUES("accepted")), n); */
+#define OT_VALUES(...) ((const char *const[]){__VA_ARGS__})
+static inline ot_metric_series *ot_metric_cached(ot_metric *m, _Atomic(ot_metric_series *) *cache,
+                                                 const char *const *values)
+{
+    ot_metric_series *s = atomic_load_explicit(cache, memory_order_acquire);
+    if (!s) {
+        s = ot_metric_with(m, values);
+        atomic_store_explicit(cache, s, memory_order_release);
+    }
+    return s;
+}
 /* Frees m's labeled series and zeroes every value (tests). */
 void ot_metric_clear(ot_metric *m);
 
@@ -153,6 +171,9 @@ void ot_metric_clear(ot_metric *m);
  * text format 0.0.4 (content type OT_METRICS_CONTENT_TYPE). OT_ENOMEM / OT_ETOOBIG from out. */
 int ot_metrics_write(ot_metric_registry *r, ot_buf *out);
 #define OT_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* Reads the process series (open fds, resident memory) from /proc/self: call before writing. */
+void ot_metrics_process_refresh(void);
 
 /* Monotonic time in microseconds, for latency observations. */
 uint64_t ot_metrics_now_us(void);
