@@ -32,6 +32,14 @@ static void assert_contains(const char *text, const char *want)
         fail_msg("missing line: %s\nin:\n%s", want, text);
 }
 
+/* Writes reg and checks the text has want. */
+static void assert_text_has(ot_metric_registry *reg, const char *want)
+{
+    char *t = text_of(reg);
+    assert_contains(t, want);
+    free(t);
+}
+
 static void test_metrics__counter_text_and_monotonic(void **state)
 {
     (void)state;
@@ -46,13 +54,9 @@ static void test_metrics__counter_text_and_monotonic(void **state)
     free(t);
     ot_metric_inc(&c);
     ot_metric_add(&c, 41);
-    t = text_of(&reg);
-    assert_contains(t, "\nt_requests_total 42\n");
-    free(t);
+    assert_text_has(&reg, "\nt_requests_total 42\n");
     ot_metric_add(&c, 1);
-    t = text_of(&reg);
-    assert_contains(t, "\nt_requests_total 43\n");
-    free(t);
+    assert_text_has(&reg, "\nt_requests_total 43\n");
     ot_metric_clear(&c);
 }
 
@@ -162,21 +166,13 @@ static void test_metrics__gauge_values(void **state)
     ot_metric_register(&reg, &g);
     ot_metric_gauge_add(&g, 5);
     ot_metric_gauge_add(&g, -2);
-    char *t = text_of(&reg);
-    assert_contains(t, "\nt_g 3\n");
-    free(t);
+    assert_text_has(&reg, "\nt_g 3\n");
     ot_metric_set(&g, 1.5);
-    t = text_of(&reg);
-    assert_contains(t, "\nt_g 1.5\n");
-    free(t);
+    assert_text_has(&reg, "\nt_g 1.5\n");
     ot_metric_set(&g, INFINITY);
-    t = text_of(&reg);
-    assert_contains(t, "\nt_g +Inf\n");
-    free(t);
+    assert_text_has(&reg, "\nt_g +Inf\n");
     ot_metric_set(&g, NAN);
-    t = text_of(&reg);
-    assert_contains(t, "\nt_g NaN\n");
-    free(t);
+    assert_text_has(&reg, "\nt_g NaN\n");
 }
 
 static void test_metrics__sorted_by_name(void **state)
@@ -208,10 +204,8 @@ static void test_metrics__macro_registers_in_process_registry(void **state)
 {
     (void)state;
     ot_metric_inc(&m_defined);
-    char *t = text_of(NULL);
-    assert_contains(t, "# TYPE opentrail_test_defined_total counter\n"
-                       "opentrail_test_defined_total 1\n");
-    free(t);
+    assert_text_has(NULL, "# TYPE opentrail_test_defined_total counter\n"
+                          "opentrail_test_defined_total 1\n");
 }
 
 static ot_metric m_race = {.name = "t_race_total", .help = "h", .type = OT_METRIC_COUNTER,
