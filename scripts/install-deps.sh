@@ -6,7 +6,8 @@ pkgs=(build-essential g++ cmake pkg-config
       libisal-dev libsimdjson-dev libcmocka-dev openssl
       clang libclang-rt-14-dev
       help2man fakeroot dpkg-dev     # the man page; `make deb`
-      nginx-light)                   # test_proxy_nginx: the TLS front of docs/proxy.md
+      nginx-light                    # test_proxy_nginx: the TLS front of docs/proxy.md
+      prometheus)                    # test_metrics: the real Prometheus scrapes /metrics
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

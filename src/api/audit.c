@@ -19,10 +19,14 @@
 #include "util/json.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 #include "wal/wal.h"
 
 #define AUDIT_PARAMS_MAX (100 * 1024) /* CloudTrail caps requestParameters at 100 KB */
+
+OT_COUNTER(m_recorded, "opentrail_audit_events_recorded_total",
+           "Events recorded for calls to opentrail's own APIs (management and S3 data events).");
 
 static bool op_read_only(const char *op)
 {
@@ -311,6 +315,8 @@ int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const c
     }
     if (rc)
         ot_error("could not record %s %s: %s", source, operation, ot_strerror(rc));
+    else
+        ot_metric_inc(&m_recorded);
     ot_buf_free(&payload);
     ot_buf_free(&rec);
     return rc;

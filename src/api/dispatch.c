@@ -4,7 +4,8 @@
  * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
  * the protocol the request looks like it speaks: query-protocol XML for STS (signed for sts, or
  * an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML otherwise.
- * The health probes (health.h) are answered before authentication. */
+ * The health probes (health.h) and unsigned Prometheus scrapes (metrics_http.h) are answered
+ * before authentication. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "api/aws_error.h"
 #include "api/creds.h"
 #include "api/health.h"
+#include "api/metrics_http.h"
 #include "api/sigv4.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -175,9 +177,9 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
-    if (ot_health_answer(srv, req, resp))
+    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp))
         return;
-    if (authenticate(srv, req, resp) != OT_OK)
+    if (authenticate(srv, req, resp) != OT_OK || ot_metrics_answer_signed(srv, req, resp))
         return;
     const service_route *route = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)

@@ -23,9 +23,11 @@
 #include "api/http_deadline.h"
 #include "api/http_framing.h"
 #include "api/http_tls.h"
+#include "api/request_metrics.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 #define STR_(x) #x
@@ -55,6 +57,7 @@ typedef struct http_call {
     int too_large;
     uint64_t bytes_in;      /* body bytes received, kept or not */
     int64_t started_ms;     /* monotonic, headers complete: the access log's latency */
+    uint64_t started_us;    /* the same, finer, for the latency histogram */
     ot_framing framing;
 } http_call;
 
@@ -185,6 +188,7 @@ static int call_begin(const ot_http *s, http_call *c, struct MHD_Connection *con
     ot_uuid4(r->request_id);
     r->received_ms = ot_now_ms();
     c->started_ms = ot_monotonic_ms();
+    c->started_us = ot_metrics_now_us();
     return OT_OK;
 }
 
@@ -212,6 +216,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, ot_resp *resp)
 
 static void log_access(const ot_http *s, const http_call *c, const ot_resp *resp)
 {
+    ot_request_metrics_note(&c->req, resp->status, ot_metrics_now_us() - c->started_us);
     if (s->o.access_log)
         ot_access_log(&c->req, resp, c->bytes_in, ot_monotonic_ms() - c->started_ms);
 }

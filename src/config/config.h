@@ -45,7 +45,16 @@ typedef struct ot_config {
     uint64_t ready_min_free_bytes; /* GET /ready fails below this much free disk; default 64 MiB */
     int64_t ready_delivery_lag_ms; /* ... or when delivery lags by more than the delivery
                                     * interval plus this; default 15 minutes */
+    int metrics_access;        /* who may GET /metrics unsigned (ot_metrics_access); loopback */
 } ot_config;
+
+/* --metrics-access (docs/metrics.md "Access"): who may read GET /metrics without signing.
+ * A SigV4-signed scrape (service "metrics") is always answered. */
+typedef enum ot_metrics_access {
+    OT_METRICS_LOOPBACK, /* peers on 127.0.0.0/8 and ::1, not through a proxy */
+    OT_METRICS_SIGV4,    /* nobody: every scrape is signed */
+    OT_METRICS_PUBLIC,   /* everyone who can reach the port */
+} ot_metrics_access;
 
 /* What a value must look like; it decides the field's C type (in brackets). */
 typedef enum ot_option_type {

@@ -12,12 +12,15 @@
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"text", "logfmt", "json", NULL};
+static const char *const metrics_access[] = {"loopback", "sigv4", "public", NULL};
 
 /* The stored value of an enum is its index among the choices: keep them in the enum's order. */
 _Static_assert(OT_LOG_DEBUG == 0 && OT_LOG_INFO == 1 && OT_LOG_WARN == 2 && OT_LOG_ERROR == 3,
                "log_levels follows util/log.h");
 _Static_assert(OT_LOG_TEXT == 0 && OT_LOG_LOGFMT == 1 && OT_LOG_JSON == 2,
                "log_formats follows util/log.h");
+_Static_assert(OT_METRICS_LOOPBACK == 0 && OT_METRICS_SIGV4 == 1 && OT_METRICS_PUBLIC == 2,
+               "metrics_access follows ot_metrics_access");
 
 static const ot_option options[] = {
     {.name = "listen", .type = OT_OPT_HOSTPORT, FIELD(listen), .def = "127.0.0.1:4590",
@@ -96,6 +99,11 @@ static const ot_option options[] = {
      .def = "15m", .lo = SECONDS, .metavar = "DUR",
      .help = "GET /ready answers 503 when the oldest event not yet delivered is older than "
              "the delivery interval plus this"},
+    {.name = "metrics-access", .type = OT_OPT_ENUM, FIELD(metrics_access), .def = "loopback",
+     .choices = metrics_access, .metavar = "WHO",
+     .help = "who may read GET /metrics (Prometheus) without signing: loopback (127.0.0.0/8 "
+             "and ::1, not through a proxy), sigv4 (nobody) or public (anyone); a SigV4 request "
+             "signed for service 'metrics' is always answered"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
      .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
              "benchmarks; acknowledged events can be lost"},

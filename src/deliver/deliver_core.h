@@ -16,6 +16,7 @@ typedef struct dl_trail {
     uint64_t sealed;          /* records <= sealed are in an intent (or not for this trail) */
     uint64_t sealed_synced;   /* value last written to deliver_checkpoint */
     int64_t opened_mono;      /* when the open batches got their first event; 0 = empty */
+    int64_t opened_ingest_ms; /* when the server accepted that event (delivery latency) */
     uint64_t last_lsn;        /* last record routed to this trail */
     int64_t seal_retry_mono;  /* after a failed state.db write: no seal before this */
     ot_deliver_batchset open;

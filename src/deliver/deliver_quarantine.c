@@ -23,8 +23,12 @@
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 #include "util/vec.h"
+
+OT_COUNTER(m_quarantined, "opentrail_delivery_quarantined_files_total",
+           "Log files that could never be written to their bucket, kept in quarantine/.");
 
 bool ot_deliver_error_permanent(int rc)
 {
@@ -185,6 +189,7 @@ int dl_quarantine_batch(ot_deliver *d, const ot_deliver_intent *in, const ot_del
         return rc;
     }
     d->nquar++;
+    ot_metric_inc(&m_quarantined);
     ot_warn("deliver: %s: %s; %llu event(s) kept in %s/%s", in->snap.arn, err,
             (unsigned long long)b->events, d->o.quarantine_dir, q->path);
     return OT_OK;

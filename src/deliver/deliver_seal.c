@@ -21,10 +21,23 @@
 #include "util/err.h"
 #include "util/gzip.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 #include "util/vec.h"
 
 #define SEAL_RETRY_MS 1000 /* after a failed state.db write */
+
+OT_COUNTER(m_files, "opentrail_delivery_files_total", "Log files written to their bucket.");
+OT_COUNTER(m_bytes, "opentrail_delivery_bytes_total",
+           "Bytes of log files written to their bucket (gzip-compressed, as stored).");
+OT_GAUGE(m_backlog, "opentrail_delivery_backlog_events",
+         "Events routed into log files that are not sealed yet (summed over trails).");
+OT_HISTOGRAM(m_latency, "opentrail_delivery_latency_seconds",
+             "Per seal, from the acceptance of its oldest event to its log files written "
+             "(first attempt).",
+             1000.0,
+             OT_BOUNDS(100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000,
+                       600000, 900000, 1800000, 3600000));
 
 int dl_db(ot_deliver *d, int (*fn)(struct sqlite3 *, void *), void *ctx)
 {
@@ -92,8 +105,11 @@ void dl_route_event(ot_deliver *d, uint64_t lsn, const ot_event *e)
             continue;
         }
         dt->last_lsn = lsn;
-        if (!dt->opened_mono)
+        ot_metric_gauge_add(&m_backlog, 1);
+        if (!dt->opened_mono) {
             dt->opened_mono = ot_monotonic_ms();
+            dt->opened_ingest_ms = e->ingest_ms;
+        }
         if (dt->open.bytes >= d->o.max_bytes)
             dl_seal(d, dt);
     }
@@ -150,6 +166,8 @@ static int write_batch(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_ba
     if (!rc) {
         d->files_written++;
         d->bytes_written += d->gz.len;
+        ot_metric_inc(&m_files);
+        ot_metric_add(&m_bytes, d->gz.len);
         return note_file(d, in, b, key);
     }
     if (!ot_deliver_error_permanent(rc) && attempt < d->o.quarantine_after)
@@ -231,6 +249,13 @@ static int retry_add(ot_deliver *d, ot_deliver_intent *in)
 
 /* ---- sealing ---- */
 
+/* Accepted at ingest_ms (wall clock, as events are stamped), written now. */
+static void observe_latency(int64_t ingest_ms)
+{
+    int64_t now = ot_now_ms();
+    ot_metric_observe(&m_latency, now > ingest_ms ? (uint64_t)(now - ingest_ms) : 0);
+}
+
 int dl_seal(ot_deliver *d, dl_trail *dt)
 {
     if (dt->open.events == 0) {
@@ -255,6 +280,9 @@ int dl_seal(ot_deliver *d, dl_trail *dt)
     dt->sealed = dt->sealed_synced = in.b;
     char err[512];
     rc = write_files(d, &in, &dt->open, 1, err, sizeof err);
+    ot_metric_gauge_add(&m_backlog, -(double)dt->open.events);
+    if (!rc && d->nfiles)
+        observe_latency(dt->opened_ingest_ms);
     ot_deliver_batchset_reset(&dt->open);
     dt->opened_mono = 0;
     if (rc) {

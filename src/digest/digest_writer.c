@@ -26,9 +26,12 @@
 #include "util/vec.h"
 #include "util/gzip.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 
 #define RETRY_MAX_MS 60000
+
+OT_COUNTER(m_digests, "opentrail_digest_files_total", "Signed digest files written.");
 
 typedef struct retry_slot {
     char key[OT_DIGEST_KEY_MAX + 1];
@@ -198,7 +201,10 @@ static int put_digest(ot_digest *d, const ot_digest_pending *p, const char *sig)
     info.meta[0] = (ot_meta){(char *)"signature", (char *)sig};
     info.meta[1] = (ot_meta){(char *)"signature-algorithm", (char *)"SHA256withRSA"};
     info.nmeta = 2;
-    return ot_store_put(d->o.store, p->bucket, p->key, d->gz.data, d->gz.len, &info);
+    rc = ot_store_put(d->o.store, p->bucket, p->key, d->gz.data, d->gz.len, &info);
+    if (!rc)
+        ot_metric_inc(&m_digests);
+    return rc;
 }
 
 /* Builds body (d->body), its hash and signature for a pending digest. */

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 #include "wal/wal_cursor.h"
 
@@ -24,11 +25,15 @@
 #define EXPIRE_EVERY_MS 1000
 #define CURSOR_COMMIT_MS 1000   /* history.db holds the exact checkpoint; the cursor may trail */
 
+OT_COUNTER(m_indexed, "opentrail_history_events_indexed_total",
+           "Management and Insights events added to the event history (LookupEvents).");
+
 struct ot_history_feed {
     ot_history_feed_opts o;
     ot_wal_reader *reader;
     ot_json_doc *doc;
     ot_buf arena;
+    uint64_t added; /* rows added by the batch being indexed */
 };
 
 /* Indexes one record; OT_EIO / OT_ENOMEM abort the batch (it is read again). */
@@ -51,6 +56,8 @@ static int index_record(ot_history_feed *f, const ot_wal_record *r)
                                 &row, &f->arena, &why);
     if (rc == OT_OK)
         rc = ot_history_insert(f->o.history, &row, f->arena.data, false, &added);
+    if (rc == OT_OK && added)
+        f->added++;
     if (rc == OT_EIO || rc == OT_ENOMEM)
         return rc;
     if (rc)
@@ -62,6 +69,7 @@ static int index_record(ot_history_feed *f, const ot_wal_record *r)
 static int index_batch(void *ctx, const ot_wal_record *recs, size_t n)
 {
     ot_history_feed *f = ctx;
+    f->added = 0;
     int rc = ot_history_begin(f->o.history);
     for (size_t i = 0; !rc && i < n; i++)
         rc = index_record(f, &recs[i]);
@@ -69,7 +77,10 @@ static int index_batch(void *ctx, const ot_wal_record *recs, size_t n)
         ot_history_rollback(f->o.history);
         return rc;
     }
-    return ot_history_commit(f->o.history, recs[n - 1].lsn);
+    rc = ot_history_commit(f->o.history, recs[n - 1].lsn);
+    if (!rc)
+        ot_metric_add(&m_indexed, f->added); /* after the commit: a failed batch is redone */
+    return rc;
 }
 
 /* Retention, when no records are waiting: > 0 while more rows are due. */

@@ -24,6 +24,7 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
 #include "util/vec.h"
 #include "wal/wal_int.h"
@@ -31,6 +32,13 @@
 /* Payloads up to this size are copied next to their header, so a group of small records is one
  * contiguous buffer; bigger ones are written from the appender's memory through their own iovec. */
 #define WAL_STAGE_MAX_PAYLOAD (16u << 10)
+
+OT_COUNTER(m_records, "opentrail_wal_records_appended_total",
+           "Records made durable in the WAL (events and audit records).");
+OT_COUNTER(m_commits, "opentrail_wal_group_commits_total",
+           "Group commits of the WAL: each writes every waiting append and syncs once.");
+OT_HISTOGRAM(m_fsync, "opentrail_wal_fsync_duration_seconds",
+             "Time of one fdatasync of a WAL segment.", 1e6, OT_LATENCY_US_BOUNDS);
 
 typedef struct wal_pending {
     const void *const *payloads;
@@ -170,7 +178,12 @@ static int gseg_push(ot_wal *w, int fd, uint64_t first_lsn, uint64_t size, uint6
 
 static int sync_fd(ot_wal *w, int fd)
 {
-    return w->no_sync || !ot_sys->fdatasync(fd) ? OT_OK : OT_EIO;
+    if (w->no_sync)
+        return OT_OK;
+    uint64_t t0 = ot_metrics_now_us();
+    int rc = ot_sys->fdatasync(fd) ? OT_EIO : OT_OK;
+    ot_metric_observe(&m_fsync, ot_metrics_now_us() - t0);
+    return rc;
 }
 
 /* Seals the current segment (written and synced) and starts a new one at lsn. */
@@ -291,6 +304,7 @@ static int group_commit(ot_wal *w, wal_pending *batch)
         rc = group_write(w, batch, w->durable_lsn + 1, &sync_failed);
     if (!rc) {
         group_publish(w);
+        ot_metric_inc(&m_commits);
         return OT_OK;
     }
     int err = errno;
@@ -364,6 +378,8 @@ int ot_wal_append(ot_wal *w, const void *const *payloads, const size_t *lens, si
         pthread_cond_wait(&p.cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
     pthread_cond_destroy(&p.cv);
+    if (!p.rc)
+        ot_metric_add(&m_records, n);
     if (!p.rc && first_lsn)
         *first_lsn = p.first_lsn;
     return p.rc;
