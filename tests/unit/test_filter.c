@@ -1,0 +1,438 @@
+/* test_filter.c — the filter pattern language: every example of the AWS filter-syntax page
+ * (match and near miss), the precedence traps of the published CIS patterns, each CIS pattern
+ * against an event that trips it and a near miss, the values metric filters read, and every
+ * compile error with its column. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "filter/filter.h"
+#include "filter_cis.h"
+#include "util/err.h"
+
+static ot_filter_fields *fx;
+
+static int setup(void **state)
+{
+    fx = ot_filter_fields_new();
+    return fx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    ot_filter_fields_free(fx);
+    return 0;
+}
+
+static ot_filter *compile_ok(const char *pattern)
+{
+    ot_filter *f = NULL;
+    ot_filter_error e;
+    int rc = ot_filter_compile(pattern, strlen(pattern), &f, &e);
+    if (rc)
+        fail_msg("pattern %s: %s (column %d)", pattern, e.message, e.column);
+    return f;
+}
+
+static bool matches(const char *pattern, const char *msg)
+{
+    ot_filter *f = compile_ok(pattern);
+    bool m = ot_filter_match(f, msg, strlen(msg), fx);
+    ot_filter_free(f);
+    return m;
+}
+
+#define MATCH(p, m) do { if (!matches(p, m)) fail_msg("%s should match %s", p, m); } while (0)
+#define NO_MATCH(p, m) do { if (matches(p, m)) fail_msg("%s should not match %s", p, m); } while (0)
+
+static const char E1[] =
+    "{\"eventType\":\"UpdateTrail\",\"sourceIPAddress\":\"111.111.111.111\",\"arrayKey\":"
+    "[\"value\",\"another value\"],\"objectList\":[{\"name\":\"a\",\"id\":1},{\"name\":\"b\","
+    "\"id\":2}],\"SomeObject\":null}";
+static const char E2[] =
+    "{\"user\":{\"id\":1,\"email\":\"John.Stiles@example.com\"},\"users\":[{\"id\":2,\"email\":"
+    "\"John.Doe@example.com\"},{\"id\":3,\"email\":\"Jane.Doe@example.com\"}],\"actions\":"
+    "[\"GET\",\"PUT\",\"DELETE\"],\"coordinates\":[[0,1,2],[4,5,6],[7,8,9]]}";
+static const char LINE_A[] =
+    "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 404 1534";
+
+/* ------------------------------------------------------------------ terms and regex */
+
+static void test_filter__terms(void **state)
+{
+    MATCH("ERROR", "[ERROR 400] BAD REQUEST");
+    MATCH("ERROR", "Exiting with ERRORCODE: -1");
+    NO_MATCH("ERROR", "Error: entity not found!");
+    MATCH("ERROR ARGUMENTS", "[ERROR 419] MISSING ARGUMENTS");
+    NO_MATCH("ERROR ARGUMENTS", "[ERROR 400] BAD REQUEST");
+    MATCH("?ERROR ?ARGUMENTS", "[ERROR 400] BAD REQUEST");
+    MATCH("?ERROR ?ARGUMENTS", "[ERROR 420] INVALID ARGUMENTS");
+    MATCH("?ERROR ?ARGUMENTS", "[WARN 420] INVALID ARGUMENTS");
+    NO_MATCH("?ERROR ?ARGUMENTS", "[WARN] ok");
+    MATCH("\"INTERNAL SERVER ERROR\"", "[ERROR 500] INTERNAL SERVER ERROR");
+    NO_MATCH("\"INTERNAL SERVER ERROR\"", "[ERROR 500] INTERNAL ERROR");
+    MATCH("ERROR -ARGUMENTS", "[ERROR 401] UNAUTHORIZED REQUEST");
+    NO_MATCH("ERROR -ARGUMENTS", "[ERROR 419] MISSING ARGUMENTS");
+    MATCH("\" \"", "anything at all");
+    MATCH("", "anything at all");
+    MATCH("   ", "");
+    /* term groups: (ERROR and MainThread) or (WARN and Deadlock) */
+    const char *groups = "?\"ERROR\" \"MainThread\" ?\"WARN\" \"Deadlock\"";
+    MATCH(groups, "ERROR in MainThread");
+    MATCH(groups, "WARN Deadlock found");
+    NO_MATCH(groups, "ERROR in Deadlock");
+    /* leading terms apply to every branch */
+    MATCH("prod ?ERROR ?WARN", "prod WARN");
+    NO_MATCH("prod ?ERROR ?WARN", "dev WARN");
+    NO_MATCH("prod ?ERROR ?WARN", "prod INFO");
+    MATCH("\"say \\\"hi\\\"\"", "they say \"hi\" here");
+}
+
+static void test_filter__regex(void **state)
+{
+    MATCH("%AUTHORIZED%", "[ERROR 401] UNAUTHORIZED REQUEST");
+    MATCH("%AUTHORIZED%", "[SUCCESS 200] AUTHORIZED REQUEST");
+    NO_MATCH("%AUTHORIZED%", "[ERROR 400] BAD REQUEST");
+    MATCH("%[Ee]rror|[Ff]ail%", "a Failure");
+    MATCH("%[Ee]rror|[Ff]ail%", "an error");
+    NO_MATCH("%[Ee]rror|[Ff]ail%", "all good");
+    MATCH("%\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}%", "from 10.0.12.7 now");
+    NO_MATCH("%\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}%", "from 10.0.x.7 now");
+    MATCH("%^GET%", "GET /");
+    NO_MATCH("%^GET%", " GET /");
+    MATCH("%html$%", "index.html");
+    NO_MATCH("%html$%", "index.html ");
+    MATCH("%colou?r%", "color");
+    MATCH("%colou?r%", "colour");
+    MATCH("%a+b*c%", "xaac");
+    NO_MATCH("%x{3}%", "xx");
+    MATCH("%x{2,}y%", "xxxy");
+    MATCH("%[^0-9]\\s\\w%", "a b");
+    NO_MATCH("%\\D%", "123");
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void test_filter__json_examples(void **state)
+{
+    MATCH("{ $.eventType = \"UpdateTrail\" }", E1);
+    NO_MATCH("{ $.eventType = \"UpdateTrail\" }",
+             "{\"eventType\":\"CreateTrail\",\"sourceIPAddress\":\"111.111.111.111\"}");
+    NO_MATCH("{ $.eventType = \"UpdateTrail\" }", "eventType UpdateTrail");
+    NO_MATCH("{ $.eventType = \"UpdateTrail\" }", "[\"eventType\",\"UpdateTrail\"]");
+    MATCH("{ $.sourceIPAddress != 123.123.* }", E1);
+    NO_MATCH("{ $.sourceIPAddress != 123.123.* }", "{\"sourceIPAddress\":\"123.123.0.7\"}");
+    NO_MATCH("{ $.sourceIPAddress != 123.123.* }", "{\"eventType\":\"UpdateTrail\"}");
+    MATCH("{ $.arrayKey[0] = \"value\" }", E1);
+    NO_MATCH("{ $.arrayKey[1] = \"value\" }", E1);
+    MATCH("{ $.objectList[1].id = 2 }", E1);
+    NO_MATCH("{ $.objectList[0].id = 2 }", E1);
+    MATCH("{ $.SomeObject IS NULL }", E1);
+    NO_MATCH("{ $.SomeObject IS NULL }", "{\"eventType\":\"UpdateTrail\"}");
+    MATCH("{ $.SomeOtherObject NOT EXISTS }", E1);
+    NO_MATCH("{ $.SomeObject NOT EXISTS }", E1);
+    NO_MATCH("{ $.SomeOtherObject NOT EXISTS }", "{\"SomeOtherObject\":null}");
+    MATCH("{ ($.user.id = 1) && ($.users[0].email = \"John.Doe@example.com\") }", E2);
+    MATCH("{ $.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = \"nonmatch\" && "
+          "$.actions[2] = \"nonmatch\" }", E2);
+    NO_MATCH("{ ($.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = \"nonmatch\") "
+             "&& $.actions[2] = \"nonmatch\" }", E2);
+    NO_MATCH("{ ($.user.id = 2 && $.users[0].email = \"nonmatch\") || $.actions[2] = \"GET\" }", E2);
+    MATCH("{ $.coordinates[2][1] = 8 }", E2);
+    MATCH("{ $.latency = * }", "{\"latency\":50,\"requestType\":\"GET\"}");
+    NO_MATCH("{ $.latency = * }", "{\"requestType\":\"GET\"}");
+    MATCH("{ $.bandwidth > 75 }", "{\"bandwidth\":80}");
+    NO_MATCH("{ $.bandwidth > 75 }", "{\"bandwidth\":75}");
+    MATCH("{ $.refreshRate >= 60 }", "{\"refreshRate\":60}");
+    NO_MATCH("{ $.refreshRate >= 60 }", "{\"refreshRate\":59.9}");
+    MATCH("{ $.number[0] = 1e-3 }", "{\"number\":[0.001]}");
+    NO_MATCH("{ $.number[0] = 1e-3 }", "{\"number\":[0.01]}");
+    MATCH("{ $.eventType = \"*\" && $.sourceIPAddress != 123.123.* }", E1);
+    MATCH("{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }",
+          "{\"errorCode\":\"Client.UnauthorizedOperation\"}");
+    MATCH("{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }",
+          "{\"errorCode\":\"AccessDeniedException\"}");
+    NO_MATCH("{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }",
+             "{\"errorCode\":\"NoSuchEntity\"}");
+    NO_MATCH("{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }",
+             "{\"eventName\":\"GetUser\"}");
+}
+
+static void test_filter__json_semantics(void **state)
+{
+    /* a missing field fails every comparison, != included */
+    NO_MATCH("{ $.a != \"x\" }", "{\"b\":1}");
+    NO_MATCH("{ $.a != 5 }", "{\"b\":1}");
+    /* objects, arrays and null take no comparison */
+    NO_MATCH("{ $.user = * }", E2);
+    NO_MATCH("{ $.actions != \"x\" }", E2);
+    NO_MATCH("{ $.SomeObject = * }", E1);
+    NO_MATCH("{ $.SomeObject != \"x\" }", E1);
+    /* booleans */
+    MATCH("{ $.ok IS TRUE }", "{\"ok\":true}");
+    NO_MATCH("{ $.ok IS TRUE }", "{\"ok\":\"true\"}");
+    MATCH("{ $.ok IS FALSE }", "{\"ok\":false}");
+    MATCH("{ $.ok = true }", "{\"ok\":true}");
+    /* numbers compare as numbers, only with JSON numbers */
+    MATCH("{ $.n = 400 }", "{\"n\":4e2}");
+    NO_MATCH("{ $.n = 400 }", "{\"n\":\"400\"}");
+    MATCH("{ $.n = \"400\" }", "{\"n\":400}");
+    MATCH("{ $.n < -1.5 }", "{\"n\":-2}");
+    MATCH("{ $.n = * }", "{\"n\":0}");
+    /* wildcards anywhere, case-sensitive values */
+    MATCH("{ $.s = a*c*e }", "{\"s\":\"abcde\"}");
+    NO_MATCH("{ $.s = \"ABCDE\" }", "{\"s\":\"abcde\"}");
+    /* regex values */
+    MATCH("{ $.message = %bind: address already in use% }",
+          "{\"message\":\"listen: bind: address already in use\"}");
+    NO_MATCH("{ $.message != %^listen% }", "{\"message\":\"listen: x\"}");
+    /* JSON events: objects only, whitespace allowed before */
+    MATCH("{ $.a = 1 }", "  {\"a\":1}");
+    NO_MATCH("{ $.a = 1 }", "{\"a\":1");
+    NO_MATCH("{ $.a = 1 }", "");
+    /* keys with '-' */
+    MATCH("{ $.x-y.z_1 = q }", "{\"x-y\":{\"z_1\":\"q\"}}");
+}
+
+/* ------------------------------------------------------------------ the CIS traps (§2.3) */
+
+static const char HEAD_BUCKET[] = CT_CALL("s3.amazonaws.com", "HeadBucket", "");
+static const char GET_USER[] = CT_CALL("iam.amazonaws.com", "GetUser", "");
+static const char DENIED_HEAD[] =
+    CT_CALL("s3.amazonaws.com", "HeadBucket", ",\"errorCode\":\"AccessDenied\"");
+static const char UNAUTH_HEAD[] =
+    CT_CALL("s3.amazonaws.com", "HeadBucket", ",\"errorCode\":\"Client.UnauthorizedOperation\"");
+
+static void test_filter__cis_traps(void **state)
+{
+    /* v1.4-3.0 4.1: all ||, so every event but HeadBucket matches */
+    const char *v14 = "{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = "
+                      "\"AccessDenied*\") || ($.sourceIPAddress!=\"delivery.logs.amazonaws.com\") "
+                      "|| ($.eventName!=\"HeadBucket\") }";
+    MATCH(v14, GET_USER);
+    /* only a HeadBucket by the log delivery service fails every branch */
+    NO_MATCH(v14, "{\"eventName\":\"HeadBucket\",\"sourceIPAddress\":"
+                  "\"delivery.logs.amazonaws.com\"}");
+    MATCH(v14, HEAD_BUCKET);
+    /* v4.0+: && binds tighter, the exclusions apply to the AccessDenied branch only */
+    const char *v40 = "{ ($.errorCode =\"*UnauthorizedOperation\") || ($.errorCode =\"AccessDenied*\") "
+                      "&& ($.sourceIPAddress!=\"delivery.logs.amazonaws.com\") && "
+                      "($.eventName!=\"HeadBucket\") }";
+    NO_MATCH(v40, GET_USER);
+    NO_MATCH(v40, DENIED_HEAD);
+    MATCH(v40, UNAUTH_HEAD);
+    MATCH(v40, CT_CALL("iam.amazonaws.com", "GetUser", ",\"errorCode\":\"AccessDenied\""));
+    /* v3.0+ 4.13: the eventSource constraint binds to CreateRoute only */
+    const char *route = "{($.eventSource = ec2.amazonaws.com) && ($.eventName = CreateRoute) || "
+                        "($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute)}";
+    MATCH(route, CT_CALL("ec2.amazonaws.com", "CreateRoute", ""));
+    NO_MATCH(route, CT_CALL("other.amazonaws.com", "CreateRoute", ""));
+    MATCH(route, CT_CALL("other.amazonaws.com", "ReplaceRoute", ""));
+    /* CloudWatch.1 without invokedBy NOT EXISTS would match service-invoked root events, and
+     * != fails on a missing eventType */
+    const char *root_loose = "{$.userIdentity.type=\"Root\" && $.eventType !=\"AwsServiceEvent\"}";
+    MATCH(root_loose, CT_EVENT(CT_ROOT_BY_SERVICE, "s3.amazonaws.com", "ListBuckets", "AwsApiCall", ""));
+    NO_MATCH(root_loose, "{\"userIdentity\":{\"type\":\"Root\"}}");
+}
+
+static void test_filter__cis_pack(void **state)
+{
+    for (size_t i = 0; i < FILTER_CIS_COUNT; i++) {
+        const filter_cis_case *c = &filter_cis_cases[i];
+        if (!matches(c->pattern, c->match))
+            fail_msg("%s: its event does not match", c->control);
+        if (matches(c->pattern, c->near_miss))
+            fail_msg("%s: its near miss matches", c->control);
+    }
+    /* CIS v5.0 appends ModifySecurityGroupRules to CloudWatch.10 */
+    MATCH("{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName = ModifySecurityGroupRules)}",
+          CT_CALL("ec2.amazonaws.com", "ModifySecurityGroupRules", ""));
+    /* CIS base form of CloudWatch.3 */
+    const char *mfa = "{ ($.eventName = \"ConsoleLogin\") && ($.additionalEventData.MFAUsed != \"Yes\") }";
+    MATCH(mfa, CT_EVENT(CT_IAMUSER, "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn",
+                        ",\"additionalEventData\":{\"MFAUsed\":\"No\"}"));
+    NO_MATCH(mfa, CT_EVENT(CT_IAMUSER, "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn", ""));
+}
+
+/* ------------------------------------------------------------------ space-delimited */
+
+static void test_filter__delimited(void **state)
+{
+    const char *p21 = "[ip, user, username, timestamp, request = *.html*, status_code = 4*, bytes]";
+    MATCH(p21, LINE_A);
+    NO_MATCH(p21, "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 200 1534");
+    MATCH("[..., request = *.html*, status_code = 4*, bytes]", LINE_A);
+    NO_MATCH("[..., request = *.png*, status_code = 4*, bytes]", LINE_A);
+    const char *p23 = "[ip, user, username, timestamp, request = *.html*, status_code = 404 || "
+                      "status_code = 410, bytes]";
+    MATCH(p23, LINE_A);
+    NO_MATCH(p23, "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 403 1534");
+    MATCH("[w1=ERROR, w2]", "ERROR disk full on /var");
+    NO_MATCH("[w1=ERROR, w2]", "WARN disk full");
+    NO_MATCH("[w1=ERROR, w2]", "ERROR");
+    MATCH("[w1!=ERROR && w1!=WARNING, w2]", "INFO started");
+    NO_MATCH("[w1!=ERROR && w1!=WARNING, w2]", "WARNING low disk");
+    MATCH("[a, ..., b = 3, ..., c]", "1 2 3 4 5");
+    MATCH("[a, b, c, ...]", "1 2 3");
+    NO_MATCH("[a, b, c, d, ...]", "1 2 3");
+    MATCH("[ip, ..., bytes > 1000]", LINE_A);
+    NO_MATCH("[ip, ..., bytes > 2000]", LINE_A);
+    MATCH("[msg = %^[A-Z]+$%, rest]", "ERROR x");
+}
+
+static void test_filter__values(void **state)
+{
+    const char *v;
+    size_t n;
+    ot_filter *f = compile_ok("[ip, user, username, timestamp, request, status_code = 4*, bytes]");
+    assert_true(ot_filter_match(f, LINE_A, strlen(LINE_A), fx));
+    assert_int_equal(ot_filter_value(fx, "$status_code", &v, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(v, "404", 3);
+    assert_int_equal(ot_filter_value(fx, "bytes", &v, &n), 0);
+    assert_memory_equal(v, "1534", 4);
+    assert_int_equal(ot_filter_value(fx, "$request", &v, &n), 0);
+    assert_int_equal(n, strlen("GET /index.html HTTP/1.0"));
+    assert_int_equal(ot_filter_value(fx, "$timestamp", &v, &n), 0);
+    assert_memory_equal(v, "10/Oct/2000:13:25:15 -0700", n);
+    assert_int_equal(ot_filter_value(fx, "$nosuch", &v, &n), OT_ENOTFOUND);
+    ot_filter_free(f);
+
+    f = compile_ok("[..., status_code = 4*, bytes]");
+    assert_true(ot_filter_match(f, LINE_A, strlen(LINE_A), fx));
+    assert_int_equal(ot_filter_value(fx, "$bytes", &v, &n), 0);
+    assert_memory_equal(v, "1534", 4);
+    ot_filter_free(f);
+
+    f = compile_ok("{ $.latency = * }");
+    const char *ev = "{\"latency\":50,\"requestType\":\"GET\",\"t\":{\"ok\":true},\"x\":null}";
+    assert_true(ot_filter_match(f, ev, strlen(ev), fx));
+    assert_int_equal(ot_filter_value(fx, "$.latency", &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_memory_equal(v, "50", 2);
+    assert_int_equal(ot_filter_value(fx, "$.requestType", &v, &n), 0);
+    assert_memory_equal(v, "GET", 3);
+    assert_int_equal(ot_filter_value(fx, "$.t.ok", &v, &n), 0);
+    assert_memory_equal(v, "true", 4);
+    assert_int_equal(ot_filter_value(fx, "$.x", &v, &n), OT_ENOTFOUND);
+    assert_int_equal(ot_filter_value(fx, "$.t", &v, &n), OT_ENOTFOUND);
+    assert_int_equal(ot_filter_value(fx, "$.missing", &v, &n), OT_ENOTFOUND);
+    assert_int_equal(ot_filter_value(fx, "$.bad..x", &v, &n), OT_EINVAL);
+    assert_int_equal(ot_filter_value(fx, "latency", &v, &n), OT_EINVAL);
+    ot_filter_free(f);
+
+    f = compile_ok("{ $.eventType = \"*\" && $.sourceIPAddress != 123.123.* }");
+    assert_true(ot_filter_match(f, E1, strlen(E1), fx));
+    assert_int_equal(ot_filter_value(fx, "$.eventType", &v, &n), 0);
+    assert_memory_equal(v, "UpdateTrail", n);
+    assert_int_equal(ot_filter_value(fx, "$.objectList[1].name", &v, &n), 0);
+    assert_memory_equal(v, "b", 1);
+    ot_filter_free(f);
+    f = compile_ok("x");
+    assert_int_equal(ot_filter_kind_of(f), OT_FILTER_TERMS);
+    ot_filter_free(f);
+}
+
+/* ------------------------------------------------------------------ errors */
+
+typedef struct bad_case {
+    const char *pattern;
+    int column;
+    const char *message; /* a substring of the message */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"ERROR:", 6, "Invalid character(s) in term"},
+    {"ok bad.term", 7, "Invalid character(s) in term"},
+    {"\"unterminated", 1, "unterminated quoted string"},
+    {"\"a\"b", 4, "Invalid character(s) in term"},
+    {"ERROR ?", 8, "a term is missing"},
+    {"%something!%", 11, "Invalid character(s) in regex"},
+    {"%(a)%", 2, "'(' and ')' are not supported"},
+    {"%a[bc%", 3, "not closed"},
+    {"%*a%", 2, "nothing to apply to"},
+    {"%a{2%", 3, "not closed by '}'"},
+    {"%a{3,1}%", 3, "m <= n"},
+    {"%z-a%", 0, NULL}, /* fine: '-' is a literal outside a class */
+    {"%[z-a]%", 4, "backwards"},
+    {"%ab\\%", 4, "may not end with"},
+    {"{ $.a = 1", 10, "expected && || or '}'"},
+    {"{ $.a = }", 9, "a value is missing"},
+    {"{ a = 1 }", 3, "expected a selector"},
+    {"{ $ = 1 }", 4, "needs a field"},
+    {"{ $. = 1 }", 5, "a field name is missing"},
+    {"{ $.a[x] = 1 }", 7, "[digits]"},
+    {"{ $.a[1 = 1 }", 6, "[digits]"},
+    {"{ $.a ~ 1 }", 7, "expected an operator"},
+    {"{ $.a IS NOT NULL }", 10, "IS takes NULL, TRUE or FALSE"},
+    {"{ $.a EXISTS }", 7, "expected an operator"},
+    {"{ $.a NOT NULL }", 11, "NOT takes EXISTS"},
+    {"{ $.a > abc }", 9, "need a number"},
+    {"{ $.a > %x% }", 9, "takes = or != only"},
+    {"{ $.a = %x }", 9, "unterminated %regex%"},
+    {"{ ($.a = 1 }", 12, "expected ')' to close the '(' at column 3"},
+    {"{ $.a = 1 } x", 13, "text after the closing '}'"},
+    {"{ $.a = %a% && $.b = %b% && $.c = %c% }", 35, "at most 2 regular expressions"},
+    {"[a, b", 6, "expected ',' or ']'"},
+    {"[a, = 1]", 5, "expected a field name or '...'"},
+    {"[..., status_code = 4* && bytes > 1000]", 27, "may only test its own field"},
+    {"[a ~ 1]", 4, "expected = != < > <= >="},
+    {"[a] b", 5, "text after the closing ']'"},
+    {"[a = ]", 6, "a value is missing"},
+};
+
+static void test_filter__errors(void **state)
+{
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const bad_case *c = &bad_cases[i];
+        ot_filter *f = NULL;
+        ot_filter_error e;
+        int rc = ot_filter_compile(c->pattern, strlen(c->pattern), &f, &e);
+        if (!c->message) {
+            assert_int_equal(rc, 0);
+            ot_filter_free(f);
+            continue;
+        }
+        if (rc != OT_EINVAL)
+            fail_msg("%s compiled (rc %d)", c->pattern, rc);
+        if (!strstr(e.message, c->message) || e.column != c->column)
+            fail_msg("%s: got \"%s\" at column %d, want \"%s\" at %d", c->pattern, e.message,
+                     e.column, c->message, c->column);
+    }
+    char deep[300];
+    memset(deep, '(', sizeof deep);
+    deep[0] = '{';
+    ot_filter *f;
+    ot_filter_error e;
+    assert_int_equal(ot_filter_compile(deep, sizeof deep, &f, &e), OT_EINVAL);
+    assert_non_null(strstr(e.message, "nested too deep"));
+    char big[OT_FILTER_MAX_PATTERN + 2];
+    memset(big, 'a', sizeof big);
+    assert_int_equal(ot_filter_compile(big, sizeof big, &f, &e), OT_EINVAL);
+    assert_int_equal(e.column, OT_FILTER_MAX_PATTERN + 1);
+    assert_int_equal(ot_filter_compile("a\0b", 3, &f, &e), OT_EINVAL);
+    assert_int_equal(e.column, 2);
+    assert_int_equal(ot_filter_compile("x", 1, &f, NULL), 0);
+    ot_filter_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filter__terms),
+        cmocka_unit_test(test_filter__regex),
+        cmocka_unit_test(test_filter__json_examples),
+        cmocka_unit_test(test_filter__json_semantics),
+        cmocka_unit_test(test_filter__cis_traps),
+        cmocka_unit_test(test_filter__cis_pack),
+        cmocka_unit_test(test_filter__delimited),
+        cmocka_unit_test(test_filter__values),
+        cmocka_unit_test(test_filter__errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
