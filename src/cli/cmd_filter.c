@@ -178,7 +178,7 @@ int ot_cmd_filter(int argc, char **argv)
         else if (options && (!strcmp(a, "--help") || !strcmp(a, "-h")))
             return fputs(filter_help, stdout), OT_EXIT_OK;
         else if (options && !strncmp(a, "--", 2))
-            return ot_cli_usage("filter", "unknown option '%s'", a);
+            return ot_cli_usage("filter", "unrecognized option '%s'", a);
         else if (npos < 3)
             pos[npos++] = a;
         else
