@@ -68,6 +68,17 @@ typedef struct flt_term {
     bool negate;       /* -term */
 } flt_term;
 
+/* A literal some JSON string of a matching event must be (EXACT), start with (PREFIX) or end
+ * with (SUFFIX): filter_prefilter.c. */
+#define FLT_MAX_LITS 32
+#define FLT_MAX_GROUPS 8
+typedef enum { FLT_LIT_EXACT, FLT_LIT_PREFIX, FLT_LIT_SUFFIX } flt_lit_kind;
+typedef struct flt_lit {
+    uint32_t off, len;
+    uint8_t kind;      /* flt_lit_kind */
+    uint8_t group;     /* the event must hit a literal of every group */
+} flt_lit;
+
 /* A column of a space-delimited pattern. */
 typedef struct flt_col {
     uint32_t name_off, name_len; /* the field's name, "" for ... */
@@ -88,6 +99,11 @@ struct ot_filter {
     bool has_ellipsis;
     flt_regex **regexes; size_t nregexes, regexes_cap;
     int32_t root;           /* JSON: the root node */
+    flt_lit lits[FLT_MAX_LITS]; /* JSON: an event must hit one of these to match ... */
+    size_t nlits;           /* ... unless nlits is 0 */
+    uint64_t lit_bloom[4];  /* the fingerprints of the EXACT literals (filter_prefilter.c) */
+    bool lit_affixes;       /* some literal is a PREFIX or SUFFIX */
+    uint8_t lit_groups;     /* the mask of all groups */
 };
 
 struct ot_filter_fields {
@@ -145,6 +161,10 @@ bool flt_glob(const char *pat, size_t pn, const char *t, size_t tn);
 bool flt_match_terms(const ot_filter *f, const char *msg, size_t len);
 bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
 bool flt_match_delim(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
+/* Builds f->lits for the JSON pattern at f->root (filter_prefilter.c). */
+void flt_prefilter_build(ot_filter *f);
+/* False if msg cannot match f's JSON pattern (no JSON string hits its literals). */
+bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len);
 /* Resolves steps on root; false if a step is missing. */
 bool flt_resolve(const ot_filter *f, const flt_step *steps, uint32_t n, ot_json root,
                  ot_json *out);

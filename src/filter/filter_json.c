@@ -197,5 +197,6 @@ int flt_compile_json(flt_parser *p)
     flt_skip_space(p);
     if (p->pos < p->len)
         return flt_fail(p, p->pos, "Invalid metric filter pattern: text after the closing '}'");
+    flt_prefilter_build(p->f);
     return 0;
 }

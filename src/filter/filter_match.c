@@ -176,7 +176,7 @@ bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_f
     size_t i = 0;
     while (i < len && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n'))
         i++;
-    if (i >= len || msg[i] != '{')
+    if (i >= len || msg[i] != '{' || !flt_prefilter_pass(f, msg, len))
         return false;
     char err[64];
     if (ot_json_parse(fx->doc, msg, len, false, &fx->root, err, sizeof err) != 0)

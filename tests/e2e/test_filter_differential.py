@@ -371,8 +371,9 @@ CALLS = [
 ]
 ERRORS = ["AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation",
           "NoSuchEntity", "ThrottlingException", "InvalidParameterValue"]
-USERS = ["alice", "bob", "carol", "deploy-bot", "ops_admin"]
+USERS = ["alice", "bob", "carol", "deploy-bot", "ops_admin", "jos\u00e9"]
 AGENTS = ["aws-cli/2.15.0 Python/3.11.6 Linux/6.1", "console.amazonaws.com",
+          'Mozilla/5.0 (X11; Linux) "quoted" caf\u00e9',
           "Boto3/1.34.0 Python/3.11.6", "terraform/1.7.0", "AWS Internal"]
 
 

@@ -199,6 +199,27 @@ static void test_filter__json_semantics(void **state)
     MATCH("{ $.x-y.z_1 = q }", "{\"x-y\":{\"z_1\":\"q\"}}");
 }
 
+/* The literal prefilter (filter_prefilter.c) may only rule out events that cannot match. */
+static void test_filter__prefilter(void **state)
+{
+    MATCH("{ $.a = \"caf\xc3\xa9\" }", "{\"a\":\"caf\\u00e9\"}");     /* escaped */
+    MATCH("{ $.a = \"x\\\"y\" }", "{\"a\":\"x\\\"y\"}");                /* a quote */
+    MATCH("{ $.a = \"x y\" }", "{\n  \"a\" : \"x y\"\n}");                 /* pretty */
+    NO_MATCH("{ $.a = \"AB\" }", "{\"AB\":\"a\"}");                        /* key only */
+    MATCH("{ $.a = tru* }", "{\"a\":true}");                                  /* unquoted */
+    MATCH("{ $.a = \"1.5\" }", "{\"a\":1.5}");
+    const char *cnf = "{ $.a = AccessDenied* && ($.b = x || $.c = *Op) }";
+    MATCH(cnf, "{\"a\":\"AccessDeniedException\",\"b\":\"x\"}");
+    MATCH(cnf, "{\"c\":\"Client.Op\",\"a\":\"AccessDenied\"}");
+    NO_MATCH(cnf, "{\"a\":\"AccessDeniedException\",\"b\":\"y\"}");
+    NO_MATCH(cnf, "{\"a\":\"Denied\",\"b\":\"x\"}");
+    /* strings longer than a 16-byte block, quotes at block edges */
+    MATCH("{ $.k = \"0123456789abcdefXYZ\" }",
+          "{\"kkkkkkkkkkkkkk\":\"v\",\"k\":\"0123456789abcdefXYZ\"}");
+    NO_MATCH("{ $.k = \"0123456789abcdefXYZ\" }",
+             "{\"kkkkkkkkkkkkkk\":\"v\",\"k\":\"0123456789abcdefXY\"}");
+}
+
 /* ------------------------------------------------------------------ the CIS traps (§2.3) */
 
 static const char HEAD_BUCKET[] = CT_CALL("s3.amazonaws.com", "HeadBucket", "");
@@ -428,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_filter__regex),
         cmocka_unit_test(test_filter__json_examples),
         cmocka_unit_test(test_filter__json_semantics),
+        cmocka_unit_test(test_filter__prefilter),
         cmocka_unit_test(test_filter__cis_traps),
         cmocka_unit_test(test_filter__cis_pack),
         cmocka_unit_test(test_filter__delimited),
