@@ -1,6 +1,7 @@
 /* cmd_filter.c — `opentrail filter test PATTERN [FILE|-]`: try a CloudWatch Logs filter
  * pattern on log lines or on the events of a CloudTrail log file, as AWS's TestMetricFilter
  * and the console's pattern tester do. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,8 @@ static void consider(filter_run *r, const char *ev, size_t len)
     }
 }
 
-/* The whole input, inflated if it is gzip (zlib reads plain files unchanged). */
+/* The whole input, inflated if it is gzip (zlib reads plain files unchanged). OT_EIO if it
+ * cannot be opened, OT_ECORRUPT if its gzip data is damaged or cut short. */
 static int read_input(const char *path, ot_buf *out)
 {
     gzFile gz = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(0, "rb");
@@ -61,7 +63,7 @@ static int read_input(const char *path, ot_buf *out)
             break;
         int n = gzread(gz, out->data + out->len, 1 << 16);
         if (n < 0) {
-            rc = OT_EIO;
+            rc = OT_ECORRUPT;
             break;
         }
         if (n == 0)
@@ -69,7 +71,8 @@ static int read_input(const char *path, ot_buf *out)
         out->len += (size_t)n;
         out->data[out->len] = '\0';
     }
-    gzclose(gz);
+    if (gzclose(gz) != Z_OK && rc == 0)
+        rc = OT_ECORRUPT; /* a gzip stream cut short */
     return rc;
 }
 
@@ -147,6 +150,7 @@ static int filter_test(const char *pattern, const char *path, bool count_only)
     ot_buf in;
     ot_buf_init(&in, FILTER_MAX_INPUT);
     rc = r.fx ? read_input(path, &in) : OT_ENOMEM;
+    int read_errno = errno;
     if (rc == 0) {
         if (!run_records(&r, &in))
             run_lines(&r, &in);
@@ -158,7 +162,7 @@ static int filter_test(const char *pattern, const char *path, bool count_only)
     ot_filter_free(f);
     if (rc)
         return ot_cli_error("filter", "cannot read %s: %s", strcmp(path, "-") ? path : "stdin",
-                            ot_strerror(rc));
+                            rc == OT_EIO && read_errno ? strerror(read_errno) : ot_strerror(rc));
     return fflush(stdout) == 0 ? OT_EXIT_OK : ot_cli_error("filter", "cannot write the output");
 }
 
