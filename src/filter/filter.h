@@ -57,7 +57,8 @@ bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_
 
 /* The value of `name` in the event last matched with fx: a JSON selector ("$.a.b[0]") after a
  * JSON pattern, or a named field ("$status_code" or "status_code") after a space-delimited
- * one. Sets *val (borrowed from fx and the message, valid until fx matches again) and *vlen:
+ * one. The message, and the filter that matched it, must still exist. Sets *val (borrowed from
+ * fx and the message, valid until fx matches again) and *vlen:
  * a string's text, a number's JSON text, true/false. Returns 0, OT_ENOTFOUND (no such field,
  * or a JSON null, object or array there) or OT_EINVAL (a malformed name). */
 int ot_filter_value(ot_filter_fields *fx, const char *name, const char **val, size_t *vlen);

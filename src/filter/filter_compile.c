@@ -48,6 +48,14 @@ int flt_add_node(ot_filter *f, uint8_t kind, uint32_t a, uint32_t b, int32_t *ou
     return 0;
 }
 
+int flt_add_test(ot_filter *f, const flt_test *t, int32_t *out)
+{
+    if (OT_VEC_GROW(f->tests, f->tests_cap, f->ntests + 1))
+        return OT_ENOMEM;
+    f->tests[f->ntests] = *t;
+    return flt_add_node(f, FLT_N_TEST, (uint32_t)f->ntests++, 0, out);
+}
+
 int flt_add_regex(flt_parser *p, size_t at, const char *re, size_t n, uint32_t *out)
 {
     ot_filter *f = p->f;

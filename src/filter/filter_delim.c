@@ -50,11 +50,7 @@ static int condition(flt_parser *p, const flt_col *c, bool named, int32_t *out)
     int rc = flt_parse_value(p, op, &t.v);
     if (rc)
         return rc;
-    ot_filter *f = p->f;
-    if (OT_VEC_GROW(f->tests, f->tests_cap, f->ntests + 1))
-        return OT_ENOMEM;
-    f->tests[f->ntests] = t;
-    return flt_add_node(f, FLT_N_TEST, (uint32_t)f->ntests++, 0, out);
+    return flt_add_test(p->f, &t, out);
 }
 
 static bool connective(flt_parser *p, const char *op)
@@ -174,17 +170,7 @@ static bool cond_holds(const ot_filter *f, int32_t node, const char *t, size_t n
     const flt_test *ts = &f->tests[nd->a];
     if (ts->v.kind == FLT_V_NUMBER) {
         double x;
-        if (!flt_number(t, n, &x))
-            return false;
-        switch (ts->op) {
-        case FLT_EQ: return x == ts->v.num;
-        case FLT_NE: return x != ts->v.num;
-        case FLT_LT: return x < ts->v.num;
-        case FLT_GT: return x > ts->v.num;
-        case FLT_LE: return x <= ts->v.num;
-        case FLT_GE: return x >= ts->v.num;
-        default: return false;
-        }
+        return flt_number(t, n, &x) && flt_number_test(ts->op, x, ts->v.num);
     }
     return flt_text_test(f, ts->op, &ts->v, t, n);
 }

@@ -135,6 +135,8 @@ void flt_skip_space(flt_parser *p);
 int flt_arena_put(ot_filter *f, const char *s, size_t n, uint32_t *off);
 static inline const char *flt_str(const ot_filter *f, uint32_t off) { return f->arena + off; }
 int flt_add_node(ot_filter *f, uint8_t kind, uint32_t a, uint32_t b, int32_t *out);
+/* Appends test t and a TEST node for it; *out gets the node. */
+int flt_add_test(ot_filter *f, const flt_test *t, int32_t *out);
 int flt_add_regex(flt_parser *p, size_t at, const char *re, size_t n, uint32_t *out);
 
 /* A quoted string at p->pos ('"' ... '"', backslash escapes) into the arena. */
@@ -156,6 +158,8 @@ int flt_parse_selector(flt_parser *p, uint32_t *step0, uint32_t *nsteps);
 
 /* Does text t[0..n) compare with value v under op (a string-valued field)? */
 bool flt_text_test(const ot_filter *f, flt_op op, const flt_value *v, const char *t, size_t n);
+/* x op want, for the six comparison operators (false for the others). */
+bool flt_number_test(flt_op op, double x, double want);
 /* Glob: '*' matches any run of bytes. */
 bool flt_glob(const char *pat, size_t pn, const char *t, size_t tn);
 bool flt_match_terms(const ot_filter *f, const char *msg, size_t len);

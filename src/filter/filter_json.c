@@ -125,11 +125,7 @@ static int test(flt_parser *p, int32_t *out)
     }
     if (rc)
         return rc;
-    ot_filter *f = p->f;
-    if (OT_VEC_GROW(f->tests, f->tests_cap, f->ntests + 1))
-        return OT_ENOMEM;
-    f->tests[f->ntests] = t;
-    return flt_add_node(f, FLT_N_TEST, (uint32_t)f->ntests++, 0, out);
+    return flt_add_test(p->f, &t, out);
 }
 
 static int or_expr(flt_parser *p, int32_t *out);

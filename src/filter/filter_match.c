@@ -98,7 +98,7 @@ bool flt_resolve(const ot_filter *f, const flt_step *steps, uint32_t n, ot_json 
     return true;
 }
 
-static bool number_test(flt_op op, double x, double want)
+bool flt_number_test(flt_op op, double x, double want)
 {
     switch (op) {
     case FLT_EQ: return x == want;
@@ -148,7 +148,7 @@ static bool json_test(const ot_filter *f, const flt_test *t, ot_filter_fields *f
         return type == OT_JSON_BOOL && !ot_json_bool(v, &b) && b == (t->op == FLT_IS_TRUE);
     if (t->v.kind == FLT_V_NUMBER) {
         double x;
-        return type == OT_JSON_NUMBER && !ot_json_double(v, &x) && number_test(t->op, x, t->v.num);
+        return type == OT_JSON_NUMBER && !ot_json_double(v, &x) && flt_number_test(t->op, x, t->v.num);
     }
     const char *text;
     size_t n;

@@ -253,20 +253,19 @@ int flt_regex_compile(const char *re, size_t n, flt_regex **out, char *err, size
         return rc;
     if (n == 0)
         return rx_fail(&p, 0, "a regex may not be empty");
-    int nalts = 1;
+    int most = 1; /* an upper bound: a '|' inside [...] is no separator */
     for (size_t i = 0; i < n; i++)
-        if (re[i] == '\\')
-            i++;
-        else if (re[i] == '|')
-            nalts++;
-    flt_regex *r = calloc(1, sizeof *r + (size_t)nalts * sizeof(rx_alt));
+        most += re[i] == '|';
+    flt_regex *r = calloc(1, sizeof *r + (size_t)most * sizeof(rx_alt));
     if (!r)
         return OT_ENOMEM;
-    while (r->nalts < nalts) {
+    for (;;) {
         if ((rc = rx_alternative(&p, &r->alts[r->nalts++]))) {
             free(r);
             return rc;
         }
+        if (p.pos >= n)
+            break;
         p.pos++; /* the '|' */
     }
     *out = r;

@@ -114,6 +114,11 @@ static void test_filter__regex(void **state)
     MATCH("%x{2,}y%", "xxxy");
     MATCH("%[^0-9]\\s\\w%", "a b");
     NO_MATCH("%\\D%", "123");
+    MATCH("%[|]x%", "a|x");           /* '|' in a class is no alternative */
+    NO_MATCH("%[|]x%", "abc");
+    MATCH("%a\\|b%", "xa|b");
+    NO_MATCH("%a\\|b%", "b");
+    MATCH("%a|%", "zzz");             /* an empty alternative matches anywhere */
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -306,55 +311,59 @@ static void test_filter__delimited(void **state)
     MATCH("[msg = %^[A-Z]+$%, rest]", "ERROR x");
 }
 
-static void test_filter__values(void **state)
+/* After a match: name's value is want (NULL: rc is its status). */
+static void value_is(const char *name, const char *want, int rc)
 {
     const char *v;
     size_t n;
-    ot_filter *f = compile_ok("[ip, user, username, timestamp, request, status_code = 4*, bytes]");
-    assert_true(ot_filter_match(f, LINE_A, strlen(LINE_A), fx));
-    assert_int_equal(ot_filter_value(fx, "$status_code", &v, &n), 0);
-    assert_int_equal(n, 3);
-    assert_memory_equal(v, "404", 3);
-    assert_int_equal(ot_filter_value(fx, "bytes", &v, &n), 0);
-    assert_memory_equal(v, "1534", 4);
-    assert_int_equal(ot_filter_value(fx, "$request", &v, &n), 0);
-    assert_int_equal(n, strlen("GET /index.html HTTP/1.0"));
-    assert_int_equal(ot_filter_value(fx, "$timestamp", &v, &n), 0);
-    assert_memory_equal(v, "10/Oct/2000:13:25:15 -0700", n);
-    assert_int_equal(ot_filter_value(fx, "$nosuch", &v, &n), OT_ENOTFOUND);
-    ot_filter_free(f);
+    int got = ot_filter_value(fx, name, &v, &n);
+    if (got != (want ? 0 : rc))
+        fail_msg("%s: status %d", name, got);
+    if (want && (n != strlen(want) || memcmp(v, want, n)))
+        fail_msg("%s: got '%.*s', want '%s'", name, (int)n, v, want);
+}
 
-    f = compile_ok("[..., status_code = 4*, bytes]");
-    assert_true(ot_filter_match(f, LINE_A, strlen(LINE_A), fx));
-    assert_int_equal(ot_filter_value(fx, "$bytes", &v, &n), 0);
-    assert_memory_equal(v, "1534", 4);
-    ot_filter_free(f);
+/* Matches msg with a new filter, kept (a space-delimited pattern's field names live in it)
+ * until the next call or done_values(). */
+static ot_filter *values_of;
 
-    f = compile_ok("{ $.latency = * }");
-    const char *ev = "{\"latency\":50,\"requestType\":\"GET\",\"t\":{\"ok\":true},\"x\":null}";
-    assert_true(ot_filter_match(f, ev, strlen(ev), fx));
-    assert_int_equal(ot_filter_value(fx, "$.latency", &v, &n), 0);
-    assert_int_equal(n, 2);
-    assert_memory_equal(v, "50", 2);
-    assert_int_equal(ot_filter_value(fx, "$.requestType", &v, &n), 0);
-    assert_memory_equal(v, "GET", 3);
-    assert_int_equal(ot_filter_value(fx, "$.t.ok", &v, &n), 0);
-    assert_memory_equal(v, "true", 4);
-    assert_int_equal(ot_filter_value(fx, "$.x", &v, &n), OT_ENOTFOUND);
-    assert_int_equal(ot_filter_value(fx, "$.t", &v, &n), OT_ENOTFOUND);
-    assert_int_equal(ot_filter_value(fx, "$.missing", &v, &n), OT_ENOTFOUND);
-    assert_int_equal(ot_filter_value(fx, "$.bad..x", &v, &n), OT_EINVAL);
-    assert_int_equal(ot_filter_value(fx, "latency", &v, &n), OT_EINVAL);
-    ot_filter_free(f);
+static void match_for_values(const char *pattern, const char *msg)
+{
+    ot_filter_free(values_of);
+    values_of = compile_ok(pattern);
+    assert_true(ot_filter_match(values_of, msg, strlen(msg), fx));
+}
 
-    f = compile_ok("{ $.eventType = \"*\" && $.sourceIPAddress != 123.123.* }");
-    assert_true(ot_filter_match(f, E1, strlen(E1), fx));
-    assert_int_equal(ot_filter_value(fx, "$.eventType", &v, &n), 0);
-    assert_memory_equal(v, "UpdateTrail", n);
-    assert_int_equal(ot_filter_value(fx, "$.objectList[1].name", &v, &n), 0);
-    assert_memory_equal(v, "b", 1);
-    ot_filter_free(f);
-    f = compile_ok("x");
+static void test_filter__values(void **state)
+{
+    match_for_values("[ip, user, username, timestamp, request, status_code = 4*, bytes]", LINE_A);
+    value_is("$status_code", "404", 0);
+    value_is("bytes", "1534", 0);
+    value_is("$request", "GET /index.html HTTP/1.0", 0);
+    value_is("$timestamp", "10/Oct/2000:13:25:15 -0700", 0);
+    value_is("$nosuch", NULL, OT_ENOTFOUND);
+
+    match_for_values("[..., status_code = 4*, bytes]", LINE_A);
+    value_is("$bytes", "1534", 0);
+
+    match_for_values("{ $.latency = * }",
+                     "{\"latency\":50,\"requestType\":\"GET\",\"t\":{\"ok\":true},\"x\":null}");
+    value_is("$.latency", "50", 0);
+    value_is("$.requestType", "GET", 0);
+    value_is("$.t.ok", "true", 0);
+    value_is("$.x", NULL, OT_ENOTFOUND);
+    value_is("$.t", NULL, OT_ENOTFOUND);
+    value_is("$.missing", NULL, OT_ENOTFOUND);
+    value_is("$.bad..x", NULL, OT_EINVAL);
+    value_is("latency", NULL, OT_EINVAL);
+
+    match_for_values("{ $.eventType = \"*\" && $.sourceIPAddress != 123.123.* }", E1);
+    value_is("$.eventType", "UpdateTrail", 0);
+    value_is("$.objectList[1].name", "b", 0);
+    ot_filter_free(values_of);
+    values_of = NULL;
+
+    ot_filter *f = compile_ok("x");
     assert_int_equal(ot_filter_kind_of(f), OT_FILTER_TERMS);
     ot_filter_free(f);
 }
