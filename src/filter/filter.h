@@ -8,6 +8,7 @@
  * every event. docs/filter-patterns.md describes the language and where it follows AWS's text
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
  *
+ * A compiled filter is read-only: threads may share one, each with its own working memory.
  * Matching needs working memory (a JSON parser, the positions of fields): an ot_filter_fields,
  * one per thread, reused for every event. After a match it also holds what metric filters read
  * from the event: the value of a JSON selector ("$.latency") or of a named field ("$bytes"). */

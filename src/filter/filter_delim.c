@@ -98,8 +98,8 @@ static int column(flt_parser *p)
     if (rc)
         return rc;
     ot_filter *f = p->f;
-    if (f->ncols >= FLT_MAX_FIELDS)
-        return flt_fail(p, p->pos, "Invalid metric filter pattern: too many fields");
+    /* "[" then at least 2 characters a column ("a," or "a]"): fewer than fx->cap holds */
+    _Static_assert((OT_FILTER_MAX_PATTERN - 1) / 2 < FLT_MAX_FIELDS, "columns must fit fx->cap");
     if (OT_VEC_GROW(f->cols, f->cols_cap, f->ncols + 1))
         return OT_ENOMEM;
     f->cols[f->ncols++] = c;

@@ -390,9 +390,13 @@ static const bad_case bad_cases[] = {
     {"%a{3,1}%", 3, "m <= n"},
     {"%z-a%", 0, NULL}, /* fine: '-' is a literal outside a class */
     {"%[z-a]%", 4, "backwards"},
+    {"%a{x}%", 4, "needs a number"},
+    {"%a{99}%", 5, "count is too large"},
+    {"%%", 2, "may not be empty"},
     {"%ab\\%", 4, "may not end with"},
     {"{ $.a = 1", 10, "expected && || or '}'"},
     {"{ $.a = }", 9, "a value is missing"},
+    {"{ $.a =", 8, "a value is missing"},
     {"{ a = 1 }", 3, "expected a selector"},
     {"{ $ = 1 }", 4, "needs a field"},
     {"{ $. = 1 }", 5, "a field name is missing"},
@@ -418,6 +422,8 @@ static const bad_case bad_cases[] = {
 
 static void test_filter__errors(void **state)
 {
+    ot_filter *f0;
+    ot_filter_error e0;
     for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         const bad_case *c = &bad_cases[i];
         ot_filter *f = NULL;
@@ -434,6 +440,12 @@ static void test_filter__errors(void **state)
             fail_msg("%s: got \"%s\" at column %d, want \"%s\" at %d", c->pattern, e.message,
                      e.column, c->message, c->column);
     }
+    char longre[80] = "%";
+    memset(longre + 1, 'a', 70);
+    strcpy(longre + 71, "%");
+    assert_int_equal(ot_filter_compile(longre, strlen(longre), &f0, &e0), OT_EINVAL);
+    assert_non_null(strstr(e0.message, "the regex is too long"));
+    assert_int_equal(e0.column, 65);
     char deep[300];
     memset(deep, '(', sizeof deep);
     deep[0] = '{';
