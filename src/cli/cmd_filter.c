@@ -16,7 +16,7 @@
 #define FILTER_MAX_INPUT (1ull << 30)
 
 static const char filter_help[] =
-    "usage: opentrail filter test PATTERN [FILE|-] [--count]\n"
+    "usage: opentrail filter test PATTERN [FILE|-] [--count | --value NAME ...]\n"
     "\n"
     "Prints the events of FILE (default: standard input) that the CloudWatch Logs filter\n"
     "pattern PATTERN matches, one a line (docs/filter-patterns.md). FILE may be gzipped. A\n"
@@ -26,25 +26,51 @@ static const char filter_help[] =
     "\n"
     "options:\n"
     "  --count      print only the number of matching events\n"
+    "  --value NAME for each matching event, print the value of NAME instead of the event: a\n"
+    "               JSON selector ($.latency) or a space-delimited field ($bytes), as a metric\n"
+    "               filter's metricValue and dimensions read them; repeat for more, printed\n"
+    "               tab-separated, '-' where the event has none\n"
     "  -h, --help   show this help\n"
     "\n"
     "exit status: 0 on success (whether or not anything matched); 1 if FILE cannot be read;\n"
     "2 on usage errors, among them a pattern that does not compile (shown with a caret under\n"
     "the offending column).\n";
 
+#define FILTER_MAX_VALUES 8
+
 typedef struct filter_run {
     const ot_filter *f;
     ot_filter_fields *fx;
     bool count_only;
+    const char *values[FILTER_MAX_VALUES]; /* --value names */
+    int nvalues;
     unsigned long long matched;
 } filter_run;
+
+/* The --value columns of the event just matched. */
+static void print_values(const filter_run *r)
+{
+    for (int i = 0; i < r->nvalues; i++) {
+        const char *v;
+        size_t n;
+        if (i)
+            fputc('\t', stdout);
+        if (ot_filter_value(r->fx, r->values[i], &v, &n) == 0)
+            fwrite(v, 1, n, stdout);
+        else
+            fputc('-', stdout);
+    }
+    fputc('\n', stdout);
+}
 
 static void consider(filter_run *r, const char *ev, size_t len)
 {
     if (!ot_filter_match(r->f, ev, len, r->fx))
         return;
     r->matched++;
-    if (!r->count_only) {
+    if (r->nvalues && !r->count_only) {
+        print_values(r);
+    } else if (!r->count_only) {
         fwrite(ev, 1, len, stdout);
         fputc('\n', stdout);
     }
@@ -137,7 +163,7 @@ static int bad_pattern(const char *pattern, const ot_filter_error *e)
     return rc;
 }
 
-static int filter_test(const char *pattern, const char *path, bool count_only)
+static int filter_test(const char *pattern, const char *path, filter_run *r)
 {
     ot_filter *f;
     ot_filter_error e;
@@ -146,19 +172,20 @@ static int filter_test(const char *pattern, const char *path, bool count_only)
         return bad_pattern(pattern, &e);
     if (rc)
         return ot_cli_error("filter", "%s", ot_strerror(rc));
-    filter_run r = {.f = f, .fx = ot_filter_fields_new(), .count_only = count_only};
+    r->f = f;
+    r->fx = ot_filter_fields_new();
     ot_buf in;
     ot_buf_init(&in, FILTER_MAX_INPUT);
-    rc = r.fx ? read_input(path, &in) : OT_ENOMEM;
+    rc = r->fx ? read_input(path, &in) : OT_ENOMEM;
     int read_errno = errno;
     if (rc == 0) {
-        if (!run_records(&r, &in))
-            run_lines(&r, &in);
-        if (count_only)
-            printf("%llu\n", r.matched);
+        if (!run_records(r, &in))
+            run_lines(r, &in);
+        if (r->count_only)
+            printf("%llu\n", r->matched);
     }
     ot_buf_free(&in);
-    ot_filter_fields_free(r.fx);
+    ot_filter_fields_free(r->fx);
     ot_filter_free(f);
     if (rc)
         return ot_cli_error("filter", "cannot read %s: %s", strcmp(path, "-") ? path : "stdin",
@@ -172,13 +199,20 @@ int ot_cmd_filter(int argc, char **argv)
 {
     const char *pos[3];
     int npos = 0;
-    bool count_only = false, options = true;
+    bool options = true;
+    filter_run r = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options && !strcmp(a, "--"))
             options = false;
         else if (options && !strcmp(a, "--count"))
-            count_only = true;
+            r.count_only = true;
+        else if (options && !strcmp(a, "--value") && i + 1 >= argc)
+            return ot_cli_usage("filter", "option '--value' requires an argument");
+        else if (options && !strcmp(a, "--value") && r.nvalues == FILTER_MAX_VALUES)
+            return ot_cli_usage("filter", "at most %d --value options", FILTER_MAX_VALUES);
+        else if (options && !strcmp(a, "--value"))
+            r.values[r.nvalues++] = argv[++i];
         else if (options && (!strcmp(a, "--help") || !strcmp(a, "-h")))
             return fputs(filter_help, stdout), OT_EXIT_OK;
         else if (options && !strncmp(a, "--", 2))
@@ -190,5 +224,5 @@ int ot_cmd_filter(int argc, char **argv)
     }
     if (npos < 2 || strcmp(pos[0], "test"))
         return ot_cli_usage("filter", "expected 'filter test PATTERN [FILE|-]'");
-    return filter_test(pos[1], npos == 3 ? pos[2] : "-", count_only);
+    return filter_test(pos[1], npos == 3 ? pos[2] : "-", &r);
 }

@@ -49,6 +49,20 @@ class FilterCli(otharness.unittest.TestCase):
         self.assertEqual(p.stdout, '{"eventName":"StopLogging","eventSource":'
                                    '"cloudtrail.amazonaws.com"}\n')
 
+    def test_values(self):
+        """--value prints what a metric filter would read from each matching event."""
+        events = '{"latency":50,"t":"GET"}\n{"t":"PUT"}\n{"latency":7.5,"ok":true}\n'
+        p = run("test", "{ $.latency = * }", "--value", "$.latency", "--value", "$.t",
+                stdin=events)
+        self.assertEqual((p.returncode, p.stdout), (0, "50\tGET\n7.5\t-\n"))
+        line = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
+        p = run("test", "[ip, user, username, timestamp, request, status_code = 4*, bytes]",
+                "--value", "$status_code", "--value", "bytes", "--value", "$request", stdin=line)
+        self.assertEqual(p.stdout, "404\t1534\tGET /index.html HTTP/1.0\n")
+        p = run("test", "x", "--value")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("option '--value' requires an argument", p.stderr)
+
     def test_bad_pattern_shows_the_column(self):
         p = run("test", "{ $.eventName = }", self.log)
         self.assertEqual(p.returncode, 2)
