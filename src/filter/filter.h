@@ -56,6 +56,14 @@ void ot_filter_fields_free(ot_filter_fields *fx);
  * the same fx. A JSON pattern matches only a message that is a JSON object. */
 bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
 
+/* Matches one event against n filters (a log group's metric filters): hit[i] tells whether
+ * filters[i] matches; returns how many do. The event is scanned at most once and parsed at
+ * most once for all of them, so a set of JSON patterns costs little more than one. Afterwards
+ * ot_filter_value reads the event's JSON values ($.x); for a space-delimited filter's fields,
+ * match that filter alone with ot_filter_match. */
+size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
+                            ot_filter_fields *fx, bool *hit);
+
 /* The value of `name` in the event last matched with fx: a JSON selector ("$.a.b[0]") after a
  * JSON pattern, or a named field ("$status_code" or "status_code") after a space-delimited
  * one. The message, and the filter that matched it, must still exist. Sets *val (borrowed from

@@ -176,21 +176,21 @@ bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_f
     size_t i = 0;
     while (i < len && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n'))
         i++;
-    if (i >= len || msg[i] != '{' || !flt_prefilter_pass(f, msg, len))
+    if (i >= len || msg[i] != '{')
         return false;
-    char err[64];
-    if (ot_json_parse(fx->doc, msg, len, false, &fx->root, err, sizeof err) != 0)
+    if (!(fx->shared ? flt_prefilter_shared(f, msg, len, fx) : flt_prefilter_pass(f, msg, len)))
         return false;
-    fx->have_doc = true;
-    return json_node(f, f->root, fx);
+    if (!fx->shared || fx->parsed < 0) {
+        char err[64];
+        fx->have_doc = ot_json_parse(fx->doc, msg, len, false, &fx->root, err, sizeof err) == 0;
+        fx->parsed = fx->have_doc;
+    }
+    return fx->have_doc && json_node(f, f->root, fx);
 }
 
-bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
+static bool match_one(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
 {
     fx->last = f;
-    fx->msg = msg;
-    fx->have_doc = false;
-    fx->nfields = 0;
     switch (f->kind) {
     case OT_FILTER_ALL:
         return true;
@@ -204,6 +204,32 @@ bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_
         return flt_match_delim(f, msg, len, fx);
     }
     return false;
+}
+
+static void new_event(ot_filter_fields *fx, const char *msg, bool shared)
+{
+    fx->msg = msg;
+    fx->have_doc = false;
+    fx->nfields = 0;
+    fx->shared = shared;
+    fx->strings = fx->parsed = -1;
+}
+
+bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
+{
+    new_event(fx, msg, false);
+    return match_one(f, msg, len, fx);
+}
+
+size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
+                            ot_filter_fields *fx, bool *hit)
+{
+    new_event(fx, msg, true);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += hit[i] = match_one(filters[i], msg, len, fx);
+    fx->shared = false;
+    return count;
 }
 
 /* A selector given by name, compiled into a throwaway filter (steps and keys). */

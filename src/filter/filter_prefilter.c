@@ -164,14 +164,11 @@ void flt_prefilter_build(ot_filter *f)
     }
 }
 
-/* The groups whose literals s hits. */
-static unsigned hits(const ot_filter *f, const char *s, size_t n)
+/* The groups whose literals s hits; h is exact_hash(s, n) (any value if n is 0). */
+static unsigned hits(const ot_filter *f, const char *s, size_t n, unsigned h)
 {
-    if (!f->lit_affixes) {
-        unsigned h = n ? exact_hash(s, n) : 0;
-        if (!n || !(f->lit_bloom[h >> 6] >> (h & 63) & 1))
-            return 0; /* the common case: no literal has this fingerprint */
-    }
+    if (!f->lit_affixes && (!n || !(f->lit_bloom[h >> 6] >> (h & 63) & 1)))
+        return 0; /* the common case: no literal has this fingerprint */
     unsigned groups = 0;
     for (size_t i = 0; i < f->nlits; i++) {
         const flt_lit *l = &f->lits[i];
@@ -186,44 +183,89 @@ static unsigned hits(const ot_filter *f, const char *s, size_t n)
     return groups;
 }
 
-/* One quote found at q: opens a string or closes it and checks it, unless it is a member
- * name (directly followed by ':'): tests compare values only. True once every group is hit. */
-static inline bool quote_at(const ot_filter *f, const char *msg, size_t len, size_t q,
-                            size_t *start, unsigned *hit)
+/* Calls visit(ctx, start, len) for each JSON string of msg that is no member name (directly
+ * followed by ':'), until visit returns true. Returns 1 if a visit returned true, 0 at the end,
+ * -1 at a backslash (escapes: raw bytes are not the values, nothing can be said). */
+typedef bool (*string_visit)(void *ctx, const char *msg, size_t start, size_t len);
+
+static inline int quote_at(const char *msg, size_t len, size_t q, size_t *start, string_visit visit,
+                           void *ctx)
 {
     if (*start == SIZE_MAX) {
         *start = q + 1;
-        return false;
+        return 0;
     }
     size_t from = *start;
     *start = SIZE_MAX;
-    if (!(q + 1 < len && msg[q + 1] == ':'))
-        *hit |= hits(f, msg + from, q - from);
-    return *hit == f->lit_groups;
+    return !(q + 1 < len && msg[q + 1] == ':') && visit(ctx, msg, from, q - from);
 }
 
-bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len)
+static inline int scan_strings(const char *msg, size_t len, string_visit visit, void *ctx)
 {
-    if (f->nlits == 0)
-        return true;
     size_t start = SIZE_MAX, i = 0; /* start: SIZE_MAX outside a string */
-    unsigned hit = 0;
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
     for (; i + 16 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(msg + i));
         if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)))
-            return true;
+            return -1;
         for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)); m; m &= m - 1)
-            if (quote_at(f, msg, len, i + (size_t)__builtin_ctz(m), &start, &hit))
-                return true;
+            if (quote_at(msg, len, i + (size_t)__builtin_ctz(m), &start, visit, ctx))
+                return 1;
     }
 #endif
     for (; i < len; i++) {
         if (msg[i] == '\\')
-            return true;
-        if (msg[i] == '"' && quote_at(f, msg, len, i, &start, &hit))
-            return true;
+            return -1;
+        if (msg[i] == '"' && quote_at(msg, len, i, &start, visit, ctx))
+            return 1;
     }
+    return 0;
+}
+
+typedef struct pass_ctx {
+    const ot_filter *f;
+    unsigned hit;
+} pass_ctx;
+
+/* True once a literal of every group is hit. */
+static bool check_string(void *ctx, const char *msg, size_t start, size_t n)
+{
+    pass_ctx *c = ctx;
+    c->hit |= hits(c->f, msg + start, n, n ? exact_hash(msg + start, n) : 0);
+    return c->hit == c->f->lit_groups;
+}
+
+bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len)
+{
+    pass_ctx c = {.f = f};
+    return f->nlits == 0 || scan_strings(msg, len, check_string, &c) != 0;
+}
+
+/* Lists a string in fx; true (stop) when the list is full. */
+static bool list_string(void *ctx, const char *msg, size_t start, size_t n)
+{
+    ot_filter_fields *fx = ctx;
+    if (fx->nstrings == FLT_MAX_STRINGS)
+        return true;
+    fx->str[fx->nstrings].off = (uint32_t)start;
+    fx->str[fx->nstrings].hash = (uint8_t)(n ? exact_hash(msg + start, n) : 0);
+    fx->str[fx->nstrings++].len = (uint32_t)n;
     return false;
+}
+
+bool flt_prefilter_shared(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
+{
+    if (f->nlits == 0)
+        return true;
+    if (fx->strings < 0) {
+        fx->nstrings = 0;
+        fx->strings = len < UINT32_MAX && scan_strings(msg, len, list_string, fx) == 0;
+    }
+    if (!fx->strings)
+        return true;
+    unsigned hit = 0;
+    for (uint32_t i = 0; i < fx->nstrings && hit != f->lit_groups; i++)
+        hit |= hits(f, msg + fx->str[i].off, fx->str[i].len, fx->str[i].hash);
+    return hit == f->lit_groups;
 }

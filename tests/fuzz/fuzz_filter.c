@@ -5,7 +5,8 @@
  * Patterns come from any caller of PutMetricFilter or FilterLogEvents. Besides no crash, leak or
  * UB: a rejected pattern names a column inside it (or just past its end) and says why; the
  * same pattern padded with blanks compiles alike and matches the same events; matching is
- * repeatable; and the values a match leaves behind are readable. */
+ * repeatable; ot_filter_match_each agrees with ot_filter_match; and the values a match leaves
+ * behind are readable. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     for (size_t i = 0; f && i < NEVENTS; i++) {
         size_t n = strlen(events[i]);
+        ot_filter *both[2] = {f, padded ? padded : f};
+        bool each[2];
+        ot_filter_match_each(both, 2, events[i], n, fx, each);
         bool m = ot_filter_match(f, events[i], n, fx);
+        if (each[0] != m || each[1] != m)
+            abort();
         if (m)
             read_values();
         if (ot_filter_match(f, events[i], n, fx) != m)

@@ -50,6 +50,8 @@ static bool matches(const char *pattern, const char *msg)
 #define MATCH(p, m) do { if (!matches(p, m)) fail_msg("%s should match %s", p, m); } while (0)
 #define NO_MATCH(p, m) do { if (matches(p, m)) fail_msg("%s should not match %s", p, m); } while (0)
 
+static void value_is(const char *name, const char *want, int rc);
+
 static const char E1[] =
     "{\"eventType\":\"UpdateTrail\",\"sourceIPAddress\":\"111.111.111.111\",\"arrayKey\":"
     "[\"value\",\"another value\"],\"objectList\":[{\"name\":\"a\",\"id\":1},{\"name\":\"b\","
@@ -285,6 +287,49 @@ static void test_filter__cis_pack(void **state)
     NO_MATCH(mfa, CT_EVENT(CT_IAMUSER, "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn", ""));
 }
 
+/* ot_filter_match_each agrees with ot_filter_match, filter by filter, on every event. */
+static void test_filter__match_each(void **state)
+{
+    enum { NF = FILTER_CIS_COUNT + 6 };
+    ot_filter *fs[NF];
+    for (size_t i = 0; i < FILTER_CIS_COUNT; i++)
+        fs[i] = compile_ok(filter_cis_cases[i].pattern);
+    const char *more[] = {"ERROR", "{ $.eventName = Create* || $.userIdentity.type = Root }",
+                          "[ip, ..., status_code = 4*, bytes]", "%Trail|Key%",
+                          "{ $.user.id = 1 }", "{ $.a != x }"};
+    for (size_t i = 0; i < 6; i++)
+        fs[FILTER_CIS_COUNT + i] = compile_ok(more[i]);
+    const char *events[2 * FILTER_CIS_COUNT + 4];
+    size_t nev = 0;
+    for (size_t i = 0; i < FILTER_CIS_COUNT; i++) {
+        events[nev++] = filter_cis_cases[i].match;
+        events[nev++] = filter_cis_cases[i].near_miss;
+    }
+    events[nev++] = E1, events[nev++] = E2, events[nev++] = LINE_A;
+    events[nev++] = "{\"a\":\"esc\\u0041\",\"eventName\":\"CreateVpc\"}";
+    size_t total = 0;
+    for (size_t e = 0; e < nev; e++) {
+        bool hit[NF];
+        size_t n = ot_filter_match_each(fs, NF, events[e], strlen(events[e]), fx, hit);
+        size_t count = 0;
+        for (size_t i = 0; i < NF; i++) {
+            count += hit[i];
+            if (hit[i] != ot_filter_match(fs[i], events[e], strlen(events[e]), fx))
+                fail_msg("filter %zu on event %zu: match_each says %d", i, e, hit[i]);
+        }
+        assert_int_equal(n, count);
+        total += n;
+    }
+    assert_true(total > FILTER_CIS_COUNT); /* each CIS event trips at least its own */
+    /* after match_each, the event's JSON values */
+    bool hit[NF];
+    ot_filter_match_each(fs, NF, E2, strlen(E2), fx, hit);
+    assert_true(hit[FILTER_CIS_COUNT + 4]);
+    value_is("$.users[1].email", "Jane.Doe@example.com", 0);
+    for (size_t i = 0; i < NF; i++)
+        ot_filter_free(fs[i]);
+}
+
 /* ------------------------------------------------------------------ space-delimited */
 
 static void test_filter__delimited(void **state)
@@ -473,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_filter__prefilter),
         cmocka_unit_test(test_filter__cis_traps),
         cmocka_unit_test(test_filter__cis_pack),
+        cmocka_unit_test(test_filter__match_each),
         cmocka_unit_test(test_filter__delimited),
         cmocka_unit_test(test_filter__values),
         cmocka_unit_test(test_filter__errors),
