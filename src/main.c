@@ -15,6 +15,7 @@ static const ot_command commands[] = {
     {"validate", ot_cmd_validate, "validate CloudTrail digest chains and log files (DIR or s3://)"},
     {"import", ot_cmd_import, "load CloudTrail log files (.json, .json.gz, S3 layout) into the event history"},
     {"lookup", ot_cmd_lookup, "search the event history (LookupEvents, offline or against a server)"},
+    {"filter", ot_cmd_filter, "try a CloudWatch Logs filter pattern on log lines or CloudTrail files (filter test)"},
 };
 
 static void usage(FILE *out)
