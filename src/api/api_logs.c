@@ -179,11 +179,8 @@ int lg_offset_token(ct_ctx *c, int64_t *offset)
         return -1;
     if (!tok)
         return 0;
-    char end;
-    long long v;
-    if (sscanf(tok, "o/%lld%c", &v, &end) != 1 || v < 0)
+    if (ot_logs_offset_parse(tok, offset))
         return ct_fail(c, "InvalidParameterException", "The specified nextToken is invalid.");
-    *offset = v;
     return 0;
 }
 

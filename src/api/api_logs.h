@@ -51,6 +51,8 @@ void lg_group_arn(const ct_ctx *c, const char *group, bool star, char *out, size
 /* "f/<ts>/<id>" or "b/<ts>/<id>": 0 and the direction and cursor, or OT_EINVAL. */
 int ot_logs_token_parse(const char *s, bool *backward, int64_t *ts, int64_t *id);
 void ot_logs_token_format(char *out, size_t cap, bool backward, int64_t ts, int64_t id);
+/* The describe operations' paging token "o/<offset>": 0 and *offset, or OT_EINVAL. */
+int ot_logs_offset_parse(const char *s, int64_t *offset);
 
 /* Whether retention `days` is one of the values PutRetentionPolicy accepts. */
 bool ot_logs_retention_valid(int64_t days);

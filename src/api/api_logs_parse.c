@@ -2,26 +2,54 @@
  * retention values, and the field names a filter pattern reads (for TestMetricFilter's
  * extractedValues). */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_logs.h"
 #include "util/err.h"
 
+/* A decimal int64 at *p (an optional '-', then digits, no overflow) ending at `end`. */
+static bool int_until(const char **p, char end, int64_t *v)
+{
+    const char *s = *p;
+    char *stop;
+    if (*s != '-' && !isdigit((unsigned char)*s))
+        return false;
+    if (*s == '-' && !isdigit((unsigned char)s[1]))
+        return false;
+    errno = 0;
+    long long x = strtoll(s, &stop, 10);
+    if (errno || *stop != end)
+        return false;
+    *v = x;
+    *p = stop + (end != '\0');
+    return true;
+}
+
 int ot_logs_token_parse(const char *s, bool *backward, int64_t *ts, int64_t *id)
 {
     if (!s || (s[0] != 'f' && s[0] != 'b') || s[1] != '/')
         return OT_EINVAL;
-    long long t, i;
-    int used = -1;
-    if (sscanf(s + 2, "%lld/%lld%n", &t, &i, &used) != 2 || used < 0 || s[2 + used] != '\0')
-        return OT_EINVAL;
-    if (!isdigit((unsigned char)s[2]) && s[2] != '-')
+    const char *p = s + 2;
+    int64_t t, i;
+    if (!int_until(&p, '/', &t) || !int_until(&p, '\0', &i))
         return OT_EINVAL;
     *backward = s[0] == 'b';
     *ts = t;
     *id = i;
+    return 0;
+}
+
+int ot_logs_offset_parse(const char *s, int64_t *offset)
+{
+    const char *p = s ? s + 2 : NULL;
+    int64_t v;
+    if (!s || s[0] != 'o' || s[1] != '/' || !int_until(&p, '\0', &v) || v < 0)
+        return OT_EINVAL;
+    *offset = v;
     return 0;
 }
 
