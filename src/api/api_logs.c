@@ -190,8 +190,7 @@ void lg_next_offset(ct_ctx *c, int64_t offset, int limit, size_t got)
         return;
     char tok[40];
     snprintf(tok, sizeof tok, "o/%" PRId64, offset + limit);
-    ot_jw_key(&c->w, "nextToken");
-    ot_jw_str(&c->w, tok);
+    ot_jw_kstr(&c->w, "nextToken", tok);
 }
 
 int lg_store_fail(ct_ctx *c, int rc, bool stream_missing)

@@ -114,16 +114,13 @@ static void write_rejected(ot_jw *w, const rejected *r, size_t n)
     ot_jw_key(w, "rejectedLogEventsInfo");
     ot_jw_obj(w);
     if (r->too_new_start < n) {
-        ot_jw_key(w, "tooNewLogEventStartIndex");
-        ot_jw_int(w, (int64_t)r->too_new_start);
+        ot_jw_kint(w, "tooNewLogEventStartIndex", (int64_t)r->too_new_start);
     }
     if (r->too_old_end) {
-        ot_jw_key(w, "tooOldLogEventEndIndex");
-        ot_jw_int(w, (int64_t)r->too_old_end);
+        ot_jw_kint(w, "tooOldLogEventEndIndex", (int64_t)r->too_old_end);
     }
     if (r->expired_end) {
-        ot_jw_key(w, "expiredLogEventEndIndex");
-        ot_jw_int(w, (int64_t)r->expired_end);
+        ot_jw_kint(w, "expiredLogEventEndIndex", (int64_t)r->expired_end);
     }
     ot_jw_end(w);
 }
@@ -152,8 +149,7 @@ static int store_batch(ct_ctx *c, const char *group, const char *stream,
     ct_ok(c);
     char token[40];
     snprintf(token, sizeof token, "%020" PRId64, now);
-    ot_jw_key(&c->w, "nextSequenceToken");
-    ot_jw_str(&c->w, token);
+    ot_jw_kstr(&c->w, "nextSequenceToken", token);
     write_rejected(&c->w, &r, n);
     return 0;
 }
@@ -220,12 +216,10 @@ static void write_events(ct_ctx *c, const page *p, bool backward)
     for (size_t k = 0; k < p->n; k++) {
         const page_event *e = &p->ev[backward ? p->n - 1 - k : k];
         ot_jw_obj(&c->w);
-        ot_jw_key(&c->w, "timestamp");
-        ot_jw_int(&c->w, e->ts);
+        ot_jw_kint(&c->w, "timestamp", e->ts);
         ot_jw_key(&c->w, "message");
         ot_jw_strn(&c->w, e->msg, e->len);
-        ot_jw_key(&c->w, "ingestionTime");
-        ot_jw_int(&c->w, e->ingest_ms);
+        ot_jw_kint(&c->w, "ingestionTime", e->ingest_ms);
         ot_jw_end(&c->w);
     }
     ot_jw_end(&c->w);
@@ -247,10 +241,8 @@ static void write_tokens(ct_ctx *c, const page *p, const ot_logs_query *q)
         ot_logs_token_format(fwd, sizeof fwd, false, newest->ts, newest->id);
         ot_logs_token_format(back, sizeof back, true, oldest->ts, oldest->id);
     }
-    ot_jw_key(&c->w, "nextForwardToken");
-    ot_jw_str(&c->w, fwd);
-    ot_jw_key(&c->w, "nextBackwardToken");
-    ot_jw_str(&c->w, back);
+    ot_jw_kstr(&c->w, "nextForwardToken", fwd);
+    ot_jw_kstr(&c->w, "nextBackwardToken", back);
 }
 
 /* Fills q's range, cursor and direction from the request. 0 or -1. */

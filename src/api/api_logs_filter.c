@@ -47,16 +47,12 @@ static int on_event(void *ctx, const ot_log_event *e)
         char id[24];
         snprintf(id, sizeof id, "%" PRId64, e->id);
         ot_jw_obj(w);
-        ot_jw_key(w, "logStreamName");
-        ot_jw_str(w, e->stream);
-        ot_jw_key(w, "timestamp");
-        ot_jw_int(w, e->ts);
+        ot_jw_kstr(w, "logStreamName", e->stream);
+        ot_jw_kint(w, "timestamp", e->ts);
         ot_jw_key(w, "message");
         ot_jw_strn(w, e->msg, e->len);
-        ot_jw_key(w, "ingestionTime");
-        ot_jw_int(w, e->ingest_ms);
-        ot_jw_key(w, "eventId");
-        ot_jw_str(w, id);
+        ot_jw_kint(w, "ingestionTime", e->ingest_ms);
+        ot_jw_kstr(w, "eventId", id);
         ot_jw_end(w);
         fs->matched++;
     }
@@ -153,8 +149,7 @@ static int run_scan(ct_ctx *c, filter_scan *fs, ot_logs_query *q)
     if (stopped && fs->scanned > 0) {
         char tok[64];
         ot_logs_token_format(tok, sizeof tok, false, fs->last_ts, fs->last_id);
-        ot_jw_key(&c->w, "nextToken");
-        ot_jw_str(&c->w, tok);
+        ot_jw_kstr(&c->w, "nextToken", tok);
     }
     return 0;
 }

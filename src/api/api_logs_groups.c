@@ -45,26 +45,18 @@ static void write_group(ct_ctx *c, const ot_log_group *g)
     char arn[700];
     ot_jw *w = &c->w;
     ot_jw_obj(w);
-    ot_jw_key(w, "logGroupName");
-    ot_jw_str(w, g->name);
-    ot_jw_key(w, "creationTime");
-    ot_jw_int(w, g->created_ms);
+    ot_jw_kstr(w, "logGroupName", g->name);
+    ot_jw_kint(w, "creationTime", g->created_ms);
     if (g->retention_days > 0) {
-        ot_jw_key(w, "retentionInDays");
-        ot_jw_int(w, g->retention_days);
+        ot_jw_kint(w, "retentionInDays", g->retention_days);
     }
-    ot_jw_key(w, "metricFilterCount");
-    ot_jw_int(w, g->metric_filters);
+    ot_jw_kint(w, "metricFilterCount", g->metric_filters);
     lg_group_arn(c, g->name, true, arn, sizeof arn);
-    ot_jw_key(w, "arn");
-    ot_jw_str(w, arn);
-    ot_jw_key(w, "storedBytes");
-    ot_jw_int(w, g->stored_bytes);
-    ot_jw_key(w, "logGroupClass");
-    ot_jw_str(w, "STANDARD");
+    ot_jw_kstr(w, "arn", arn);
+    ot_jw_kint(w, "storedBytes", g->stored_bytes);
+    ot_jw_kstr(w, "logGroupClass", "STANDARD");
     lg_group_arn(c, g->name, false, arn, sizeof arn);
-    ot_jw_key(w, "logGroupArn");
-    ot_jw_str(w, arn);
+    ot_jw_kstr(w, "logGroupArn", arn);
     ot_jw_end(w);
 }
 
@@ -168,31 +160,23 @@ int lg_delete_log_stream(ct_ctx *c)
     return 0;
 }
 
-static void key_int(ot_jw *w, const char *key, int64_t v)
-{
-    ot_jw_key(w, key);
-    ot_jw_int(w, v);
-}
-
 static void write_stream(ct_ctx *c, const char *group, const ot_log_stream *r)
 {
     char arn[1200];
     ot_jw *w = &c->w;
     ot_jw_obj(w);
-    ot_jw_key(w, "logStreamName");
-    ot_jw_str(w, r->name);
-    key_int(w, "creationTime", r->created_ms);
+    ot_jw_kstr(w, "logStreamName", r->name);
+    ot_jw_kint(w, "creationTime", r->created_ms);
     if (r->last_ingest_ms) {
-        key_int(w, "firstEventTimestamp", r->first_event_ms);
-        key_int(w, "lastEventTimestamp", r->last_event_ms);
-        key_int(w, "lastIngestionTime", r->last_ingest_ms);
+        ot_jw_kint(w, "firstEventTimestamp", r->first_event_ms);
+        ot_jw_kint(w, "lastEventTimestamp", r->last_event_ms);
+        ot_jw_kint(w, "lastIngestionTime", r->last_ingest_ms);
     }
     lg_group_arn(c, group, false, arn, sizeof arn);
     size_t len = strlen(arn);
     snprintf(arn + len, sizeof arn - len, ":log-stream:%s", r->name);
-    ot_jw_key(w, "arn");
-    ot_jw_str(w, arn);
-    key_int(w, "storedBytes", r->stored_bytes);
+    ot_jw_kstr(w, "arn", arn);
+    ot_jw_kint(w, "storedBytes", r->stored_bytes);
     ot_jw_end(w);
 }
 

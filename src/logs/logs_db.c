@@ -46,6 +46,14 @@ int logs_one_int(ot_logs *l, sqlite3_stmt *st, int64_t *v, const char *what)
     return rc == 1 ? 0 : rc == 0 ? OT_ENOTFOUND : rc;
 }
 
+int logs_bind_scope(sqlite3_stmt *st, const ot_logs_scope *s, const char *third)
+{
+    return ot_sql_bind_text(st, 1, s->account) || ot_sql_bind_text(st, 2, s->region) ||
+                   ot_sql_bind_text(st, 3, third)
+               ? OT_ENOMEM
+               : 0;
+}
+
 int logs_group_id(ot_logs *l, const ot_logs_scope *s, const char *name, int64_t *id)
 {
     sqlite3_stmt *st;
@@ -53,9 +61,7 @@ int logs_group_id(ot_logs *l, const ot_logs_scope *s, const char *name, int64_t 
                             &st);
     if (rc)
         return rc;
-    ot_sql_bind_text(st, 1, s->account);
-    ot_sql_bind_text(st, 2, s->region);
-    ot_sql_bind_text(st, 3, name);
+    logs_bind_scope(st, s, name);
     return logs_one_int(l, st, id, "log group");
 }
 

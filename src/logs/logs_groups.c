@@ -29,9 +29,7 @@ int ot_logs_group_create(ot_logs *l, const ot_logs_scope *s, const char *name, i
     int rc = ot_sql_prepare(l->db, "INSERT OR IGNORE INTO groups(account, region, name,"
                                    " created_ms) VALUES(?1, ?2, ?3, ?4)", &st);
     if (!rc) {
-        ot_sql_bind_text(st, 1, s->account);
-        ot_sql_bind_text(st, 2, s->region);
-        ot_sql_bind_text(st, 3, name);
+        logs_bind_scope(st, s, name);
         sqlite3_bind_int64(st, 4, now_ms);
         rc = ot_sql_done(l->db, st, "create log group");
     }
@@ -77,9 +75,7 @@ int ot_logs_group_list(ot_logs *l, const ot_logs_scope *s, const char *prefix,
         " AND (?4 IS NULL OR instr(lower(g.name), lower(?4))>0)"
         " ORDER BY g.name LIMIT ?5 OFFSET ?6", &st);
     if (!rc) {
-        ot_sql_bind_text(st, 1, s->account);
-        ot_sql_bind_text(st, 2, s->region);
-        ot_sql_bind_text(st, 3, prefix);
+        logs_bind_scope(st, s, prefix);
         ot_sql_bind_text(st, 4, pattern);
         sqlite3_bind_int(st, 5, limit);
         sqlite3_bind_int64(st, 6, offset);
@@ -97,9 +93,7 @@ int ot_logs_retention_set(ot_logs *l, const ot_logs_scope *s, const char *group,
     int rc = ot_sql_prepare(l->db, "UPDATE groups SET retention_days=?4 WHERE account=?1 AND"
                                    " region=?2 AND name=?3", &st);
     if (!rc) {
-        ot_sql_bind_text(st, 1, s->account);
-        ot_sql_bind_text(st, 2, s->region);
-        ot_sql_bind_text(st, 3, group);
+        logs_bind_scope(st, s, group);
         sqlite3_bind_int(st, 4, days);
         rc = ot_sql_done(l->db, st, "retention policy");
     }

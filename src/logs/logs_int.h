@@ -27,6 +27,10 @@ int logs_stream_id(ot_logs *l, int64_t gid, const char *name, int64_t *id);
 int logs_stream_resolve(ot_logs *l, const ot_logs_scope *s, const char *group,
                         const char *stream, int64_t *gid, int64_t *sid, bool *stream_missing);
 
+/* Binds the scope's account and region to ?1 and ?2, and third (may be NULL) to ?3. 0 or
+ * OT_ENOMEM. */
+int logs_bind_scope(sqlite3_stmt *st, const ot_logs_scope *s, const char *third);
+
 /* Steps st expecting one integer column: 0 and *v, OT_ENOTFOUND (no row) or OT_E*.
  * Finalizes st. */
 int logs_one_int(ot_logs *l, sqlite3_stmt *st, int64_t *v, const char *what);
