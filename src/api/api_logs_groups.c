@@ -40,19 +40,24 @@ int lg_delete_log_group(ct_ctx *c)
     return 0;
 }
 
-static void write_group(ct_ctx *c, const ot_log_group *g)
+/* brief: only the members AWS shows when logGroupNamePattern was given. */
+static void write_group(ct_ctx *c, const ot_log_group *g, bool brief)
 {
     char arn[700];
     ot_jw *w = &c->w;
     ot_jw_obj(w);
     ot_jw_kstr(w, "logGroupName", g->name);
     ot_jw_kint(w, "creationTime", g->created_ms);
+    lg_group_arn(c, g->name, true, arn, sizeof arn);
+    ot_jw_kstr(w, "arn", arn);
+    if (brief) {
+        ot_jw_end(w);
+        return;
+    }
     if (g->retention_days > 0) {
         ot_jw_kint(w, "retentionInDays", g->retention_days);
     }
     ot_jw_kint(w, "metricFilterCount", g->metric_filters);
-    lg_group_arn(c, g->name, true, arn, sizeof arn);
-    ot_jw_kstr(w, "arn", arn);
     ot_jw_kint(w, "storedBytes", g->stored_bytes);
     ot_jw_kstr(w, "logGroupClass", "STANDARD");
     lg_group_arn(c, g->name, false, arn, sizeof arn);
@@ -83,7 +88,7 @@ int lg_describe_log_groups(ct_ctx *c)
     ot_jw_key(&c->w, "logGroups");
     ot_jw_arr(&c->w);
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
-        write_group(c, &groups[i]);
+        write_group(c, &groups[i], pattern != NULL);
     ot_jw_end(&c->w);
     lg_next_offset(c, offset, (int)limit, n);
     free(groups);

@@ -49,7 +49,7 @@ int ot_logs_group_delete(ot_logs *l, const ot_logs_scope *s, const char *name);
 int ot_logs_group_get(ot_logs *l, const ot_logs_scope *s, const char *name, ot_log_group *out);
 
 /* The groups of the scope in name order whose name starts with prefix (NULL: any) and contains
- * pattern (NULL: any; case-insensitive), skipping the first `offset`, at most `limit`: *out is
+ * pattern (NULL: any; case-sensitive), skipping the first `offset`, at most `limit`: *out is
  * malloc'd (free it), *n how many. */
 int ot_logs_group_list(ot_logs *l, const ot_logs_scope *s, const char *prefix,
                        const char *pattern, int64_t offset, int limit, ot_log_group **out,

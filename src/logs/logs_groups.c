@@ -72,7 +72,7 @@ int ot_logs_group_list(ot_logs *l, const ot_logs_scope *s, const char *prefix,
         l->db,
         "SELECT " GROUP_COLS " FROM groups g WHERE g.account=?1 AND g.region=?2"
         " AND (?3 IS NULL OR substr(g.name, 1, length(?3))=?3)"
-        " AND (?4 IS NULL OR instr(lower(g.name), lower(?4))>0)"
+        " AND (?4 IS NULL OR instr(g.name, ?4)>0)"
         " ORDER BY g.name LIMIT ?5 OFFSET ?6", &st);
     if (!rc) {
         logs_bind_scope(st, s, prefix);

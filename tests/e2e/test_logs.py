@@ -14,7 +14,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from otharness import ServerTestCase, main
+from otharness import ServerTestCase, main, signed_request
 
 OWNER = "123456789012"
 OTHER = "999999999999"
@@ -81,8 +81,11 @@ class Logs(ServerTestCase):
             self.logs.create_log_group(logGroupName=n)
         got = self.logs.describe_log_groups(logGroupNamePrefix="app/")["logGroups"]
         self.assertEqual([g["logGroupName"] for g in got], names[:5])
-        got = self.logs.describe_log_groups(logGroupNamePattern="front")["logGroups"]
+        got = self.logs.describe_log_groups(logGroupNamePattern="Front")["logGroups"]
         self.assertEqual([g["logGroupName"] for g in got], ["web/Front"])
+        self.assertEqual(sorted(got[0]), ["arn", "creationTime", "logGroupName"])
+        got = self.logs.describe_log_groups(logGroupNamePattern="front")["logGroups"]
+        self.assertEqual(got, [])   # case-sensitive, as AWS
         self.error("InvalidParameterException", self.logs.describe_log_groups,
                    logGroupNamePrefix="a", logGroupNamePattern="b")
         page = self.logs.describe_log_groups(limit=2)
@@ -205,6 +208,8 @@ class Logs(ServerTestCase):
         msg = self.error("InvalidParameterException", self.put, "g", "s",
                          [(t, big)] * 18)
         self.assertIn("Upload too large", msg)
+        msg = self.error("InvalidParameterException", self.put, "g", "s", [(t, "e")] * 10001)
+        self.assertIn("10000", msg)
         self.error("ResourceNotFoundException", self.put, "g", "nope", [(t, "a")])
         self.error("ResourceNotFoundException", self.put, "nope", "s", [(t, "a")])
         # too old (> 14 days), too new (> 2 h ahead): skipped, the rest stored
@@ -285,6 +290,45 @@ class Logs(ServerTestCase):
         self.error("InvalidParameterException", self.logs.filter_log_events,
                    logGroupName="CloudTrail/main", logStreamNames=["a"], logStreamNamePrefix="a")
         self.error("ResourceNotFoundException", self.logs.filter_log_events, logGroupName="nope")
+
+    def test_bad_requests(self):
+        self.logs.create_log_group(logGroupName="g")
+        self.error("UnknownOperationException", self.logs.list_tags_for_resource,
+                   resourceArn="arn:aws:logs:us-east-1:%s:log-group:g" % OWNER)
+
+        def raw(target, body):
+            status, _, data = signed_request(
+                self.server, "POST", "/", body=body, service="logs",
+                headers={"X-Amz-Target": "Logs_20140328." + target,
+                         "Content-Type": "application/x-amz-json-1.1"})
+            return status, json.loads(data)
+
+        status, err = raw("CreateLogGroup", b"{}")
+        self.assertEqual((status, err["__type"]), (400, "InvalidParameterException"))
+        self.assertIn("logGroupName", err["message"])
+        status, err = raw("CreateLogGroup", b'{"logGroupName": 5}')
+        self.assertEqual((status, err["__type"]), (400, "SerializationException"))
+        status, err = raw("CreateLogGroup", b'{"logGroupName": ')
+        self.assertEqual((status, err["__type"]), (400, "SerializationException"))
+        status, err = raw("PutLogEvents", json.dumps({
+            "logGroupName": "g", "logStreamName": "s",
+            "logEvents": [{"timestamp": "now", "message": "x"}]}).encode())
+        self.assertEqual((status, err["__type"]), (400, "SerializationException"))
+        status, err = raw("PutLogEvents", json.dumps({
+            "logGroupName": "g", "logStreamName": "s", "logEvents": [{"message": "x"}]}).encode())
+        self.assertEqual((status, err["__type"]), (400, "InvalidParameterException"))
+        status, err = raw("GetLogEvents", json.dumps({
+            "logGroupName": "g", "logGroupIdentifier": "g", "logStreamName": "s"}).encode())
+        self.assertEqual((status, err["__type"]), (400, "InvalidParameterException"))
+        status, err = raw("DescribeLogGroups", b'{"limit": 51}')
+        self.assertEqual((status, err["__type"]), (400, "InvalidParameterException"))
+        status, err = raw("NoSuchOperation", b"{}")
+        self.assertEqual((status, err["__type"]), (400, "UnknownOperationException"))
+        # unsigned: refused before any handler
+        status, _, _ = signed_request(self.server, "POST", "/", body=b"{}", service="logs",
+                                      sign=False, headers={
+                                          "X-Amz-Target": "Logs_20140328.DescribeLogGroups"})
+        self.assertIn(status, (400, 403))
 
     # ---- retention ----------------------------------------------------------------------
 
