@@ -68,9 +68,12 @@ static void test_logs__groups_per_scope(void **state)
     assert_int_equal(ot_logs_group_list(l, &A, "g", NULL, 0, 10, &list, &n), 0);
     assert_int_equal(n, 1);
     free(list);
-    assert_int_equal(ot_logs_group_list(l, &A, NULL, "x", 0, 10, &list, &n), 0);
+    assert_int_equal(ot_logs_group_list(l, &A, NULL, "X", 0, 10, &list, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].name, "app/X");
+    free(list);
+    assert_int_equal(ot_logs_group_list(l, &A, NULL, "x", 0, 10, &list, &n), 0);
+    assert_int_equal(n, 0); /* case-sensitive */
     free(list);
     assert_int_equal(ot_logs_group_list(l, &A, NULL, NULL, 1, 10, &list, &n), 0);
     assert_int_equal(n, 1);
