@@ -16,6 +16,7 @@
 typedef struct lg_op {
     const char *name;
     ct_op_fn fn;
+    bool event_data; /* reads or writes log events: not recorded as a management event */
 } lg_op;
 
 static const lg_op OPS[] = {
@@ -27,9 +28,9 @@ static const lg_op OPS[] = {
     {"CreateLogStream", lg_create_log_stream},
     {"DeleteLogStream", lg_delete_log_stream},
     {"DescribeLogStreams", lg_describe_log_streams},
-    {"PutLogEvents", lg_put_log_events},
-    {"GetLogEvents", lg_get_log_events},
-    {"FilterLogEvents", lg_filter_log_events},
+    {"PutLogEvents", lg_put_log_events, true},
+    {"GetLogEvents", lg_get_log_events, true},
+    {"FilterLogEvents", lg_filter_log_events, true},
     {"PutMetricFilter", lg_put_metric_filter},
     {"DescribeMetricFilters", lg_describe_metric_filters},
     {"DeleteMetricFilter", lg_delete_metric_filter},
@@ -67,6 +68,9 @@ void ot_logs_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **
                 .account = req->principal.account_id};
     *operation = op->name;
     ct_serve(&c, op->name, op->fn);
+    /* CloudTrail does not record the log-event calls as management events; recording them
+     * would also feed a trail that streams into a log group its own writes. */
+    resp->audited = op->event_data;
 }
 
 ot_logs_scope lg_scope(const ct_ctx *c)

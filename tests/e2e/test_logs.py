@@ -330,6 +330,26 @@ class Logs(ServerTestCase):
                                           "X-Amz-Target": "Logs_20140328.DescribeLogGroups"})
         self.assertIn(status, (400, 403))
 
+    def test_recorded_in_cloudtrail(self):
+        """Group and stream calls are management events of logs.amazonaws.com; the log-event
+        calls are not (CloudTrail does not record them as management events)."""
+        self.logs.create_log_group(logGroupName="g")
+        self.logs.create_log_stream(logGroupName="g", logStreamName="s")
+        self.put("g", "s", [(now_ms(), "x")])
+        self.logs.get_log_events(logGroupName="g", logStreamName="s")
+        self.logs.filter_log_events(logGroupName="g")
+        self.logs.describe_log_groups()   # the marker: recorded after all of the above
+        ct = self.server.client("cloudtrail")
+        names = []
+        for _ in range(300):
+            events = ct.lookup_events(LookupAttributes=[
+                {"AttributeKey": "EventSource", "AttributeValue": "logs.amazonaws.com"}])["Events"]
+            names = sorted(e["EventName"] for e in events)
+            if "DescribeLogGroups" in names:
+                break
+            time.sleep(0.1)
+        self.assertEqual(names, ["CreateLogGroup", "CreateLogStream", "DescribeLogGroups"])
+
     # ---- retention ----------------------------------------------------------------------
 
     def test_retention_deletes_old_events(self):
