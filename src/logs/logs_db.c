@@ -90,28 +90,52 @@ int logs_stream_resolve(ot_logs *l, const ot_logs_scope *s, const char *group,
     return rc;
 }
 
-int ot_logs_sweep(ot_logs *l, int64_t now_ms, int64_t *deleted)
+/* The events of groups with a policy that are older than it: ?1 now, ?2 a day in ms. */
+#define EXPIRED_EVENTS                                                                       \
+    "SELECT e.id FROM groups g JOIN events e ON e.group_id=g.id WHERE g.retention_days>0"   \
+    " AND e.ts < ?1 - g.retention_days*?2"
+
+/* Only the streams of groups with a policy change: their sizes lose what expires (summed
+ * before the delete, over the (stream, time) index), their first event is looked up again. */
+static const char *const SWEEP[] = {
+    "UPDATE streams SET stored_bytes=stored_bytes-(SELECT COALESCE(SUM(length(CAST(e.message"
+    " AS BLOB))),0) FROM events e WHERE e.stream_id=streams.id AND e.ts < ?1 -"
+    " (SELECT retention_days FROM groups WHERE id=streams.group_id)*?2)"
+    " WHERE group_id IN (SELECT id FROM groups WHERE retention_days>0)",
+    "DELETE FROM events WHERE id IN (" EXPIRED_EVENTS ")",
+    "UPDATE streams SET first_event_ms=COALESCE((SELECT MIN(ts) FROM events WHERE"
+    " stream_id=streams.id),0) WHERE group_id IN (SELECT id FROM groups WHERE"
+    " retention_days>0)",
+};
+
+static int sweep_step(ot_logs *l, const char *sql, int64_t now_ms, int64_t *changed)
 {
     sqlite3_stmt *st;
-    pthread_mutex_lock(&l->mu);
-    int rc = ot_sql_prepare(
-        l->db,
-        "DELETE FROM events WHERE id IN (SELECT e.id FROM groups g JOIN events e"
-        " ON e.group_id=g.id WHERE g.retention_days>0 AND e.ts < ?1 - g.retention_days*?2)",
-        &st);
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, now_ms);
+    int rc = ot_sql_prepare(l->db, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, now_ms);
+    if (sqlite3_bind_parameter_count(st) >= 2)
         sqlite3_bind_int64(st, 2, DAY_MS);
-        rc = ot_sql_done(l->db, st, "retention sweep");
+    rc = ot_sql_done(l->db, st, "retention sweep");
+    *changed = rc ? 0 : sqlite3_changes64(l->db);
+    return rc;
+}
+
+int ot_logs_sweep(ot_logs *l, int64_t now_ms, int64_t *deleted)
+{
+    int64_t n = 0, changed;
+    pthread_mutex_lock(&l->mu);
+    int rc = ot_sql_begin(l->db);
+    for (size_t i = 0; !rc && i < sizeof SWEEP / sizeof *SWEEP; i++) {
+        rc = sweep_step(l, SWEEP[i], now_ms, &changed);
+        if (i == 1)
+            n = changed;
     }
-    int64_t n = rc ? 0 : sqlite3_changes64(l->db);
-    if (!rc && n > 0) /* the streams' sizes and first event follow what is left */
-        rc = ot_sql_exec(l->db,
-                         "UPDATE streams SET stored_bytes=(SELECT COALESCE(SUM(length(CAST("
-                         "message AS BLOB))),0) FROM events WHERE stream_id=streams.id),"
-                         " first_event_ms=COALESCE((SELECT MIN(ts) FROM events WHERE"
-                         " stream_id=streams.id),0)");
+    rc = ot_sql_end(l->db, rc); /* COMMIT, or ROLLBACK of a failed step */
     pthread_mutex_unlock(&l->mu);
+    if (rc)
+        n = 0;
     if (n > 0)
         ot_info("logs: retention sweep deleted %lld events", (long long)n);
     if (deleted)
