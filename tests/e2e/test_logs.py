@@ -195,6 +195,18 @@ class Logs(ServerTestCase):
             logStreamName="s", startFromHead=True, limit=1)["events"]
         self.assertEqual(by_arn[0]["message"], "one")
 
+    def test_unicode_messages(self):
+        self.logs.create_log_group(logGroupName="g")
+        self.logs.create_log_stream(logGroupName="g", logStreamName="s")
+        msg = 'h\u00e9llo \u2713 "quoted" \\ tab\there \U0001F600'
+        self.put("g", "s", [(now_ms(), msg)])
+        [e] = self.logs.get_log_events(logGroupName="g", logStreamName="s")["events"]
+        self.assertEqual(e["message"], msg)
+        [st] = self.logs.describe_log_streams(logGroupName="g")["logStreams"]
+        self.assertEqual(st["storedBytes"], len(msg.encode("utf-8")))
+        [e] = self.logs.filter_log_events(logGroupName="g", filterPattern='"\u2713"')["events"]
+        self.assertEqual(e["message"], msg)
+
     def test_put_rules(self):
         self.logs.create_log_group(logGroupName="g")
         self.logs.create_log_stream(logGroupName="g", logStreamName="s")
