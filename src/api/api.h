@@ -20,6 +20,7 @@ struct ot_digest;
 struct ot_keystore;
 struct ot_history;
 struct ot_history_feed;
+struct ot_logs;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -41,6 +42,7 @@ typedef struct ot_api {
     struct ot_digest *digest;    /* the digest writer */
     struct ot_history *history;           /* history.db (LookupEvents) */
     struct ot_history_feed *history_feed; /* indexes the WAL into it */
+    struct ot_logs *logs;                 /* logs.db (the CloudWatch Logs API) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;
@@ -60,6 +62,7 @@ typedef void (*ot_service_fn)(ot_api *srv, const ot_req *req, ot_resp *resp,
 void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 void ot_cloudtrail_data_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
                                const char **operation);
+void ot_logs_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 
 /* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so

@@ -182,7 +182,7 @@ static const ct_op *op_from_target(ct_ctx *c)
     return op;
 }
 
-static int run(ct_ctx *c, const ct_op *op, ot_json_doc *doc)
+static int run(ct_ctx *c, const char *name, ct_op_fn fn, ot_json_doc *doc)
 {
     char err[128] = "";
     const char *body = c->req->body_len ? c->req->body : "{}";
@@ -195,16 +195,28 @@ static int run(ct_ctx *c, const ct_op *op, ot_json_doc *doc)
                        "The request body must be a JSON object, not a %s.",
                        ot_json_type_name(ot_json_typeof(root)));
     c->in = root;
-    if (op->fn(c) != 0)
+    if (fn(c) != 0)
         return -1;
     ot_jw_end(&c->w);
     if (ot_jw_error(&c->w)) {
-        ot_error("cloudtrail %s: response too large or malformed: %s", op->name,
+        ot_error("%s: response too large or malformed: %s", name,
                  ot_strerror(ot_jw_error(&c->w)));
         ot_aws_json_error(c->resp, 500, "InternalFailure", "The response could not be built.");
         return -1;
     }
     return 0;
+}
+
+void ct_serve(ct_ctx *c, const char *name, ct_op_fn fn)
+{
+    c->op = name;
+    ot_json_doc *doc = ot_json_doc_new();
+    if (!doc) {
+        ot_aws_json_error(c->resp, 500, "InternalFailure", "Out of memory.");
+        return;
+    }
+    run(c, name, fn, doc);
+    ot_json_doc_free(doc);
 }
 
 void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
@@ -215,13 +227,7 @@ void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
     const ct_op *op = op_from_target(&c);
     if (!op)
         return;
-    *operation = c.op = op->name;
-    ot_json_doc *doc = ot_json_doc_new();
-    if (!doc) {
-        ot_aws_json_error(resp, 500, "InternalFailure", "Out of memory.");
-        return;
-    }
-    run(&c, op, doc);
-    ot_json_doc_free(doc);
+    *operation = op->name;
+    ct_serve(&c, op->name, op->fn);
     resp->audited = c.audited; /* already in the WAL: dispatch must not record it again */
 }

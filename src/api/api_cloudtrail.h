@@ -1,5 +1,6 @@
 /* api_cloudtrail.h — private to the CloudTrail control-plane handlers (api_cloudtrail.c,
- * api_trails.c, api_trail_status.c, api_tags.c, api_channels.c).
+ * api_trails.c, api_trail_status.c, api_tags.c, api_channels.c), whose request reading and
+ * JSON answering the CloudWatch Logs handlers (api_logs*.c) share.
  *
  * Each handler reads the request body through the ct_* getters, which answer a wrong member
  * type with SerializationException, and writes either its result (ct_ok) or an AWS error
@@ -27,6 +28,11 @@ typedef struct ct_ctx {
 } ct_ctx;
 
 typedef int (*ct_op_fn)(ct_ctx *c);
+
+/* Runs handler fn for operation `name` of a JSON 1.1 service (CloudTrail, CloudWatch Logs):
+ * parses the body into c->in, and answers SerializationException for a body that is not a
+ * JSON object, or InternalFailure for a response that could not be built. */
+void ct_serve(ct_ctx *c, const char *name, ct_op_fn fn);
 
 /* Whether a CloudTrail operation only reads state (false for unknown names). */
 bool ot_cloudtrail_read_only(const char *operation);

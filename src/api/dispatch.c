@@ -36,6 +36,7 @@ typedef struct service_route {
 static const service_route routes[] = {
     {"cloudtrail", ot_cloudtrail_handle, false},
     {"cloudtrail-data", ot_cloudtrail_data_handle, false},
+    {"logs", ot_logs_handle, false},
     {"s3", ot_s3_handle, true},
     {"sts", ot_sts_handle, true},
 };

@@ -18,6 +18,7 @@
 #include "api/http_server.h"
 #include "deliver/deliver.h"
 #include "digest/digest.h"
+#include "logs/logs.h"
 #include "store/store.h"
 #include "sys/datadir.h"
 #include "trail/trail.h"
@@ -130,6 +131,18 @@ static int open_digest(ot_api *srv)
 
 static void close_digest(ot_api *srv) { ot_digest_stop(srv->digest); }
 
+static int open_logs(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/logs.db", srv->cfg.data_dir);
+    int rc = ot_logs_open(path, 0, &srv->logs);
+    if (rc)
+        ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void close_logs(ot_api *srv) { ot_logs_close(srv->logs); }
+
 /* The WAL readers (history, delivery): their table is daemon/readers.c. */
 static int open_readers(ot_api *srv)
 {
@@ -154,6 +167,7 @@ static const component components[] = {
     {"object store", open_store, close_store},
     {"trails", open_trails, close_trails},
     {"credentials", open_creds, close_creds},
+    {"CloudWatch Logs", open_logs, close_logs},
     {"WAL", open_wal, close_wal}, /* its flusher thread; everything below reads or appends */
     {"signing keys", open_keys, close_keys},
     /* Digests before delivery: delivery's recovery records redone files for them. */
