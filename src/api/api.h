@@ -54,8 +54,8 @@ typedef struct ot_api {
 } ot_api;
 
 /* A service handler answers one authenticated request. It names the API operation it ran in
- * *operation (static string, e.g. "CreateTrail", "GetObject") so the call can be audited, or
- * leaves it NULL when nothing should be recorded. */
+ * *operation (static string, e.g. "CreateTrail", "GetObject") for the audit event, the access
+ * log and the metrics; resp->skip_audit keeps a named call out of the trail. */
 typedef void (*ot_service_fn)(ot_api *srv, const ot_req *req, ot_resp *resp,
                               const char **operation);
 

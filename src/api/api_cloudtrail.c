@@ -229,5 +229,5 @@ void ot_cloudtrail_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
         return;
     *operation = op->name;
     ct_serve(&c, op->name, op->fn);
-    resp->audited = c.audited; /* already in the WAL: dispatch must not record it again */
+    resp->skip_audit = c.audited; /* already in the WAL: dispatch must not record it again */
 }

@@ -362,10 +362,9 @@ void ot_cloudtrail_data_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
 {
     *operation = NULL; /* ingestion is the data itself; it is not audited as a call */
     if (!strcmp(req->raw_path, "/PutAuditEvents") && !strcmp(req->method, "POST")) {
-        /* Named for the access log and the request metrics; "audited" keeps dispatch from
-         * recording it as a call. */
+        /* Named for the access log and the request metrics, but not audited as a call. */
         *operation = "PutAuditEvents";
-        resp->audited = true;
+        resp->skip_audit = true;
         put_audit_events(srv, req, resp);
         return;
     }

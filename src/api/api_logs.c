@@ -70,7 +70,7 @@ void ot_logs_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **
     ct_serve(&c, op->name, op->fn);
     /* CloudTrail does not record the log-event calls as management events; recording them
      * would also feed a trail that streams into a log group its own writes. */
-    resp->audited = op->event_data;
+    resp->skip_audit = op->event_data;
 }
 
 ot_logs_scope lg_scope(const ct_ctx *c)

@@ -193,7 +193,7 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     const char *operation = NULL;
     route->fn(srv, req, resp, &operation);
     req->operation = operation;
-    if (operation && !resp->audited)
+    if (operation && !resp->skip_audit)
         ot_audit_record(srv, req, resp, operation);
 }
 

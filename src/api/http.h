@@ -59,7 +59,9 @@ typedef struct ot_resp {
     int file_fd;             /* if >= 0, the body is file_len bytes of this fd from file_off */
     uint64_t file_off;
     uint64_t file_len;
-    bool audited;            /* the handler wrote the call's audit event itself (StopLogging) */
+    bool skip_audit;         /* dispatch must not audit the named operation: the handler wrote
+                              * the event itself (StopLogging) or the call is data, not
+                              * management (PutAuditEvents, PutLogEvents) */
 } ot_resp;
 
 /* Header lookup by lowercase name; NULL if absent. */
