@@ -20,6 +20,7 @@ struct ot_digest;
 struct ot_keystore;
 struct ot_history;
 struct ot_history_feed;
+struct ot_sns;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -41,6 +42,7 @@ typedef struct ot_api {
     struct ot_digest *digest;    /* the digest writer */
     struct ot_history *history;           /* history.db (LookupEvents) */
     struct ot_history_feed *history_feed; /* indexes the WAL into it */
+    struct ot_sns *sns;                   /* SNS topics and their delivery (state.db) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;

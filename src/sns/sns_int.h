@@ -1,0 +1,51 @@
+/* sns_int.h — private to src/sns: the handle, its connection to state.db and the helpers every
+ * table file uses. One mutex guards the connection; the API threads and the delivery thread
+ * take it for each statement or transaction, never while writing to an endpoint. */
+#ifndef OT_SNS_INT_H
+#define OT_SNS_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "sns/sns.h"
+
+struct ot_sns {
+    sqlite3 *sql;
+    pthread_mutex_t mu;
+    char sns_dir[600];   /* DATA-DIR/sns: where file endpoints are appended */
+    char public_url[256];
+    bool no_fsync;
+    /* the delivery thread (sns_deliver.c) */
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake;
+    bool stop, kicked;
+};
+
+/* Runs fn(sql, arg) in one IMMEDIATE transaction under the mutex (rolled back if it fails). */
+int ot_sns_tx(ot_sns *sns, int (*fn)(sqlite3 *sql, const void *arg), const void *arg);
+/* ot_sql_select under the mutex. */
+int ot_sns_select(ot_sns *sns, const char *sql, const char *const *params, size_t nparams,
+                  size_t elem, void (*read_row)(sqlite3_stmt *st, void *row), void **out,
+                  size_t *n);
+/* ot_sql_select_one under the mutex: OT_ENOTFOUND when there is no row. */
+int ot_sns_select_one(ot_sns *sns, const char *sql, const char *const *params, size_t nparams,
+                      size_t elem, void (*read_row)(sqlite3_stmt *st, void *row), void *row);
+/* One COUNT (or other integer) with text parameters, inside a transaction (sql held). */
+int ot_sns_count(sqlite3 *sql, const char *query, const char *const *params, size_t nparams,
+                 int64_t *v);
+/* Runs a statement with text parameters inside a transaction; *changes (if given) gets the
+ * number of rows it changed. */
+int ot_sns_exec(sqlite3 *sql, const char *query, const char *const *params, size_t nparams,
+                int *changes);
+/* The same, with the mutex taken, outside any transaction. */
+int ot_sns_exec_locked(ot_sns *sns, const char *query, const char *const *params,
+                       size_t nparams, int *changes);
+
+/* Starts and stops the delivery thread; ot_sns_kick wakes it for new outbox rows. */
+int ot_sns_deliver_start(ot_sns *sns);
+void ot_sns_deliver_stop(ot_sns *sns);
+void ot_sns_kick(ot_sns *sns);
+
+#endif
