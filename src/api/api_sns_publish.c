@@ -81,8 +81,8 @@ static int read_attr(ot_sns_call *c, size_t i, ot_jw *w, size_t *size)
     return 1;
 }
 
-/* The MessageAttributes as the JSON object of the notification into out (left empty when
- * there are none); false after answering an error. */
+/* The MessageAttributes as the JSON object of the notification into out, NUL-terminated (left
+ * empty when there are none); false after answering an error. */
 static bool read_attrs(ot_sns_call *c, ot_buf *out, size_t *size)
 {
     ot_jw w;
@@ -93,8 +93,10 @@ static bool read_attrs(ot_sns_call *c, ot_buf *out, size_t *size)
         if (rc < 0)
             return false;
     ot_jw_end(&w);
-    if (!n)
+    if (!n) {
         ot_buf_reset(out);
+        return true;
+    }
     return !ot_jw_error(&w) && !ot_buf_putc(out, '\0') ? true : bad(c, "MessageAttributes");
 }
 
@@ -130,11 +132,13 @@ void ot_snsapi_publish(ot_sns_call *c)
     ot_sns_topic t;
     const char *target = ot_snsapi_param(c, "TopicArn", probe, sizeof probe) == OT_ENOTFOUND
                              ? "TargetArn" : "TopicArn";
+    if (!publish_args_ok(c, subject, &has_subject))
+        return;
     if (ot_snsapi_param(c, target, probe, sizeof probe) == OT_ENOTFOUND) {
         bad(c, "TopicArn or TargetArn Reason: no value for required parameter");
         return;
     }
-    if (!publish_args_ok(c, subject, &has_subject) || !ot_snsapi_topic(c, target, &t))
+    if (!ot_snsapi_topic(c, target, &t))
         return;
     int rc = 0;
     char *message = ot_snsapi_param_dup(c, "Message", &rc);

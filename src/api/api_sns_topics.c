@@ -112,17 +112,24 @@ void ot_snsapi_create_topic(ot_sns_call *c)
 {
     ot_sns_topic t;
     memset(&t, 0, sizeof t);
-    if (!ot_snsapi_required(c, "Name", t.name, sizeof t.name))
+    char name[OT_SNS_NAME_MAX + 2]; /* one more byte than a name may have */
+    int rc = ot_snsapi_param(c, "Name", name, sizeof name);
+    if (rc == OT_ENOTFOUND) {
+        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: Name");
         return;
-    size_t len = strlen(t.name);
-    if (len > 5 && !strcmp(t.name + len - 5, ".fifo")) {
+    }
+    if (rc) /* longer than any name */
+        name[0] = '\0';
+    size_t len = strlen(name);
+    if (len > 5 && !strcmp(name + len - 5, ".fifo")) {
         refuse_fifo(c);
         return;
     }
-    if (!ot_sns_topic_name_ok(t.name)) {
+    if (!ot_sns_topic_name_ok(name)) {
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: Topic Name");
         return;
     }
+    memcpy(t.name, name, len + 1);
     ot_sns_attr *attrs = calloc(MAX_ATTRS + 1, sizeof *attrs);
     ot_sns_tag *tags = calloc(OT_SNS_TAGS_MAX, sizeof *tags);
     size_t nattrs = 0, ntags = 0;
@@ -136,7 +143,7 @@ void ot_snsapi_create_topic(ot_sns_call *c)
     snprintf(t.account_id, sizeof t.account_id, "%s", c->req->principal.account_id);
     snprintf(t.region, sizeof t.region, "%s", c->req->region);
     snprintf(t.arn, sizeof t.arn, "arn:aws:sns:%s:%s:%s", t.region, t.account_id, t.name);
-    int rc = ot_sns_topic_create(c->sns, &t, attrs, nattrs, tags, ntags, &existed);
+    rc = ot_sns_topic_create(c->sns, &t, attrs, nattrs, tags, ntags, &existed);
     if (rc == OT_EEXIST) {
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: Tags Reason: Topic "
                         "already exists with different tags");
