@@ -126,16 +126,22 @@ bool ot_snsapi_own(ot_sns_call *c, const char *account, const char *resource)
     return false;
 }
 
-bool ot_snsapi_topic(ot_sns_call *c, const char *param, ot_sns_topic *t)
+bool ot_snsapi_topic_arn(ot_sns_call *c, const char *param, char arn[OT_SNS_ARN_MAX])
 {
-    char arn[OT_SNS_ARN_MAX], account[16];
-    if (!ot_snsapi_required(c, param, arn, sizeof arn))
+    char account[16];
+    if (!ot_snsapi_required(c, param, arn, OT_SNS_ARN_MAX))
         return false;
     if (ot_sns_topic_arn_parse(arn, NULL, account, NULL)) {
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: %s", param);
         return false;
     }
-    if (!ot_snsapi_own(c, account, arn))
+    return ot_snsapi_own(c, account, arn);
+}
+
+bool ot_snsapi_topic(ot_sns_call *c, const char *param, ot_sns_topic *t)
+{
+    char arn[OT_SNS_ARN_MAX];
+    if (!ot_snsapi_topic_arn(c, param, arn))
         return false;
     int rc = ot_sns_topic_get(c->sns, arn, t);
     if (rc)
@@ -168,6 +174,31 @@ void ot_snsapi_empty(ot_sns_call *c, bool with_result)
 {
     ot_snsapi_begin(c, with_result);
     ot_snsapi_end(c, with_result);
+}
+
+void ot_snsapi_answer_one(ot_sns_call *c, const char *name, const char *value)
+{
+    ot_snsapi_begin(c, true);
+    ot_buf_puts(&c->resp->body, "    ");
+    ot_aws_xml_elem(&c->resp->body, name, value);
+    ot_buf_puts(&c->resp->body, "\n");
+    ot_snsapi_end(c, true);
+}
+
+void ot_snsapi_list_open(ot_sns_call *c, const char *name)
+{
+    ot_buf_printf(&c->resp->body, "    <%s>\n", name);
+}
+
+void ot_snsapi_list_close(ot_sns_call *c, const char *name, const char *next)
+{
+    ot_buf *b = &c->resp->body;
+    ot_buf_printf(b, "    </%s>\n", name);
+    if (next) {
+        ot_buf_puts(b, "    ");
+        ot_aws_xml_elem(b, "NextToken", next);
+        ot_buf_puts(b, "\n");
+    }
 }
 
 void ot_snsapi_entry(ot_sns_call *c, const char *key, const char *value)

@@ -38,9 +38,11 @@ void ot_snsapi_error(ot_sns_call *c, int status, const char *code, const char *f
  * message, anything else 500 InternalError. */
 void ot_snsapi_store_error(ot_sns_call *c, int rc, const char *not_found);
 
-/* Reads the topic ARN in parameter `param` and looks the topic up, answering SNS's error when
- * it cannot: InvalidParameter (missing or not a topic ARN), AuthorizationError (another
- * account's), NotFound "Topic does not exist". Returns whether t was filled. */
+/* Reads the topic ARN in parameter `param`, answering InvalidParameter (missing or not a topic
+ * ARN) or AuthorizationError (another account's); returns whether arn was filled. */
+bool ot_snsapi_topic_arn(ot_sns_call *c, const char *param, char arn[OT_SNS_ARN_MAX]);
+/* The same, then looks the topic up (NotFound "Topic does not exist"); returns whether t was
+ * filled. */
 bool ot_snsapi_topic(ot_sns_call *c, const char *param, ot_sns_topic *t);
 /* Answers AuthorizationError unless account is the caller's; returns whether it is. */
 bool ot_snsapi_own(ot_sns_call *c, const char *account, const char *resource);
@@ -51,6 +53,12 @@ void ot_snsapi_begin(ot_sns_call *c, bool with_result);
 void ot_snsapi_end(ot_sns_call *c, bool with_result);
 /* An answer with no result members (DeleteTopic, TagResource, ...). */
 void ot_snsapi_empty(ot_sns_call *c, bool with_result);
+/* A whole answer whose result is one element <name>value</name> (TopicArn, MessageId, ...). */
+void ot_snsapi_answer_one(ot_sns_call *c, const char *name, const char *value);
+/* Opens a result list (<Topics>, <Subscriptions>, <Tags>, <Attributes>) after begin. */
+void ot_snsapi_list_open(ot_sns_call *c, const char *name);
+/* Closes it, adding <NextToken> when next is not NULL. */
+void ot_snsapi_list_close(ot_sns_call *c, const char *name, const char *next);
 /* Appends <entry><key>k</key><value>v</value></entry> (a map member). */
 void ot_snsapi_entry(ot_sns_call *c, const char *key, const char *value);
 

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "api/api_sns_int.h"
-#include "api/aws_error.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jsonw.h"
@@ -116,15 +115,6 @@ static bool publish_args_ok(ot_sns_call *c, char subject[SUBJECT_MAX + 2], bool 
     return true;
 }
 
-static void answer(ot_sns_call *c, const char *message_id)
-{
-    ot_snsapi_begin(c, true);
-    ot_buf_puts(&c->resp->body, "    ");
-    ot_aws_xml_elem(&c->resp->body, "MessageId", message_id);
-    ot_buf_puts(&c->resp->body, "\n");
-    ot_snsapi_end(c, true);
-}
-
 void ot_snsapi_publish(ot_sns_call *c)
 {
     char subject[SUBJECT_MAX + 2], probe[2], message_id[37];
@@ -158,7 +148,7 @@ void ot_snsapi_publish(ot_sns_call *c)
         if (rc)
             ot_snsapi_store_error(c, rc, "Topic does not exist");
         else
-            answer(c, message_id);
+            ot_snsapi_answer_one(c, "MessageId", message_id);
     }
     ot_buf_free(&attrs);
     free(message);

@@ -46,12 +46,7 @@ static bool no_sub_attributes(ot_sns_call *c)
 
 static void answer_sub_arn(ot_sns_call *c, const ot_sns_sub *s)
 {
-    ot_snsapi_begin(c, true);
-    ot_buf_puts(&c->resp->body, "    ");
-    ot_aws_xml_elem(&c->resp->body, "SubscriptionArn",
-                    s->confirmed ? s->arn : "pending confirmation");
-    ot_buf_puts(&c->resp->body, "\n");
-    ot_snsapi_end(c, true);
+    ot_snsapi_answer_one(c, "SubscriptionArn", s->confirmed ? s->arn : "pending confirmation");
 }
 
 void ot_snsapi_subscribe(ot_sns_call *c)
@@ -143,7 +138,7 @@ void ot_snsapi_get_subscription_attributes(ot_sns_call *c)
     if (!own_sub(c, &s))
         return;
     ot_snsapi_begin(c, true);
-    ot_buf_puts(&c->resp->body, "    <Attributes>\n");
+    ot_snsapi_list_open(c, "Attributes");
     ot_snsapi_entry(c, "SubscriptionArn", s.arn);
     ot_snsapi_entry(c, "TopicArn", s.topic_arn);
     ot_snsapi_entry(c, "Owner", s.owner);
@@ -159,7 +154,7 @@ void ot_snsapi_get_subscription_attributes(ot_sns_call *c)
     entry_time(c, "LastDeliveryAttemptTime", s.last_attempt_ms);
     entry_time(c, "LastDeliverySuccessTime", s.last_success_ms);
     ot_snsapi_entry(c, "LastDeliveryError", s.last_error);
-    ot_buf_puts(&c->resp->body, "    </Attributes>\n");
+    ot_snsapi_list_close(c, "Attributes", NULL);
     ot_snsapi_end(c, true);
 }
 
@@ -179,7 +174,7 @@ static void list_subs(ot_sns_call *c, const char *region, const char *topic_arn)
     }
     ot_buf *b = &c->resp->body;
     ot_snsapi_begin(c, true);
-    ot_buf_puts(b, "    <Subscriptions>\n");
+    ot_snsapi_list_open(c, "Subscriptions");
     for (size_t i = 0; i < n && i < OT_SNS_PAGE; i++) {
         ot_buf_puts(b, "      <member>");
         ot_aws_xml_elem(b, "SubscriptionArn",
@@ -190,12 +185,7 @@ static void list_subs(ot_sns_call *c, const char *region, const char *topic_arn)
         ot_aws_xml_elem(b, "TopicArn", subs[i].topic_arn);
         ot_buf_puts(b, "</member>\n");
     }
-    ot_buf_puts(b, "    </Subscriptions>\n");
-    if (n > OT_SNS_PAGE) {
-        ot_buf_puts(b, "    ");
-        ot_aws_xml_elem(b, "NextToken", subs[OT_SNS_PAGE - 1].arn);
-        ot_buf_puts(b, "\n");
-    }
+    ot_snsapi_list_close(c, "Subscriptions", n > OT_SNS_PAGE ? subs[OT_SNS_PAGE - 1].arn : NULL);
     ot_snsapi_end(c, true);
     free(subs);
 }

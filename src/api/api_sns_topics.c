@@ -153,11 +153,7 @@ void ot_snsapi_create_topic(ot_sns_call *c)
     } else if (rc) {
         ot_snsapi_store_error(c, rc, "");
     } else {
-        ot_snsapi_begin(c, true);
-        ot_buf_puts(&c->resp->body, "    ");
-        ot_aws_xml_elem(&c->resp->body, "TopicArn", t.arn);
-        ot_buf_puts(&c->resp->body, "\n");
-        ot_snsapi_end(c, true);
+        ot_snsapi_answer_one(c, "TopicArn", t.arn);
     }
 out:
     free(attrs);
@@ -166,14 +162,8 @@ out:
 
 void ot_snsapi_delete_topic(ot_sns_call *c)
 {
-    char arn[OT_SNS_ARN_MAX], account[16];
-    if (!ot_snsapi_required(c, "TopicArn", arn, sizeof arn))
-        return;
-    if (ot_sns_topic_arn_parse(arn, NULL, account, NULL)) {
-        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: TopicArn");
-        return;
-    }
-    if (!ot_snsapi_own(c, account, arn))
+    char arn[OT_SNS_ARN_MAX];
+    if (!ot_snsapi_topic_arn(c, "TopicArn", arn))
         return;
     /* SNS: deleting a topic that does not exist is not an error. */
     int rc = ot_sns_topic_delete(c->sns, arn);
@@ -198,18 +188,13 @@ void ot_snsapi_list_topics(ot_sns_call *c)
     }
     ot_buf *b = &c->resp->body;
     ot_snsapi_begin(c, true);
-    ot_buf_puts(b, "    <Topics>\n");
+    ot_snsapi_list_open(c, "Topics");
     for (size_t i = 0; i < n && i < OT_SNS_PAGE; i++) {
         ot_buf_puts(b, "      <member>");
         ot_aws_xml_elem(b, "TopicArn", topics[i].arn);
         ot_buf_puts(b, "</member>\n");
     }
-    ot_buf_puts(b, "    </Topics>\n");
-    if (n > OT_SNS_PAGE) {
-        ot_buf_puts(b, "    ");
-        ot_aws_xml_elem(b, "NextToken", topics[OT_SNS_PAGE - 1].arn);
-        ot_buf_puts(b, "\n");
-    }
+    ot_snsapi_list_close(c, "Topics", n > OT_SNS_PAGE ? topics[OT_SNS_PAGE - 1].arn : NULL);
     ot_snsapi_end(c, true);
     free(topics);
 }
@@ -241,7 +226,7 @@ static void write_topic_attrs(ot_sns_call *c, const ot_sns_topic *t, const ot_sn
     char policy[1024], num[24];
     default_policy(t, policy, sizeof policy);
     ot_snsapi_begin(c, true);
-    ot_buf_puts(&c->resp->body, "    <Attributes>\n");
+    ot_snsapi_list_open(c, "Attributes");
     ot_snsapi_entry(c, "TopicArn", t->arn);
     ot_snsapi_entry(c, "Owner", t->account_id);
     if (!stored(attrs, nattrs, "Policy"))
@@ -255,7 +240,7 @@ static void write_topic_attrs(ot_sns_call *c, const ot_sns_topic *t, const ot_sn
     ot_snsapi_entry(c, "SubscriptionsDeleted", "0");
     for (size_t i = 0; i < nattrs; i++)
         ot_snsapi_entry(c, attrs[i].name, attrs[i].value);
-    ot_buf_puts(&c->resp->body, "    </Attributes>\n");
+    ot_snsapi_list_close(c, "Attributes", NULL);
     ot_snsapi_end(c, true);
 }
 
@@ -303,14 +288,7 @@ void ot_snsapi_set_topic_attributes(ot_sns_call *c)
 /* The topic named by ResourceArn, for the tag operations, which answer ResourceNotFound. */
 static bool tag_resource(ot_sns_call *c, char arn[OT_SNS_ARN_MAX])
 {
-    char account[16];
-    if (!ot_snsapi_required(c, "ResourceArn", arn, OT_SNS_ARN_MAX))
-        return false;
-    if (ot_sns_topic_arn_parse(arn, NULL, account, NULL)) {
-        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: ResourceArn");
-        return false;
-    }
-    return ot_snsapi_own(c, account, arn);
+    return ot_snsapi_topic_arn(c, "ResourceArn", arn);
 }
 
 static void tag_store_error(ot_sns_call *c, int rc)
@@ -387,14 +365,14 @@ void ot_snsapi_list_tags(ot_sns_call *c)
     }
     ot_buf *b = &c->resp->body;
     ot_snsapi_begin(c, true);
-    ot_buf_puts(b, "    <Tags>\n");
+    ot_snsapi_list_open(c, "Tags");
     for (size_t i = 0; i < n; i++) {
         ot_buf_puts(b, "      <member>");
         ot_aws_xml_elem(b, "Key", tags[i].key);
         ot_aws_xml_elem(b, "Value", tags[i].value);
         ot_buf_puts(b, "</member>\n");
     }
-    ot_buf_puts(b, "    </Tags>\n");
+    ot_snsapi_list_close(c, "Tags", NULL);
     ot_snsapi_end(c, true);
     free(tags);
 }

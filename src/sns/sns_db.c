@@ -81,6 +81,14 @@ int ot_sns_count(sqlite3 *sql, const char *query, const char *const *params, siz
     return rc;
 }
 
+int ot_sns_topic_exists(sqlite3 *sql, const char *arn)
+{
+    int64_t n = 0;
+    const char *p[] = {arn};
+    int rc = ot_sns_count(sql, "SELECT COUNT(*) FROM sns_topics WHERE arn=?1", p, 1, &n);
+    return rc ? rc : n ? OT_OK : OT_ENOTFOUND;
+}
+
 int ot_sns_exec(sqlite3 *sql, const char *query, const char *const *params, size_t nparams,
                 int *changes)
 {

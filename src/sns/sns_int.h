@@ -43,6 +43,9 @@ int ot_sns_exec(sqlite3 *sql, const char *query, const char *const *params, size
 int ot_sns_exec_locked(ot_sns *sns, const char *query, const char *const *params,
                        size_t nparams, int *changes);
 
+/* OT_OK if a topic of that ARN exists, OT_ENOTFOUND if not (inside a transaction). */
+int ot_sns_topic_exists(sqlite3 *sql, const char *arn);
+
 /* Starts and stops the delivery thread; ot_sns_kick wakes it for new outbox rows. */
 int ot_sns_deliver_start(ot_sns *sns);
 void ot_sns_deliver_stop(ot_sns *sns);

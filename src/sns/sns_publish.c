@@ -83,11 +83,10 @@ static int enqueue(sqlite3 *sql, const publish_args *a, const char *sub_arn, ot_
 static int publish_tx(sqlite3 *sql, const void *arg)
 {
     const publish_args *a = arg;
-    int64_t exists = 0;
     const char *p[] = {a->m->topic_arn};
-    int rc = ot_sns_count(sql, "SELECT COUNT(*) FROM sns_topics WHERE arn=?1", p, 1, &exists);
-    if (rc || !exists)
-        return rc ? rc : OT_ENOTFOUND;
+    int rc = ot_sns_topic_exists(sql, a->m->topic_arn);
+    if (rc)
+        return rc;
     char (*arns)[OT_SNS_SUB_ARN_MAX] = NULL;
     size_t n = 0;
     rc = ot_sql_select(sql, "SELECT arn FROM sns_subs WHERE topic_arn=?1 AND confirmed=1"

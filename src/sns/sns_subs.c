@@ -36,14 +36,6 @@ static void read_sub(sqlite3_stmt *st, void *row)
     ot_sql_read_cols(st, row, SUB_COLS, sizeof SUB_COLS / sizeof SUB_COLS[0]);
 }
 
-static int topic_exists(sqlite3 *sql, const char *arn)
-{
-    int64_t n = 0;
-    const char *p[] = {arn};
-    int rc = ot_sns_count(sql, "SELECT COUNT(*) FROM sns_topics WHERE arn=?1", p, 1, &n);
-    return rc ? rc : n ? OT_OK : OT_ENOTFOUND;
-}
-
 /* The ARN of the subscription of the same topic, protocol and endpoint, if there is one. */
 static int find_same(sqlite3 *sql, ot_sns_sub *s)
 {
@@ -68,7 +60,7 @@ static int find_same(sqlite3 *sql, ot_sns_sub *s)
 static int create_tx(sqlite3 *sql, const void *arg)
 {
     ot_sns_sub *s = (ot_sns_sub *)arg;
-    int rc = topic_exists(sql, s->topic_arn);
+    int rc = ot_sns_topic_exists(sql, s->topic_arn);
     if (rc || (rc = find_same(sql, s)) != OT_ENOTFOUND)
         return rc;
     char id[37], created[24];

@@ -34,14 +34,6 @@ static void read_tag(sqlite3_stmt *st, void *row)
     ot_sql_col_text(st, 1, t->value, sizeof t->value);
 }
 
-static int topic_exists(sqlite3 *sql, const char *arn)
-{
-    int64_t n = 0;
-    const char *p[] = {arn};
-    int rc = ot_sns_count(sql, "SELECT COUNT(*) FROM sns_topics WHERE arn=?1", p, 1, &n);
-    return rc ? rc : n ? OT_OK : OT_ENOTFOUND;
-}
-
 /* Whether the stored tags of arn are exactly tags[0..n). */
 static int same_tags(sqlite3 *sql, const char *arn, const ot_sns_tag *tags, size_t n, bool *same)
 {
@@ -95,7 +87,7 @@ typedef struct create_args {
 static int create_tx(sqlite3 *sql, const void *arg)
 {
     const create_args *a = arg;
-    int rc = topic_exists(sql, a->t->arn);
+    int rc = ot_sns_topic_exists(sql, a->t->arn);
     *a->existed = rc == OT_OK;
     if (rc == OT_OK) {
         bool same = true;
@@ -155,7 +147,7 @@ typedef struct attr_args {
 static int attr_set_tx(sqlite3 *sql, const void *arg)
 {
     const attr_args *a = arg;
-    int rc = topic_exists(sql, a->arn);
+    int rc = ot_sns_topic_exists(sql, a->arn);
     return rc ? rc : put_attr(sql, a->arn, a->name, a->value);
 }
 
@@ -182,7 +174,7 @@ typedef struct tag_args {
 static int tag_put_tx(sqlite3 *sql, const void *arg)
 {
     const tag_args *a = arg;
-    int rc = topic_exists(sql, a->arn);
+    int rc = ot_sns_topic_exists(sql, a->arn);
     return rc ? rc : put_tags(sql, a->arn, a->tags, a->n);
 }
 
@@ -195,7 +187,7 @@ int ot_sns_tag_put(ot_sns *sns, const char *topic_arn, const ot_sns_tag *tags, s
 static int tag_delete_tx(sqlite3 *sql, const void *arg)
 {
     const tag_args *a = arg;
-    int rc = topic_exists(sql, a->arn);
+    int rc = ot_sns_topic_exists(sql, a->arn);
     for (size_t i = 0; !rc && i < a->n; i++) {
         const char *p[] = {a->arn, a->keys[i]};
         rc = ot_sns_exec(sql, "DELETE FROM sns_tags WHERE topic_arn=?1 AND key=?2", p, 2, NULL);
