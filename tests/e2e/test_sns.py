@@ -131,6 +131,26 @@ class Operations(SnsTestCase):
         self.assertIn("(NotFound) when calling the GetTopicAttributes operation", err)
         self.assertIn("Topic does not exist", err)
 
+    def test_calls_are_audited(self):
+        """Each SNS call is a CloudTrail event of sns.amazonaws.com; a failed one carries SNS's
+        error code (read from the XML error body)."""
+        arn = self.sns.create_topic(Name="audited")["TopicArn"]
+        self.error(self.sns.get_topic_attributes, "NotFound", 404, TopicArn=arn + "x")
+        deadline = time.time() + 30
+        while True:
+            events = [json.loads(e["CloudTrailEvent"]) for e in self.server.aws_json(
+                "cloudtrail", "lookup-events", "--lookup-attributes",
+                "AttributeKey=EventSource,AttributeValue=sns.amazonaws.com")["Events"]]
+            if len(events) >= 2 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        by_name = {e["eventName"]: e for e in events}
+        self.assertEqual(set(by_name), {"CreateTopic", "GetTopicAttributes"})
+        self.assertIs(by_name["CreateTopic"]["readOnly"], False)
+        self.assertNotIn("errorCode", by_name["CreateTopic"])
+        self.assertEqual(by_name["GetTopicAttributes"]["errorCode"], "NotFound")
+        self.assertEqual(by_name["GetTopicAttributes"]["errorMessage"], "Topic does not exist")
+
     def test_delete_topic_removes_its_subscriptions(self):
         arn = self.sns.create_topic(Name="t")["TopicArn"]
         sub = self.sns.subscribe(TopicArn=arn, Protocol="file", Endpoint="t.jsonl")
