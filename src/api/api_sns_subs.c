@@ -1,6 +1,6 @@
 /* api_sns_subs.c — the subscription operations: Subscribe, ConfirmSubscription, Unsubscribe,
- * ListSubscriptions(ByTopic) and GetSubscriptionAttributes. Only the `file` protocol (our
- * extension, docs/sns.md) is delivered; every other protocol is refused at Subscribe. */
+ * ListSubscriptions(ByTopic) and GetSubscriptionAttributes. The protocols delivered are `file`
+ * (our extension, docs/sns.md), `http` and `https`; every other one is refused at Subscribe. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +10,11 @@
 #include "util/err.h"
 #include "util/timeutil.h"
 
-#define SUPPORTED_PROTOCOLS "file"
+#define SUPPORTED_PROTOCOLS "file, http, https"
 
 static bool protocol_ok(ot_sns_call *c, const char *protocol)
 {
-    if (!strcmp(protocol, "file"))
+    if (!strcmp(protocol, "file") || !strcmp(protocol, "http") || !strcmp(protocol, "https"))
         return true;
     ot_snsapi_error(c, 400, "InvalidParameter",
                     "Invalid parameter: Amazon SNS does not support this protocol string: %.32s "
@@ -22,8 +22,24 @@ static bool protocol_ok(ot_sns_call *c, const char *protocol)
     return false;
 }
 
-static bool endpoint_ok(ot_sns_call *c, const char *endpoint)
+/* An http/https endpoint: a URL of that scheme with a host, no spaces or control bytes. */
+static bool url_endpoint_ok(ot_sns_call *c, const char *protocol, const char *endpoint)
 {
+    size_t plen = strlen(protocol), n = strlen(endpoint);
+    bool ok = !strncmp(endpoint, protocol, plen) && !strncmp(endpoint + plen, "://", 3) &&
+              n > plen + 3 && endpoint[plen + 3] != '/';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)endpoint[i] > 0x20 && (unsigned char)endpoint[i] < 0x7f;
+    if (!ok)
+        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: Endpoint Reason: an "
+                        "%s endpoint is a URL beginning with %s://", protocol, protocol);
+    return ok;
+}
+
+static bool endpoint_ok(ot_sns_call *c, const char *protocol, const char *endpoint)
+{
+    if (strcmp(protocol, "file"))
+        return url_endpoint_ok(c, protocol, endpoint);
     if (ot_sns_file_endpoint_ok(endpoint))
         return true;
     ot_snsapi_error(c, 400, "InvalidParameter",
@@ -58,7 +74,7 @@ void ot_snsapi_subscribe(ot_sns_call *c)
         !ot_snsapi_required(c, "Protocol", s.protocol, sizeof s.protocol) ||
         !protocol_ok(c, s.protocol) ||
         !ot_snsapi_required(c, "Endpoint", s.endpoint, sizeof s.endpoint) ||
-        !endpoint_ok(c, s.endpoint) || !no_sub_attributes(c))
+        !endpoint_ok(c, s.protocol, s.endpoint) || !no_sub_attributes(c))
         return;
     snprintf(s.topic_arn, sizeof s.topic_arn, "%s", t.arn);
     snprintf(s.owner, sizeof s.owner, "%s", c->req->principal.account_id);

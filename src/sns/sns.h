@@ -6,7 +6,9 @@
  * commits one outbox row per confirmed subscription before it returns, so an accepted message
  * survives kill -9; a delivery thread sends each row and deletes it only once delivered, so a
  * message is delivered at least once (a duplicate after a crash keeps its MessageId). The only
- * protocol delivered today is `file`: one JSON message a line appended to DATA-DIR/sns/<name>.
+ * protocols delivered are `file` (one JSON message a line appended to DATA-DIR/sns/<name>) and
+ * `http`/`https` (a POST of the JSON, as SNS sends it, after the SubscriptionConfirmation
+ * handshake).
  * The API (api/api_sns.c) validates requests and maps these OT_E* codes to SNS's errors. */
 #ifndef OT_SNS_H
 #define OT_SNS_H
@@ -118,9 +120,11 @@ typedef struct ot_sns_sub {
     int64_t backlog;         /* messages in the outbox for it (filled by get) */
 } ot_sns_sub;
 
-/* Subscribes s->endpoint with s->protocol to s->topic_arn for s->owner; fills s->arn (a new
- * one, or the existing subscription's for the same topic, protocol and endpoint: SNS answers
- * that one again), s->confirmed (a `file` endpoint is confirmed at once) and s->token.
+/* Subscribes s->endpoint with s->protocol ("file", "http", "https") to s->topic_arn for
+ * s->owner; fills s->arn (a new one, or the existing subscription's for the same topic,
+ * protocol and endpoint: SNS answers that one again), s->confirmed (a `file` endpoint is
+ * confirmed at once) and s->token. A new http/https subscription is pending: a
+ * SubscriptionConfirmation with its token is queued for its endpoint in the same transaction.
  * OT_ENOTFOUND if the topic is gone. */
 int ot_sns_sub_create(ot_sns *sns, ot_sns_sub *s);
 int ot_sns_sub_get(ot_sns *sns, const char *arn, ot_sns_sub *out);

@@ -1,6 +1,7 @@
 /* sns_db.c — the SNS tables in state.db: opening, schema and the helpers every table file
  * uses. The tables belong to this module alone; the trail module's own connection to the same
  * file never touches them (SQLite's WAL mode lets both connections write in turn). */
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS sns_outbox ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " sub_arn TEXT NOT NULL REFERENCES sns_subs(arn) ON DELETE CASCADE,"
-    " message_id TEXT NOT NULL, body TEXT NOT NULL,"
+    " message_id TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL,"
     " attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS sns_outbox_sub ON sns_outbox(sub_arn);";
 
@@ -140,6 +141,7 @@ int ot_sns_open(const ot_sns_opts *opts, ot_sns **out)
     ot_sns *sns = calloc(1, sizeof *sns);
     if (!sns)
         return OT_ENOMEM;
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* for http/https delivery; counted, paired below */
     pthread_mutex_init(&sns->mu, NULL);
     pthread_mutex_init(&sns->wake_mu, NULL);
     pthread_cond_init(&sns->wake, NULL);
@@ -168,4 +170,5 @@ void ot_sns_close(ot_sns *sns)
     pthread_mutex_destroy(&sns->wake_mu);
     pthread_mutex_destroy(&sns->mu);
     free(sns);
+    curl_global_cleanup();
 }

@@ -1,7 +1,7 @@
 /* sns_deliver.c — the delivery thread: sends the outbox of state.db to the subscribers.
  *
  * It takes the oldest due row, sends it, and deletes it only after the endpoint has it (for a
- * `file` endpoint: the line appended and fsynced), so a crash between the two sends it again
+ * `file` endpoint: the line appended and fsynced; for http/https: a 2xx answer), so a crash between the two sends it again
  * with the same MessageId: at least once. A failed attempt is retried with exponential backoff
  * (1 s doubling to 60 s) for as long as the subscription exists; each attempt is counted on the
  * subscription (attempts, delivered, last error), which GetSubscriptionAttributes shows. */
@@ -27,6 +27,9 @@ typedef struct outbox_row {
     int64_t id;
     int64_t attempts;
     char sub_arn[OT_SNS_SUB_ARN_MAX];
+    char topic_arn[OT_SNS_ARN_MAX];
+    char message_id[37];
+    char type[32];
     char protocol[16];
     char endpoint[OT_SNS_ENDPOINT_MAX + 1];
     char *body; /* malloc'd */
@@ -39,7 +42,8 @@ static int next_due(ot_sns *sns, int64_t now, outbox_row *r)
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&sns->mu);
     int rc = ot_sql_prepare(sns->sql, "SELECT o.id, o.attempts, o.sub_arn, s.protocol,"
-                                      " s.endpoint, o.body FROM sns_outbox o"
+                                      " s.endpoint, o.body, s.topic_arn, o.message_id, o.type"
+                                      " FROM sns_outbox o"
                                       " JOIN sns_subs s ON s.arn=o.sub_arn WHERE o.next_ms<=?1"
                                       " ORDER BY o.id LIMIT 1", &st);
     if (!rc) {
@@ -52,6 +56,9 @@ static int next_due(ot_sns *sns, int64_t now, outbox_row *r)
         ot_sql_col_text(st, 2, r->sub_arn, sizeof r->sub_arn);
         ot_sql_col_text(st, 3, r->protocol, sizeof r->protocol);
         ot_sql_col_text(st, 4, r->endpoint, sizeof r->endpoint);
+        ot_sql_col_text(st, 6, r->topic_arn, sizeof r->topic_arn);
+        ot_sql_col_text(st, 7, r->message_id, sizeof r->message_id);
+        ot_sql_col_text(st, 8, r->type, sizeof r->type);
         r->body_len = (size_t)sqlite3_column_bytes(st, 5);
         r->body = malloc(r->body_len + 1);
         if (r->body)
@@ -145,6 +152,10 @@ static void deliver_one(ot_sns *sns, outbox_row *r)
     int rc;
     if (!strcmp(r->protocol, "file")) {
         rc = deliver_file(sns, r, err, sizeof err);
+    } else if (!strcmp(r->protocol, "http") || !strcmp(r->protocol, "https")) {
+        ot_sns_http_msg m = {r->endpoint, r->type,  r->message_id, r->topic_arn,
+                             r->sub_arn,  r->body,  r->body_len};
+        rc = ot_sns_http_post(&m, err, sizeof err);
     } else {
         snprintf(err, sizeof err, "protocol %s is not delivered by this server", r->protocol);
         rc = OT_EINVAL;

@@ -13,7 +13,7 @@ struct ot_sns {
     sqlite3 *sql;
     pthread_mutex_t mu;
     char sns_dir[600];   /* DATA-DIR/sns: where file endpoints are appended */
-    char public_url[256];
+    char public_url[256]; /* base of SubscribeURL and UnsubscribeURL */
     bool no_fsync;
     /* the delivery thread (sns_deliver.c) */
     pthread_t thread;
@@ -45,6 +45,25 @@ int ot_sns_exec_locked(ot_sns *sns, const char *query, const char *const *params
 
 /* OT_OK if a topic of that ARN exists, OT_ENOTFOUND if not (inside a transaction). */
 int ot_sns_topic_exists(sqlite3 *sql, const char *arn);
+
+/* Adds one message (type "Notification" or "SubscriptionConfirmation", its JSON body) for a
+ * subscription to the outbox (inside a transaction). */
+int ot_sns_enqueue(sqlite3 *sql, const char *sub_arn, const char *message_id, const char *type,
+                   const char *body);
+/* The SubscriptionConfirmation JSON SNS sends to a new http/https subscription (Type, MessageId,
+ * Token, TopicArn, Message, SubscribeURL, Timestamp, signature fields), NUL-terminated. */
+struct ot_buf;
+int ot_sns_confirmation_json(struct ot_buf *out, const ot_sns_sub *s, const char *message_id,
+                             int64_t now_ms, const char *public_url);
+
+/* One message for an http/https endpoint (strings borrowed). */
+typedef struct ot_sns_http_msg {
+    const char *endpoint, *type, *message_id, *topic_arn, *sub_arn, *body;
+    size_t body_len;
+} ot_sns_http_msg;
+
+/* POSTs it (sns_http.c): 0 on a 2xx answer, else OT_EAGAIN or OT_ENOMEM with err filled. */
+int ot_sns_http_post(const ot_sns_http_msg *m, char *err, size_t errcap);
 
 /* Starts and stops the delivery thread; ot_sns_kick wakes it for new outbox rows. */
 int ot_sns_deliver_start(ot_sns *sns);

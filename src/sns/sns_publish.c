@@ -75,9 +75,7 @@ static int enqueue(sqlite3 *sql, const publish_args *a, const char *sub_arn, ot_
     int rc = ot_sns_notification_json(body, a->m, a->message_id, a->now_ms, url);
     if (rc || (rc = ot_buf_putc(body, '\0')))
         return rc;
-    const char *p[] = {sub_arn, a->message_id, body->data};
-    return ot_sns_exec(sql, "INSERT INTO sns_outbox (sub_arn, message_id, body)"
-                            " VALUES (?1,?2,?3)", p, 3, NULL);
+    return ot_sns_enqueue(sql, sub_arn, a->message_id, "Notification", body->data);
 }
 
 static int publish_tx(sqlite3 *sql, const void *arg)
@@ -109,4 +107,39 @@ int ot_sns_publish(ot_sns *sns, const ot_sns_message *m, char message_id[37])
     if (!rc)
         ot_sns_kick(sns);
     return rc;
+}
+
+int ot_sns_enqueue(sqlite3 *sql, const char *sub_arn, const char *message_id, const char *type,
+                   const char *body)
+{
+    const char *p[] = {sub_arn, message_id, type, body};
+    return ot_sns_exec(sql, "INSERT INTO sns_outbox (sub_arn, message_id, type, body)"
+                            " VALUES (?1,?2,?3,?4)", p, 4, NULL);
+}
+
+int ot_sns_confirmation_json(ot_buf *out, const ot_sns_sub *s, const char *message_id,
+                             int64_t now_ms, const char *public_url)
+{
+    char ts[32], text[OT_SNS_ARN_MAX + 160], url[OT_SNS_ARN_MAX + 400];
+    timestamp_ms(now_ms, ts);
+    snprintf(text, sizeof text, "You have chosen to subscribe to the topic %s.\nTo confirm the "
+             "subscription, visit the SubscribeURL included in this message.", s->topic_arn);
+    snprintf(url, sizeof url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", public_url,
+             s->topic_arn, s->token);
+    ot_buf_reset(out);
+    ot_jw w;
+    ot_jw_init(&w, out);
+    ot_jw_obj(&w);
+    ot_jw_kstr(&w, "Type", "SubscriptionConfirmation");
+    ot_jw_kstr(&w, "MessageId", message_id);
+    ot_jw_kstr(&w, "Token", s->token);
+    ot_jw_kstr(&w, "TopicArn", s->topic_arn);
+    ot_jw_kstr(&w, "Message", text);
+    ot_jw_kstr(&w, "SubscribeURL", url);
+    ot_jw_kstr(&w, "Timestamp", ts);
+    ot_jw_kstr(&w, "SignatureVersion", "");
+    ot_jw_kstr(&w, "Signature", "");
+    ot_jw_kstr(&w, "SigningCertURL", "");
+    ot_jw_end(&w);
+    return ot_jw_error(&w) || ot_buf_putc(out, '\0') ? OT_ENOMEM : OT_OK;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sns/sns_int.h"
+#include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "util/sql.h"
@@ -57,9 +58,30 @@ static int find_same(sqlite3 *sql, ot_sns_sub *s)
     return rc;
 }
 
+typedef struct create_args {
+    ot_sns *sns;
+    ot_sns_sub *s;
+} create_args;
+
+/* An http/https subscription is pending until its endpoint confirms it: it is sent a
+ * SubscriptionConfirmation carrying the token, through the outbox like any message. */
+static int enqueue_confirmation(sqlite3 *sql, const ot_sns *sns, const ot_sns_sub *s)
+{
+    char id[37];
+    ot_uuid4(id);
+    ot_buf body;
+    ot_buf_init(&body, 0);
+    int rc = ot_sns_confirmation_json(&body, s, id, ot_now_ms(), sns->public_url);
+    if (!rc)
+        rc = ot_sns_enqueue(sql, s->arn, id, "SubscriptionConfirmation", body.data);
+    ot_buf_free(&body);
+    return rc;
+}
+
 static int create_tx(sqlite3 *sql, const void *arg)
 {
-    ot_sns_sub *s = (ot_sns_sub *)arg;
+    const create_args *a = arg;
+    ot_sns_sub *s = a->s;
     int rc = ot_sns_topic_exists(sql, s->topic_arn);
     if (rc || (rc = find_same(sql, s)) != OT_ENOTFOUND)
         return rc;
@@ -75,14 +97,19 @@ static int create_tx(sqlite3 *sql, const void *arg)
     snprintf(created, sizeof created, "%lld", (long long)ot_now_ms());
     const char *p[] = {s->arn, s->topic_arn, s->owner, s->protocol, s->endpoint,
                        s->confirmed ? "1" : "0", s->token, created};
-    return ot_sns_exec(sql, "INSERT INTO sns_subs (arn, topic_arn, owner, protocol, endpoint,"
-                            " confirmed, token, created_ms) VALUES (?1,?2,?3,?4,?5,"
-                            " CAST(?6 AS INTEGER),?7,CAST(?8 AS INTEGER))", p, 8, NULL);
+    rc = ot_sns_exec(sql, "INSERT INTO sns_subs (arn, topic_arn, owner, protocol, endpoint,"
+                          " confirmed, token, created_ms) VALUES (?1,?2,?3,?4,?5,"
+                          " CAST(?6 AS INTEGER),?7,CAST(?8 AS INTEGER))", p, 8, NULL);
+    return rc || s->confirmed ? rc : enqueue_confirmation(sql, a->sns, s);
 }
 
 int ot_sns_sub_create(ot_sns *sns, ot_sns_sub *s)
 {
-    return ot_sns_tx(sns, create_tx, s);
+    create_args a = {sns, s};
+    int rc = ot_sns_tx(sns, create_tx, &a);
+    if (!rc && !s->confirmed)
+        ot_sns_kick(sns);
+    return rc;
 }
 
 int ot_sns_sub_get(ot_sns *sns, const char *arn, ot_sns_sub *out)

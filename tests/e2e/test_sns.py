@@ -5,8 +5,10 @@ account isolation (another account's topic is AuthorizationError, its listings a
 ListTopics / ListSubscriptions paging; and the `file` protocol: a published message is one JSON
 line in DATA-DIR/sns/<endpoint>, delivered at least once across kill -9 with its MessageId.
 """
+import http.server
 import json
 import os
+import threading
 import time
 
 import boto3
@@ -220,10 +222,15 @@ class Errors(SnsTestCase):
                    TopicArn=self.arn, Token="nope")
 
     def test_protocols_and_endpoints(self):
-        for proto in ("http", "https", "email", "sqs", "lambda", "carrier-pigeon"):
+        for proto in ("email", "sqs", "lambda", "HTTP", "carrier-pigeon"):
             self.error(self.sns.subscribe, "InvalidParameter", 400,
-                       "supports: file", TopicArn=self.arn, Protocol=proto,
+                       "supports: file, http, https", TopicArn=self.arn, Protocol=proto,
                        Endpoint="https://hooks.example/x")
+        for proto, endpoint in (("http", "https://hooks.example/x"), ("https", "http://h/x"),
+                                ("http", "http://"), ("http", "http:///x"),
+                                ("http", "http://h/a b"), ("https", "hooks.example")):
+            self.error(self.sns.subscribe, "InvalidParameter", 400, "Endpoint",
+                       TopicArn=self.arn, Protocol=proto, Endpoint=endpoint)
         for endpoint in ("../state.db", "a/b", "/etc/passwd", "..", ".hidden", "a b"):
             self.error(self.sns.subscribe, "InvalidParameter", 400, "Endpoint",
                        TopicArn=self.arn, Protocol="file", Endpoint=endpoint)
@@ -324,6 +331,92 @@ class AccountIsolation(SnsTestCase):
         self.assertEqual(mine, "arn:aws:sns:us-east-1:%s:alerts" % OTHER)
         self.assertEqual(self.sns.list_topics()["Topics"], [{"TopicArn": arn}])
         self.assertEqual(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Owner"], OWNER)
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    """A webhook that records every POST and answers the status the test sets."""
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with self.server.lock:
+            self.server.posts.append((dict(self.headers), json.loads(body)))
+            status = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class HttpDelivery(SnsTestCase):
+    def setUp(self):
+        super().setUp()
+        self.hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        self.hook.posts, self.hook.statuses, self.hook.lock = [], [], threading.Lock()
+        threading.Thread(target=self.hook.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/hook" % self.hook.server_address[1]
+
+    def tearDown(self):
+        self.hook.shutdown()
+        self.hook.server_close()
+        super().tearDown()
+
+    def wait_posts(self, count):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with self.hook.lock:
+                if len(self.hook.posts) >= count:
+                    return list(self.hook.posts)
+            time.sleep(0.05)
+        self.fail("the hook never got %d posts" % count)
+
+    def test_confirmation_handshake_then_notifications(self):
+        arn = self.sns.create_topic(Name="hooked")["TopicArn"]
+        self.assertEqual(self.sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=self.url)[
+            "SubscriptionArn"], "pending confirmation")
+        [(headers, confirm)] = self.wait_posts(1)
+        self.assertEqual(headers["x-amz-sns-message-type"], "SubscriptionConfirmation")
+        self.assertEqual(headers["x-amz-sns-topic-arn"], arn)
+        self.assertEqual(headers["x-amz-sns-message-id"], confirm["MessageId"])
+        self.assertEqual(confirm["Type"], "SubscriptionConfirmation")
+        self.assertEqual(confirm["TopicArn"], arn)
+        self.assertIn("Token=" + confirm["Token"], confirm["SubscribeURL"])
+        [pending] = self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+        self.assertEqual(pending["SubscriptionArn"], "PendingConfirmation")
+        attrs = self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+        self.assertEqual((attrs["SubscriptionsPending"], attrs["SubscriptionsConfirmed"]),
+                         ("1", "0"))
+        # a message published before the confirmation is not sent to it
+        self.sns.publish(TopicArn=arn, Message="too early")
+        self.error(self.sns.confirm_subscription, "InvalidParameter", 400, "Invalid token",
+                   TopicArn=arn, Token=confirm["Token"][:-1] + "x")
+        sub = self.sns.confirm_subscription(TopicArn=arn, Token=confirm["Token"])[
+            "SubscriptionArn"]
+        self.assertTrue(sub.startswith(arn + ":"), sub)
+        self.assertEqual(self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"][
+            "PendingConfirmation"], "false")
+
+        # the endpoint fails once: the message is retried, with the same MessageId
+        self.hook.statuses.append(500)
+        mid = self.sns.publish(TopicArn=arn, Message="hello hook", Subject="s")["MessageId"]
+        posts = self.wait_posts(3)
+        self.assertEqual([p[1]["Type"] for p in posts],
+                         ["SubscriptionConfirmation", "Notification", "Notification"])
+        for headers, note in posts[1:]:
+            self.assertEqual(note["MessageId"], mid)
+            self.assertEqual(note["Message"], "hello hook")
+            self.assertEqual(headers["x-amz-sns-message-type"], "Notification")
+            self.assertEqual(headers["x-amz-sns-subscription-arn"], sub)
+            self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+            if attrs["MessagesPending"] == "0":
+                break
+            time.sleep(0.05)
+        self.assertEqual(attrs["MessagesDelivered"], "2")     # the confirmation and the message
+        self.assertEqual(attrs["DeliveryAttempts"], "3")
+        self.assertEqual(attrs["LastDeliveryError"], "")
 
 
 class Durability(SnsTestCase):
