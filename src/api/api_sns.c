@@ -210,6 +210,20 @@ void ot_snsapi_entry(ot_sns_call *c, const char *key, const char *value)
     ot_buf_puts(b, "</entry>\n");
 }
 
+bool ot_api_sns_public(ot_api *srv, const ot_req *req, ot_resp *resp)
+{
+    char action[32], cred[8];
+    if (!srv->sns || strcmp(req->method, "GET") || strcmp(req->raw_path, "/") ||
+        ot_req_header(req, "authorization") ||
+        ot_req_query(req, "X-Amz-Credential", cred, sizeof cred) != OT_ENOTFOUND ||
+        ot_req_query(req, "Action", action, sizeof action) ||
+        strcmp(action, "ConfirmSubscription"))
+        return false;
+    ot_sns_call c = {srv, req, resp, srv->sns, "ConfirmSubscription"};
+    ot_snsapi_confirm_by_token(&c);
+    return true;
+}
+
 static const sns_action *find_action(const char *name)
 {
     for (size_t i = 0; i < sizeof ACTIONS / sizeof ACTIONS[0]; i++)

@@ -73,6 +73,9 @@ void ot_snsapi_untag_resource(ot_sns_call *c);
 void ot_snsapi_list_tags(ot_sns_call *c);
 void ot_snsapi_subscribe(ot_sns_call *c);
 void ot_snsapi_confirm_subscription(ot_sns_call *c);
+/* ConfirmSubscription by the token alone (the unsigned SubscribeURL): no account check, the
+ * 64-character random token is the proof. */
+void ot_snsapi_confirm_by_token(ot_sns_call *c);
 void ot_snsapi_unsubscribe(ot_sns_call *c);
 void ot_snsapi_list_subscriptions(ot_sns_call *c);
 void ot_snsapi_list_subscriptions_by_topic(ot_sns_call *c);

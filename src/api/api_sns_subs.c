@@ -85,21 +85,38 @@ void ot_snsapi_subscribe(ot_sns_call *c)
         answer_sub_arn(c, &s);
 }
 
-void ot_snsapi_confirm_subscription(ot_sns_call *c)
+/* Confirms the pending subscription of topic_arn whose token is the Token parameter. */
+static void confirm(ot_sns_call *c, const char *topic_arn)
 {
-    ot_sns_topic t;
     ot_sns_sub s;
     char token[128];
-    if (!ot_snsapi_topic(c, "TopicArn", &t) ||
-        !ot_snsapi_required(c, "Token", token, sizeof token))
+    if (!ot_snsapi_required(c, "Token", token, sizeof token))
         return;
-    int rc = ot_sns_sub_confirm(c->sns, t.arn, token, &s);
+    int rc = ot_sns_sub_confirm(c->sns, topic_arn, token, &s);
     if (rc == OT_ENOTFOUND)
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid token");
     else if (rc)
         ot_snsapi_store_error(c, rc, "");
     else
         answer_sub_arn(c, &s);
+}
+
+void ot_snsapi_confirm_subscription(ot_sns_call *c)
+{
+    ot_sns_topic t;
+    if (ot_snsapi_topic(c, "TopicArn", &t))
+        confirm(c, t.arn);
+}
+
+void ot_snsapi_confirm_by_token(ot_sns_call *c)
+{
+    char arn[OT_SNS_ARN_MAX];
+    if (!ot_snsapi_required(c, "TopicArn", arn, sizeof arn))
+        return;
+    if (ot_sns_topic_arn_parse(arn, NULL, NULL, NULL))
+        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: TopicArn");
+    else
+        confirm(c, arn);
 }
 
 /* The subscription named by SubscriptionArn, if it is the caller's; false after answering. */

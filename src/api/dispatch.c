@@ -5,8 +5,8 @@
  * the protocol the request looks like it speaks: query-protocol XML for STS and SNS (signed for
  * sts or sns, or an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML
  * otherwise.
- * The health probes (health.h) and unsigned Prometheus scrapes (metrics_http.h) are answered
- * before authentication. */
+ * The health probes (health.h), unsigned Prometheus scrapes (metrics_http.h) and SNS's
+ * SubscribeURL (api_sns.h) are answered before authentication. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
@@ -180,7 +180,8 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
-    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp))
+    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp) ||
+        ot_api_sns_public(srv, req, resp))
         return;
     if (authenticate(srv, req, resp) != OT_OK || ot_metrics_answer_signed(srv, req, resp))
         return;

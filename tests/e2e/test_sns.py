@@ -419,6 +419,35 @@ class HttpDelivery(SnsTestCase):
         self.assertEqual(attrs["LastDeliveryError"], "")
 
 
+    def test_subscribe_url_confirms_unsigned(self):
+        """The endpoint visits SubscribeURL without credentials, as with SNS; nothing else is
+        answered unsigned."""
+        import urllib.error
+        import urllib.request
+        arn = self.sns.create_topic(Name="hooked")["TopicArn"]
+        self.sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=self.url)
+        [(_, confirm)] = self.wait_posts(1)
+        url = confirm["SubscribeURL"]
+        self.assertTrue(url.startswith(self.server.endpoint + "/?Action=ConfirmSubscription&"))
+        for bad in (url[:-1] + ("x" if url[-1] != "x" else "y"),
+                    url.replace("TopicArn=arn", "TopicArn=xarn")):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(bad, timeout=30)
+            self.assertEqual(cm.exception.code, 400)
+            self.assertIn(b"<Code>InvalidParameter</Code>", cm.exception.read())
+        for other in ("/?Action=ListTopics", "/?Action=Unsubscribe&SubscriptionArn=" + arn):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(self.server.endpoint + other, timeout=30)
+            self.assertIn(cm.exception.code, (400, 403))
+        with urllib.request.urlopen(url, timeout=30) as r:
+            body = r.read().decode()
+        [sub] = self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+        self.assertTrue(sub["SubscriptionArn"].startswith(arn + ":"))
+        self.assertIn("<SubscriptionArn>%s</SubscriptionArn>" % sub["SubscriptionArn"], body)
+        mid = self.sns.publish(TopicArn=arn, Message="m")["MessageId"]
+        self.assertEqual(self.wait_posts(2)[1][1]["MessageId"], mid)
+
+
 class Durability(SnsTestCase):
     def test_kill9_after_publish_then_restart_delivers(self):
         arn = self.sns.create_topic(Name="alerts")["TopicArn"]
