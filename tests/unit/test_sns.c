@@ -1,6 +1,7 @@
 /* test_sns.c — src/sns: the name checks of untrusted strings (topic names, topic and
  * subscription ARNs, file endpoints), the notification JSON, and the store: topics, tags and
- * subscriptions in state.db, and a published message that is delivered to its file endpoint —
+ * subscriptions in state.db, the SubscriptionConfirmation JSON, the http POST's failures, and a
+ * published message that is delivered to its file endpoint —
  * also when it was committed by a store that was closed before delivering it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +122,34 @@ static void test_sns__notification_json(void **state)
     ot_buf_free(&b);
 }
 
+static void test_sns__confirmation_json(void **state)
+{
+    (void)state;
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    ot_sns_sub s = {.topic_arn = ARN, .token = "tok123"};
+    assert_int_equal(ot_sns_confirmation_json(&b, &s, "id-2", 1336006446655, "http://h:1"), 0);
+    assert_non_null(strstr(b.data, "\"Type\":\"SubscriptionConfirmation\""));
+    assert_non_null(strstr(b.data, "\"Token\":\"tok123\""));
+    assert_non_null(strstr(b.data, "\"SubscribeURL\":\"http://h:1/?Action=ConfirmSubscription"
+                                   "&TopicArn=" ARN "&Token=tok123\""));
+    assert_non_null(strstr(b.data, "You have chosen to subscribe to the topic " ARN ".\\n"));
+    assert_int_equal(b.data[b.len - 1], '\0'); /* NUL-terminated for the outbox */
+    ot_buf_free(&b);
+}
+
+static void test_sns__http_post_failures(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    /* Port 1 on loopback: nothing listens, the connection is refused. */
+    ot_sns_http_msg m = {"http://127.0.0.1:1/x", "Notification", "id", ARN, ARN ":s", "{}", 2};
+    assert_int_equal(ot_sns_http_post(&m, err, sizeof err), OT_EAGAIN);
+    assert_non_null(strstr(err, "POST: "));
+    m.endpoint = "ftp://127.0.0.1/x"; /* only http and https are ever spoken */
+    assert_int_equal(ot_sns_http_post(&m, err, sizeof err), OT_EAGAIN);
+}
+
 /* ---- the store ---------------------------------------------------------------------------- */
 
 static ot_sns *open_store(const char *dir)
@@ -233,6 +262,8 @@ int main(void)
         cmocka_unit_test(test_sns__subscription_arns),
         cmocka_unit_test(test_sns__file_endpoints),
         cmocka_unit_test(test_sns__notification_json),
+        cmocka_unit_test(test_sns__confirmation_json),
+        cmocka_unit_test(test_sns__http_post_failures),
         cmocka_unit_test(test_sns__topics_and_tags),
         cmocka_unit_test(test_sns__publish_survives_close),
     };
