@@ -210,13 +210,26 @@ void ot_snsapi_entry(ot_sns_call *c, const char *key, const char *value)
     ot_buf_puts(b, "</entry>\n");
 }
 
+/* The signing certificate, for message verifiers (SigningCertURL). */
+static void answer_cert(ot_api *srv, ot_resp *resp)
+{
+    resp->status = 200;
+    snprintf(resp->content_type, sizeof resp->content_type, "application/x-pem-file");
+    ot_buf_reset(&resp->body);
+    ot_buf_puts(&resp->body, ot_sns_signing_cert(srv->sns));
+}
+
 bool ot_api_sns_public(ot_api *srv, const ot_req *req, ot_resp *resp)
 {
     char action[32], cred[8];
-    if (!srv->sns || strcmp(req->method, "GET") || strcmp(req->raw_path, "/") ||
-        ot_req_header(req, "authorization") ||
-        ot_req_query(req, "X-Amz-Credential", cred, sizeof cred) != OT_ENOTFOUND ||
-        ot_req_query(req, "Action", action, sizeof action) ||
+    if (!srv->sns || strcmp(req->method, "GET") || ot_req_header(req, "authorization") ||
+        ot_req_query(req, "X-Amz-Credential", cred, sizeof cred) != OT_ENOTFOUND)
+        return false;
+    if (!strcmp(req->raw_path, OT_SNS_CERT_PATH)) {
+        answer_cert(srv, resp);
+        return true;
+    }
+    if (strcmp(req->raw_path, "/") || ot_req_query(req, "Action", action, sizeof action) ||
         strcmp(action, "ConfirmSubscription"))
         return false;
     ot_sns_call c = {srv, req, resp, srv->sns, "ConfirmSubscription"};

@@ -14,10 +14,12 @@
  * caller's account: a topic or subscription ARN of another account is 403 AuthorizationError. */
 void ot_api_sns_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 
-/* Answers the SubscribeURL of a SubscriptionConfirmation, which the subscribed endpoint visits
- * without signing, as SNS's does: an unsigned GET / with Action=ConfirmSubscription, TopicArn and
- * Token confirms the pending subscription holding that token. Returns false, touching nothing,
- * for any other request (dispatch then authenticates it as usual). */
+/* Answers the two unsigned SNS requests, as SNS does: the SubscribeURL of a
+ * SubscriptionConfirmation, which the subscribed endpoint visits (GET / with
+ * Action=ConfirmSubscription, TopicArn and Token confirms the pending subscription holding that
+ * token), and the SigningCertURL (GET OT_SNS_CERT_PATH: the certificate that verifies message
+ * signatures). Returns false, touching nothing, for any other request (dispatch then
+ * authenticates it as usual). */
 bool ot_api_sns_public(ot_api *srv, const ot_req *req, ot_resp *resp);
 
 #endif

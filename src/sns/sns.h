@@ -153,11 +153,23 @@ typedef struct ot_sns_message {
  * OT_ENOTFOUND if the topic is gone. */
 int ot_sns_publish(ot_sns *sns, const ot_sns_message *m, char message_id[37]);
 
+/* The signature fields of a message: SignatureVersion, Signature, SigningCertURL. */
+typedef struct ot_sns_signature {
+    const char *version, *signature, *cert_url;
+} ot_sns_signature;
+
 /* Writes the notification JSON SNS sends to a subscriber (Type "Notification", MessageId,
  * TopicArn, Subject, Message, Timestamp, SignatureVersion, Signature, SigningCertURL,
- * UnsubscribeURL, MessageAttributes) into out (reset first). 0 or OT_ENOMEM. */
+ * UnsubscribeURL, MessageAttributes) into out (reset first); sig NULL leaves the signature
+ * fields empty. 0 or OT_ENOMEM. */
 struct ot_buf;
 int ot_sns_notification_json(struct ot_buf *out, const ot_sns_message *m, const char *message_id,
-                             int64_t timestamp_ms, const char *unsubscribe_url);
+                             int64_t timestamp_ms, const char *unsubscribe_url,
+                             const ot_sns_signature *sig);
+
+/* Where the signing certificate is served (unsigned GET), below the server's URL. */
+#define OT_SNS_CERT_PATH "/SimpleNotificationService-opentrail.pem"
+/* The signing certificate, PEM text (static for the life of sns). */
+const char *ot_sns_signing_cert(const ot_sns *sns);
 
 #endif

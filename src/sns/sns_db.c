@@ -147,9 +147,12 @@ int ot_sns_open(const ot_sns_opts *opts, ot_sns **out)
     pthread_cond_init(&sns->wake, NULL);
     snprintf(sns->public_url, sizeof sns->public_url, "%s", opts->public_url);
     sns->no_fsync = opts->no_fsync;
+    snprintf(sns->cert_url, sizeof sns->cert_url, "%s" OT_SNS_CERT_PATH, opts->public_url);
     int rc = open_db(sns, opts->data_dir);
     if (!rc)
         rc = make_sns_dir(sns, opts->data_dir);
+    if (!rc)
+        rc = ot_sns_sign_open(sns, opts->data_dir);
     if (!rc)
         rc = ot_sns_deliver_start(sns);
     if (rc) {
@@ -160,11 +163,17 @@ int ot_sns_open(const ot_sns_opts *opts, ot_sns **out)
     return OT_OK;
 }
 
+const char *ot_sns_signing_cert(const ot_sns *sns)
+{
+    return sns->sign_cert;
+}
+
 void ot_sns_close(ot_sns *sns)
 {
     if (!sns)
         return;
     ot_sns_deliver_stop(sns);
+    ot_sns_sign_close(sns);
     sqlite3_close(sns->sql);
     pthread_cond_destroy(&sns->wake);
     pthread_mutex_destroy(&sns->wake_mu);

@@ -9,12 +9,17 @@
 
 #include "sns/sns.h"
 
+struct evp_pkey_st;
+
 struct ot_sns {
     sqlite3 *sql;
     pthread_mutex_t mu;
     char sns_dir[600];   /* DATA-DIR/sns: where file endpoints are appended */
     char public_url[256]; /* base of SubscribeURL and UnsubscribeURL */
     bool no_fsync;
+    struct evp_pkey_st *sign_key; /* signs every message (sns_sign.c) */
+    char *sign_cert;              /* its certificate, PEM, served at SigningCertURL */
+    char cert_url[320];           /* SigningCertURL */
     /* the delivery thread (sns_deliver.c) */
     pthread_t thread;
     bool running;
@@ -53,8 +58,8 @@ int ot_sns_enqueue(sqlite3 *sql, const char *sub_arn, const char *message_id, co
 /* The SubscriptionConfirmation JSON SNS sends to a new http/https subscription (Type, MessageId,
  * Token, TopicArn, Message, SubscribeURL, Timestamp, signature fields), NUL-terminated. */
 struct ot_buf;
-int ot_sns_confirmation_json(struct ot_buf *out, const ot_sns_sub *s, const char *message_id,
-                             int64_t now_ms, const char *public_url);
+int ot_sns_confirmation_json(struct ot_buf *out, const ot_sns *sns, const ot_sns_sub *s,
+                             const char *message_id, int64_t now_ms);
 
 /* One message for an http/https endpoint (strings borrowed). */
 typedef struct ot_sns_http_msg {
@@ -64,6 +69,14 @@ typedef struct ot_sns_http_msg {
 
 /* POSTs it (sns_http.c): 0 on a 2xx answer, else OT_EAGAIN or OT_ENOMEM with err filled. */
 int ot_sns_http_post(const ot_sns_http_msg *m, char *err, size_t errcap);
+
+/* Loads the signing key and certificate from DATA-DIR/sns-signing, making them on first use. */
+int ot_sns_sign_open(ot_sns *sns, const char *data_dir);
+void ot_sns_sign_close(ot_sns *sns);
+/* The SignatureVersion 2 signature (base64 into out) of the canonical string of fields: pairs
+ * of name and value, "name\nvalue\n" each, in the order given, a NULL value skipped. */
+int ot_sns_sign(struct evp_pkey_st *key, const char *const *fields, size_t n, char *out,
+                size_t cap);
 
 /* Starts and stops the delivery thread; ot_sns_kick wakes it for new outbox rows. */
 int ot_sns_deliver_start(ot_sns *sns);

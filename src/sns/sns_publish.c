@@ -4,8 +4,7 @@
  * The message is written as SNS sends it to HTTP/S endpoints
  * (https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html). One row per
  * confirmed subscription is committed (synchronous=FULL) before Publish answers; the delivery
- * thread is then woken. Messages are not signed yet: SignatureVersion, Signature and
- * SigningCertURL are present but empty. */
+ * thread is then woken. Every message is signed (SignatureVersion 2, sns_sign.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +26,11 @@ static void timestamp_ms(int64_t ms, char out[32])
 }
 
 int ot_sns_notification_json(ot_buf *out, const ot_sns_message *m, const char *message_id,
-                             int64_t timestamp_ms_, const char *unsubscribe_url)
+                             int64_t timestamp_ms_, const char *unsubscribe_url,
+                             const ot_sns_signature *sig)
 {
+    static const ot_sns_signature unsigned_ = {"", "", ""};
+    sig = sig ? sig : &unsigned_;
     char ts[32];
     timestamp_ms(timestamp_ms_, ts);
     ot_buf_reset(out);
@@ -42,9 +44,9 @@ int ot_sns_notification_json(ot_buf *out, const ot_sns_message *m, const char *m
         ot_jw_kstr(&w, "Subject", m->subject);
     ot_jw_kstr(&w, "Message", m->message);
     ot_jw_kstr(&w, "Timestamp", ts);
-    ot_jw_kstr(&w, "SignatureVersion", "");
-    ot_jw_kstr(&w, "Signature", "");
-    ot_jw_kstr(&w, "SigningCertURL", "");
+    ot_jw_kstr(&w, "SignatureVersion", sig->version);
+    ot_jw_kstr(&w, "Signature", sig->signature);
+    ot_jw_kstr(&w, "SigningCertURL", sig->cert_url);
     ot_jw_kstr(&w, "UnsubscribeURL", unsubscribe_url);
     if (m->attributes_json) {
         ot_jw_key(&w, "MessageAttributes");
@@ -72,7 +74,15 @@ static int enqueue(sqlite3 *sql, const publish_args *a, const char *sub_arn, ot_
     char url[OT_SNS_SUB_ARN_MAX + 320];
     snprintf(url, sizeof url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", a->sns->public_url,
              sub_arn);
-    int rc = ot_sns_notification_json(body, a->m, a->message_id, a->now_ms, url);
+    char ts[32], signature[700];
+    timestamp_ms(a->now_ms, ts);
+    const char *fields[] = {"Message", a->m->message, "MessageId", a->message_id,
+                            "Subject", a->m->subject, "Timestamp", ts,
+                            "TopicArn", a->m->topic_arn, "Type", "Notification"};
+    int rc = ot_sns_sign(a->sns->sign_key, fields, 12, signature, sizeof signature);
+    ot_sns_signature sig = {"2", signature, a->sns->cert_url};
+    if (!rc)
+        rc = ot_sns_notification_json(body, a->m, a->message_id, a->now_ms, url, &sig);
     if (rc || (rc = ot_buf_putc(body, '\0')))
         return rc;
     return ot_sns_enqueue(sql, sub_arn, a->message_id, "Notification", body->data);
@@ -117,15 +127,21 @@ int ot_sns_enqueue(sqlite3 *sql, const char *sub_arn, const char *message_id, co
                             " VALUES (?1,?2,?3,?4)", p, 4, NULL);
 }
 
-int ot_sns_confirmation_json(ot_buf *out, const ot_sns_sub *s, const char *message_id,
-                             int64_t now_ms, const char *public_url)
+int ot_sns_confirmation_json(ot_buf *out, const ot_sns *sns, const ot_sns_sub *s,
+                             const char *message_id, int64_t now_ms)
 {
-    char ts[32], text[OT_SNS_ARN_MAX + 160], url[OT_SNS_ARN_MAX + 400];
+    char ts[32], text[OT_SNS_ARN_MAX + 160], url[OT_SNS_ARN_MAX + 400], signature[700];
     timestamp_ms(now_ms, ts);
     snprintf(text, sizeof text, "You have chosen to subscribe to the topic %s.\nTo confirm the "
              "subscription, visit the SubscribeURL included in this message.", s->topic_arn);
-    snprintf(url, sizeof url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", public_url,
-             s->topic_arn, s->token);
+    snprintf(url, sizeof url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s",
+             sns->public_url, s->topic_arn, s->token);
+    const char *fields[] = {"Message", text, "MessageId", message_id, "SubscribeURL", url,
+                            "Timestamp", ts, "Token", s->token, "TopicArn", s->topic_arn,
+                            "Type", "SubscriptionConfirmation"};
+    int rc = ot_sns_sign(sns->sign_key, fields, 14, signature, sizeof signature);
+    if (rc)
+        return rc;
     ot_buf_reset(out);
     ot_jw w;
     ot_jw_init(&w, out);
@@ -137,9 +153,9 @@ int ot_sns_confirmation_json(ot_buf *out, const ot_sns_sub *s, const char *messa
     ot_jw_kstr(&w, "Message", text);
     ot_jw_kstr(&w, "SubscribeURL", url);
     ot_jw_kstr(&w, "Timestamp", ts);
-    ot_jw_kstr(&w, "SignatureVersion", "");
-    ot_jw_kstr(&w, "Signature", "");
-    ot_jw_kstr(&w, "SigningCertURL", "");
+    ot_jw_kstr(&w, "SignatureVersion", "2");
+    ot_jw_kstr(&w, "Signature", signature);
+    ot_jw_kstr(&w, "SigningCertURL", sns->cert_url);
     ot_jw_end(&w);
     return ot_jw_error(&w) || ot_buf_putc(out, '\0') ? OT_ENOMEM : OT_OK;
 }

@@ -71,7 +71,7 @@ static int enqueue_confirmation(sqlite3 *sql, const ot_sns *sns, const ot_sns_su
     ot_uuid4(id);
     ot_buf body;
     ot_buf_init(&body, 0);
-    int rc = ot_sns_confirmation_json(&body, s, id, ot_now_ms(), sns->public_url);
+    int rc = ot_sns_confirmation_json(&body, sns, s, id, ot_now_ms());
     if (!rc)
         rc = ot_sns_enqueue(sql, s->arn, id, "SubscriptionConfirmation", body.data);
     ot_buf_free(&body);

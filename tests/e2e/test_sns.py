@@ -22,6 +22,31 @@ OTHER = "999999999999"
 OTHER_KEY, OTHER_SECRET = "AKIAOTHERACCOUNT0001", "other-account-secret-0123456789abcdefghij"
 
 
+def verify_signature(msg):
+    """Verifies an SNS message as SNS's own verifiers do (SignatureVersion 2): the certificate
+    from SigningCertURL (fetched unsigned), SHA256withRSA over "name\nvalue\n" of the fields
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html)."""
+    import base64
+    import urllib.request
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    if msg["Type"] == "Notification":
+        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    else:
+        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    text = "".join("%s\n%s\n" % (n, msg[n]) for n in names if n in msg)
+    with urllib.request.urlopen(msg["SigningCertURL"], timeout=30) as r:
+        cert = x509.load_pem_x509_certificate(r.read())
+    try:
+        cert.public_key().verify(base64.b64decode(msg["Signature"]), text.encode(),
+                                 padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
+
+
 class SnsTestCase(ServerTestCase):
     def setUp(self):
         super().setUp()
@@ -110,8 +135,10 @@ class Operations(SnsTestCase):
                          {"severity": {"Type": "String", "Value": "high"}})
         self.assertRegex(line["Timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
         self.assertIn("Action=Unsubscribe&SubscriptionArn=" + sub, line["UnsubscribeURL"])
-        for key in ("SignatureVersion", "Signature", "SigningCertURL"):
-            self.assertIn(key, line)
+        self.assertEqual(line["SignatureVersion"], "2")
+        self.assertTrue(verify_signature(line), line)
+        forged = dict(line, Message="something else")
+        self.assertFalse(verify_signature(forged))
 
         sattrs = s.aws_json("sns", "get-subscription-attributes", "--subscription-arn",
                             sub)["Attributes"]
@@ -381,6 +408,7 @@ class HttpDelivery(SnsTestCase):
         self.assertEqual(confirm["Type"], "SubscriptionConfirmation")
         self.assertEqual(confirm["TopicArn"], arn)
         self.assertIn("Token=" + confirm["Token"], confirm["SubscribeURL"])
+        self.assertTrue(verify_signature(confirm), confirm)
         [pending] = self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
         self.assertEqual(pending["SubscriptionArn"], "PendingConfirmation")
         attrs = self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]
@@ -408,6 +436,7 @@ class HttpDelivery(SnsTestCase):
             self.assertEqual(headers["x-amz-sns-message-type"], "Notification")
             self.assertEqual(headers["x-amz-sns-subscription-arn"], sub)
             self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+            self.assertTrue(verify_signature(note), note)
         deadline = time.time() + 30
         while time.time() < deadline:
             attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]

@@ -1,6 +1,7 @@
 /* test_sns.c — src/sns: the name checks of untrusted strings (topic names, topic and
  * subscription ARNs, file endpoints), the notification JSON, and the store: topics, tags and
- * subscriptions in state.db, the SubscriptionConfirmation JSON, the http POST's failures, and a
+ * subscriptions in state.db, the signed SubscriptionConfirmation JSON (verified with the served
+ * certificate), the http POST's failures, and a
  * published message that is delivered to its file endpoint —
  * also when it was committed by a store that was closed before delivering it. */
 #include <setjmp.h>
@@ -11,11 +12,15 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "otest.h"
 #include "sns/sns.h"
 #include "sns/sns_int.h"
 #include "util/buf.h"
+#include "util/crypto.h"
 #include "util/err.h"
 
 #define ARN "arn:aws:sns:us-east-1:123456789012:alerts"
@@ -106,7 +111,7 @@ static void test_sns__notification_json(void **state)
     ot_buf b;
     ot_buf_init(&b, 0);
     ot_sns_message m = {ARN, "Hi \"you\"", "line1\nline2", "{\"k\":{\"Type\":\"String\"}}"};
-    assert_int_equal(ot_sns_notification_json(&b, &m, "id-1", 1336006446655, "http://u/x"),
+    assert_int_equal(ot_sns_notification_json(&b, &m, "id-1", 1336006446655, "http://u/x", NULL),
                      OT_OK);
     assert_int_equal(ot_buf_putc(&b, '\0'), OT_OK);
     assert_string_equal(b.data,
@@ -116,26 +121,86 @@ static void test_sns__notification_json(void **state)
                         "\"Signature\":\"\",\"SigningCertURL\":\"\",\"UnsubscribeURL\":"
                         "\"http://u/x\",\"MessageAttributes\":{\"k\":{\"Type\":\"String\"}}}");
     m.subject = NULL, m.attributes_json = NULL;
-    assert_int_equal(ot_sns_notification_json(&b, &m, "id-1", 0, "u"), OT_OK);
+    ot_sns_signature sig = {"2", "c2ln", "http://c"};
+    assert_int_equal(ot_sns_notification_json(&b, &m, "id-1", 0, "u", &sig), OT_OK);
+    assert_non_null(memmem(b.data, b.len, "\"SignatureVersion\":\"2\",\"Signature\":\"c2ln\","
+                                          "\"SigningCertURL\":\"http://c\"", 61));
     assert_null(memmem(b.data, b.len, "Subject", 7));
     assert_null(memmem(b.data, b.len, "MessageAttributes", 17));
     ot_buf_free(&b);
 }
 
-static void test_sns__confirmation_json(void **state)
+/* Whether sig64 (base64) is the SHA256withRSA signature of text by the key of cert_pem. */
+static bool verifies(const char *cert_pem, const char *text, const char *sig64)
+{
+    BIO *bio = BIO_new_mem_buf(cert_pem, -1);
+    X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    EVP_PKEY *pk = x ? X509_get_pubkey(x) : NULL;
+    uint8_t sig[512];
+    long n = ot_base64_decode(sig64, strlen(sig64), sig, sizeof sig);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = pk && n > 0 && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pk) == 1 &&
+              EVP_DigestVerify(ctx, sig, (size_t)n, (const uint8_t *)text, strlen(text)) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pk);
+    X509_free(x);
+    BIO_free(bio);
+    return ok;
+}
+
+/* The value of the JSON string member key in json (no escapes in the values looked up). */
+static void member(const char *json, const char *key, char *out, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr(json, pat);
+    assert_non_null(p);
+    p += strlen(pat);
+    size_t n = strcspn(p, "\"");
+    assert_true(n < cap);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static ot_sns *open_store(const char *dir);
+
+static void test_sns__confirmation_json_signed(void **state)
 {
     (void)state;
+    char dir[64];
+    otest_tmpdir(dir, sizeof dir, "sns");
+    ot_sns *sns = open_store(dir);
     ot_buf b;
     ot_buf_init(&b, 0);
     ot_sns_sub s = {.topic_arn = ARN, .token = "tok123"};
-    assert_int_equal(ot_sns_confirmation_json(&b, &s, "id-2", 1336006446655, "http://h:1"), 0);
+    assert_int_equal(ot_sns_confirmation_json(&b, sns, &s, "id-2", 1336006446655), 0);
     assert_non_null(strstr(b.data, "\"Type\":\"SubscriptionConfirmation\""));
     assert_non_null(strstr(b.data, "\"Token\":\"tok123\""));
-    assert_non_null(strstr(b.data, "\"SubscribeURL\":\"http://h:1/?Action=ConfirmSubscription"
-                                   "&TopicArn=" ARN "&Token=tok123\""));
-    assert_non_null(strstr(b.data, "You have chosen to subscribe to the topic " ARN ".\\n"));
+    const char *url = "http://127.0.0.1:4590/?Action=ConfirmSubscription&TopicArn=" ARN
+                      "&Token=tok123";
+    assert_non_null(strstr(b.data, url));
+    assert_non_null(strstr(b.data, "\"SigningCertURL\":\"http://127.0.0.1:4590" OT_SNS_CERT_PATH));
     assert_int_equal(b.data[b.len - 1], '\0'); /* NUL-terminated for the outbox */
+    /* SignatureVersion 2: the canonical string of the confirmation's fields, in this order */
+    char sig[700], text[2048];
+    member(b.data, "Signature", sig, sizeof sig);
+    snprintf(text, sizeof text,
+             "Message\nYou have chosen to subscribe to the topic %s.\nTo confirm the "
+             "subscription, visit the SubscribeURL included in this message.\nMessageId\nid-2\n"
+             "SubscribeURL\n%s\nTimestamp\n2012-05-03T00:54:06.655Z\nToken\ntok123\n"
+             "TopicArn\n%s\nType\nSubscriptionConfirmation\n", ARN, url, ARN);
+    assert_true(verifies(ot_sns_signing_cert(sns), text, sig));
+    text[9] ^= 1; /* one bit off */
+    assert_false(verifies(ot_sns_signing_cert(sns), text, sig));
+    /* the key and certificate are kept across restarts */
+    char *cert = strdup(ot_sns_signing_cert(sns));
+    ot_sns_close(sns);
+    sns = open_store(dir);
+    assert_string_equal(ot_sns_signing_cert(sns), cert);
+    free(cert);
     ot_buf_free(&b);
+    ot_sns_close(sns);
+    otest_rmrf(dir);
 }
 
 static void test_sns__http_post_failures(void **state)
@@ -262,7 +327,7 @@ int main(void)
         cmocka_unit_test(test_sns__subscription_arns),
         cmocka_unit_test(test_sns__file_endpoints),
         cmocka_unit_test(test_sns__notification_json),
-        cmocka_unit_test(test_sns__confirmation_json),
+        cmocka_unit_test(test_sns__confirmation_json_signed),
         cmocka_unit_test(test_sns__http_post_failures),
         cmocka_unit_test(test_sns__topics_and_tags),
         cmocka_unit_test(test_sns__publish_survives_close),
