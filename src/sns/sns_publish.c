@@ -25,6 +25,13 @@ static void timestamp_ms(int64_t ms, char out[32])
     snprintf(out, 32, "%.19s.%03dZ", secs, (int)(ms % 1000));
 }
 
+static void write_signature(ot_jw *w, const ot_sns_signature *sig)
+{
+    ot_jw_kstr(w, "SignatureVersion", sig->version);
+    ot_jw_kstr(w, "Signature", sig->signature);
+    ot_jw_kstr(w, "SigningCertURL", sig->cert_url);
+}
+
 int ot_sns_notification_json(ot_buf *out, const ot_sns_message *m, const char *message_id,
                              int64_t timestamp_ms_, const char *unsubscribe_url,
                              const ot_sns_signature *sig)
@@ -44,9 +51,7 @@ int ot_sns_notification_json(ot_buf *out, const ot_sns_message *m, const char *m
         ot_jw_kstr(&w, "Subject", m->subject);
     ot_jw_kstr(&w, "Message", m->message);
     ot_jw_kstr(&w, "Timestamp", ts);
-    ot_jw_kstr(&w, "SignatureVersion", sig->version);
-    ot_jw_kstr(&w, "Signature", sig->signature);
-    ot_jw_kstr(&w, "SigningCertURL", sig->cert_url);
+    write_signature(&w, sig);
     ot_jw_kstr(&w, "UnsubscribeURL", unsubscribe_url);
     if (m->attributes_json) {
         ot_jw_key(&w, "MessageAttributes");
@@ -153,9 +158,7 @@ int ot_sns_confirmation_json(ot_buf *out, const ot_sns *sns, const ot_sns_sub *s
     ot_jw_kstr(&w, "Message", text);
     ot_jw_kstr(&w, "SubscribeURL", url);
     ot_jw_kstr(&w, "Timestamp", ts);
-    ot_jw_kstr(&w, "SignatureVersion", "2");
-    ot_jw_kstr(&w, "Signature", signature);
-    ot_jw_kstr(&w, "SigningCertURL", sns->cert_url);
+    write_signature(&w, &(ot_sns_signature){"2", signature, sns->cert_url});
     ot_jw_end(&w);
     return ot_jw_error(&w) || ot_buf_putc(out, '\0') ? OT_ENOMEM : OT_OK;
 }

@@ -65,6 +65,15 @@ class SnsTestCase(ServerTestCase):
     def sns_file(self, name):
         return os.path.join(self.server.data_dir, "sns", name)
 
+    def wait_sub_attrs(self, sub, done):
+        """The subscription's attributes once done(attrs) holds (bounded wait: the last seen)."""
+        deadline = time.time() + 30
+        while True:
+            attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+            if done(attrs) or time.time() > deadline:
+                return attrs
+            time.sleep(0.05)
+
     def wait_lines(self, name, count):
         """The JSON lines of a file endpoint once it has at least count (bounded wait)."""
         deadline = time.time() + 30
@@ -437,12 +446,7 @@ class HttpDelivery(SnsTestCase):
             self.assertEqual(headers["x-amz-sns-subscription-arn"], sub)
             self.assertTrue(headers["Content-Type"].startswith("text/plain"))
             self.assertTrue(verify_signature(note), note)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
-            if attrs["MessagesPending"] == "0":
-                break
-            time.sleep(0.05)
+        attrs = self.wait_sub_attrs(sub, lambda a: a["MessagesPending"] == "0")
         self.assertEqual(attrs["MessagesDelivered"], "2")     # the confirmation and the message
         self.assertEqual(attrs["DeliveryAttempts"], "3")
         self.assertEqual(attrs["LastDeliveryError"], "")
@@ -486,12 +490,7 @@ class Durability(SnsTestCase):
         # outbox, and the subscription says why.
         os.makedirs(self.sns_file("out.jsonl"))
         mid = self.sns.publish(TopicArn=arn, Message="first")["MessageId"]
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
-            if attrs["LastDeliveryError"]:
-                break
-            time.sleep(0.05)
+        attrs = self.wait_sub_attrs(sub, lambda a: a["LastDeliveryError"] != "")
         self.assertIn("out.jsonl", attrs["LastDeliveryError"])
         self.assertEqual(attrs["MessagesPending"], "1")
         self.assertEqual(attrs["MessagesDelivered"], "0")
@@ -504,12 +503,7 @@ class Durability(SnsTestCase):
         ids = [l["MessageId"] for l in lines]
         self.assertEqual(set(ids), {mid, mid2})
         self.assertEqual([l["Message"] for l in lines if l["MessageId"] == mid][0], "first")
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            attrs = self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
-            if attrs["MessagesPending"] == "0":
-                break
-            time.sleep(0.05)
+        attrs = self.wait_sub_attrs(sub, lambda a: a["MessagesPending"] == "0")
         self.assertEqual(attrs["MessagesPending"], "0")
         self.assertEqual(attrs["LastDeliveryError"], "")
 
