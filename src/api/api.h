@@ -21,6 +21,7 @@ struct ot_keystore;
 struct ot_history;
 struct ot_history_feed;
 struct ot_logs;
+struct ot_sns;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -43,6 +44,7 @@ typedef struct ot_api {
     struct ot_history *history;           /* history.db (LookupEvents) */
     struct ot_history_feed *history_feed; /* indexes the WAL into it */
     struct ot_logs *logs;                 /* logs.db (the CloudWatch Logs API) */
+    struct ot_sns *sns;                   /* SNS topics and their delivery (state.db) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;

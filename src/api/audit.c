@@ -235,7 +235,8 @@ static void response_error(const ot_req *req, const ot_resp *resp, bool xml, cha
 int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const char *operation)
 {
     bool s3 = !strcmp(req->service, "s3");
-    bool xml = s3 || !strcmp(req->service, "sts"); /* its error bodies are XML */
+    bool xml = s3 || !strcmp(req->service, "sts") || /* their error bodies are XML */
+               !strcmp(req->service, "sns");
     bool data_event = s3 && !s3_op_is_management(operation);
     bool read_only = op_read_only(operation);
     char source[64], event_id[37], when[32], code[128], msg[512];

@@ -2,16 +2,18 @@
  *
  * The service comes from the SigV4 credential scope (.../<region>/<service>/aws4_request), so a
  * single AWS_ENDPOINT_URL serves every client. Errors before a service handler runs are sent in
- * the protocol the request looks like it speaks: query-protocol XML for STS (signed for sts, or
- * an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML otherwise.
- * The health probes (health.h) and unsigned Prometheus scrapes (metrics_http.h) are answered
- * before authentication. */
+ * the protocol the request looks like it speaks: query-protocol XML for STS and SNS (signed for
+ * sts or sns, or an Action parameter at /), JSON for X-Amz-Target or /PutAuditEvents, S3 XML
+ * otherwise.
+ * The health probes (health.h), unsigned Prometheus scrapes (metrics_http.h) and SNS's
+ * SubscribeURL (api_sns.h) are answered before authentication. */
 #include "api/dispatch.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "api/api_sns.h"
 #include "api/api_sts.h"
 #include "api/audit.h"
 #include "api/aws_error.h"
@@ -24,8 +26,8 @@
 #include "util/timeutil.h"
 
 #define UNKNOWN_SERVICE_FMT                                                                   \
-    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, s3 and sts on this " \
-    "endpoint)."
+    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, logs, s3, sns and " \
+    "sts on this endpoint)."
 
 typedef struct service_route {
     const char *name;
@@ -38,6 +40,7 @@ static const service_route routes[] = {
     {"cloudtrail-data", ot_cloudtrail_data_handle, false},
     {"logs", ot_logs_handle, false},
     {"s3", ot_s3_handle, true},
+    {"sns", ot_api_sns_handle, true},
     {"sts", ot_sts_handle, true},
 };
 
@@ -81,7 +84,7 @@ static bool looks_like_query(const ot_req *req)
 
 static err_protocol request_protocol(const ot_req *req)
 {
-    if (scoped_for(req, "sts"))
+    if (scoped_for(req, "sts") || scoped_for(req, "sns"))
         return PROTO_QUERY;
     if (!looks_like_s3(req))
         return PROTO_JSON;
@@ -178,7 +181,8 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     ot_api *srv = ctx;
     ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
     ot_resp_header(resp, "x-amz-request-id", req->request_id);
-    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp))
+    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp) ||
+        ot_api_sns_public(srv, req, resp))
         return;
     if (authenticate(srv, req, resp) != OT_OK || ot_metrics_answer_signed(srv, req, resp))
         return;

@@ -19,6 +19,7 @@
 #include "deliver/deliver.h"
 #include "digest/digest.h"
 #include "logs/logs.h"
+#include "sns/sns.h"
 #include "store/store.h"
 #include "sys/datadir.h"
 #include "trail/trail.h"
@@ -143,6 +144,24 @@ static int open_logs(ot_api *srv)
 
 static void close_logs(ot_api *srv) { ot_logs_close(srv->logs); }
 
+/* SNS topics and their delivery thread. The UnsubscribeURL of a message points at the
+ * listening address. */
+static int open_sns(ot_api *srv)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s://%s", srv->cfg.tls_cert[0] ? "https" : "http",
+             srv->cfg.listen);
+    ot_sns_opts opts = {.data_dir = srv->cfg.data_dir, .public_url = url,
+                        .no_fsync = srv->cfg.no_fsync};
+    int rc = ot_sns_open(&opts, &srv->sns);
+    if (rc)
+        ot_error("cannot open the SNS topics in %s/state.db: %s", srv->cfg.data_dir,
+                 ot_strerror(rc));
+    return rc;
+}
+
+static void close_sns(ot_api *srv) { ot_sns_close(srv->sns); }
+
 /* The WAL readers (history, delivery): their table is daemon/readers.c. */
 static int open_readers(ot_api *srv)
 {
@@ -173,6 +192,7 @@ static const component components[] = {
     /* Digests before delivery: delivery's recovery records redone files for them. */
     {"digest writer", open_digest, close_digest},
     {"WAL readers", open_readers, ot_readers_stop},
+    {"SNS topics", open_sns, close_sns},
 };
 
 #define NCOMPONENTS (sizeof components / sizeof components[0])
