@@ -85,6 +85,17 @@ class Server:
     def credentials_file(self):
         return os.path.join(self.data_dir, "credentials")
 
+    def add_user(self, name, key, secret, account=None, **opentrail):
+        """Appends a user to the server's credentials file; account and opentrail_* keys
+        (principal_type="Root", ...) are optional. The server reads it at start or on SIGHUP."""
+        lines = ["", "[%s]" % name, "aws_access_key_id = %s" % key,
+                 "aws_secret_access_key = %s" % secret]
+        if account:
+            lines.append("opentrail_account_id = %s" % account)
+        lines += ["opentrail_%s = %s" % kv for kv in opentrail.items()]
+        with open(self.credentials_file, "a") as f:
+            f.write("\n".join(lines) + "\n")
+
     def start(self):
         args = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir,
                 "--delivery-interval", self.delivery_interval] + self.extra_args

@@ -474,9 +474,7 @@ class Logs(ServerTestCase):
 
     def test_other_account_cannot_see_groups(self):
         self.server.stop()
-        with open(self.server.credentials_file, "a") as f:
-            f.write("\n[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                    "opentrail_account_id = %s\n" % (OTHER_KEY, OTHER_SECRET, OTHER))
+        self.server.add_user("other", OTHER_KEY, OTHER_SECRET, OTHER)
         self.server.start()
         self.logs = self.server.client("logs")
         other = boto3.session.Session().client(

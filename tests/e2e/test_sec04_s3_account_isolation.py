@@ -45,9 +45,7 @@ class AccountIsolation(ServerTestCase):
     def setUp(self):
         super().setUp()
         self.server.stop()
-        with open(self.server.credentials_file, "a") as f:
-            f.write("\n[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                    "opentrail_account_id = %s\n" % (OTHER_KEY, OTHER_SECRET, OTHER))
+        self.server.add_user("other", OTHER_KEY, OTHER_SECRET, OTHER)
         # a bucket made before owners were recorded: a bare directory, no owner attribute
         os.makedirs(os.path.join(self.server.data_dir, "buckets", "legacy-bucket"))
         self.server.start()

@@ -329,9 +329,7 @@ class AccountIsolation(SnsTestCase):
     def setUp(self):
         super().setUp()
         self.server.stop()
-        with open(self.server.credentials_file, "a") as f:
-            f.write("\n[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                    "opentrail_account_id = %s\n" % (OTHER_KEY, OTHER_SECRET, OTHER))
+        self.server.add_user("other", OTHER_KEY, OTHER_SECRET, OTHER)
         self.server.start()
         self.sns = self.server.client("sns")
         self.other = boto3.session.Session().client(

@@ -52,12 +52,8 @@ class Sts(ServerTestCase):
     def setUp(self):
         super().setUp()
         self.server.stop()
-        with open(self.server.credentials_file, "a") as f:
-            f.write("\n[alice]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                    % (ALICE_KEY, ALICE_SECRET))
-            f.write("\n[boss]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                    "opentrail_account_id = %s\nopentrail_principal_type = Root\n"
-                    % (BOSS_KEY, BOSS_SECRET, BOSS_ACCOUNT))
+        self.server.add_user("alice", ALICE_KEY, ALICE_SECRET)
+        self.server.add_user("boss", BOSS_KEY, BOSS_SECRET, BOSS_ACCOUNT, principal_type="Root")
         self.server.start()
 
     def cli(self, *args, profile=None, check=True):
