@@ -20,21 +20,21 @@ typedef struct lg_op {
 } lg_op;
 
 static const lg_op OPS[] = {
-    {"CreateLogGroup", lg_create_log_group},
-    {"DeleteLogGroup", lg_delete_log_group},
-    {"DescribeLogGroups", lg_describe_log_groups},
-    {"PutRetentionPolicy", lg_put_retention_policy},
-    {"DeleteRetentionPolicy", lg_delete_retention_policy},
-    {"CreateLogStream", lg_create_log_stream},
-    {"DeleteLogStream", lg_delete_log_stream},
-    {"DescribeLogStreams", lg_describe_log_streams},
+    {"CreateLogGroup", lg_create_log_group, false},
+    {"DeleteLogGroup", lg_delete_log_group, false},
+    {"DescribeLogGroups", lg_describe_log_groups, false},
+    {"PutRetentionPolicy", lg_put_retention_policy, false},
+    {"DeleteRetentionPolicy", lg_delete_retention_policy, false},
+    {"CreateLogStream", lg_create_log_stream, false},
+    {"DeleteLogStream", lg_delete_log_stream, false},
+    {"DescribeLogStreams", lg_describe_log_streams, false},
     {"PutLogEvents", lg_put_log_events, true},
     {"GetLogEvents", lg_get_log_events, true},
     {"FilterLogEvents", lg_filter_log_events, true},
-    {"PutMetricFilter", lg_put_metric_filter},
-    {"DescribeMetricFilters", lg_describe_metric_filters},
-    {"DeleteMetricFilter", lg_delete_metric_filter},
-    {"TestMetricFilter", lg_test_metric_filter},
+    {"PutMetricFilter", lg_put_metric_filter, false},
+    {"DescribeMetricFilters", lg_describe_metric_filters, false},
+    {"DeleteMetricFilter", lg_delete_metric_filter, false},
+    {"TestMetricFilter", lg_test_metric_filter, false},
 };
 
 static const lg_op *op_from_target(const ot_req *req)

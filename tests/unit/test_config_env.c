@@ -59,7 +59,7 @@ static void test_config_env__precedence(void **state)
     snprintf(path, sizeof path, "%s/ot.conf", dir);
     const char *text = "delivery-interval = 2s\nhttp-threads = 3\nregion = eu-west-1\n";
     otest_write_file(path, text, strlen(text));
-    char config_var[96];
+    char config_var[sizeof "OPENTRAIL_CONFIG=" + sizeof path];
     snprintf(config_var, sizeof config_var, "OPENTRAIL_CONFIG=%s", path);
     char *env[] = {"PATH=/bin", config_var, "OPENTRAIL_DELIVERY_INTERVAL=7s",
                    "OPENTRAIL_LISTEN=127.0.0.1:0", "OPENTRAIL_REGION=", NULL};
