@@ -3,7 +3,8 @@
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html).
  *
  * The key and a self-signed certificate are made on first start in DATA-DIR/sns-signing/
- * (key.pem 0600, cert.pem) and kept: a subscriber may pin the certificate. */
+ * (both 0600, like everything in the data dir; the certificate is public through its URL) and
+ * kept: a subscriber may pin the certificate. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -61,7 +62,7 @@ static int create_pair(const char *key_path, const char *cert_path)
     X509 *x = pk ? self_signed(pk) : NULL;
     int rc = x ? write_pem(key_path, 0600, pk, NULL) : OT_ENOMEM;
     if (!rc)
-        rc = write_pem(cert_path, 0644, NULL, x);
+        rc = write_pem(cert_path, 0600, NULL, x); /* public, but the data dir stays private */
     X509_free(x);
     EVP_PKEY_free(pk);
     return rc;
