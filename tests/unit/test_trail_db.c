@@ -183,48 +183,41 @@ static void test_trail_db__delivery_notes(void **state)
                                                     ":trail/gone", 1, NULL), OT_ENOTFOUND);
 }
 
+/* The trail's notification outcome is (latest, attempt, error). */
+static void assert_note(fixture *f, const char *arn, int64_t latest, int64_t attempt,
+                        const char *error)
+{
+    ot_trail_notification n;
+    assert_int_equal(ot_trail_notification_get(f->db, arn, &n), 0);
+    assert_int_equal(n.latest_ms, latest);
+    assert_int_equal(n.attempt_ms, attempt);
+    assert_string_equal(n.error, error);
+}
+
 /* Notification outcomes: a success sets both times and clears the error, a failure keeps the
  * last success; a deleted trail takes its history with it. */
 static void test_trail_db__notification_notes(void **state)
 {
     fixture *f = *state;
     ot_trail t = mk("notify", "us-east-1", false);
-    ot_trail_notification n;
     assert_int_equal(ot_trail_create(f->db, &t, 5), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, t.arn, &n), 0);
-    assert_int_equal(n.latest_ms, 0);
-    assert_int_equal(n.attempt_ms, 0);
-    assert_string_equal(n.error, "");
-
+    assert_note(f, t.arn, 0, 0, "");
     assert_int_equal(ot_trail_note_notification(f->db, t.arn, 5000, NULL), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, t.arn, &n), 0);
-    assert_int_equal(n.latest_ms, 5000);
-    assert_int_equal(n.attempt_ms, 5000);
-    assert_string_equal(n.error, "");
-
+    assert_note(f, t.arn, 5000, 5000, "");
     assert_int_equal(ot_trail_note_notification(f->db, t.arn, 6000, "NotFound: gone"), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, t.arn, &n), 0);
-    assert_int_equal(n.latest_ms, 5000);
-    assert_int_equal(n.attempt_ms, 6000);
-    assert_string_equal(n.error, "NotFound: gone");
-
+    assert_note(f, t.arn, 5000, 6000, "NotFound: gone");
     assert_int_equal(ot_trail_note_notification(f->db, t.arn, 7000, NULL), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, t.arn, &n), 0);
-    assert_int_equal(n.latest_ms, 7000);
-    assert_string_equal(n.error, "");
+    assert_note(f, t.arn, 7000, 7000, "");
 
     /* a first attempt that fails has no success time */
     ot_trail u = mk("notify-fail", "us-east-1", false);
     assert_int_equal(ot_trail_create(f->db, &u, 5), 0);
     assert_int_equal(ot_trail_note_notification(f->db, u.arn, 8000, "NotFound: gone"), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, u.arn, &n), 0);
-    assert_int_equal(n.latest_ms, 0);
-    assert_int_equal(n.attempt_ms, 8000);
+    assert_note(f, u.arn, 0, 8000, "NotFound: gone");
 
     assert_int_equal(ot_trail_delete(f->db, t.arn), 0);
     assert_int_equal(ot_trail_create(f->db, &t, 5), 0);
-    assert_int_equal(ot_trail_notification_get(f->db, t.arn, &n), 0);
-    assert_int_equal(n.attempt_ms, 0);
+    assert_note(f, t.arn, 0, 0, "");
 }
 
 /* SnsTopicARN: a name is the topic of the trail's home region and account, an ARN is kept. */
