@@ -212,7 +212,8 @@ static int check_bucket_policy(ct_ctx *c, const ot_trail *t)
 
 /* The trail's topic must exist in its account and home region (no cross-account topics: we
  * keep no topic policies that could allow one). AWS's error for a missing topic or one whose
- * policy does not let CloudTrail publish. */
+ * policy does not let CloudTrail publish, as moto words it too
+ * (https://github.com/getmoto/moto/blob/master/moto/cloudtrail/models.py). */
 static int check_sns_topic(ct_ctx *c, const ot_trail *t)
 {
     char arn[OT_SNS_ARN_MAX], region[32], account[16], name[OT_SNS_NAME_MAX + 1];
