@@ -10,7 +10,13 @@
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/timeutil.h"
+
+OT_COUNTER_L(m_notes, "opentrail_trail_notifications_total",
+             "Log-file notifications of trails to their SNS topics: sent (in the topic's "
+             "outbox) or failed (e.g. the topic is gone).",
+             OT_LABELS("result"));
 
 /* {"s3Bucket":"<bucket>","s3ObjectKey":["<key>"]}, NUL-terminated, into out. */
 static int message_json(ot_buf *out, const char *bucket, const char *key)
@@ -49,6 +55,9 @@ void ot_trail_notify_file(void *ctx, const ot_trail *trail, const char *bucket, 
         rc = ot_sns_publish(srv->sns, &m, message_id);
     }
     ot_buf_free(&msg);
+    static _Atomic(ot_metric_series *) sent, failed;
+    ot_series_add(rc ? ot_metric_cached(&m_notes, &failed, OT_VALUES("failed"))
+                     : ot_metric_cached(&m_notes, &sent, OT_VALUES("sent")), 1);
     if (rc)
         ot_warn("trail %s: notifying %s of s3://%s/%s failed: %s", trail->arn, arn, bucket, key,
                 publish_error(rc));

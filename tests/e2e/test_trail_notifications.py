@@ -8,6 +8,7 @@ import time
 import botocore.exceptions
 
 import otharness
+from test_metrics import scrape, value
 from test_pipeline import wait_for
 
 TOPIC_MISSING = "SNS Topic does not exist or the topic policy is incorrect!"
@@ -76,6 +77,10 @@ class TrailNotifications(otharness.ServerTestCase):
         self.assertNotEqual(status["LatestNotificationAttemptTime"], "")
         self.assertNotEqual(status["LatestNotificationAttemptSucceeded"], "")
         self.assertNotIn("LatestNotificationError", status)
+        self.assertEqual(self.notifications_counted("sent"), len(keys))
+
+    def notifications_counted(self, result):
+        return value(scrape(self.server), "opentrail_trail_notifications_total", result=result)
 
     def test_topic_given_as_arn(self):
         topic = self.sns.create_topic(Name="by-arn")["TopicArn"]
@@ -124,6 +129,8 @@ class TrailNotifications(otharness.ServerTestCase):
         self.assertNotEqual(status["LatestNotificationAttemptTime"], "")
         self.assertIn("LatestDeliveryTime", status)
         self.assertNotIn("LatestDeliveryError", status)
+        self.assertGreaterEqual(self.notifications_counted("failed"), 1)
+        self.assertEqual(self.notifications_counted("sent"), 0)
 
 
 if __name__ == "__main__":
