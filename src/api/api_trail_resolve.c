@@ -106,14 +106,9 @@ static void sns_members(ot_jw *w, const ot_trail *t)
 {
     if (!t->sns_topic_name[0])
         return;
-    ot_jw_kstr(w, "SnsTopicName", t->sns_topic_name);
-    if (!strncmp(t->sns_topic_name, "arn:", 4)) {
-        ot_jw_kstr(w, "SnsTopicARN", t->sns_topic_name);
-        return;
-    }
     char arn[400];
-    snprintf(arn, sizeof arn, "arn:aws:sns:%s:%s:%s", t->home_region, t->account_id,
-             t->sns_topic_name);
+    ot_trail_sns_topic_arn(t, arn, sizeof arn);
+    ot_jw_kstr(w, "SnsTopicName", t->sns_topic_name);
     ot_jw_kstr(w, "SnsTopicARN", arn);
 }
 

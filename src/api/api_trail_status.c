@@ -1,7 +1,8 @@
 /* api_trail_status.c — StartLogging, StopLogging and GetTrailStatus.
  *
  * GetTrailStatus reports only what happened: a time member appears once its event took place
- * (delivery reports outcomes through ot_trail_note_delivery / _note_digest). The string twins
+ * (delivery reports outcomes through ot_trail_note_delivery / _note_digest, the daemon's
+ * notification hook through ot_trail_note_notification). The string twins
  * (TimeLoggingStarted, LatestDeliveryAttemptTime, ...) are "" when they do not apply, as AWS
  * and moto send them. */
 #include <string.h>
@@ -68,23 +69,29 @@ static void kstr_time(ot_jw *w, const char *key, int64_t ms)
 int ct_get_trail_status(ct_ctx *c)
 {
     ot_trail t;
+    ot_trail_notification note;
     if (ct_trail_from_name(c, false, &t))
         return -1;
+    int rc = ot_trail_notification_get(c->srv->trails, t.arn, &note);
+    if (rc)
+        return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     ct_ok(c);
     ot_jw *w = &c->w;
     ot_jw_kbool(w, "IsLogging", t.logging);
     if (t.latest_delivery_error[0])
         ot_jw_kstr(w, "LatestDeliveryError", t.latest_delivery_error);
+    if (note.error[0])
+        ot_jw_kstr(w, "LatestNotificationError", note.error);
     ktime_opt(w, "LatestDeliveryTime", t.latest_delivery_ms);
+    ktime_opt(w, "LatestNotificationTime", note.latest_ms);
     ktime_opt(w, "StartLoggingTime", t.start_logging_ms);
     ktime_opt(w, "StopLoggingTime", t.stop_logging_ms);
     ktime_opt(w, "LatestDigestDeliveryTime", t.latest_digest_delivery_ms);
     if (t.latest_digest_delivery_error[0])
         ot_jw_kstr(w, "LatestDigestDeliveryError", t.latest_digest_delivery_error);
     kstr_time(w, "LatestDeliveryAttemptTime", t.latest_delivery_attempt_ms);
-    /* No notifications are sent yet (SNS is not implemented): nothing ever happened. */
-    kstr_time(w, "LatestNotificationAttemptTime", 0);
-    kstr_time(w, "LatestNotificationAttemptSucceeded", 0);
+    kstr_time(w, "LatestNotificationAttemptTime", note.attempt_ms);
+    kstr_time(w, "LatestNotificationAttemptSucceeded", note.latest_ms);
     kstr_time(w, "LatestDeliveryAttemptSucceeded", t.latest_delivery_ms);
     kstr_time(w, "TimeLoggingStarted", t.start_logging_ms);
     kstr_time(w, "TimeLoggingStopped", t.stop_logging_ms);

@@ -10,6 +10,7 @@
 #include "api/api_cloudtrail.h"
 #include "api/s3_policy.h"
 #include "api/s3_write_once.h"
+#include "sns/sns.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -21,7 +22,7 @@
 
 /* Which optional members the request gave (UpdateTrail changes only those). */
 typedef struct trail_given {
-    bool bucket, global, multi;
+    bool bucket, sns, global, multi;
 } trail_given;
 
 static int set_bucket(ct_ctx *c, ot_trail *t, const char *b)
@@ -121,8 +122,10 @@ static int apply_strings(ct_ctx *c, ot_trail *t, trail_given *g)
         int rc = ct_str(c, c->in, STRING_MEMBERS[i].key, &v);
         if (rc < 0 || (rc > 0 && STRING_MEMBERS[i].set(c, t, v) != 0))
             return -1;
-        if (i == 0)
+        if (STRING_MEMBERS[i].set == set_bucket)
             g->bucket = rc > 0;
+        if (STRING_MEMBERS[i].set == set_sns)
+            g->sns = rc > 0;
     }
     return 0;
 }
@@ -207,8 +210,27 @@ static int check_bucket_policy(ct_ctx *c, const ot_trail *t)
                    "Incorrect S3 bucket policy is detected for bucket: %s", t->bucket);
 }
 
-/* The checks on the resulting configuration, then the bucket's existence. */
-static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
+/* The trail's topic must exist in its account and home region (no cross-account topics: we
+ * keep no topic policies that could allow one). AWS's error for a missing topic or one whose
+ * policy does not let CloudTrail publish, as moto words it too
+ * (https://github.com/getmoto/moto/blob/master/moto/cloudtrail/models.py). */
+static int check_sns_topic(ct_ctx *c, const ot_trail *t)
+{
+    char arn[OT_SNS_ARN_MAX], region[32], account[16], name[OT_SNS_NAME_MAX + 1];
+    ot_sns_topic topic;
+    ot_trail_sns_topic_arn(t, arn, sizeof arn);
+    if (!arn[0])
+        return 0;
+    if (!ot_sns_topic_arn_parse(arn, region, account, name) &&
+        !strcmp(region, t->home_region) && !strcmp(account, t->account_id) &&
+        c->srv->sns && !ot_sns_topic_get(c->srv->sns, arn, &topic))
+        return 0;
+    return ct_fail(c, "InsufficientSnsTopicPolicyException",
+                   "SNS Topic does not exist or the topic policy is incorrect!");
+}
+
+/* The checks on the resulting configuration, then the bucket's existence, then the topic's. */
+static int check_config(ct_ctx *c, ot_trail *t, const trail_given *g, bool check_bucket)
 {
     if (t->multi_region && !t->include_global)
         return ct_fail(c, "InvalidParameterCombinationException",
@@ -226,7 +248,9 @@ static int check_config(ct_ctx *c, ot_trail *t, bool check_bucket)
     if (t->organization && !t->org_id[0] &&
         ot_trail_org_id(c->srv->trails, c->account, t->org_id) != 0)
         return ct_fail(c, "InternalFailure", "Could not read the organization id.");
-    return check_bucket_policy(c, t) ? -1 : check_log_folders(c, t);
+    if (check_bucket_policy(c, t) || check_log_folders(c, t))
+        return -1;
+    return g->sns ? check_sns_topic(c, t) : 0;
 }
 
 static int db_error(ct_ctx *c, int rc, const ot_trail *t)
@@ -243,7 +267,7 @@ static int db_error(ct_ctx *c, int rc, const ot_trail *t)
     return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
 }
 
-static int create_input(ct_ctx *c, ot_trail *t)
+static int create_input(ct_ctx *c, ot_trail *t, trail_given *g)
 {
     const char *name;
     char msg[256];
@@ -261,10 +285,9 @@ static int create_input(ct_ctx *c, ot_trail *t)
     ot_trail_arn_make(t->arn, sizeof t->arn, c->region, c->account, name);
     t->include_global = true;
     t->created_ms = ot_now_ms();
-    trail_given g = {0};
-    if (apply_strings(c, t, &g) || apply_bools(c, t, &g))
+    if (apply_strings(c, t, g) || apply_bools(c, t, g))
         return -1;
-    if (!g.bucket)
+    if (!g->bucket)
         return ct_fail(c, "InvalidParameterException", "S3BucketName must be provided.");
     return 0;
 }
@@ -272,13 +295,14 @@ static int create_input(ct_ctx *c, ot_trail *t)
 int ct_create_trail(ct_ctx *c)
 {
     ot_trail t;
+    trail_given g = {0};
     ot_tag *tags = NULL;
     size_t ntags = 0;
-    int rc = create_input(c, &t);
+    int rc = create_input(c, &t, &g);
     if (!rc)
         rc = ct_tags_parse(c, c->in, "TagsList", false, &tags, &ntags) < 0 ? -1 : 0;
     if (!rc)
-        rc = check_config(c, &t, true);
+        rc = check_config(c, &t, &g, true);
     if (!rc) {
         int db = ot_trail_create(c->srv->trails, &t, OT_TRAIL_MAX_PER_REGION);
         if (!db && ntags)
@@ -298,7 +322,7 @@ int ct_update_trail(ct_ctx *c)
     ot_trail t;
     trail_given g = {0};
     if (ct_trail_from_name(c, true, &t) || apply_strings(c, &t, &g) || apply_bools(c, &t, &g) ||
-        check_config(c, &t, g.bucket))
+        check_config(c, &t, &g, g.bucket))
         return -1;
     int rc = ot_trail_update(c->srv->trails, &t, OT_TRAIL_MAX_PER_REGION);
     if (rc)

@@ -191,8 +191,9 @@ static const component components[] = {
     {"signing keys", open_keys, close_keys},
     /* Digests before delivery: delivery's recovery records redone files for them. */
     {"digest writer", open_digest, close_digest},
-    {"WAL readers", open_readers, ot_readers_stop},
+    /* SNS before delivery: delivery's recovery notifies the topics of redone files. */
     {"SNS topics", open_sns, close_sns},
+    {"WAL readers", open_readers, ot_readers_stop},
 };
 
 #define NCOMPONENTS (sizeof components / sizeof components[0])

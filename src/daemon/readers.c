@@ -1,6 +1,7 @@
 /* readers.c — the table of the server's WAL readers. A new reader (one that keeps its state in
  * its own module) is one line here: its cursor name and how to start and stop it. */
 #include "daemon/readers.h"
+#include "daemon/trail_notify.h"
 
 #include <stdio.h>
 
@@ -47,7 +48,9 @@ static int delivery_start(ot_api *srv)
                                .trails = srv->trails,
                                .data_dir = srv->cfg.data_dir,
                                .interval_ms = srv->cfg.delivery_interval_ms,
-                               .max_bytes = srv->cfg.delivery_max_bytes};
+                               .max_bytes = srv->cfg.delivery_max_bytes,
+                               .file_delivered = ot_trail_notify_file,
+                               .file_delivered_ctx = srv};
     int rc = ot_deliver_start(&o, &srv->deliver);
     if (rc)
         ot_error("cannot start delivery: %s", ot_strerror(rc));

@@ -15,8 +15,15 @@
 struct ot_wal;
 struct ot_store;
 struct ot_trail_db;
+struct ot_trail;
 
 typedef struct ot_deliver ot_deliver;
+
+/* Called once per log file of a seal after all its files are written and before the seal is
+ * marked done (so a crash in between calls it again for the redone files: at least once), on
+ * the delivery thread. trail is the configuration the seal was made with (its SNS topic). */
+typedef void (*ot_deliver_file_hook)(void *ctx, const struct ot_trail *trail,
+                                     const char *bucket, const char *key);
 
 #define OT_DELIVER_CURSOR "delivery" /* its WAL cursor */
 
@@ -27,6 +34,8 @@ typedef struct ot_deliver_live_opts {
     const char *data_dir;           /* quarantine/ lives under it */
     int64_t interval_ms;            /* seal a trail's batches this long after their first event */
     uint64_t max_bytes;             /* ... or at this size */
+    ot_deliver_file_hook file_delivered; /* NULL: none (trail notifications use it) */
+    void *file_delivered_ctx;
 } ot_deliver_live_opts;
 
 /* Call after the WAL, the store and state.db are open: redoes pending intents, opens the WAL

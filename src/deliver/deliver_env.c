@@ -169,6 +169,8 @@ int ot_deliver_start(const ot_deliver_live_opts *so, ot_deliver **out)
         return rc;
     o.interval_ms = so->interval_ms;
     o.max_bytes = so->max_bytes;
+    o.file_delivered = so->file_delivered;
+    o.file_delivered_ctx = so->file_delivered_ctx;
     snprintf(o.quarantine_dir, sizeof o.quarantine_dir, "%s/quarantine", so->data_dir);
     return ot_deliver_start_opts(&o, out); /* frees the env's context on failure */
 }

@@ -200,6 +200,8 @@ typedef struct ot_deliver_opts {
     char quarantine_dir[600]; /* where unwritable log files are kept (DATA-DIR/quarantine) */
     ot_deliver_crash_hook crash_hook;
     void *crash_ctx;
+    ot_deliver_file_hook file_delivered; /* see deliver.h; NULL: none */
+    void *file_delivered_ctx;
 } ot_deliver_opts;
 
 /* The env over a running server's WAL (cursor "delivery"), store and state.db. */

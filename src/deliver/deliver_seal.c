@@ -195,13 +195,17 @@ static int write_files(ot_deliver *d, const ot_deliver_intent *in, ot_deliver_ba
     return first;
 }
 
-/* After all files of an intent are written: done, unless the test hook "crashes" first. */
+/* After all files of an intent are written: each one announced (file_delivered), then done,
+ * unless the test hook "crashes" first. */
 static int mark_done(ot_deliver *d, ot_deliver_intent *in)
 {
     if (d->o.crash_hook && d->o.crash_hook(d->o.crash_ctx, in->snap.arn, in->a, in->b)) {
         d->crashed = true;
         return OT_ECLOSED;
     }
+    for (size_t i = 0; d->o.file_delivered && i < d->nfiles; i++)
+        d->o.file_delivered(d->o.file_delivered_ctx, &in->snap, d->files[i].bucket,
+                            d->files[i].key);
     int64_t now = dl_now_ms(d);
     intent_ctx c = {in, now, d};
     int rc = dl_db(d, done_cb, &c);

@@ -107,6 +107,9 @@ int ot_trail_arn_make(char *out, size_t cap, const char *region, const char *acc
 /* Splits a trail ARN. region, account and name get NUL-terminated copies. Returns OT_EINVAL
  * if arn is not arn:aws:cloudtrail:<region>:<12 digits>:trail/<non-empty name>. */
 int ot_trail_arn_parse(const char *arn, char region[32], char account[16], char name[129]);
+/* The ARN of the trail's SNS topic: SnsTopicName as given when it is an ARN, else the topic of
+ * that name in the trail's home region and account. "" when the trail has no topic. */
+void ot_trail_sns_topic_arn(const ot_trail *t, char *out, size_t cap);
 
 /* Trails counted in region for the 5-per-region limit: those homed there plus every
  * multi-region trail of the account (each counts in every region). */
@@ -132,6 +135,22 @@ int ot_trail_set_logging(ot_trail_db *db, const char *arn, bool logging, int64_t
 /* Delivery outcome of a digest file (GetTrailStatus LatestDigestDelivery*). error NULL =
  * success. */
 int ot_trail_note_digest(ot_trail_db *db, const char *trail_arn, int64_t ms, const char *error);
+/* The outcome of a trail's SNS notifications (trail_notify.c; GetTrailStatus). */
+typedef struct ot_trail_notification {
+    int64_t latest_ms;   /* last notification published, 0 = never */
+    int64_t attempt_ms;  /* last attempt, successful or not, 0 = never */
+    char error[512];     /* of the last attempt, "" if it succeeded */
+} ot_trail_notification;
+
+/* Records a notification attempt for the trail; error NULL = success. */
+int ot_trail_note_notification(ot_trail_db *db, const char *trail_arn, int64_t attempt_ms,
+                               const char *error);
+/* The trail's notification outcome; all zero when none was ever attempted. */
+int ot_trail_notification_get(ot_trail_db *db, const char *trail_arn,
+                              ot_trail_notification *out);
+/* Creates the notification table (called by ot_trail_db_open). */
+int ot_trail_notify_schema(struct sqlite3 *sql);
+
 /* The account's organization id, o-[a-z0-9]{10}, made once and kept in state.db. */
 int ot_trail_org_id(ot_trail_db *db, const char *account, char out[40]);
 

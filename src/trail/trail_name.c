@@ -116,3 +116,12 @@ int ot_trail_arn_parse(const char *arn, char region[32], char account[16], char 
     const char *nm = t + 7;
     return take(nm, strlen(nm), name, 129, name_char);
 }
+
+void ot_trail_sns_topic_arn(const ot_trail *t, char *out, size_t cap)
+{
+    if (!t->sns_topic_name[0] || !strncmp(t->sns_topic_name, "arn:", 4))
+        snprintf(out, cap, "%s", t->sns_topic_name);
+    else
+        snprintf(out, cap, "arn:aws:sns:%s:%s:%s", t->home_region, t->account_id,
+                 t->sns_topic_name);
+}

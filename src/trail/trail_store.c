@@ -181,7 +181,11 @@ static int delete_locked(ot_trail_db *db, const char *arn)
     int rc = ot_trail_run(db, ST_TRAIL_DELETE, &arn, 1);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
-    return rc ? rc : ot_trail_run(db, ST_TAG_DEL_ALL, &arn, 1);
+    if (!rc)
+        rc = ot_trail_run(db, ST_TAG_DEL_ALL, &arn, 1);
+    /* a trail made again under this ARN starts with no notification history */
+    return rc ? rc : ot_sql_exec_text(db->sql, "DELETE FROM trail_notifications WHERE"
+                                      " trail_arn=?1", &arn, 1, "delete notifications");
 }
 
 int ot_trail_delete(ot_trail_db *db, const char *arn)

@@ -176,6 +176,7 @@ class TestCreateTrail(ControlPlaneCase):
                          KmsKeyId="k" * 351)
         self.assertEqual(self.ct.describe_trails()["trailList"], [])  # nothing was created
 
+        self.server.client("sns").create_topic(Name="topic")  # a trail's topic must exist
         out = self.create("trail-1", S3KeyPrefix="pfx/sub", SnsTopicName="topic", KmsKeyId="alias/k",
                           EnableLogFileValidation=True, IncludeGlobalServiceEvents=False)
         self.assertEqual(out["S3KeyPrefix"], "pfx/sub")

@@ -1039,6 +1039,65 @@ static void test_crash_before_done(void **state)
     ot_deliver_stop(d);
 }
 
+/* The file_delivered hook: what it was told, in order (called on the delivery thread). */
+typedef struct announced {
+    pthread_mutex_t mu;
+    char keys[8][1100];
+    char bucket[64];
+    char trail[320];
+    size_t n;
+} announced;
+
+static void f_announce(void *ctx, const ot_trail *t, const char *bucket, const char *key)
+{
+    announced *a = ctx;
+    pthread_mutex_lock(&a->mu);
+    if (a->n < 8)
+        snprintf(a->keys[a->n], sizeof a->keys[a->n], "%s", key);
+    a->n++;
+    snprintf(a->bucket, sizeof a->bucket, "%s", bucket);
+    snprintf(a->trail, sizeof a->trail, "%s", t->arn);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Every written file is announced once its seal's files are all written and before the seal is
+ * done: not by a seal that "crashed" before done, but again by its redo (at least once). */
+static void test_file_hook_after_write_and_on_redo(void **state)
+{
+    fake *f = *state;
+    announced a = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    ot_deliver_opts o = f_opts(f);
+    o.file_delivered = f_announce;
+    o.file_delivered_ctx = &a;
+    ot_deliver *d;
+    f->crash_on_seal = 1;
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0);
+    for (int i = 1; i <= 3; i++)
+        f_append(f, i, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
+    ot_deliver_flush_trail(d, T1_ARN); /* written, then "crash" before done */
+    f_lock(f);
+    assert_int_equal(f->nobjs, 1);
+    f_unlock(f);
+    ot_deliver_stop(d);
+    assert_int_equal(a.n, 0);
+
+    assert_int_equal(ot_deliver_start_opts(&o, &d), 0); /* the redo announces it */
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.keys[0], f->objs[0].key);
+    assert_string_equal(a.bucket, f->objs[0].bucket);
+    assert_string_equal(a.trail, T1_ARN);
+    f_append(f, 4, OT_CAT_MANAGEMENT, ACCT, "us-east-1");
+    ot_deliver_flush_trail(d, T1_ARN);
+    f_lock(f);
+    assert_int_equal(f->nobjs, 2);
+    f_unlock(f);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.keys[1], f->objs[1].key);
+    ot_deliver_flush_trail(d, T1_ARN); /* nothing new: nothing announced */
+    assert_int_equal(a.n, 2);
+    ot_deliver_stop(d);
+}
+
 
 /* ---------------------------------------------------------------- quarantine */
 
@@ -1411,6 +1470,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_activity_channel, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_gap_read_from_wal, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_crash_before_done, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(test_file_hook_after_write_and_on_redo, fake_setup,
+                                        fake_teardown),
         cmocka_unit_test_setup_teardown(test_permanent_failure_quarantined, fake_setup,
                                         fake_teardown),
         cmocka_unit_test_setup_teardown(test_transient_failure_bounded, fake_setup,

@@ -183,6 +183,59 @@ static void test_trail_db__delivery_notes(void **state)
                                                     ":trail/gone", 1, NULL), OT_ENOTFOUND);
 }
 
+/* The trail's notification outcome is (latest, attempt, error). */
+static void assert_note(fixture *f, const char *arn, int64_t latest, int64_t attempt,
+                        const char *error)
+{
+    ot_trail_notification n;
+    assert_int_equal(ot_trail_notification_get(f->db, arn, &n), 0);
+    assert_int_equal(n.latest_ms, latest);
+    assert_int_equal(n.attempt_ms, attempt);
+    assert_string_equal(n.error, error);
+}
+
+/* Notification outcomes: a success sets both times and clears the error, a failure keeps the
+ * last success; a deleted trail takes its history with it. */
+static void test_trail_db__notification_notes(void **state)
+{
+    fixture *f = *state;
+    ot_trail t = mk("notify", "us-east-1", false);
+    assert_int_equal(ot_trail_create(f->db, &t, 5), 0);
+    assert_note(f, t.arn, 0, 0, "");
+    assert_int_equal(ot_trail_note_notification(f->db, t.arn, 5000, NULL), 0);
+    assert_note(f, t.arn, 5000, 5000, "");
+    assert_int_equal(ot_trail_note_notification(f->db, t.arn, 6000, "NotFound: gone"), 0);
+    assert_note(f, t.arn, 5000, 6000, "NotFound: gone");
+    assert_int_equal(ot_trail_note_notification(f->db, t.arn, 7000, NULL), 0);
+    assert_note(f, t.arn, 7000, 7000, "");
+
+    /* a first attempt that fails has no success time */
+    ot_trail u = mk("notify-fail", "us-east-1", false);
+    assert_int_equal(ot_trail_create(f->db, &u, 5), 0);
+    assert_int_equal(ot_trail_note_notification(f->db, u.arn, 8000, "NotFound: gone"), 0);
+    assert_note(f, u.arn, 0, 8000, "NotFound: gone");
+
+    assert_int_equal(ot_trail_delete(f->db, t.arn), 0);
+    assert_int_equal(ot_trail_create(f->db, &t, 5), 0);
+    assert_note(f, t.arn, 0, 0, "");
+}
+
+/* SnsTopicARN: a name is the topic of the trail's home region and account, an ARN is kept. */
+static void test_trail_db__sns_topic_arn(void **state)
+{
+    (void)state;
+    ot_trail t = mk("sns", "eu-west-1", false);
+    char arn[400];
+    ot_trail_sns_topic_arn(&t, arn, sizeof arn);
+    assert_string_equal(arn, "");
+    snprintf(t.sns_topic_name, sizeof t.sns_topic_name, "files");
+    ot_trail_sns_topic_arn(&t, arn, sizeof arn);
+    assert_string_equal(arn, "arn:aws:sns:eu-west-1:" ACCT ":files");
+    snprintf(t.sns_topic_name, sizeof t.sns_topic_name, "arn:aws:sns:us-east-1:%s:x", ACCT);
+    ot_trail_sns_topic_arn(&t, arn, sizeof arn);
+    assert_string_equal(arn, t.sns_topic_name);
+}
+
 static void test_trail_db__region_limit(void **state)
 {
     fixture *f = *state;
@@ -531,6 +584,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trail_db__crud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_db__logging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_db__delivery_notes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trail_db__notification_notes, setup, teardown),
+        cmocka_unit_test(test_trail_db__sns_topic_arn),
         cmocka_unit_test_setup_teardown(test_trail_db__region_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_db__name_clash_with_shadow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_db__persistence, setup, teardown),
