@@ -13,17 +13,6 @@
 #include "util/jsonw.h"
 #include "util/timeutil.h"
 
-static bool is_probe(const ot_req *req)
-{
-    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
-        return false;
-    if (strcmp(req->raw_path, "/health") && strcmp(req->raw_path, "/ready"))
-        return false;
-    /* Any query (a presigned URL's X-Amz-Credential, or S3's list-type=2) or an Authorization
-     * header means an API call on a bucket of that name. */
-    return req->raw_query[0] == '\0' && !ot_req_header(req, "authorization");
-}
-
 static void json_reply(ot_resp *resp, int status)
 {
     resp->status = status;
@@ -82,9 +71,9 @@ static void answer_ready(ot_api *srv, ot_resp *resp)
 
 bool ot_health_answer(ot_api *srv, ot_req *req, ot_resp *resp)
 {
-    if (!is_probe(req))
+    bool health = ot_req_is_probe(req, "/health");
+    if (!health && !ot_req_is_probe(req, "/ready"))
         return false;
-    bool health = !strcmp(req->raw_path, "/health");
     req->operation = health ? "Health" : "Ready";
     if (health)
         answer_health(srv, resp);

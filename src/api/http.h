@@ -66,6 +66,10 @@ typedef struct ot_resp {
 
 /* Header lookup by lowercase name; NULL if absent. */
 const char *ot_req_header(const ot_req *r, const char *name);
+/* Whether r is an unsigned GET or HEAD of exactly path, without a query: the form of the
+ * public probes (/health, /ready, /metrics). A query (a presigned URL, S3's list-type=2) or an
+ * Authorization header makes it an API call on a bucket of that name instead. */
+bool ot_req_is_probe(const ot_req *r, const char *path);
 /* Query parameter by name, percent-decoded into out (NUL-terminated). Returns 0, OT_ENOTFOUND,
  * or OT_ELIMIT if it does not fit. A parameter given without '=' has the value "". */
 int ot_req_query(const ot_req *r, const char *name, char *out, size_t outcap);

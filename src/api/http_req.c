@@ -15,6 +15,13 @@ const char *ot_req_header(const ot_req *r, const char *name)
     return NULL;
 }
 
+bool ot_req_is_probe(const ot_req *r, const char *path)
+{
+    return (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
+           !strcmp(r->raw_path, path) && r->raw_query[0] == '\0' &&
+           !ot_req_header(r, "authorization");
+}
+
 /* Percent-decoding; with form, '+' is a space (application/x-www-form-urlencoded). */
 static long decode(const char *in, size_t n, bool form, char *out, size_t outcap)
 {

@@ -21,15 +21,6 @@ OT_GAUGE_L(m_lag_seconds, "opentrail_wal_reader_lag_seconds",
            "Age of the oldest WAL record a reader has not committed yet (0 if none), by reader.",
            OT_LABELS("reader"));
 
-static bool is_scrape(const ot_req *req)
-{
-    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
-        return false;
-    /* With a query or credentials it is an API call on a bucket called "metrics". */
-    return !strcmp(req->raw_path, "/metrics") && req->raw_query[0] == '\0' &&
-           !ot_req_header(req, "authorization");
-}
-
 /* A peer on the loopback network that did not come through a proxy: behind a proxy on the
  * same host, the peer is the proxy, not the client. */
 static bool from_loopback(const ot_req *req)
@@ -92,7 +83,7 @@ static void answer(ot_api *srv, ot_req *req, ot_resp *resp)
 
 bool ot_metrics_answer(ot_api *srv, ot_req *req, ot_resp *resp)
 {
-    if (!is_scrape(req))
+    if (!ot_req_is_probe(req, "/metrics"))
         return false;
     if (admitted(srv, req)) {
         answer(srv, req, resp);
