@@ -9,7 +9,7 @@
 #define OT_VERSION "0.1.0"
 
 static const ot_command commands[] = {
-    {"serve", ot_cmd_serve, "run the CloudTrail-compatible server (CloudTrail, CloudTrail Data, S3 APIs)"},
+    {"serve", ot_cmd_serve, "run the server: CloudTrail, CloudTrail Data, S3, SNS, CloudWatch Logs, STS"},
     {"wal", ot_cmd_wal, "inspect or repair a write-ahead log (wal check DIR)"},
     {"keys", ot_cmd_keys, "digest signing keys: list, rotate, export (offline on a data dir)"},
     {"validate", ot_cmd_validate, "validate CloudTrail digest chains and log files (DIR or s3://)"},
