@@ -144,6 +144,13 @@ static int open_logs(ot_api *srv)
 
 static void close_logs(ot_api *srv) { ot_logs_close(srv->logs); }
 
+/* Writes the bound port over the port of listen (host:port, checked by the config). */
+static void set_listen_port(char *listen, size_t cap, int port)
+{
+    char *colon = strrchr(listen, ':');
+    snprintf(colon + 1, cap - (size_t)(colon + 1 - listen), "%d", port);
+}
+
 /* SNS topics and their delivery thread. The UnsubscribeURL of a message points at the
  * listening address. */
 static int open_sns(ot_api *srv)
@@ -297,6 +304,8 @@ int ot_daemon_run(const ot_config *cfg)
     int port = 0;
     ot_http_opts ho = http_opts(&srv.cfg, &trusted);
     int rc = ot_http_open(srv.cfg.listen, &ho, &http, &port);
+    if (!rc) /* port 0 picked a free port: from here on the address says which (SNS URLs) */
+        set_listen_port(srv.cfg.listen, sizeof srv.cfg.listen, port);
     size_t nopen = 0;
     if (!rc)
         nopen = open_components(&srv, &rc);
@@ -308,9 +317,8 @@ int ot_daemon_run(const ot_config *cfg)
         rc = ot_http_serve(http, &h);
     }
     if (!rc) {
-        ot_info("opentrail listening on %s://%.*s:%d (account %s, data dir %s%s)",
-                ot_http_is_tls(http) ? "https" : "http",
-                (int)(strrchr(srv.cfg.listen, ':') - srv.cfg.listen), srv.cfg.listen, port,
+        ot_info("opentrail listening on %s://%s (account %s, data dir %s%s)",
+                ot_http_is_tls(http) ? "https" : "http", srv.cfg.listen,
                 srv.cfg.account_id, srv.cfg.data_dir,
                 srv.cfg.any_credentials ? ", ANY credentials accepted" : "");
         ot_info("credentials for clients: AWS_SHARED_CREDENTIALS_FILE=%s/credentials",

@@ -8,6 +8,7 @@ line in DATA-DIR/sns/<endpoint>, delivered at least once across kill -9 with its
 import http.server
 import json
 import os
+import re
 import threading
 import time
 
@@ -504,6 +505,28 @@ class Durability(SnsTestCase):
         attrs = self.wait_sub_attrs(sub, lambda a: a["MessagesPending"] == "0")
         self.assertEqual(attrs["MessagesPending"], "0")
         self.assertEqual(attrs["LastDeliveryError"], "")
+
+
+class PortZero(SnsTestCase):
+    """--listen 127.0.0.1:0: the URLs in messages carry the port the server really bound."""
+    server_args = ("--listen", "127.0.0.1:0")   # after the harness's own --listen: it wins
+
+    def setUp(self):
+        ServerTestCase.setUp(self)
+        m = re.search(r"opentrail listening on http://127\.0\.0\.1:(\d+) ", self.server.log_text())
+        self.server.port = int(m.group(1))
+        self.sns = self.server.client("sns")
+
+    def test_urls_name_the_bound_port(self):
+        self.assertNotEqual(self.server.port, 0)
+        arn = self.sns.create_topic(Name="zero")["TopicArn"]
+        self.sns.subscribe(TopicArn=arn, Protocol="file", Endpoint="zero.jsonl")
+        self.sns.publish(TopicArn=arn, Message="hi")
+        msg = self.wait_lines("zero.jsonl", 1)[0]
+        base = "http://127.0.0.1:%d/" % self.server.port
+        self.assertTrue(msg["SigningCertURL"].startswith(base), msg["SigningCertURL"])
+        self.assertTrue(msg["UnsubscribeURL"].startswith(base), msg["UnsubscribeURL"])
+        verify_signature(msg)   # fetches the certificate from that URL
 
 
 if __name__ == "__main__":
