@@ -151,23 +151,12 @@ bool ot_snsapi_topic(ot_sns_call *c, const char *param, ot_sns_topic *t)
 
 void ot_snsapi_begin(ot_sns_call *c, bool with_result)
 {
-    ot_resp *resp = c->resp;
-    resp->status = 200;
-    snprintf(resp->content_type, sizeof resp->content_type, "text/xml");
-    ot_buf_reset(&resp->body);
-    ot_buf_printf(&resp->body, "<%sResponse xmlns=\"" OT_SNS_XMLNS "\">\n", c->action);
-    if (with_result)
-        ot_buf_printf(&resp->body, "  <%sResult>\n", c->action);
+    ot_aws_query_begin(c->resp, c->action, OT_SNS_XMLNS, with_result);
 }
 
 void ot_snsapi_end(ot_sns_call *c, bool with_result)
 {
-    ot_buf *b = &c->resp->body;
-    if (with_result)
-        ot_buf_printf(b, "  </%sResult>\n", c->action);
-    ot_buf_puts(b, "  <ResponseMetadata>\n    ");
-    ot_aws_xml_elem(b, "RequestId", c->req->request_id);
-    ot_buf_printf(b, "\n  </ResponseMetadata>\n</%sResponse>\n", c->action);
+    ot_aws_query_end(c->resp, c->req->request_id, c->action, with_result);
 }
 
 void ot_snsapi_empty(ot_sns_call *c, bool with_result)

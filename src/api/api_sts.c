@@ -41,20 +41,15 @@ static int param(const ot_req *req, const char *name, char out[PARAM_MAX])
 static void get_caller_identity(const ot_req *req, ot_resp *resp)
 {
     const ot_principal *p = &req->principal;
-    resp->status = 200;
-    snprintf(resp->content_type, sizeof resp->content_type, "text/xml");
-    ot_buf_reset(&resp->body);
-    ot_buf *b = &resp->body;
-    ot_buf_puts(b, "<GetCallerIdentityResponse xmlns=\"" OT_STS_XMLNS "\">\n"
-                   "  <GetCallerIdentityResult>\n    ");
-    ot_aws_xml_elem(b, "Arn", p->arn);
-    ot_buf_puts(b, "\n    ");
-    ot_aws_xml_elem(b, "UserId", p->principal_id);
-    ot_buf_puts(b, "\n    ");
-    ot_aws_xml_elem(b, "Account", p->account_id);
-    ot_buf_puts(b, "\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    ");
-    ot_aws_xml_elem(b, "RequestId", req->request_id);
-    ot_buf_puts(b, "\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n");
+    const char *members[][2] = {
+        {"Arn", p->arn}, {"UserId", p->principal_id}, {"Account", p->account_id}};
+    ot_aws_query_begin(resp, "GetCallerIdentity", OT_STS_XMLNS, true);
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        ot_buf_puts(&resp->body, "    ");
+        ot_aws_xml_elem(&resp->body, members[i][0], members[i][1]);
+        ot_buf_puts(&resp->body, "\n");
+    }
+    ot_aws_query_end(resp, req->request_id, "GetCallerIdentity", true);
 }
 
 void ot_sts_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)

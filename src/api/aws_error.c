@@ -133,3 +133,24 @@ void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char
     ot_aws_xml_elem(b, "RequestId", req ? req->request_id : "");
     ot_buf_puts(b, "\n</ErrorResponse>\n");
 }
+
+void ot_aws_query_begin(ot_resp *resp, const char *action, const char *xmlns, bool with_result)
+{
+    resp->status = 200;
+    snprintf(resp->content_type, sizeof resp->content_type, "text/xml");
+    ot_buf_reset(&resp->body);
+    ot_buf_printf(&resp->body, "<%sResponse xmlns=\"%s\">\n", action, xmlns);
+    if (with_result)
+        ot_buf_printf(&resp->body, "  <%sResult>\n", action);
+}
+
+void ot_aws_query_end(ot_resp *resp, const char *request_id, const char *action,
+                      bool with_result)
+{
+    ot_buf *b = &resp->body;
+    if (with_result)
+        ot_buf_printf(b, "  </%sResult>\n", action);
+    ot_buf_puts(b, "  <ResponseMetadata>\n    ");
+    ot_aws_xml_elem(b, "RequestId", request_id);
+    ot_buf_printf(b, "\n  </ResponseMetadata>\n</%sResponse>\n", action);
+}

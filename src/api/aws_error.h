@@ -38,6 +38,15 @@ void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const
 void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* A query-protocol answer (STS, SNS), begun and ended around the result members the caller
+ * writes (indented four spaces, a line each):
+ *     <ActionResponse xmlns="..."><ActionResult>...</ActionResult>
+ *     <ResponseMetadata><RequestId>..</RequestId></ResponseMetadata></ActionResponse>
+ * Without a result (actions that answer nothing) the ActionResult element is left out. */
+void ot_aws_query_begin(ot_resp *resp, const char *action, const char *xmlns, bool with_result);
+void ot_aws_query_end(ot_resp *resp, const char *request_id, const char *action,
+                      bool with_result);
+
 /* Appends <name>value</name> with value XML-escaped (the writer of every XML body above). */
 void ot_aws_xml_elem(ot_buf *b, const char *name, const char *value);
 
