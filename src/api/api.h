@@ -22,6 +22,7 @@ struct ot_history;
 struct ot_history_feed;
 struct ot_logs;
 struct ot_sns;
+struct ot_cw;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -45,6 +46,7 @@ typedef struct ot_api {
     struct ot_history_feed *history_feed; /* indexes the WAL into it */
     struct ot_logs *logs;                 /* logs.db (the CloudWatch Logs API) */
     struct ot_sns *sns;                   /* SNS topics and their delivery (state.db) */
+    struct ot_cw *cw;                     /* CloudWatch metrics and alarms (cloudwatch.db) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;
