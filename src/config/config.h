@@ -42,6 +42,8 @@ typedef struct ot_config {
     bool access_log;           /* one info line per request; default true */
     /* Operations (docs/serve.md "Health", docs/proxy.md): */
     char trusted_proxy[1024];  /* CIDRs whose X-Forwarded-For / Forwarded name the client */
+    char public_url[256];      /* how clients reach the server, for links in SNS messages;
+                                * "": http(s)://<listen> */
     uint64_t ready_min_free_bytes; /* GET /ready fails below this much free disk; default 64 MiB */
     int64_t ready_delivery_lag_ms; /* ... or when delivery lags by more than the delivery
                                     * interval plus this; default 15 minutes */

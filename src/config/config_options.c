@@ -92,6 +92,10 @@ static const ot_option options[] = {
     {.name = "trusted-proxy", .type = OT_OPT_STRING, FIELD(trusted_proxy), .metavar = "CIDRS",
      .help = "comma-separated IPv4/IPv6 CIDR blocks of reverse proxies whose Forwarded or "
              "X-Forwarded-For header names the client (sourceIPAddress)"},
+    {.name = "public-url", .type = OT_OPT_STRING, FIELD(public_url), .metavar = "URL",
+     .help = "the server's address as subscribers reach it (http:// or https://, no path), "
+             "for SubscribeURL, UnsubscribeURL and SigningCertURL in SNS messages; default "
+             "http(s)://<listen address>"},
     {.name = "ready-min-free-bytes", .type = OT_OPT_BYTES, FIELD(ready_min_free_bytes),
      .def = "67108864", .zero = "no check", .metavar = "N",
      .help = "GET /ready answers 503 when the data dir's file system has less free space"},

@@ -151,13 +151,55 @@ static void set_listen_port(char *listen, size_t cap, int port)
     snprintf(colon + 1, cap - (size_t)(colon + 1 - listen), "%d", port);
 }
 
-/* SNS topics and their delivery thread. The UnsubscribeURL of a message points at the
- * listening address. */
+/* Whether u is a base URL for links: http:// or https://, a host, nothing after it but an
+ * optional port and one trailing '/', and only printable characters that need no escaping. */
+static bool base_url_ok(const char *u)
+{
+    const char *host = !strncmp(u, "http://", 7) ? u + 7 : !strncmp(u, "https://", 8) ? u + 8
+                                                                                         : NULL;
+    if (!host || !*host || *host == '/')
+        return false;
+    size_t n = strlen(host);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)host[i];
+        if (c <= ' ' || c >= 0x7f || strchr("\"<>\\^`{|}?#@%", c) ||
+            (c == '/' && i != n - 1))
+            return false;
+    }
+    return true;
+}
+
+/* --public-url, checked and without its trailing '/' (before anything is made). */
+static int check_public_url(ot_config *cfg)
+{
+    if (!cfg->public_url[0]) {
+        if (!strncmp(cfg->listen, "0.0.0.0:", 8) || !strncmp(cfg->listen, "[::]:", 5))
+            ot_warn("links in SNS messages will name %s, which subscribers cannot reach: set "
+                    "--public-url to the address they use",
+                    cfg->listen);
+        return OT_OK;
+    }
+    if (!base_url_ok(cfg->public_url)) {
+        ot_error("--public-url %s: expected http://HOST[:PORT] or https://HOST[:PORT], without "
+                 "a path, query or user",
+                 cfg->public_url);
+        return OT_EINVAL;
+    }
+    size_t n = strlen(cfg->public_url);
+    if (cfg->public_url[n - 1] == '/')
+        cfg->public_url[n - 1] = '\0';
+    return OT_OK;
+}
+
+/* SNS topics and their delivery thread. */
 static int open_sns(ot_api *srv)
 {
-    char url[256];
-    snprintf(url, sizeof url, "%s://%s", srv->cfg.tls_cert[0] ? "https" : "http",
-             srv->cfg.listen);
+    char url[256]; /* the base of SubscribeURL, UnsubscribeURL and SigningCertURL */
+    if (srv->cfg.public_url[0])
+        snprintf(url, sizeof url, "%s", srv->cfg.public_url);
+    else
+        snprintf(url, sizeof url, "%s://%s", srv->cfg.tls_cert[0] ? "https" : "http",
+                 srv->cfg.listen);
     ot_sns_opts opts = {.data_dir = srv->cfg.data_dir, .public_url = url,
                         .no_fsync = srv->cfg.no_fsync};
     int rc = ot_sns_open(&opts, &srv->sns);
@@ -295,7 +337,7 @@ int ot_daemon_run(const ot_config *cfg)
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     static ot_cidr_list trusted; /* read by the HTTP workers until ot_http_stop */
-    if (parse_trusted_proxies(&srv.cfg, &trusted))
+    if (parse_trusted_proxies(&srv.cfg, &trusted) || check_public_url(&srv.cfg))
         return 1;
 
     /* The port and the TLS files first: a busy port or a bad certificate must not leave a

@@ -529,5 +529,41 @@ class PortZero(SnsTestCase):
         verify_signature(msg)   # fetches the certificate from that URL
 
 
+class PublicUrl(SnsTestCase):
+    """--public-url: the links in messages name the address subscribers use (a proxy's), and
+    the signature still verifies with the certificate served there."""
+    server_args = ("--public-url", "https://audit.example.com:8443/")
+
+    def test_links_use_the_public_url(self):
+        arn = self.sns.create_topic(Name="public")["TopicArn"]
+        self.sns.subscribe(TopicArn=arn, Protocol="file", Endpoint="public.jsonl")
+        self.sns.publish(TopicArn=arn, Message="hi")
+        msg = self.wait_lines("public.jsonl", 1)[0]
+        base = "https://audit.example.com:8443"
+        self.assertEqual(msg["SigningCertURL"], base + "/SimpleNotificationService-opentrail.pem")
+        self.assertTrue(msg["UnsubscribeURL"].startswith(base + "/?Action=Unsubscribe&"),
+                        msg["UnsubscribeURL"])
+        # the proxy would forward to us: fetch the certificate from the server itself
+        local = dict(msg, SigningCertURL=msg["SigningCertURL"].replace(base, self.server.endpoint))
+        self.assertTrue(verify_signature(local))
+
+    def test_bad_public_url_stops_the_server(self):
+        import subprocess
+        from otharness import BIN, Server
+        other = Server()
+        try:
+            for bad in ("audit.example.com", "ftp://audit.example.com", "https://",
+                        "https://audit.example.com/path", "https://user@audit.example.com",
+                        "https://audit.example.com/?q=1", "https://audit example.com"):
+                p = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:%d" % other.port,
+                                    "--data-dir", other.data_dir, "--public-url", bad],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 1, bad)
+                self.assertIn("--public-url", p.stderr, bad)
+                self.assertFalse(os.path.exists(other.data_dir), bad)  # refused before any file
+        finally:
+            other.cleanup()
+
+
 if __name__ == "__main__":
     main()
