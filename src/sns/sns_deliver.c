@@ -16,12 +16,20 @@
 #include "sys/sysio.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/sql.h"
 #include "util/timeutil.h"
 
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define IDLE_WAIT_MS 1000 /* how long the thread sleeps when nothing is due */
+
+OT_COUNTER_L(m_attempts, "opentrail_sns_delivery_attempts_total",
+             "Attempts to deliver an SNS message to a subscriber, by protocol and result "
+             "(delivered or failed; a failed one is retried).",
+             OT_LABELS("protocol", "result"));
+OT_GAUGE(m_outbox, "opentrail_sns_outbox_messages",
+         "SNS messages accepted and not yet delivered, summed over subscriptions.");
 
 typedef struct outbox_row {
     int64_t id;
@@ -149,10 +157,13 @@ static void note_attempt(ot_sns *sns, const outbox_row *r, int64_t now, const ch
 static void deliver_one(ot_sns *sns, outbox_row *r)
 {
     char err[256] = "";
+    const char *protocol = "other"; /* a label: never a stored string of unbounded variety */
     int rc;
     if (!strcmp(r->protocol, "file")) {
+        protocol = "file";
         rc = deliver_file(sns, r, err, sizeof err);
     } else if (!strcmp(r->protocol, "http") || !strcmp(r->protocol, "https")) {
+        protocol = !strcmp(r->protocol, "http") ? "http" : "https";
         ot_sns_http_msg m = {r->endpoint, r->type,  r->message_id, r->topic_arn,
                              r->sub_arn,  r->body,  r->body_len};
         rc = ot_sns_http_post(&m, err, sizeof err);
@@ -163,6 +174,7 @@ static void deliver_one(ot_sns *sns, outbox_row *r)
     if (rc)
         ot_warn("sns: delivery to %s failed (attempt %lld): %s", r->sub_arn,
                 (long long)r->attempts + 1, err);
+    ot_series_inc(ot_metric_with(&m_attempts, OT_VALUES(protocol, rc ? "failed" : "delivered")));
     note_attempt(sns, r, ot_now_ms(), rc ? err : NULL);
 }
 
@@ -190,6 +202,18 @@ static bool stopping(ot_sns *sns)
     return stop;
 }
 
+/* Sets the outbox gauge to the rows left. */
+static void count_outbox(ot_sns *sns)
+{
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&sns->mu);
+    if (!ot_sql_prepare(sns->sql, "SELECT count(*) FROM sns_outbox", &st) &&
+        ot_sql_step(sns->sql, st, "sns outbox") == 1)
+        ot_metric_set(&m_outbox, (double)sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&sns->mu);
+}
+
 static void *deliver_thread(void *arg)
 {
     ot_sns *sns = arg;
@@ -200,6 +224,7 @@ static void *deliver_thread(void *arg)
         if (rc == 1)
             deliver_one(sns, &r);
         free(r.body);
+        count_outbox(sns);
         if (rc != 1 && idle(sns))
             break;
     }

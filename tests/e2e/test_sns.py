@@ -449,6 +449,15 @@ class HttpDelivery(SnsTestCase):
         self.assertEqual(attrs["MessagesDelivered"], "2")     # the confirmation and the message
         self.assertEqual(attrs["DeliveryAttempts"], "3")
         self.assertEqual(attrs["LastDeliveryError"], "")
+        # and /metrics counts the same attempts
+        import urllib.request
+        with urllib.request.urlopen(self.server.endpoint + "/metrics", timeout=30) as r:
+            text = r.read().decode()
+        self.assertIn('opentrail_sns_delivery_attempts_total{protocol="http",result="delivered"} 2\n',
+                      text)
+        self.assertIn('opentrail_sns_delivery_attempts_total{protocol="http",result="failed"} 1\n',
+                      text)
+        self.assertIn("opentrail_sns_outbox_messages 0\n", text)
 
 
     def test_subscribe_url_confirms_unsigned(self):
