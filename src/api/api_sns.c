@@ -104,7 +104,7 @@ void ot_snsapi_error(ot_sns_call *c, int status, const char *code, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ot_aws_query_error(c->resp, c->req, status, code, "%s", msg);
+    ot_aws_query_error_ns(c->resp, c->req, OT_SNS_XMLNS, status, code, "%s", msg);
 }
 
 void ot_snsapi_store_error(ot_sns_call *c, int rc, const char *not_found)

@@ -111,19 +111,16 @@ void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const
     va_end(ap);
 }
 
-void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
-                        const char *fmt, ...)
+static void query_error_v(ot_resp *resp, const ot_req *req, const char *xmlns, int status,
+                          const char *code, const char *fmt, va_list ap)
 {
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     resp->status = status;
     snprintf(resp->content_type, sizeof resp->content_type, "text/xml");
     ot_buf_reset(&resp->body);
     ot_buf *b = &resp->body;
-    ot_buf_puts(b, "<ErrorResponse xmlns=\"" OT_STS_XMLNS "\">\n  <Error>\n    ");
+    ot_buf_printf(b, "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    ", xmlns);
     ot_aws_xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
     ot_buf_puts(b, "\n    ");
     ot_aws_xml_elem(b, "Code", code);
@@ -132,6 +129,24 @@ void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char
     ot_buf_puts(b, "\n  </Error>\n  ");
     ot_aws_xml_elem(b, "RequestId", req ? req->request_id : "");
     ot_buf_puts(b, "\n</ErrorResponse>\n");
+}
+
+void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    query_error_v(resp, req, OT_STS_XMLNS, status, code, fmt, ap);
+    va_end(ap);
+}
+
+void ot_aws_query_error_ns(ot_resp *resp, const ot_req *req, const char *xmlns, int status,
+                           const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    query_error_v(resp, req, xmlns, status, code, fmt, ap);
+    va_end(ap);
 }
 
 void ot_aws_query_begin(ot_resp *resp, const char *action, const char *xmlns, bool with_result)

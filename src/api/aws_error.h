@@ -34,9 +34,14 @@ void ot_aws_xml_error_detail(ot_resp *resp, const ot_req *req, int status, const
 /* The namespace of every STS (query protocol, version 2011-06-15) response body. */
 #define OT_STS_XMLNS "https://sts.amazonaws.com/doc/2011-06-15/"
 
-/* A query-protocol error (STS): Type is Sender below 500, Receiver from 500. */
+/* A query-protocol error in the STS namespace (STS, and requests whose service is not known
+ * yet): Type is Sender below 500, Receiver from 500. */
 void ot_aws_query_error(ot_resp *resp, const ot_req *req, int status, const char *code,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same in the namespace of another query-protocol service (SNS, CloudWatch). */
+void ot_aws_query_error_ns(ot_resp *resp, const ot_req *req, const char *xmlns, int status,
+                           const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* A query-protocol answer (STS, SNS), begun and ended around the result members the caller
  * writes (indented four spaces, a line each):

@@ -320,6 +320,9 @@ class Errors(SnsTestCase):
                                                headers=form)
             self.assertEqual(status, 400, body)
             self.assertIn(b"<Code>InvalidAction</Code>", answer)
+            # SNS's own namespace, as SNS answers (not STS's)
+            self.assertIn(b'<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">',
+                          answer)
         status, _, answer = signed_request(self.server, "POST", "/", b"Version=2010-03-31",
                                            service="sns", headers=form)
         self.assertEqual(status, 400)
