@@ -218,11 +218,16 @@ bool ot_api_sns_public(ot_api *srv, const ot_req *req, ot_resp *resp)
         answer_cert(srv, resp);
         return true;
     }
-    if (strcmp(req->raw_path, "/") || ot_req_query(req, "Action", action, sizeof action) ||
-        strcmp(action, "ConfirmSubscription"))
+    if (strcmp(req->raw_path, "/") || ot_req_query(req, "Action", action, sizeof action))
         return false;
-    ot_sns_call c = {srv, req, resp, srv->sns, "ConfirmSubscription"};
-    ot_snsapi_confirm_by_token(&c);
+    bool confirm = !strcmp(action, "ConfirmSubscription");
+    if (!confirm && strcmp(action, "Unsubscribe"))
+        return false;
+    ot_sns_call c = {srv, req, resp, srv->sns, confirm ? "ConfirmSubscription" : "Unsubscribe"};
+    if (confirm)
+        ot_snsapi_confirm_by_token(&c);
+    else
+        ot_snsapi_unsubscribe_by_url(&c);
     return true;
 }
 

@@ -77,6 +77,10 @@ void ot_snsapi_confirm_subscription(ot_sns_call *c);
  * 64-character random token is the proof. */
 void ot_snsapi_confirm_by_token(ot_sns_call *c);
 void ot_snsapi_unsubscribe(ot_sns_call *c);
+/* Unsubscribe by the subscription ARN alone (the unsigned UnsubscribeURL in every message, as
+ * with SNS): refused for a subscription confirmed with AuthenticateOnUnsubscribe. The ARN's
+ * random id is the proof, as the token is for the SubscribeURL. */
+void ot_snsapi_unsubscribe_by_url(ot_sns_call *c);
 void ot_snsapi_list_subscriptions(ot_sns_call *c);
 void ot_snsapi_list_subscriptions_by_topic(ot_sns_call *c);
 void ot_snsapi_get_subscription_attributes(ot_sns_call *c);

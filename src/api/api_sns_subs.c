@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api_sns_int.h"
 #include "api/aws_error.h"
@@ -86,13 +87,30 @@ void ot_snsapi_subscribe(ot_sns_call *c)
 }
 
 /* Confirms the pending subscription of topic_arn whose token is the Token parameter. */
-static void confirm(ot_sns_call *c, const char *topic_arn)
+/* AuthenticateOnUnsubscribe: "true" (any case) takes away the unsigned UnsubscribeURL. */
+static bool auth_on_unsubscribe(ot_sns_call *c, bool *out)
+{
+    char v[8];
+    int rc = ot_snsapi_param(c, "AuthenticateOnUnsubscribe", v, sizeof v);
+    *out = !rc && !strcasecmp(v, "true");
+    if (rc == OT_OK && !*out && strcasecmp(v, "false"))
+        rc = OT_EINVAL;
+    if (rc == OT_OK || rc == OT_ENOTFOUND)
+        return true;
+    ot_snsapi_error(c, 400, "InvalidParameter",
+                    "Invalid parameter: AuthenticateOnUnsubscribe (true or false)");
+    return false;
+}
+
+static void confirm(ot_sns_call *c, const char *topic_arn, bool signed_call)
 {
     ot_sns_sub s;
     char token[128];
-    if (!ot_snsapi_required(c, "Token", token, sizeof token))
+    bool auth_unsubscribe = false;
+    if (!ot_snsapi_required(c, "Token", token, sizeof token) ||
+        (signed_call && !auth_on_unsubscribe(c, &auth_unsubscribe)))
         return;
-    int rc = ot_sns_sub_confirm(c->sns, topic_arn, token, &s);
+    int rc = ot_sns_sub_confirm(c->sns, topic_arn, token, auth_unsubscribe, &s);
     if (rc == OT_ENOTFOUND)
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid token");
     else if (rc)
@@ -105,7 +123,7 @@ void ot_snsapi_confirm_subscription(ot_sns_call *c)
 {
     ot_sns_topic t;
     if (ot_snsapi_topic(c, "TopicArn", &t))
-        confirm(c, t.arn);
+        confirm(c, t.arn, true);
 }
 
 void ot_snsapi_confirm_by_token(ot_sns_call *c)
@@ -116,7 +134,7 @@ void ot_snsapi_confirm_by_token(ot_sns_call *c)
     if (ot_sns_topic_arn_parse(arn, NULL, NULL, NULL))
         ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: TopicArn");
     else
-        confirm(c, arn);
+        confirm(c, arn, false);
 }
 
 /* The subscription named by SubscriptionArn, if it is the caller's; false after answering. */
@@ -138,16 +156,38 @@ static bool own_sub(ot_sns_call *c, ot_sns_sub *s)
     return rc == OT_OK;
 }
 
-void ot_snsapi_unsubscribe(ot_sns_call *c)
+static void unsubscribe(ot_sns_call *c, const ot_sns_sub *s)
 {
-    ot_sns_sub s;
-    if (!own_sub(c, &s))
-        return;
-    int rc = ot_sns_sub_delete(c->sns, s.arn);
+    int rc = ot_sns_sub_delete(c->sns, s->arn);
     if (rc)
         ot_snsapi_store_error(c, rc, "Subscription does not exist");
     else
         ot_snsapi_empty(c, false);
+}
+
+void ot_snsapi_unsubscribe(ot_sns_call *c)
+{
+    ot_sns_sub s;
+    if (own_sub(c, &s))
+        unsubscribe(c, &s);
+}
+
+void ot_snsapi_unsubscribe_by_url(ot_sns_call *c)
+{
+    char arn[OT_SNS_SUB_ARN_MAX], topic[OT_SNS_ARN_MAX];
+    ot_sns_sub s;
+    if (!ot_snsapi_required(c, "SubscriptionArn", arn, sizeof arn))
+        return;
+    int rc = ot_sns_sub_arn_topic(arn, topic) ? OT_EINVAL : ot_sns_sub_get(c->sns, arn, &s);
+    if (rc == OT_EINVAL)
+        ot_snsapi_error(c, 400, "InvalidParameter", "Invalid parameter: SubscriptionArn");
+    else if (rc)
+        ot_snsapi_store_error(c, rc, "Subscription does not exist");
+    else if (s.auth_unsubscribe)
+        ot_snsapi_error(c, 403, "AuthorizationError", "This subscription was confirmed with "
+                        "AuthenticateOnUnsubscribe: Unsubscribe must be a signed request");
+    else
+        unsubscribe(c, &s);
 }
 
 static void entry_int(ot_sns_call *c, const char *key, int64_t v)
@@ -178,7 +218,7 @@ void ot_snsapi_get_subscription_attributes(ot_sns_call *c)
     ot_snsapi_entry(c, "Protocol", s.protocol);
     ot_snsapi_entry(c, "Endpoint", s.endpoint);
     ot_snsapi_entry(c, "PendingConfirmation", s.confirmed ? "false" : "true");
-    ot_snsapi_entry(c, "ConfirmationWasAuthenticated", "true");
+    ot_snsapi_entry(c, "ConfirmationWasAuthenticated", s.auth_unsubscribe ? "true" : "false");
     ot_snsapi_entry(c, "RawMessageDelivery", "false");
     /* opentrail's delivery status (docs/sns.md): not SNS attributes */
     entry_int(c, "DeliveryAttempts", s.attempts);

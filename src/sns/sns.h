@@ -111,6 +111,7 @@ typedef struct ot_sns_sub {
     char endpoint[OT_SNS_ENDPOINT_MAX + 1];
     bool confirmed;
     char token[72];          /* the confirmation token of a pending subscription */
+    bool auth_unsubscribe;   /* Unsubscribe only signed (AuthenticateOnUnsubscribe) */
     /* delivery status, kept by the delivery thread: */
     int64_t attempts;        /* delivery attempts, successful or not */
     int64_t delivered;       /* messages delivered */
@@ -128,8 +129,11 @@ typedef struct ot_sns_sub {
  * OT_ENOTFOUND if the topic is gone. */
 int ot_sns_sub_create(ot_sns *sns, ot_sns_sub *s);
 int ot_sns_sub_get(ot_sns *sns, const char *arn, ot_sns_sub *out);
-/* Confirms the pending subscription of topic_arn holding token; OT_ENOTFOUND if none. */
-int ot_sns_sub_confirm(ot_sns *sns, const char *topic_arn, const char *token, ot_sns_sub *out);
+/* Confirms the pending subscription of topic_arn holding token; OT_ENOTFOUND if none.
+ * auth_unsubscribe (AuthenticateOnUnsubscribe, from a signed call) takes away its unsigned
+ * UnsubscribeURL for good. */
+int ot_sns_sub_confirm(ot_sns *sns, const char *topic_arn, const char *token,
+                       bool auth_unsubscribe, ot_sns_sub *out);
 /* Deletes a subscription and its undelivered messages; OT_ENOTFOUND if there is none. */
 int ot_sns_sub_delete(ot_sns *sns, const char *arn);
 /* Up to limit subscriptions of account's topics in region (of topic_arn only, when not NULL) with

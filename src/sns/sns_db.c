@@ -31,7 +31,8 @@ static const char SCHEMA[] =
     " confirmed INTEGER NOT NULL, token TEXT NOT NULL, created_ms INTEGER NOT NULL,"
     " attempts INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,"
     " last_attempt_ms INTEGER NOT NULL DEFAULT 0, last_success_ms INTEGER NOT NULL DEFAULT 0,"
-    " last_error TEXT NOT NULL DEFAULT '');"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " auth_unsubscribe INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS sns_subs_topic ON sns_subs(topic_arn);"
     /* One row per (message, confirmed subscription) until it is delivered. */
     "CREATE TABLE IF NOT EXISTS sns_outbox ("

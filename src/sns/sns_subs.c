@@ -25,11 +25,12 @@ static const ot_sql_col SUB_COLS[] = {
     OT_SQL_COL(ot_sns_sub, last_success_ms, 10),
     OT_SQL_COL(ot_sns_sub, last_error, 11),
     OT_SQL_COL(ot_sns_sub, backlog, 12),
+    OT_SQL_COL(ot_sns_sub, auth_unsubscribe, 13),
 };
 #define SUB_SELECT                                                                            \
     "SELECT s.arn, s.topic_arn, s.owner, s.protocol, s.endpoint, s.confirmed, s.token,"       \
     " s.attempts, s.delivered, s.last_attempt_ms, s.last_success_ms, s.last_error,"           \
-    " (SELECT COUNT(*) FROM sns_outbox o WHERE o.sub_arn=s.arn)"                              \
+    " (SELECT COUNT(*) FROM sns_outbox o WHERE o.sub_arn=s.arn), s.auth_unsubscribe"          \
     " FROM sns_subs s JOIN sns_topics t ON t.arn=s.topic_arn"
 
 static void read_sub(sqlite3_stmt *st, void *row)
@@ -119,12 +120,15 @@ int ot_sns_sub_get(ot_sns *sns, const char *arn, ot_sns_sub *out)
                              out);
 }
 
-int ot_sns_sub_confirm(ot_sns *sns, const char *topic_arn, const char *token, ot_sns_sub *out)
+int ot_sns_sub_confirm(ot_sns *sns, const char *topic_arn, const char *token,
+                       bool auth_unsubscribe, ot_sns_sub *out)
 {
-    const char *p[] = {topic_arn, token};
+    const char *p[] = {topic_arn, token, auth_unsubscribe ? "1" : "0"};
     int changes = 0;
-    int rc = ot_sns_exec_locked(sns, "UPDATE sns_subs SET confirmed=1 WHERE topic_arn=?1"
-                                     " AND token=?2 AND token<>''", p, 2, &changes);
+    int rc = ot_sns_exec_locked(sns, "UPDATE sns_subs SET confirmed=1,"
+                                     " auth_unsubscribe=MAX(auth_unsubscribe, CAST(?3 AS INTEGER))"
+                                     " WHERE topic_arn=?1 AND token=?2 AND token<>''", p, 3,
+                                &changes);
     if (rc || !changes)
         return rc ? rc : OT_ENOTFOUND;
     return ot_sns_select_one(sns, SUB_SELECT " WHERE s.topic_arn=?1 AND s.token=?2", p, 2,

@@ -491,6 +491,65 @@ class HttpDelivery(SnsTestCase):
         mid = self.sns.publish(TopicArn=arn, Message="m")["MessageId"]
         self.assertEqual(self.wait_posts(2)[1][1]["MessageId"], mid)
 
+    def confirmed_hook(self, auth=None):
+        """A topic with the hook subscribed and confirmed (signed, with AuthenticateOnUnsubscribe
+        when auth is given, else through the unsigned SubscribeURL); returns the topic and the
+        first notification's message."""
+        import urllib.request
+        arn = self.sns.create_topic(Name="hooked")["TopicArn"]
+        self.sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=self.url)
+        [(_, confirm)] = self.wait_posts(1)
+        if auth is None:
+            urllib.request.urlopen(confirm["SubscribeURL"], timeout=30).read()
+        else:
+            self.sns.confirm_subscription(TopicArn=arn, Token=confirm["Token"],
+                                          AuthenticateOnUnsubscribe=auth)
+        self.sns.publish(TopicArn=arn, Message="m")
+        return arn, self.wait_posts(2)[1][1]
+
+    def get_unsigned(self, url):
+        import urllib.error
+        import urllib.request
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_unsubscribe_url_works_unsigned(self):
+        """As with SNS, the UnsubscribeURL in a message unsubscribes without credentials (the
+        subscription's random id is the proof), unless AuthenticateOnUnsubscribe was set."""
+        arn, note = self.confirmed_hook()
+        sub = note["UnsubscribeURL"].split("SubscriptionArn=")[1]
+        self.assertEqual(self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"][
+            "ConfirmationWasAuthenticated"], "false")
+        url = note["UnsubscribeURL"]
+        status, body = self.get_unsigned(url[:-1] + ("0" if url[-1] != "0" else "1"))  # another id
+        self.assertEqual((status, "<Code>NotFound</Code>" in body), (404, True), body)
+        status, body = self.get_unsigned(note["UnsubscribeURL"])
+        self.assertEqual(status, 200, body)
+        self.assertIn("<UnsubscribeResponse", body)
+        self.assertEqual(self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"], [])
+        status, body = self.get_unsigned(note["UnsubscribeURL"])
+        self.assertEqual(status, 404, body)
+
+    def test_authenticate_on_unsubscribe(self):
+        self.sns.create_topic(Name="hooked")
+        self.error(self.sns.confirm_subscription, "InvalidParameter", 400,
+                   TopicArn=self.sns.create_topic(Name="hooked")["TopicArn"], Token="t" * 64,
+                   AuthenticateOnUnsubscribe="maybe")
+        arn, note = self.confirmed_hook(auth="true")
+        sub = note["UnsubscribeURL"].split("SubscriptionArn=")[1]
+        self.assertEqual(self.sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"][
+            "ConfirmationWasAuthenticated"], "true")
+        status, body = self.get_unsigned(note["UnsubscribeURL"])
+        self.assertEqual(status, 403, body)
+        self.assertIn("<Code>AuthorizationError</Code>", body)
+        self.assertEqual(len(self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]),
+                         1)
+        self.sns.unsubscribe(SubscriptionArn=sub)   # signed: allowed
+        self.assertEqual(self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"], [])
+
 
 class Durability(SnsTestCase):
     def test_kill9_after_publish_then_restart_delivers(self):
