@@ -91,7 +91,11 @@ static size_t match_one(void *ctx, const char *ev, size_t len)
 }
 
 /* The whole pack on each event, as a log group carrying every CIS metric filter would. */
-typedef struct pack_ctx { ot_filter *f[FILTER_CIS_COUNT]; ot_filter_fields *fx; } pack_ctx;
+typedef struct pack_ctx {
+    ot_filter *f[FILTER_CIS_COUNT];
+    ot_filter_set *set;
+    ot_filter_fields *fx;
+} pack_ctx;
 
 /* One filter after the other, each scanning and parsing the event itself. */
 static size_t match_pack_apart(void *ctx, const char *ev, size_t len)
@@ -109,6 +113,14 @@ static size_t match_pack(void *ctx, const char *ev, size_t len)
     pack_ctx *p = ctx;
     bool hit[FILTER_CIS_COUNT];
     return ot_filter_match_each(p->f, FILTER_CIS_COUNT, ev, len, p->fx, hit);
+}
+
+/* ot_filter_set_match: each string of the event looked up once for all the filters. */
+static size_t match_set(void *ctx, const char *ev, size_t len)
+{
+    pack_ctx *p = ctx;
+    bool hit[FILTER_CIS_COUNT];
+    return ot_filter_set_match(p->set, ev, len, p->fx, hit);
 }
 
 int main(int argc, char **argv)
@@ -155,6 +167,12 @@ int main(int argc, char **argv)
     r = rate(seconds, match_pack, &pack, &hits);
     printf("all %zu patterns, ot_filter_match_each:     %.0f events/s per core (%.2fx the "
            "ceiling), %zu matches\n", FILTER_CIS_COUNT, r, r / ceiling, hits);
+    if (ot_filter_set_new(pack.f, FILTER_CIS_COUNT, &pack.set))
+        return 1;
+    r = rate(seconds, match_set, &pack, &hits);
+    printf("all %zu patterns, ot_filter_set_match:      %.0f events/s per core (%.2fx the "
+           "ceiling), %zu matches\n", FILTER_CIS_COUNT, r, r / ceiling, hits);
+    ot_filter_set_free(pack.set);
     for (size_t i = 0; i < FILTER_CIS_COUNT; i++)
         ot_filter_free(pack.f[i]);
     ot_filter_fields_free(m.fx);

@@ -123,7 +123,16 @@ struct ot_filter_fields {
     int8_t parsed;          /* -1 not parsed yet, 0 not a JSON object, 1 root is the event */
     uint32_t nstrings;
     struct { uint32_t off, len; uint8_t hash; } str[FLT_MAX_STRINGS]; /* its value strings */
+    /* ot_filter_set_match: the literal groups each filter of the set has hit in the event */
+    bool prefiltered;       /* the set ruled out what could not match: skip each prefilter */
+    uint8_t *got;
+    size_t got_cap;
 };
+
+/* Starts a new event in fx; shared: several filters will look at it (ot_filter_match_each). */
+void flt_new_event(ot_filter_fields *fx, const char *msg, bool shared);
+/* f on the event fx was started for (after flt_new_event). */
+bool flt_match_one(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
 
 /* ---- the compiler's shared helpers (filter_compile.c) ---- */
 

@@ -28,6 +28,7 @@ void ot_filter_fields_free(ot_filter_fields *fx)
         return;
     ot_json_doc_free(fx->doc);
     ot_buf_free(&fx->scratch);
+    free(fx->got);
     free(fx);
 }
 
@@ -178,7 +179,8 @@ bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_f
         i++;
     if (i >= len || msg[i] != '{')
         return false;
-    if (!(fx->shared ? flt_prefilter_shared(f, msg, len, fx) : flt_prefilter_pass(f, msg, len)))
+    if (!fx->prefiltered &&
+        !(fx->shared ? flt_prefilter_shared(f, msg, len, fx) : flt_prefilter_pass(f, msg, len)))
         return false;
     if (!fx->shared || fx->parsed < 0) {
         char err[64];
@@ -188,7 +190,7 @@ bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_f
     return fx->have_doc && json_node(f, f->root, fx);
 }
 
-static bool match_one(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
+bool flt_match_one(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
 {
     fx->last = f;
     switch (f->kind) {
@@ -206,8 +208,9 @@ static bool match_one(const ot_filter *f, const char *msg, size_t len, ot_filter
     return false;
 }
 
-static void new_event(ot_filter_fields *fx, const char *msg, bool shared)
+void flt_new_event(ot_filter_fields *fx, const char *msg, bool shared)
 {
+    fx->prefiltered = false;
     fx->msg = msg;
     fx->have_doc = false;
     fx->nfields = 0;
@@ -217,17 +220,17 @@ static void new_event(ot_filter_fields *fx, const char *msg, bool shared)
 
 bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
 {
-    new_event(fx, msg, false);
-    return match_one(f, msg, len, fx);
+    flt_new_event(fx, msg, false);
+    return flt_match_one(f, msg, len, fx);
 }
 
 size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
                             ot_filter_fields *fx, bool *hit)
 {
-    new_event(fx, msg, true);
+    flt_new_event(fx, msg, true);
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
-        count += hit[i] = match_one(filters[i], msg, len, fx);
+        count += hit[i] = flt_match_one(filters[i], msg, len, fx);
     fx->shared = false;
     return count;
 }

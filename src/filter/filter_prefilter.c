@@ -9,13 +9,11 @@
  * This holds only where a string's raw bytes are its value, that is when the message has no
  * backslash (no escapes); such messages skip the check. Literals that a number or a boolean
  * could match as text (digits, true, ...) are not used, since those are not quoted in JSON. */
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdint.h>
 #include <string.h>
 
 #include "filter/filter_int.h"
+#include "filter/filter_scan_int.h"
 
 /* What is known of the events a (sub)pattern matches: each of ngroups groups has a literal
  * that hits (a conjunction of disjunctions), or nothing is known (trivial). */
@@ -183,46 +181,6 @@ static unsigned hits(const ot_filter *f, const char *s, size_t n, unsigned h)
     return groups;
 }
 
-/* Calls visit(ctx, start, len) for each JSON string of msg that is no member name (directly
- * followed by ':'), until visit returns true. Returns 1 if a visit returned true, 0 at the end,
- * -1 at a backslash (escapes: raw bytes are not the values, nothing can be said). */
-typedef bool (*string_visit)(void *ctx, const char *msg, size_t start, size_t len);
-
-static inline int quote_at(const char *msg, size_t len, size_t q, size_t *start, string_visit visit,
-                           void *ctx)
-{
-    if (*start == SIZE_MAX) {
-        *start = q + 1;
-        return 0;
-    }
-    size_t from = *start;
-    *start = SIZE_MAX;
-    return !(q + 1 < len && msg[q + 1] == ':') && visit(ctx, msg, from, q - from);
-}
-
-static inline int scan_strings(const char *msg, size_t len, string_visit visit, void *ctx)
-{
-    size_t start = SIZE_MAX, i = 0; /* start: SIZE_MAX outside a string */
-#ifdef __SSE2__
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(msg + i));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)))
-            return -1;
-        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)); m; m &= m - 1)
-            if (quote_at(msg, len, i + (size_t)__builtin_ctz(m), &start, visit, ctx))
-                return 1;
-    }
-#endif
-    for (; i < len; i++) {
-        if (msg[i] == '\\')
-            return -1;
-        if (msg[i] == '"' && quote_at(msg, len, i, &start, visit, ctx))
-            return 1;
-    }
-    return 0;
-}
-
 typedef struct pass_ctx {
     const ot_filter *f;
     unsigned hit;
@@ -239,7 +197,7 @@ static bool check_string(void *ctx, const char *msg, size_t start, size_t n)
 bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len)
 {
     pass_ctx c = {.f = f};
-    return f->nlits == 0 || scan_strings(msg, len, check_string, &c) != 0;
+    return f->nlits == 0 || flt_scan_strings(msg, len, check_string, &c) != 0;
 }
 
 /* Lists a string in fx; true (stop) when the list is full. */
@@ -260,7 +218,7 @@ bool flt_prefilter_shared(const ot_filter *f, const char *msg, size_t len, ot_fi
         return true;
     if (fx->strings < 0) {
         fx->nstrings = 0;
-        fx->strings = len < UINT32_MAX && scan_strings(msg, len, list_string, fx) == 0;
+        fx->strings = len < UINT32_MAX && flt_scan_strings(msg, len, list_string, fx) == 0;
     }
     if (!fx->strings)
         return true;

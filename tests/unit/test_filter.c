@@ -287,7 +287,8 @@ static void test_filter__cis_pack(void **state)
     NO_MATCH(mfa, CT_EVENT(CT_IAMUSER, "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn", ""));
 }
 
-/* ot_filter_match_each agrees with ot_filter_match, filter by filter, on every event. */
+/* ot_filter_match_each and ot_filter_set_match agree with ot_filter_match, filter by filter,
+ * on every event. */
 static void test_filter__match_each(void **state)
 {
     enum { NF = FILTER_CIS_COUNT + 6 };
@@ -299,7 +300,10 @@ static void test_filter__match_each(void **state)
                           "{ $.user.id = 1 }", "{ $.a != x }"};
     for (size_t i = 0; i < 6; i++)
         fs[FILTER_CIS_COUNT + i] = compile_ok(more[i]);
-    const char *events[2 * FILTER_CIS_COUNT + 4];
+    ot_filter_set *set;
+    assert_int_equal(ot_filter_set_new(fs, NF, &set), 0);
+    assert_int_equal(ot_filter_set_size(set), NF);
+    const char *events[2 * FILTER_CIS_COUNT + 6];
     size_t nev = 0;
     for (size_t i = 0; i < FILTER_CIS_COUNT; i++) {
         events[nev++] = filter_cis_cases[i].match;
@@ -307,25 +311,41 @@ static void test_filter__match_each(void **state)
     }
     events[nev++] = E1, events[nev++] = E2, events[nev++] = LINE_A;
     events[nev++] = "{\"a\":\"esc\\u0041\",\"eventName\":\"CreateVpc\"}";
+    /* a literal as a member name is no value: neither may count it */
+    events[nev++] = "{\"CreateVpc\":\"x\",\"eventSource\":\"ec2.amazonaws.com\"}";
+    events[nev++] = "  {\"eventName\":\"DeleteVpc\",\"errorCode\":\"Client.UnauthorizedOperation\"}";
     size_t total = 0;
     for (size_t e = 0; e < nev; e++) {
-        bool hit[NF];
-        size_t n = ot_filter_match_each(fs, NF, events[e], strlen(events[e]), fx, hit);
+        bool hit[NF], set_hit[NF];
+        size_t len = strlen(events[e]);
+        size_t n = ot_filter_match_each(fs, NF, events[e], len, fx, hit);
+        size_t ns = ot_filter_set_match(set, events[e], len, fx, set_hit);
         size_t count = 0;
         for (size_t i = 0; i < NF; i++) {
             count += hit[i];
-            if (hit[i] != ot_filter_match(fs[i], events[e], strlen(events[e]), fx))
-                fail_msg("filter %zu on event %zu: match_each says %d", i, e, hit[i]);
+            bool alone = ot_filter_match(fs[i], events[e], len, fx);
+            if (hit[i] != alone || set_hit[i] != alone)
+                fail_msg("filter %zu on event %zu: alone %d, match_each %d, set %d", i, e, alone,
+                         hit[i], set_hit[i]);
         }
         assert_int_equal(n, count);
+        assert_int_equal(ns, count);
         total += n;
     }
     assert_true(total > FILTER_CIS_COUNT); /* each CIS event trips at least its own */
-    /* after match_each, the event's JSON values */
+    /* after match_each or a set match, the event's JSON values */
     bool hit[NF];
     ot_filter_match_each(fs, NF, E2, strlen(E2), fx, hit);
     assert_true(hit[FILTER_CIS_COUNT + 4]);
     value_is("$.users[1].email", "Jane.Doe@example.com", 0);
+    ot_filter_set_match(set, E2, strlen(E2), fx, hit);
+    assert_true(hit[FILTER_CIS_COUNT + 4]);
+    value_is("$.users[1].email", "Jane.Doe@example.com", 0);
+    ot_filter_set_free(set);
+    /* an empty set matches nothing and says so */
+    assert_int_equal(ot_filter_set_new(NULL, 0, &set), 0);
+    assert_int_equal(ot_filter_set_match(set, E2, strlen(E2), fx, hit), 0);
+    ot_filter_set_free(set);
     for (size_t i = 0; i < NF; i++)
         ot_filter_free(fs[i]);
 }
