@@ -5,8 +5,8 @@
  * Patterns come from any caller of PutMetricFilter or FilterLogEvents. Besides no crash, leak or
  * UB: a rejected pattern names a column inside it (or just past its end) and says why; the
  * same pattern padded with blanks compiles alike and matches the same events; matching is
- * repeatable; ot_filter_match_each agrees with ot_filter_match; and the values a match leaves
- * behind are readable. */
+ * repeatable; ot_filter_match_each and ot_filter_set_match agree with ot_filter_match; and the
+ * values a match leaves behind are readable. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ot_filter *both[2] = {f, padded ? padded : f};
         bool each[2];
         ot_filter_match_each(both, 2, events[i], n, fx, each);
+        bool in_set[2] = {false, false};
+        ot_filter_set *set = NULL;
+        if (ot_filter_set_new(both, 2, &set))
+            abort();
+        ot_filter_set_match(set, events[i], n, fx, in_set);
+        ot_filter_set_free(set);
         bool m = ot_filter_match(f, events[i], n, fx);
-        if (each[0] != m || each[1] != m)
+        if (each[0] != m || each[1] != m || in_set[0] != m || in_set[1] != m)
             abort();
         if (m)
             read_values();
