@@ -143,6 +143,8 @@ void cw_alarm_clear(ot_cw_alarm *a);
  * (camelCase keys, as CloudWatch writes them there). */
 struct ot_jw;
 void cw_alarm_config_json(struct ot_jw *w, const ot_cw_alarm *a);
+/* "key":["s0",...] (an alarm's action list). */
+void cw_json_strings(struct ot_jw *w, const char *key, char *const *s, size_t n);
 
 /* ---- cw_history.c ---- */
 

@@ -57,15 +57,6 @@ static void statistic_upper(const char *statistic, char out[32])
     out[o] = '\0';
 }
 
-static void actions(ot_jw *w, const char *key, char *const *s, size_t n)
-{
-    ot_jw_key(w, key);
-    ot_jw_arr(w);
-    for (size_t i = 0; i < n; i++)
-        ot_jw_str(w, s[i]);
-    ot_jw_end(w);
-}
-
 static void trigger(ot_jw *w, const ot_cw_alarm *a)
 {
     char stat[32];
@@ -118,9 +109,10 @@ int cw_message_json(const ot_cw_alarm *a, const ot_cw_scope *s, ot_cw_state old,
     ot_jw_kstr(&w, "Region", region_long(s->region));
     ot_jw_kstr(&w, "AlarmArn", a->arn);
     ot_jw_kstr(&w, "OldStateValue", ot_cw_state_name(old));
-    actions(&w, "OKActions", a->ok_actions, a->n_ok_actions);
-    actions(&w, "AlarmActions", a->alarm_actions, a->n_alarm_actions);
-    actions(&w, "InsufficientDataActions", a->insufficient_actions, a->n_insufficient_actions);
+    cw_json_strings(&w, "OKActions", a->ok_actions, a->n_ok_actions);
+    cw_json_strings(&w, "AlarmActions", a->alarm_actions, a->n_alarm_actions);
+    cw_json_strings(&w, "InsufficientDataActions", a->insufficient_actions,
+                    a->n_insufficient_actions);
     trigger(&w, a);
     ot_jw_end(&w);
     return ot_jw_error(&w) ? OT_ENOMEM : OT_OK;

@@ -76,7 +76,8 @@ static void test_cw__put_and_describe(void **state)
     assert_int_equal(got.config_updated_ms, T0);
     cw_alarm_clear(&got);
     /* replacing keeps the state, changes the definition */
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "errors", OT_CW_ALARM, "test", NULL, T0 + 1), 0);
+    assert_int_equal(
+        ot_cw_alarm_set_state(f->cw, &A, "errors", OT_CW_ALARM, "test", NULL, T0 + 1), 0);
     a.threshold = 5;
     assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0 + 2), 0);
     got = get_alarm(f, &A, "errors");
@@ -118,7 +119,8 @@ static void test_cw__describe_filters(void **state)
         }
         assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
     }
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "app-latency", OT_CW_OK, "test", NULL, T0), 0);
+    assert_int_equal(
+        ot_cw_alarm_set_state(f->cw, &A, "app-latency", OT_CW_OK, "test", NULL, T0), 0);
     ot_cw_alarm *rows;
     size_t n;
     ot_cw_alarm_query q = {.name_prefix = "app-"};
@@ -166,7 +168,8 @@ static void test_cw__alarms_scoped(void **state)
     free(rows);
     const char *names[] = {"mine"};
     assert_int_equal(ot_cw_alarms_delete(f->cw, &B, names, 1), OT_ENOTFOUND);
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &B, "mine", OT_CW_ALARM, "x", NULL, T0), OT_ENOTFOUND);
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &B, "mine", OT_CW_ALARM, "x", NULL, T0),
+                     OT_ENOTFOUND);
     ot_cw_history_query hq = {0};
     ot_cw_history *h;
     assert_int_equal(ot_cw_history_list(f->cw, &B, &hq, &h, &n), 0);

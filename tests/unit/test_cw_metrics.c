@@ -24,7 +24,8 @@ static void test_cw__statistics_per_period(void **state)
     fixture *f = *state;
     /* minute 0: 1, 3 (two points in one bucket); minute 1: 5; minute 3: 2, 7 */
     double vals[] = {1, 3, 5, 2, 7};
-    int64_t ts[] = {T0 + 1000, T0 + 59000, T0 + MIN_MS + 5, T0 + 3 * MIN_MS, T0 + 3 * MIN_MS + 30000};
+    int64_t ts[] = {T0 + 1000, T0 + 59000, T0 + MIN_MS + 5, T0 + 3 * MIN_MS,
+                    T0 + 3 * MIN_MS + 30000};
     for (int i = 0; i < 5; i++)
         assert_int_equal(put_value(f->cw, &A, "Latency", HOST_A, 1, ts[i], vals[i], "Seconds"), 0);
     ot_cw_metric m = {.namespace_ = "App", .name = "Latency", .dims = HOST_A, .ndims = 1};
@@ -43,7 +44,8 @@ static void test_cw__statistics_per_period(void **state)
     assert_true(avg == 4.5);
     free(st);
     /* alignment follows the start: from T0+1min, periods [1,3) and [3,5) */
-    assert_int_equal(ot_cw_statistics(f->cw, &A, &m, T0 + MIN_MS, T0 + 10 * MIN_MS, 120, NULL, &st, &n), 0);
+    assert_int_equal(
+        ot_cw_statistics(f->cw, &A, &m, T0 + MIN_MS, T0 + 10 * MIN_MS, 120, NULL, &st, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(st[0].ts_ms, T0 + MIN_MS);
     assert_true(st[0].sum == 5 && st[0].count == 1);
