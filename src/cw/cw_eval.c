@@ -6,7 +6,9 @@
  * Periods end at the last whole minute (10 s for high-resolution periods), as CloudWatch's
  * sliding window does: at 16:14:03 a 300 s alarm of one period looks at 16:09:00-16:14:00. The
  * range is N + 2 periods (5 for N = 3, AWS's example), so a few missing points can be looked
- * past. */
+ * past. An alarm whose state was set after the window's end (by SetAlarmState, or by an
+ * evaluation of this same window) is left alone until the window moves: as in CloudWatch, a
+ * state set by hand holds until the next evaluation, up to a minute later. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +212,8 @@ static int eval_one(ot_cw *cw, cw_alarm_row *r, int64_t now_ms)
     cw_treat treat;
     if (a->evaluation_periods > OT_CW_EVAL_PERIODS_MAX || cw_treat_parse(a->treat_missing, &treat))
         return OT_EINVAL; /* PutMetricAlarm refuses these; an old row is skipped */
+    if (a->state_updated_ms >= window_end(now_ms, a->period_s * 1000LL))
+        return OT_OK; /* set since the window last moved (SetAlarmState): it holds till then */
     eval_range e;
     int rc = load_range(cw, r, now_ms, &e);
     if (rc)

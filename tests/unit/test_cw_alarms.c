@@ -374,6 +374,27 @@ static void test_cw__evaluation_on_time(void **state)
     assert_string_equal(f->calls[2].arn, TOPIC_OK);
 }
 
+static void test_cw__set_state_holds_until_the_window_moves(void **state)
+{
+    fixture *f = *state;
+    ot_cw_alarm a = errors_alarm("manual");
+    a.n_alarm_actions = 0;
+    a.n_ok_actions = 0;
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    /* no data: an evaluation says INSUFFICIENT_DATA; set ALARM by hand at 14:30 */
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "manual", OT_CW_ALARM, "drill", NULL,
+                                           T0 + 14 * MIN_MS + 30000), 0);
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 14 * MIN_MS + 40000), 0);
+    ot_cw_alarm got = get_alarm(f, &A, "manual");
+    assert_int_equal(got.state, OT_CW_ALARM); /* same window: not evaluated away */
+    cw_alarm_clear(&got);
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 15 * MIN_MS + 1000), 0);
+    got = get_alarm(f, &A, "manual");
+    assert_int_equal(got.state, OT_CW_INSUFFICIENT_DATA); /* the next minute's evaluation */
+    assert_string_equal(got.state_reason, "Insufficient Data: 1 datapoint was unknown.");
+    cw_alarm_clear(&got);
+}
+
 static void test_cw__alarm_message_json(void **state)
 {
     fixture *f = *state;
@@ -517,6 +538,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cw__actions_retried_then_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__failed_action_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__evaluation_on_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cw__set_state_holds_until_the_window_moves, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cw__alarm_message_json, setup, teardown),
         cmocka_unit_test(test_cw__subject_and_region_names),
         cmocka_unit_test_setup_teardown(test_cw__state_survives_reopen, setup, teardown),
