@@ -48,7 +48,7 @@ void cw_alarm_config_json(ot_jw *w, const ot_cw_alarm *a)
     ot_jw_kint(w, "datapointsToAlarm",
                a->datapoints_to_alarm ? a->datapoints_to_alarm : a->evaluation_periods);
     ot_jw_key(w, "threshold");
-    ot_jw_num(w, a->threshold);
+    cw_jw_double(w, a->threshold);
     ot_jw_kstr(w, "comparisonOperator", a->comparison);
     ot_jw_kstr(w, "treatMissingData", a->treat_missing ? a->treat_missing : "missing");
     ot_jw_end(w);

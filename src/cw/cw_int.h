@@ -177,6 +177,10 @@ void cw_message_subject(const ot_cw_alarm *a, ot_cw_state st, const char *region
 /* The alarm JSON message CloudWatch publishes for a state change of a from old to c->state. */
 int cw_message_json(const ot_cw_alarm *a, const ot_cw_scope *s, ot_cw_state old,
                     const cw_change *c, struct ot_buf *out);
+/* A number as CloudWatch writes it in reasons and alarm JSON: 1.0, 0.5, 1234.5. */
+void cw_num_text(struct ot_buf *b, double v);
+/* The same as a JSON value (null when not finite). */
+void cw_jw_double(struct ot_jw *w, double v);
 /* "2022-03-13T16:14:03.383+0000", the timestamp format of alarm messages and reason data. */
 void cw_time_format(int64_t ms, char out[32]);
 

@@ -3,7 +3,9 @@
  * NewStateValue, NewStateReason, StateChangeTime, Region by its long name, Trigger with
  * lower-case dimension keys, ...). */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +24,27 @@ void cw_time_format(int64_t ms, char out[32])
     gmtime_r(&secs, &tm);
     size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out + n, 32 - n, ".%03d+0000", (int)(ms % 1000));
+}
+
+void cw_num_text(ot_buf *b, double v)
+{
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.15g", v);
+    if (strtod(tmp, NULL) != v)
+        snprintf(tmp, sizeof tmp, "%.17g", v);
+    ot_buf_puts(b, tmp);
+    if (!strpbrk(tmp, ".eEni")) /* not for 1e+20, inf, nan */
+        ot_buf_puts(b, ".0");
+}
+
+void cw_jw_double(ot_jw *w, double v)
+{
+    if (!isfinite(v)) {
+        ot_jw_null(w);
+        return;
+    }
+    ot_jw_begin_value(w);
+    cw_num_text(w->b, v);
 }
 
 static const char *region_long(const char *region)
@@ -83,7 +106,7 @@ static void trigger(ot_jw *w, const ot_cw_alarm *a)
                a->datapoints_to_alarm ? a->datapoints_to_alarm : a->evaluation_periods);
     ot_jw_kstr(w, "ComparisonOperator", a->comparison);
     ot_jw_key(w, "Threshold");
-    ot_jw_num(w, a->threshold);
+    cw_jw_double(w, a->threshold);
     ot_jw_kstr(w, "TreatMissingData", a->treat_missing ? a->treat_missing : "missing");
     ot_jw_kstr(w, "EvaluateLowSampleCountPercentile", "");
     ot_jw_end(w);

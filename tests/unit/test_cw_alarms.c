@@ -357,7 +357,7 @@ static void test_cw__evaluation_on_time(void **state)
     assert_non_null(strstr(got.state_reason,
                            ")] was greater than or equal to the threshold (1.0)."));
     assert_non_null(strstr(got.state_reason_data, "\"statistic\":\"Sum\",\"period\":300,"
-                                                  "\"recentDatapoints\":[1],\"threshold\":1,"));
+                                                  "\"recentDatapoints\":[1.0],\"threshold\":1.0,"));
     cw_alarm_clear(&got);
     assert_int_equal(f->ncalls, 2);
     /* a minute later, same state: nothing new runs */
@@ -463,6 +463,7 @@ static void test_cw__alarm_message_json(void **state)
     assert_int_equal(ot_json_get(trig, "Period", &v), 0);
     assert_int_equal(ot_json_int64(v, &period), 0);
     assert_int_equal(period, 300);
+    assert_non_null(strstr(msg, "\"Threshold\":1.0,")); /* as CloudWatch writes it */
     double thr;
     assert_int_equal(ot_json_get(trig, "Threshold", &v), 0);
     assert_int_equal(ot_json_double(v, &thr), 0);
