@@ -130,10 +130,24 @@ static int finish_tx(ot_cw *cw, void *arg)
     return rc;
 }
 
+/* An SNS action must name a topic of the alarm's own account and region: CloudWatch needs the
+ * topic in the alarm's region, and another account's topic would need a topic policy letting
+ * this account publish, which opentrail's topics do not have. Other ARNs go to the callback. */
+static bool own_topic(const pending *p)
+{
+    static const char SNS[] = "arn:aws:sns:";
+    if (strncmp(p->arn, SNS, sizeof SNS - 1))
+        return true;
+    char prefix[128];
+    int n = snprintf(prefix, sizeof prefix, "%s%s:%s:", SNS, p->region, p->account);
+    return n > 0 && (size_t)n < sizeof prefix && !strncmp(p->arn, prefix, (size_t)n);
+}
+
 static int run_one(ot_cw *cw, const pending *p, int64_t now_ms)
 {
-    int result = cw->action ? cw->action(cw->action_ctx, p->arn, p->subject, p->message)
-                            : OT_EINVAL;
+    int result = !own_topic(p) ? OT_EINVAL
+                 : cw->action  ? cw->action(cw->action_ctx, p->arn, p->subject, p->message)
+                               : OT_EINVAL;
     if (result != OT_EAGAIN) {
         static _Atomic(ot_metric_series *) ok, failed;
         ot_series_inc(result == OT_OK ? ot_metric_cached(&m_actions, &ok, OT_VALUES("ok"))

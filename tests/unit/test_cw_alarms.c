@@ -334,6 +334,26 @@ static void test_cw__failed_action_recorded(void **state)
     ot_cw_history_free(h, n);
 }
 
+static void test_cw__other_accounts_topics_refused(void **state)
+{
+    fixture *f = *state;
+    ot_cw_alarm a = errors_alarm("cross");
+    a.alarm_actions[0] = "arn:aws:sns:us-east-1:999999999999:theirs"; /* B's topic */
+    a.alarm_actions[1] = "arn:aws:sns:eu-west-1:123456789012:elsewhere"; /* another region */
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "cross", OT_CW_ALARM, "x", NULL, T0), 0);
+    assert_int_equal(ot_cw_run_actions(f->cw, T0), 0);
+    assert_int_equal(f->ncalls, 0); /* never handed to the publisher */
+    ot_cw_history_query q = {.item_type = "Action", .oldest_first = true};
+    ot_cw_history *h;
+    size_t n;
+    assert_int_equal(ot_cw_history_list(f->cw, &A, &q, &h, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(h[0].summary,
+                        "Failed to execute action arn:aws:sns:us-east-1:999999999999:theirs");
+    ot_cw_history_free(h, n);
+}
+
 static void test_cw__evaluation_on_time(void **state)
 {
     fixture *f = *state;
@@ -538,6 +558,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cw__set_state_one_action_per_arn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__actions_retried_then_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__failed_action_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cw__other_accounts_topics_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__evaluation_on_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__set_state_holds_until_the_window_moves, setup,
                                         teardown),
