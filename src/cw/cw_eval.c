@@ -258,6 +258,7 @@ int ot_cw_evaluate(ot_cw *cw, int64_t now_ms)
     pthread_mutex_lock(&cw->run_mu);
     int rc = cw_eval_all(cw, now_ms);
     int arc = cw_actions_run(cw, now_ms);
+    int src = cw_retention_sweep(cw, now_ms);
     pthread_mutex_unlock(&cw->run_mu);
-    return rc ? rc : arc;
+    return rc ? rc : arc ? arc : src;
 }

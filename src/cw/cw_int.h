@@ -27,6 +27,7 @@ struct ot_cw {
     ot_cw_action_fn action;
     void *action_ctx;
     int64_t tick_ms;
+    int64_t last_sweep_ms;       /* cw_retention.c, under run_mu */
     /* the evaluator thread (cw_thread.c) */
     pthread_t thread;
     bool running;
@@ -193,6 +194,12 @@ int cw_actions_run(ot_cw *cw, int64_t now_ms);
 
 /* Evaluates every alarm at now_ms (caller holds run_mu). */
 int cw_eval_all(ot_cw *cw, int64_t now_ms);
+
+/* ---- cw_retention.c ---- */
+
+/* Deletes datapoints and history past their retention, at most once an hour (caller holds
+ * run_mu). */
+int cw_retention_sweep(ot_cw *cw, int64_t now_ms);
 
 /* ---- cw_thread.c ---- */
 
