@@ -1,8 +1,9 @@
-/* cw_retention.c — what CloudWatch forgets: datapoints older than 15 months and alarm history
- * older than 30 days
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention,
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
- * Swept at most once an hour by the evaluation, so cloudwatch.db does not grow for ever. */
+/* cw_retention.c — what CloudWatch forgets: datapoints older than 15 months
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html)
+ * and alarm history older than 30 days (AWS's old CLI reference said two weeks,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/cli/cli-mon-describe-alarm-history.html;
+ * we keep the longer). Swept at most once an hour by the evaluation, so cloudwatch.db does not
+ * grow for ever. */
 #include <stdio.h>
 
 #include "cw/cw_int.h"
