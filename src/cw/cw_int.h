@@ -189,6 +189,8 @@ void cw_time_format(int64_t ms, char out[32]);
 
 /* Runs the pending actions due at now_ms (caller holds run_mu). */
 int cw_actions_run(ot_cw *cw, int64_t now_ms);
+/* Makes the action counter's series, so /metrics shows them at 0 from the start. */
+void cw_actions_metrics_init(void);
 
 /* ---- cw_eval.c ---- */
 
