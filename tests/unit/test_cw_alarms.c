@@ -17,7 +17,9 @@
 
 #include "cw/cw_int.h"
 #include "cw_fixture.h"
+#include "util/buf.h"
 #include "util/json.h"
+#include "util/metrics.h"
 
 #define TOPIC1 "arn:aws:sns:us-east-1:123456789012:alerts"
 #define TOPIC2 "arn:aws:sns:us-east-1:123456789012:pager"
@@ -415,6 +417,44 @@ static void test_cw__set_state_holds_until_the_window_moves(void **state)
     cw_alarm_clear(&got);
 }
 
+/* The value of one exposed series line ("name{labels} value"), or -1 when absent. */
+static double series_value(const char *series)
+{
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    assert_int_equal(ot_metrics_write(NULL, &b), 0);
+    char needle[128];
+    snprintf(needle, sizeof needle, "\n%s ", series); /* a sample line, not # HELP */
+    const char *line = strstr(b.data, needle);
+    double v = line ? strtod(line + strlen(needle), NULL) : -1;
+    ot_buf_free(&b);
+    return v;
+}
+
+static void test_cw__prometheus_series(void **state)
+{
+    fixture *f = *state;
+    double ok0 = series_value("opentrail_alarm_actions_total{result=\"ok\"}");
+    double failed0 = series_value("opentrail_alarm_actions_total{result=\"failed\"}");
+    double points0 = series_value("opentrail_metric_datapoints_total");
+    assert_true(ok0 >= 0 && failed0 >= 0 && points0 >= 0); /* there from the start */
+    ot_cw_alarm a = errors_alarm("m1");
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    a = errors_alarm("m2");
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    ot_cw_dim host[] = {{"Host", "a"}};
+    assert_int_equal(put_value(f->cw, &A, "Errors", host, 1, T0 + 9 * MIN_MS, 3, NULL), 0);
+    assert_int_equal(put_value(f->cw, &A, "Other", NULL, 0, T0 + 9 * MIN_MS, 3, NULL), 0);
+    assert_true(series_value("opentrail_metric_datapoints_total") == points0 + 2);
+    f->answer = OT_EINVAL; /* the second of each alarm's two actions fails */
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 14 * MIN_MS), 0);
+    assert_true(series_value("opentrail_alarms{state=\"ALARM\"}") == 2);
+    assert_true(series_value("opentrail_alarms{state=\"INSUFFICIENT_DATA\"}") == 0);
+    assert_true(series_value("opentrail_alarm_actions_total{result=\"failed\"}") ==
+                failed0 + 4);
+    assert_true(series_value("opentrail_alarm_actions_total{result=\"ok\"}") == ok0);
+}
+
 static void test_cw__alarm_message_json(void **state)
 {
     fixture *f = *state;
@@ -562,6 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cw__evaluation_on_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__set_state_holds_until_the_window_moves, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_cw__prometheus_series, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__alarm_message_json, setup, teardown),
         cmocka_unit_test(test_cw__subject_and_region_names),
         cmocka_unit_test_setup_teardown(test_cw__state_survives_reopen, setup, teardown),
