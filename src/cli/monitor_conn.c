@@ -89,8 +89,9 @@ void ot_monitor_get_str(ot_json obj, const char *key, char *out, size_t cap)
 
 static int topic_missing(ot_monitor *m, const char *what)
 {
+    const char *colon = strrchr(what, ':');
     snprintf(m->err, sizeof m->err, "no SNS topic %s (create it first: aws sns create-topic "
-             "--name NAME)", what);
+             "--name %s)", what, colon ? colon + 1 : what);
     return OT_ENOTFOUND;
 }
 
