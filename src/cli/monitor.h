@@ -12,6 +12,7 @@
 
 #include "aws/aws.h"
 #include "util/json.h"
+#include "util/jsonw.h"
 
 typedef struct ot_monitor_opts {
     const char *endpoint;  /* --endpoint: every service at this URL, or NULL */
@@ -38,11 +39,22 @@ typedef struct ot_monitor {
 int ot_monitor_open(ot_monitor *m, const ot_monitor_opts *o);
 void ot_monitor_close(ot_monitor *m);
 
-/* Calls op on a JSON client (m->logs or m->cw) with the JSON body; *root is the answer (valid
- * until the next call). OT_EIO with m->err set (AWS's "An error occurred (Code) ..."; the code
- * is in m->resp.code). */
-int ot_monitor_json(ot_monitor *m, const ot_aws_client *c, const char *op, const ot_buf *body,
-                    ot_json *root);
+/* Writes a request's members into the JSON object w has open (ctx is the caller's). */
+typedef void (*ot_monitor_members_fn)(void *ctx, ot_jw *w);
+/* Called for each item of a listing; non-zero stops it and is returned. */
+typedef int (*ot_monitor_item_fn)(void *ctx, ot_json item);
+
+/* Calls op on a JSON client (m->logs or m->cw) with the object members writes (NULL: "{}");
+ * *root is the answer (valid until the next call). OT_EIO with m->err set (AWS's "An error
+ * occurred (Code) ..."; the code is in m->resp.code). */
+int ot_monitor_request(ot_monitor *m, const ot_aws_client *c, const char *op,
+                       ot_monitor_members_fn members, void *ctx, ot_json *root);
+
+/* Every page of a listing: op with members plus token_key (nextToken, NextToken) from the
+ * previous answer, fn for each element of the answer's list_key array. */
+int ot_monitor_each(ot_monitor *m, const ot_aws_client *c, const char *op,
+                    ot_monitor_members_fn members, const char *list_key, const char *token_key,
+                    ot_monitor_item_fn fn, void *ctx);
 
 /* The ARN of a topic given by name or ARN. OT_ENOTFOUND with m->err telling how to create it
  * when there is no such topic; OT_EIO when SNS answered an error. */

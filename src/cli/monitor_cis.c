@@ -69,39 +69,20 @@ static state filter_state(const cis_run *r, const ot_cis_control *c, ot_json f)
     return same ? ST_SAME : ST_DIFFERENT;
 }
 
-/* Each page of DescribeMetricFilters on the group; nextToken is the logs spelling. */
-static int read_filters(cis_run *r)
+static void group_member(void *ctx, ot_jw *w)
 {
-    char token[1024] = "";
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    int rc;
-    do {
-        ot_jw w;
-        ot_buf_reset(&body);
-        ot_jw_init(&w, &body);
-        ot_jw_obj(&w);
-        ot_jw_kstr(&w, "logGroupName", r->o->log_group);
-        if (token[0])
-            ot_jw_kstr(&w, "nextToken", token);
-        ot_jw_end(&w);
-        ot_json root, list, f;
-        ot_json_iter it;
-        rc = ot_monitor_json(r->m, &r->m->logs, "DescribeMetricFilters", &body, &root);
-        if (!rc && ot_json_get(root, "metricFilters", &list) == 0 &&
-            ot_json_array_iter(list, &it) == 0)
-            while (ot_json_array_next(&it, &f)) {
-                char name[600];
-                ot_monitor_get_str(f, "filterName", name, sizeof name);
-                int i = control_index(r, name);
-                if (i >= 0)
-                    r->filter[i] = filter_state(r, &r->ctl[i], f);
-            }
-        if (!rc)
-            ot_monitor_get_str(root, "nextToken", token, sizeof token);
-    } while (!rc && token[0]);
-    ot_buf_free(&body);
-    return rc;
+    ot_jw_kstr(w, "logGroupName", ((cis_run *)ctx)->o->log_group);
+}
+
+static int on_filter(void *ctx, ot_json f)
+{
+    cis_run *r = ctx;
+    char name[600];
+    ot_monitor_get_str(f, "filterName", name, sizeof name);
+    int i = control_index(r, name);
+    if (i >= 0)
+        r->filter[i] = filter_state(r, &r->ctl[i], f);
+    return OT_OK;
 }
 
 static void keep_actions(alarm_actions *a, ot_json alarm)
@@ -142,89 +123,67 @@ static state alarm_state(const cis_run *r, size_t i, ot_json a)
     return same ? ST_SAME : ST_DIFFERENT;
 }
 
-static void alarms_request(const cis_run *r, const char *token, ot_buf *body)
+static void alarm_names(void *ctx, ot_jw *w)
 {
-    ot_jw w;
-    ot_jw_init(&w, body);
-    ot_jw_obj(&w);
-    ot_jw_key(&w, "AlarmNames");
-    ot_jw_arr(&w);
+    const cis_run *r = ctx;
+    ot_jw_key(w, "AlarmNames");
+    ot_jw_arr(w);
     for (size_t i = 0; i < r->n; i++)
-        ot_jw_str(&w, r->ctl[i].name);
-    ot_jw_end(&w);
-    if (token[0])
-        ot_jw_kstr(&w, "NextToken", token);
-    ot_jw_end(&w);
+        ot_jw_str(w, r->ctl[i].name);
+    ot_jw_end(w);
 }
 
-/* DescribeAlarms by the pack's names, every page. */
-static int read_alarms(cis_run *r)
+static int on_alarm(void *ctx, ot_json a)
 {
-    char token[1024] = "";
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    int rc;
-    do {
-        ot_buf_reset(&body);
-        alarms_request(r, token, &body);
-        ot_json root, list, a;
-        ot_json_iter it;
-        rc = ot_monitor_json(r->m, &r->m->cw, "DescribeAlarms", &body, &root);
-        if (!rc && ot_json_get(root, "MetricAlarms", &list) == 0 &&
-            ot_json_array_iter(list, &it) == 0)
-            while (ot_json_array_next(&it, &a)) {
-                char name[300];
-                ot_monitor_get_str(a, "AlarmName", name, sizeof name);
-                int i = control_index(r, name);
-                if (i < 0)
-                    continue;
-                keep_actions(&r->actions[i], a);
-                r->alarm[i] = alarm_state(r, (size_t)i, a);
-            }
-        if (!rc)
-            ot_monitor_get_str(root, "NextToken", token, sizeof token);
-    } while (!rc && token[0]);
-    ot_buf_free(&body);
+    cis_run *r = ctx;
+    char name[300];
+    ot_monitor_get_str(a, "AlarmName", name, sizeof name);
+    int i = control_index(r, name);
+    if (i >= 0) {
+        keep_actions(&r->actions[i], a);
+        r->alarm[i] = alarm_state(r, (size_t)i, a);
+    }
+    return OT_OK;
+}
+
+/* The group's metric filters, and the alarms of the pack's names, every page. */
+static int read_current(cis_run *r)
+{
+    int rc = ot_monitor_each(r->m, &r->m->logs, "DescribeMetricFilters", group_member,
+                             "metricFilters", "nextToken", on_filter, r);
+    if (!rc)
+        rc = ot_monitor_each(r->m, &r->m->cw, "DescribeAlarms", alarm_names, "MetricAlarms",
+                             "NextToken", on_alarm, r);
     return rc;
 }
 
 /* ---- what is written ---- */
 
-static int put_filter(cis_run *r, const ot_cis_control *c)
+/* One control of a run, for the members of its PutMetricFilter and PutMetricAlarm. */
+typedef struct cis_item {
+    const cis_run *r;
+    size_t i;
+} cis_item;
+
+static void filter_members(void *ctx, ot_jw *w)
 {
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    ot_jw w;
-    ot_jw_init(&w, &body);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "logGroupName", r->o->log_group);
-    ot_jw_kstr(&w, "filterName", c->name);
-    ot_jw_kstr(&w, "filterPattern", c->pattern);
-    ot_jw_key(&w, "metricTransformations");
-    ot_jw_arr(&w);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "metricName", c->name);
-    ot_jw_kstr(&w, "metricNamespace", r->o->namespace_);
-    ot_jw_kstr(&w, "metricValue", OT_CIS_METRIC_VALUE);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
-    ot_json root;
-    int rc = ot_jw_error(&w) ? OT_ENOMEM : ot_monitor_json(r->m, &r->m->logs, "PutMetricFilter", &body, &root);
-    ot_buf_free(&body);
-    return rc;
+    const cis_item *k = ctx;
+    const ot_cis_control *c = &k->r->ctl[k->i];
+    ot_jw_kstr(w, "logGroupName", k->r->o->log_group);
+    ot_jw_kstr(w, "filterName", c->name);
+    ot_jw_kstr(w, "filterPattern", c->pattern);
+    ot_jw_key(w, "metricTransformations");
+    ot_jw_arr(w);
+    ot_jw_obj(w);
+    ot_jw_kstr(w, "metricName", c->name);
+    ot_jw_kstr(w, "metricNamespace", k->r->o->namespace_);
+    ot_jw_kstr(w, "metricValue", OT_CIS_METRIC_VALUE);
+    ot_jw_end(w);
+    ot_jw_end(w);
 }
 
-static void alarm_body(const cis_run *r, size_t i, ot_jw *w)
+static void alarm_actions_member(const cis_run *r, size_t i, ot_jw *w)
 {
-    const ot_cis_control *c = &r->ctl[i];
-    char desc[512];
-    snprintf(desc, sizeof desc, "%s (%s): %s. Created by opentrail monitor cis.", c->id, c->cis,
-             c->title);
-    ot_jw_obj(w);
-    ot_jw_kstr(w, "AlarmName", c->name);
-    ot_jw_kstr(w, "AlarmDescription", desc);
-    ot_jw_kbool(w, "ActionsEnabled", true);
     ot_jw_key(w, "AlarmActions");
     ot_jw_arr(w);
     for (size_t k = 0; k < r->actions[i].n; k++)
@@ -232,37 +191,42 @@ static void alarm_body(const cis_run *r, size_t i, ot_jw *w)
             ot_jw_str(w, r->actions[i].arn[k]);
     ot_jw_str(w, r->topic);
     ot_jw_end(w);
+}
+
+static void alarm_members(void *ctx, ot_jw *w)
+{
+    const cis_item *k = ctx;
+    const ot_cis_control *c = &k->r->ctl[k->i];
+    char desc[512];
+    snprintf(desc, sizeof desc, "%s (%s): %s. Created by opentrail monitor cis.", c->id, c->cis,
+             c->title);
+    ot_jw_kstr(w, "AlarmName", c->name);
+    ot_jw_kstr(w, "AlarmDescription", desc);
+    ot_jw_kbool(w, "ActionsEnabled", true);
+    alarm_actions_member(k->r, k->i, w);
     ot_jw_kstr(w, "MetricName", c->name);
-    ot_jw_kstr(w, "Namespace", r->o->namespace_);
+    ot_jw_kstr(w, "Namespace", k->r->o->namespace_);
     ot_jw_kstr(w, "Statistic", OT_CIS_STATISTIC);
-    ot_jw_kint(w, "Period", r->o->period_s);
+    ot_jw_kint(w, "Period", k->r->o->period_s);
     ot_jw_kint(w, "EvaluationPeriods", OT_CIS_EVALUATION_PERIODS);
     ot_jw_key(w, "Threshold");
     ot_jw_num(w, c->threshold);
     ot_jw_kstr(w, "ComparisonOperator", OT_CIS_COMPARISON);
     ot_jw_kstr(w, "TreatMissingData", OT_CIS_TREAT_MISSING);
-    ot_jw_end(w);
-}
-
-static int put_alarm(cis_run *r, size_t i)
-{
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    ot_jw w;
-    ot_jw_init(&w, &body);
-    alarm_body(r, i, &w);
-    ot_json root;
-    int rc = ot_jw_error(&w) ? OT_ENOMEM : ot_monitor_json(r->m, &r->m->cw, "PutMetricAlarm", &body, &root);
-    ot_buf_free(&body);
-    return rc;
 }
 
 static int apply(cis_run *r)
 {
     for (size_t i = 0; i < r->n; i++) {
-        int rc = r->filter[i] == ST_SAME ? OT_OK : put_filter(r, &r->ctl[i]);
+        cis_item k = {r, i};
+        ot_json answer;
+        int rc = OT_OK;
+        if (r->filter[i] != ST_SAME)
+            rc = ot_monitor_request(r->m, &r->m->logs, "PutMetricFilter", filter_members, &k,
+                                    &answer);
         if (!rc && r->alarm[i] != ST_SAME)
-            rc = put_alarm(r, i);
+            rc = ot_monitor_request(r->m, &r->m->cw, "PutMetricAlarm", alarm_members, &k,
+                                    &answer);
         if (rc)
             return ot_cli_error("monitor cis", "%s (%s): %s", r->ctl[i].id, r->ctl[i].name,
                                 r->m->err);
@@ -322,9 +286,7 @@ static int run(cis_run *r)
     if (!rc)
         rc = ot_monitor_log_group(m, r->o->log_group);
     if (!rc)
-        rc = read_filters(r);
-    if (!rc)
-        rc = read_alarms(r);
+        rc = read_current(r);
     if (rc)
         return ot_cli_error("monitor cis", "%s", m->err);
     rc = apply(r);

@@ -5,7 +5,6 @@
 
 #include "cli/monitor.h"
 #include "util/err.h"
-#include "util/jsonw.h"
 #include "util/uri.h"
 
 #define LOGS_TARGET "Logs_20140328"
@@ -59,21 +58,64 @@ static int call(ot_monitor *m, const ot_aws_client *c, const char *op, const cha
     return ot_aws_call(c, m->easy, &req, &m->resp, m->err, sizeof m->err);
 }
 
-int ot_monitor_json(ot_monitor *m, const ot_aws_client *c, const char *op, const ot_buf *body,
-                    ot_json *root)
+static int parse_answer(ot_monitor *m, const ot_aws_client *c, const char *op, ot_json *root)
 {
-    int rc = call(m, c, op, body->data, body->len);
-    if (rc)
-        return rc;
     char why[128];
-    if (ot_json_parse(m->doc, m->resp.body.data ? m->resp.body.data : "{}",
-                      m->resp.body.data ? m->resp.body.len : 2, m->resp.body.data != NULL, root,
-                      why, sizeof why)) {
-        snprintf(m->err, sizeof m->err, "%s: unreadable answer from %s (%s)", op,
-                 c->endpoint, why);
+    const ot_buf *b = &m->resp.body;
+    if (ot_json_parse(m->doc, b->data ? b->data : "{}", b->data ? b->len : 2, b->data != NULL,
+                      root, why, sizeof why)) {
+        snprintf(m->err, sizeof m->err, "%s: unreadable answer from %s (%s)", op, c->endpoint,
+                 why);
         return OT_EIO;
     }
     return OT_OK;
+}
+
+/* One JSON call: {members..., token_key: token} (the token only when there is one). */
+static int json_call(ot_monitor *m, const ot_aws_client *c, const char *op,
+                     ot_monitor_members_fn members, void *ctx, const char *token_key,
+                     const char *token, ot_json *root)
+{
+    ot_buf body;
+    ot_buf_init(&body, 0);
+    ot_jw w;
+    ot_jw_init(&w, &body);
+    ot_jw_obj(&w);
+    if (members)
+        members(ctx, &w);
+    if (token && *token)
+        ot_jw_kstr(&w, token_key, token);
+    ot_jw_end(&w);
+    int rc = ot_jw_error(&w) ? OT_ENOMEM : call(m, c, op, body.data, body.len);
+    ot_buf_free(&body);
+    if (rc == OT_ENOMEM)
+        snprintf(m->err, sizeof m->err, "out of memory");
+    return rc ? rc : parse_answer(m, c, op, root);
+}
+
+int ot_monitor_request(ot_monitor *m, const ot_aws_client *c, const char *op,
+                       ot_monitor_members_fn members, void *ctx, ot_json *root)
+{
+    return json_call(m, c, op, members, ctx, NULL, NULL, root);
+}
+
+int ot_monitor_each(ot_monitor *m, const ot_aws_client *c, const char *op,
+                    ot_monitor_members_fn members, const char *list_key, const char *token_key,
+                    ot_monitor_item_fn fn, void *ctx)
+{
+    char token[1024] = "";
+    int rc;
+    do {
+        ot_json root, list, item;
+        ot_json_iter it;
+        rc = json_call(m, c, op, members, ctx, token_key, token, &root);
+        if (!rc && ot_json_get(root, list_key, &list) == 0 && ot_json_array_iter(list, &it) == 0)
+            while (!rc && ot_json_array_next(&it, &item))
+                rc = fn(ctx, item);
+        if (!rc)
+            ot_monitor_get_str(root, token_key, token, sizeof token);
+    } while (!rc && token[0]);
+    return rc;
 }
 
 void ot_monitor_get_str(ot_json obj, const char *key, char *out, size_t cap)
@@ -165,21 +207,19 @@ int ot_monitor_topic_arn(ot_monitor *m, const char *name_or_arn, char *arn, size
 
 /* ---- CloudWatch Logs: the group ---- */
 
-/* DescribeLogGroups by prefix; the group itself must be among the answers. */
+static void group_prefix(void *ctx, ot_jw *w)
+{
+    ot_jw_kstr(w, "logGroupNamePrefix", ctx);
+    ot_jw_kint(w, "limit", 50);
+}
+
+/* DescribeLogGroups by prefix; the group itself sorts first among the answers. */
 int ot_monitor_log_group(ot_monitor *m, const char *group)
 {
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    ot_jw w;
-    ot_jw_init(&w, &body);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "logGroupNamePrefix", group);
-    ot_jw_kint(&w, "limit", 50);
-    ot_jw_end(&w);
     ot_json root, groups, g;
     ot_json_iter it;
-    int rc = ot_jw_error(&w) ? OT_ENOMEM : ot_monitor_json(m, &m->logs, "DescribeLogGroups", &body, &root);
-    ot_buf_free(&body);
+    int rc = ot_monitor_request(m, &m->logs, "DescribeLogGroups", group_prefix, (void *)group,
+                                &root);
     if (rc)
         return rc;
     if (ot_json_get(root, "logGroups", &groups) == 0 && ot_json_array_iter(groups, &it) == 0)

@@ -22,37 +22,11 @@ typedef struct list_run {
     ot_buf out, tmp;
 } list_run;
 
-typedef int (*item_fn)(list_run *r, ot_json item);
-
-/* Every page of op on c: body carries the token under token_key; items are in list_key. */
-static int each_item(list_run *r, const ot_aws_client *c, const char *op, const char *list_key,
-                     const char *token_key, item_fn fn)
+static void group_member(void *ctx, ot_jw *w)
 {
-    char token[1024] = "";
-    ot_buf body;
-    ot_buf_init(&body, 0);
-    int rc;
-    do {
-        ot_jw w;
-        ot_buf_reset(&body);
-        ot_jw_init(&w, &body);
-        ot_jw_obj(&w);
-        if (c == &r->m->logs && r->o->log_group)
-            ot_jw_kstr(&w, "logGroupName", r->o->log_group);
-        if (token[0])
-            ot_jw_kstr(&w, token_key, token);
-        ot_jw_end(&w);
-        ot_json root, list, item;
-        ot_json_iter it;
-        rc = ot_monitor_json(r->m, c, op, &body, &root);
-        if (!rc && ot_json_get(root, list_key, &list) == 0 && ot_json_array_iter(list, &it) == 0)
-            while (!rc && ot_json_array_next(&it, &item))
-                rc = fn(r, item);
-        if (!rc)
-            ot_monitor_get_str(root, token_key, token, sizeof token);
-    } while (!rc && token[0]);
-    ot_buf_free(&body);
-    return rc;
+    const list_run *r = ctx;
+    if (r->o->log_group)
+        ot_jw_kstr(w, "logGroupName", r->o->log_group);
 }
 
 static int emit_json(list_run *r, ot_json item)
@@ -87,8 +61,9 @@ static bool metric_known(const list_run *r, const char *ns, const char *name)
     return false;
 }
 
-static int on_filter(list_run *r, ot_json f)
+static int on_filter(void *ctx, ot_json f)
 {
+    list_run *r = ctx;
     char group[600], name[600], pattern[1100], ns[300] = "", metric[300] = "";
     ot_monitor_get_str(f, "logGroupName", group, sizeof group);
     ot_monitor_get_str(f, "filterName", name, sizeof name);
@@ -113,8 +88,9 @@ static int on_filter(list_run *r, ot_json f)
     return rc;
 }
 
-static int on_alarm(list_run *r, ot_json a)
+static int on_alarm(void *ctx, ot_json a)
 {
+    list_run *r = ctx;
     char name[300], stat[64], ns[300], metric[300], op[64];
     ot_monitor_get_str(a, "Namespace", ns, sizeof ns);
     ot_monitor_get_str(a, "MetricName", metric, sizeof metric);
@@ -149,8 +125,8 @@ static int list_all(list_run *r)
     } else {
         printf("%-24s  %-24s  %-32s  %s\n", "LOG GROUP", "METRIC FILTER", "METRIC", "PATTERN");
     }
-    int rc = each_item(r, &r->m->logs, "DescribeMetricFilters", "metricFilters", "nextToken",
-                       on_filter);
+    int rc = ot_monitor_each(r->m, &r->m->logs, "DescribeMetricFilters", group_member,
+                             "metricFilters", "nextToken", on_filter, r);
     if (rc)
         return rc;
     if (r->o->json) {
@@ -160,7 +136,8 @@ static int list_all(list_run *r)
     } else {
         printf("\n%-28s  %-17s  %-32s  %s\n", "ALARM", "STATE", "METRIC", "CONDITION");
     }
-    rc = each_item(r, &r->m->cw, "DescribeAlarms", "MetricAlarms", "NextToken", on_alarm);
+    rc = ot_monitor_each(r->m, &r->m->cw, "DescribeAlarms", NULL, "MetricAlarms", "NextToken",
+                         on_alarm, r);
     if (!rc && r->o->json) {
         ot_jw_end(&r->jw);
         ot_jw_end(&r->jw);
