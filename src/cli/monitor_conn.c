@@ -62,8 +62,9 @@ static int parse_answer(ot_monitor *m, const ot_aws_client *c, const char *op, o
 {
     char why[128];
     const ot_buf *b = &m->resp.body;
-    if (ot_json_parse(m->doc, b->data ? b->data : "{}", b->data ? b->len : 2, b->data != NULL,
-                      root, why, sizeof why)) {
+    bool empty = !b->data || !b->len; /* some answers (PutMetricAlarm) may have no body */
+    if (ot_json_parse(m->doc, empty ? "{}" : b->data, empty ? 2 : b->len, !empty, root, why,
+                      sizeof why)) {
         snprintf(m->err, sizeof m->err, "%s: unreadable answer from %s (%s)", op, c->endpoint,
                  why);
         return OT_EIO;
