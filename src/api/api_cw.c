@@ -109,6 +109,8 @@ bool ot_cwapi_fail(ot_cw_call *c, const char *code, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     const cw_error *e = error_of(code);
+    /* for the trail's errorCode (api/audit.c reads it from this header whatever the body) */
+    ot_resp_header(c->resp, "X-Amzn-ErrorType", e->code);
     if (c->proto == OT_CW_PROTO_QUERY)
         ot_aws_query_error(c->resp, c->req, e->status, e->code, "%s", msg);
     else
