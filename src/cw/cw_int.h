@@ -109,8 +109,9 @@ typedef struct cw_decision {
  * - none: missing -> INSUFFICIENT_DATA, ignore -> current, breaching -> ALARM, notBreaching
  *   -> OK;
  * - some: breaching / notBreaching fill the fewest missing points (N - real) and count; missing
- *   and ignore judge the real points alone: M breaching -> ALARM, at least M real or none
- *   breaching -> OK, else (with missing only) the premature-alarm rule (the oldest breaching
+ *   and ignore judge the real points alone: M breaching -> ALARM; at least M real, none
+ *   breaching, or too few breaching for M even if every missing point breached -> OK; else
+ *   (with missing only) the premature-alarm rule (the oldest breaching
  *   point of the last N is at least M periods old and every newer one breaching or missing ->
  *   ALARM), else the current state stays. */
 cw_decision cw_decide(const cw_pt *pts, int range, int n_eval, int m_alarm, cw_treat treat,
@@ -125,8 +126,23 @@ int cw_treat_parse(const char *s, cw_treat *out);
 
 /* The alarm of the scope named name, with mu held: 0, OT_ENOTFOUND or OT_E*. */
 int cw_alarm_get_locked(ot_cw *cw, const ot_cw_scope *s, const char *name, ot_cw_alarm *out);
-/* Every alarm of every scope with its scope (account/region malloc'd in parallel arrays). */
-int cw_alarms_all(ot_cw *cw, ot_cw_alarm **out, char ***accounts, char ***regions, size_t *n);
+/* An alarm with its scope (account and region malloc'd). */
+typedef struct cw_alarm_row {
+    ot_cw_alarm a;
+    char *account, *region;
+} cw_alarm_row;
+/* Every alarm of every scope (mu not held), malloc'd; cw_alarm_rows_free. */
+int cw_alarms_all(ot_cw *cw, cw_alarm_row **out, size_t *n);
+void cw_alarm_rows_free(cw_alarm_row *rows, size_t n);
+/* Frees the strings of one alarm (not a itself). */
+void cw_alarm_clear(ot_cw_alarm *a);
+
+/* ---- cw_alarm_json.c ---- */
+
+/* The alarm's configuration as the JSON object of its ConfigurationUpdate history items
+ * (camelCase keys, as CloudWatch writes them there). */
+struct ot_jw;
+void cw_alarm_config_json(struct ot_jw *w, const ot_cw_alarm *a);
 
 /* ---- cw_history.c ---- */
 
@@ -141,12 +157,14 @@ typedef struct cw_change {
     const char *reason;
     const char *reason_data; /* JSON or NULL */
     int64_t now_ms;
+    bool always; /* record it even when the state stays (SetAlarmState) */
 } cw_change;
 
-/* Commits a new state of alarm a (as read from the store) with its StateUpdate history item and,
- * when the state changes and actions are enabled, one pending action per ARN of the new
- * state's list, all in one transaction. Caller holds neither mutex. */
-int cw_transition(ot_cw *cw, const ot_cw_scope *s, const ot_cw_alarm *a, const cw_change *c);
+/* Commits a new state of the named alarm with its StateUpdate history item and, when the
+ * state changes and actions are enabled, one pending action per ARN of the new state's list,
+ * all in one transaction; an unchanged state writes nothing unless c->always. Caller holds
+ * neither mutex. OT_ENOTFOUND if the alarm is gone. */
+int cw_transition(ot_cw *cw, const ot_cw_scope *s, const char *name, const cw_change *c);
 
 /* ---- cw_message.c ---- */
 
