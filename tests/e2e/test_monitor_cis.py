@@ -143,8 +143,9 @@ class MonitorCis(ServerTestCase):
         # again, by ARN this time: nothing to do, and the text says so
         again = self.cis(topic=self.topic_arn)
         self.assertEqual(set(again.values()) , {(c, "unchanged", "unchanged") for c, _ in CONTROLS.values()})
-        p = self.monitor("cis", "--log-group", GROUP, "--topic", TOPIC)
-        self.assertIn("nothing to change", p.stdout)
+        text = self.on_terminal("cis", "--log-group", GROUP, "--topic", TOPIC)
+        self.assertIn("CloudWatch.6   ConsoleSigninFailures    metric filter unchanged  alarm unchanged", text)
+        self.assertIn("nothing to change: the 14 CIS metric filters on %s" % GROUP, text)
         self.assertEqual(self.filters(), filters)
         self.assertEqual(set(self.alarms()), set(CONTROLS))
 
