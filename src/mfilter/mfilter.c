@@ -184,7 +184,7 @@ static int apply_event(mf_run *r, mf_group *g)
 int ot_mfilter_apply(ot_mfilter *m, ot_cw *cw, const ot_logs_scope *s, const char *group,
                      const ot_log_event_in *ev, size_t n)
 {
-    if (!cw || n == 0)
+    if (!m || !cw || n == 0)
         return 0;
     mf_group *g;
     mf_run r = {.m = m};

@@ -27,7 +27,7 @@ int ot_mfilter_new(ot_logs *logs, ot_mfilter **out);
 void ot_mfilter_free(ot_mfilter *m); /* NULL is ok */
 
 /* Applies the metric filters of scope s's group to ev[0..n) (events just stored in it) and puts
- * the datapoints into cw in one call. cw NULL: nothing is emitted (no metrics store). 0, or the
+ * the datapoints into cw in one call. m or cw NULL: nothing is emitted (no metrics store). 0, or the
  * error of reading the filters or of ot_cw_put. */
 int ot_mfilter_apply(ot_mfilter *m, ot_cw *cw, const ot_logs_scope *s, const char *group,
                      const ot_log_event_in *ev, size_t n);
