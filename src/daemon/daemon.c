@@ -21,6 +21,7 @@
 #include "deliver/deliver.h"
 #include "digest/digest.h"
 #include "logs/logs.h"
+#include "mfilter/mfilter.h"
 #include "sns/sns.h"
 #include "store/store.h"
 #include "sys/datadir.h"
@@ -141,10 +142,16 @@ static int open_logs(ot_api *srv)
     int rc = ot_logs_open(path, 0, &srv->logs);
     if (rc)
         ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    if (!rc && (rc = ot_mfilter_new(srv->logs, &srv->mfilter)) != 0)
+        ot_logs_close(srv->logs);
     return rc;
 }
 
-static void close_logs(ot_api *srv) { ot_logs_close(srv->logs); }
+static void close_logs(ot_api *srv)
+{
+    ot_mfilter_free(srv->mfilter);
+    ot_logs_close(srv->logs);
+}
 
 /* Writes the bound port over the port of listen (host:port, checked by the config). */
 static void set_listen_port(char *listen, size_t cap, int port)
