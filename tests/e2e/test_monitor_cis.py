@@ -7,7 +7,8 @@ drifted alarm or a deleted filter is put back, and only that; `monitor list` sho
 alarms and states (JSON, and a table on a terminal); a missing topic or log group exits 1 with
 how to create it, bad arguments exit 2. Then, with --period 10, CloudTrail records put into the
 log group: every control's near miss leaves its alarm out of ALARM, and its tripping event(s)
-(three failed sign-ins for CloudWatch.6) move it to ALARM.
+(three failed sign-ins for CloudWatch.6) move it to ALARM, the metric counts exactly the tripping
+events, and the topic's file subscriber gets AWS's alarm message for each.
 """
 import json
 import os
@@ -252,7 +253,9 @@ class MonitorAlarms(ServerTestCase):
 
     def setUp(self):
         super().setUp()
-        self.server.aws("sns", "create-topic", "--name", TOPIC)
+        arn = self.server.aws_json("sns", "create-topic", "--name", TOPIC)["TopicArn"]
+        self.server.aws("sns", "subscribe", "--topic-arn", arn, "--protocol", "file",
+                        "--notification-endpoint", "alerts.jsonl")
         self.logs = self.server.client("logs")
         self.cw = self.server.client("cloudwatch")
         self.logs.create_log_group(logGroupName=GROUP)
@@ -305,6 +308,25 @@ class MonitorAlarms(ServerTestCase):
         want = {n: float(len(trips)) for n, (trips, _) in EVENTS.items()}
         want["ConsoleSigninFailures"] = 5.0
         self.assertEqual(self.sums(), want)
+        # and the topic told its subscriber, in AWS's alarm message, for every control
+        self.assertEqual(self.alarmed_by_message(), set(CONTROLS))
+
+    def alarmed_by_message(self, timeout=60):
+        """The alarms an ALARM message reached the file subscription for (delivery is
+        asynchronous: waits for all of them until the deadline)."""
+        path = os.path.join(self.server.data_dir, "sns", "alerts.jsonl")
+        seen = set()
+        deadline = time.time() + timeout
+        while seen != set(CONTROLS) and time.time() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    for line in f:
+                        msg = json.loads(json.loads(line)["Message"])
+                        if msg["NewStateValue"] == "ALARM":
+                            self.assertEqual(msg["Trigger"]["Namespace"], "LogMetrics")
+                            seen.add(msg["AlarmName"])
+            time.sleep(0.5)
+        return seen
 
 
 if __name__ == "__main__":
