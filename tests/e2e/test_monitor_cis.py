@@ -240,6 +240,13 @@ class MonitorCis(ServerTestCase):
             self.assertIn("--help", p.stderr, args)
         p = self.monitor("--help")
         self.assertIn("opentrail monitor cis --log-group NAME --topic NAME|ARN", p.stdout)
+        # --endpoint instead of AWS_ENDPOINT_URL; --region scopes the topic lookup as SNS does
+        no_url = self.server.env(endpoint=False)
+        p = self.monitor("cis", "--log-group", GROUP, "--topic", TOPIC, "--endpoint",
+                         self.server.endpoint, "--region", "eu-west-1", status=1, env=no_url)
+        self.assertIn("no SNS topic %s" % TOPIC, p.stderr)
+        p = self.monitor("list", "--endpoint", self.server.endpoint, "--json", env=no_url)
+        self.assertEqual(json.loads(p.stdout), {"MetricFilters": [], "MetricAlarms": []})
         # the server refuses a wrong signature: exit 1 with AWS's error
         env = self.server.env()
         env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
