@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 #include "wal/wal_cursor.h"
 
 #define STREAM_BATCH 4096     /* WAL records per batch (and per logs.db transaction) */
@@ -39,10 +40,10 @@ struct ot_trail_stream {
     ot_json_doc *doc;
     ot_event *ev;             /* the batch's records, decoded (ok[i] false: not an event) */
     bool *ok;
-    size_t cap;
+    size_t capev, capok;
     ot_logs_feed_event *out;  /* what the batch writes */
     ts_name *names;           /* out[i].stream */
-    size_t nout, capout;
+    size_t nout, capout, capnames;
 };
 
 /* The record's eventTime in ms, or its ingest time when it has none. */
@@ -65,34 +66,14 @@ static int64_t event_time(ot_trail_stream *s, const ot_event *e)
 
 static int grow(ot_trail_stream *s, size_t n)
 {
-    if (n <= s->cap)
-        return 0;
-    ot_event *ev = realloc(s->ev, n * sizeof *ev);
-    if (ev)
-        s->ev = ev;
-    bool *ok = realloc(s->ok, n * sizeof *ok);
-    if (ok)
-        s->ok = ok;
-    if (!ev || !ok)
-        return OT_ENOMEM;
-    s->cap = n;
-    return 0;
+    return OT_VEC_GROW(s->ev, s->capev, n) || OT_VEC_GROW(s->ok, s->capok, n) ? OT_ENOMEM : 0;
 }
 
 static int out_add(ot_trail_stream *s, const ts_trail *t, const ot_event *e)
 {
-    if (s->nout == s->capout) {
-        size_t cap = s->capout ? 2 * s->capout : 1024;
-        ot_logs_feed_event *out = realloc(s->out, cap * sizeof *out);
-        if (out)
-            s->out = out;
-        ts_name *names = realloc(s->names, cap * sizeof *names);
-        if (names)
-            s->names = names;
-        if (!out || !names)
-            return OT_ENOMEM;
-        s->capout = cap;
-    }
+    if (OT_VEC_GROW(s->out, s->capout, s->nout + 1) ||
+        OT_VEC_GROW(s->names, s->capnames, s->nout + 1))
+        return OT_ENOMEM;
     ts_name *name = &s->names[s->nout];
     snprintf(name->s, sizeof name->s, "%s_CloudTrail_%s", e->account_id, e->region);
     s->out[s->nout++] = (ot_logs_feed_event){
