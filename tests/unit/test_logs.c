@@ -371,6 +371,14 @@ static int count_events(ot_logs *l, const ot_logs_scope *s, const char *group,
     return n;
 }
 
+static int concat_cb(void *ctx, const ot_log_event *ev)
+{
+    char *out = ctx;
+    strncat(out, ev->msg, ev->len);
+    strcat(out, "|");
+    return 0;
+}
+
 static ot_logs_feed_event ev_to(const ot_logs_scope *s, const char *group, const char *msg)
 {
     return (ot_logs_feed_event){.scope = *s, .group = group,
@@ -442,6 +450,17 @@ static void test_logs__feed_runs_of_destinations(void **state)
     assert_int_equal(count_events(f->l, &A, "g1", NULL), 2);
     assert_int_equal(count_events(f->l, &A, "g1", "other"), 1);
     assert_int_equal(count_events(f->l, &A, "g2", "123456789012_CloudTrail_us-east-1"), 2);
+    /* interleaved destinations: each stream keeps the batch's order (same timestamps) */
+    ot_logs_feed_event mix[4] = {ev_to(&A, "g1", "m1"), ev_to(&A, "g2", "n1"),
+                                 ev_to(&A, "g1", "m2"), ev_to(&A, "g1", "m3")};
+    mix[1].stream = "s2";
+    assert_int_equal(ot_logs_feed_put(f->l, "f", 2, mix, 4, NOW), 0);
+    char got[64] = "";
+    ot_logs_query q = {.group = "g1", .stream = "123456789012_CloudTrail_us-east-1",
+                       .start_ms = NOW, .end_ms = NOW + 1, .cursor_ts = INT64_MIN,
+                       .max_rows = 100};
+    assert_int_equal(ot_logs_events(f->l, &A, &q, concat_cb, got, NULL), 0);
+    assert_string_equal(got, "x1|m1|m2|m3|");
     assert_int_equal(ot_logs_feed_note(f->l, "src", NOW, "boom"), 0);
     ot_logs_feed_status st;
     assert_int_equal(ot_logs_feed_status_get(f->l, "src", &st), 0);
