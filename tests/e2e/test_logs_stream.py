@@ -96,6 +96,9 @@ class LogsStream(otharness.ServerTestCase):
         # timestamp is the eventTime; the message is the log file's record, byte for byte
         streamed = {json.loads(e["message"])["eventID"]: e for e in self.events("CloudTrail/main")}
         s.aws("cloudtrail", "stop-logging", "--name", "main")   # writes the log files
+        # routed before the stop took effect, as in the log file: the stream's last event
+        names = [json.loads(e["message"])["eventName"] for e in self.events("CloudTrail/main")]
+        self.assertEqual(names.count("StopLogging"), 1, names)
         s3 = s.client("s3")
         text = b"".join(gzip.decompress(s3.get_object(Bucket="trail-logs", Key=k)["Body"].read())
                         for k in all_log_objects(s3, "trail-logs"))
