@@ -81,8 +81,9 @@ static cw_decision from_some(const cw_pt *pts, int range, int n_eval, int m_alar
         d.state = d.nbreaching >= m_alarm ? OT_CW_ALARM : OT_CW_OK;
         return d;
     }
-    if (d.nbreaching >= m_alarm || d.nreal >= m_alarm || d.nbreaching == 0)
-        return d; /* the real points are enough to judge */
+    if (d.nbreaching >= m_alarm || d.nreal >= m_alarm || d.nbreaching == 0 ||
+        d.nbreaching + (n_eval - d.nreal) < m_alarm)
+        return d; /* the real points are enough to judge (ALARM is out of reach: OK) */
     if (treat == CW_TREAT_MISSING && premature_alarm(pts, range, n_eval, m_alarm)) {
         d.why = CW_WHY_PREMATURE;
         d.state = OT_CW_ALARM;

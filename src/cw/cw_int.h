@@ -27,6 +27,7 @@ struct ot_cw {
     ot_cw_action_fn action;
     void *action_ctx;
     int64_t tick_ms;
+    int64_t last_sweep_ms;       /* cw_retention.c, under run_mu */
     /* the evaluator thread (cw_thread.c) */
     pthread_t thread;
     bool running;
@@ -109,8 +110,9 @@ typedef struct cw_decision {
  * - none: missing -> INSUFFICIENT_DATA, ignore -> current, breaching -> ALARM, notBreaching
  *   -> OK;
  * - some: breaching / notBreaching fill the fewest missing points (N - real) and count; missing
- *   and ignore judge the real points alone: M breaching -> ALARM, at least M real or none
- *   breaching -> OK, else (with missing only) the premature-alarm rule (the oldest breaching
+ *   and ignore judge the real points alone: M breaching -> ALARM; at least M real, none
+ *   breaching, or too few breaching for M even if every missing point breached -> OK; else
+ *   (with missing only) the premature-alarm rule (the oldest breaching
  *   point of the last N is at least M periods old and every newer one breaching or missing ->
  *   ALARM), else the current state stays. */
 cw_decision cw_decide(const cw_pt *pts, int range, int n_eval, int m_alarm, cw_treat treat,
@@ -125,8 +127,25 @@ int cw_treat_parse(const char *s, cw_treat *out);
 
 /* The alarm of the scope named name, with mu held: 0, OT_ENOTFOUND or OT_E*. */
 int cw_alarm_get_locked(ot_cw *cw, const ot_cw_scope *s, const char *name, ot_cw_alarm *out);
-/* Every alarm of every scope with its scope (account/region malloc'd in parallel arrays). */
-int cw_alarms_all(ot_cw *cw, ot_cw_alarm **out, char ***accounts, char ***regions, size_t *n);
+/* An alarm with its scope (account and region malloc'd). */
+typedef struct cw_alarm_row {
+    ot_cw_alarm a;
+    char *account, *region;
+} cw_alarm_row;
+/* Every alarm of every scope (mu not held), malloc'd; cw_alarm_rows_free. */
+int cw_alarms_all(ot_cw *cw, cw_alarm_row **out, size_t *n);
+void cw_alarm_rows_free(cw_alarm_row *rows, size_t n);
+/* Frees the strings of one alarm (not a itself). */
+void cw_alarm_clear(ot_cw_alarm *a);
+
+/* ---- cw_alarm_json.c ---- */
+
+/* The alarm's configuration as the JSON object of its ConfigurationUpdate history items
+ * (camelCase keys, as CloudWatch writes them there). */
+struct ot_jw;
+void cw_alarm_config_json(struct ot_jw *w, const ot_cw_alarm *a);
+/* "key":["s0",...] (an alarm's action list). */
+void cw_json_strings(struct ot_jw *w, const char *key, char *const *s, size_t n);
 
 /* ---- cw_history.c ---- */
 
@@ -141,12 +160,14 @@ typedef struct cw_change {
     const char *reason;
     const char *reason_data; /* JSON or NULL */
     int64_t now_ms;
+    bool always; /* record it even when the state stays (SetAlarmState) */
 } cw_change;
 
-/* Commits a new state of alarm a (as read from the store) with its StateUpdate history item and,
- * when the state changes and actions are enabled, one pending action per ARN of the new
- * state's list, all in one transaction. Caller holds neither mutex. */
-int cw_transition(ot_cw *cw, const ot_cw_scope *s, const ot_cw_alarm *a, const cw_change *c);
+/* Commits a new state of the named alarm with its StateUpdate history item and, when the
+ * state changes and actions are enabled, one pending action per ARN of the new state's list,
+ * all in one transaction; an unchanged state writes nothing unless c->always. Caller holds
+ * neither mutex. OT_ENOTFOUND if the alarm is gone. */
+int cw_transition(ot_cw *cw, const ot_cw_scope *s, const char *name, const cw_change *c);
 
 /* ---- cw_message.c ---- */
 
@@ -157,6 +178,10 @@ void cw_message_subject(const ot_cw_alarm *a, ot_cw_state st, const char *region
 /* The alarm JSON message CloudWatch publishes for a state change of a from old to c->state. */
 int cw_message_json(const ot_cw_alarm *a, const ot_cw_scope *s, ot_cw_state old,
                     const cw_change *c, struct ot_buf *out);
+/* A number as CloudWatch writes it in reasons and alarm JSON: 1.0, 0.5, 1234.5. */
+void cw_num_text(struct ot_buf *b, double v);
+/* The same as a JSON value (null when not finite). */
+void cw_jw_double(struct ot_jw *w, double v);
 /* "2022-03-13T16:14:03.383+0000", the timestamp format of alarm messages and reason data. */
 void cw_time_format(int64_t ms, char out[32]);
 
@@ -164,11 +189,19 @@ void cw_time_format(int64_t ms, char out[32]);
 
 /* Runs the pending actions due at now_ms (caller holds run_mu). */
 int cw_actions_run(ot_cw *cw, int64_t now_ms);
+/* Makes the action counter's series, so /metrics shows them at 0 from the start. */
+void cw_actions_metrics_init(void);
 
 /* ---- cw_eval.c ---- */
 
 /* Evaluates every alarm at now_ms (caller holds run_mu). */
 int cw_eval_all(ot_cw *cw, int64_t now_ms);
+
+/* ---- cw_retention.c ---- */
+
+/* Deletes datapoints and history past their retention, at most once an hour (caller holds
+ * run_mu). */
+int cw_retention_sweep(ot_cw *cw, int64_t now_ms);
 
 /* ---- cw_thread.c ---- */
 

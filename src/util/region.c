@@ -34,3 +34,51 @@ bool ot_region_valid(const char *s)
     }
     return false;
 }
+
+/* botocore data/partitions.json, partition "aws", each region's "description". */
+static const struct {
+    const char *name, *long_name;
+} LONG_NAMES[] = {
+    {"af-south-1", "Africa (Cape Town)"},
+    {"ap-east-1", "Asia Pacific (Hong Kong)"},
+    {"ap-east-2", "Asia Pacific (Taipei)"},
+    {"ap-northeast-1", "Asia Pacific (Tokyo)"},
+    {"ap-northeast-2", "Asia Pacific (Seoul)"},
+    {"ap-northeast-3", "Asia Pacific (Osaka)"},
+    {"ap-south-1", "Asia Pacific (Mumbai)"},
+    {"ap-south-2", "Asia Pacific (Hyderabad)"},
+    {"ap-southeast-1", "Asia Pacific (Singapore)"},
+    {"ap-southeast-2", "Asia Pacific (Sydney)"},
+    {"ap-southeast-3", "Asia Pacific (Jakarta)"},
+    {"ap-southeast-4", "Asia Pacific (Melbourne)"},
+    {"ap-southeast-5", "Asia Pacific (Malaysia)"},
+    {"ap-southeast-6", "Asia Pacific (New Zealand)"},
+    {"ap-southeast-7", "Asia Pacific (Thailand)"},
+    {"ca-central-1", "Canada (Central)"},
+    {"ca-west-1", "Canada West (Calgary)"},
+    {"eu-central-1", "Europe (Frankfurt)"},
+    {"eu-central-2", "Europe (Zurich)"},
+    {"eu-north-1", "Europe (Stockholm)"},
+    {"eu-south-1", "Europe (Milan)"},
+    {"eu-south-2", "Europe (Spain)"},
+    {"eu-west-1", "Europe (Ireland)"},
+    {"eu-west-2", "Europe (London)"},
+    {"eu-west-3", "Europe (Paris)"},
+    {"il-central-1", "Israel (Tel Aviv)"},
+    {"me-central-1", "Middle East (UAE)"},
+    {"me-south-1", "Middle East (Bahrain)"},
+    {"mx-central-1", "Mexico (Central)"},
+    {"sa-east-1", "South America (Sao Paulo)"},
+    {"us-east-1", "US East (N. Virginia)"},
+    {"us-east-2", "US East (Ohio)"},
+    {"us-west-1", "US West (N. California)"},
+    {"us-west-2", "US West (Oregon)"},
+};
+
+const char *ot_region_long_name(const char *region)
+{
+    for (size_t i = 0; region && i < sizeof LONG_NAMES / sizeof LONG_NAMES[0]; i++)
+        if (!strcmp(region, LONG_NAMES[i].name))
+            return LONG_NAMES[i].long_name;
+    return NULL;
+}

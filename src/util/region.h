@@ -20,4 +20,9 @@
  * accepted when they have this shape, as SDKs accept them. */
 bool ot_region_valid(const char *s);
 
+/* The long name of a commercial region, e.g. "US East (N. Virginia)" for us-east-1 (the
+ * descriptions of botocore's data/partitions.json), as CloudWatch writes it in alarm
+ * notifications; NULL for a region not in the table. */
+const char *ot_region_long_name(const char *region);
+
 #endif
