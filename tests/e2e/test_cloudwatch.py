@@ -173,6 +173,22 @@ class MetricsTest(CloudWatchCase):
         self.assertEqual(answers["json"], answers["query"])
         self.assertEqual(answers["json"], answers["smithy-rpc-v2-cbor"])
 
+    def test_large_put_is_compressed(self):
+        """A PutMetricData of 10 KB or more is sent gzip-compressed (the model's
+        requestcompression trait): every datum of it is counted."""
+        t = utcnow() - datetime.timedelta(minutes=1)
+        for p, cw in self.cw.items():
+            cw.put_metric_data(Namespace="Big/" + p, MetricData=[
+                {"MetricName": "Hits", "Dimensions": [{"Name": "Page", "Value": "/index"}],
+                 "Timestamp": t, "Value": float(i)} for i in range(1000)])
+            stats = cw.get_metric_statistics(
+                Namespace="Big/" + p, MetricName="Hits",
+                Dimensions=[{"Name": "Page", "Value": "/index"}],
+                StartTime=t - datetime.timedelta(minutes=5), EndTime=t + datetime.timedelta(minutes=5),
+                Period=600, Statistics=["SampleCount", "Sum", "Maximum"])["Datapoints"]
+            self.assertEqual([(d["SampleCount"], d["Sum"], d["Maximum"]) for d in stats],
+                             [(1000, 499500, 999)], p)
+
     def test_list_metrics_paging(self):
         cw = self.cw["smithy-rpc-v2-cbor"]
         for i in range(0, 520, 20):

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cbor.h>
@@ -15,6 +16,7 @@
 #include "api/cw_doc.h"
 #include "api/cw_writer.h"
 #include "util/err.h"
+#include "util/gzip.h"
 
 /* ---- building CBOR with libcbor ---------------------------------------------------------- */
 
@@ -477,6 +479,45 @@ static void test_cw_doc__writer_cbor(void **state)
     ot_buf_free(&b);
 }
 
+/* ---- gzip bodies ------------------------------------------------------------------------------ */
+
+static void test_cw_doc__gunzip(void **state)
+{
+    (void)state;
+    const char *text = "{\"Namespace\":\"App\"}";
+    ot_buf gz, out;
+    ot_buf_init(&gz, 0);
+    ot_buf_init(&out, 0);
+    assert_int_equal(ot_gzip(text, strlen(text), &gz), OT_OK);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1024, &out), OT_OK);
+    assert_int_equal(out.len, strlen(text));
+    assert_string_equal(out.data, text);
+    /* over the cap */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 5, &out), OT_ELIMIT);
+    /* truncated */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len - 4, 1024, &out), OT_EINVAL);
+    /* trailing bytes after the member */
+    ot_buf_reset(&out);
+    ot_buf_puts(&gz, "junk");
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1024, &out), OT_EINVAL);
+    /* not gzip at all */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(text, strlen(text), 1024, &out), OT_EINVAL);
+    /* a bomb: 8 MB of zeros stops at the cap */
+    char *zeros = calloc(8u << 20, 1);
+    assert_non_null(zeros);
+    ot_buf_reset(&gz);
+    ot_buf_reset(&out);
+    assert_int_equal(ot_gzip(zeros, 8u << 20, &gz), OT_OK);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1u << 20, &out), OT_ELIMIT);
+    assert_true(out.len <= 1u << 20);
+    free(zeros);
+    ot_buf_free(&gz);
+    ot_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_cw_doc__writer_json),
         cmocka_unit_test(test_cw_doc__writer_xml),
         cmocka_unit_test(test_cw_doc__writer_cbor),
+        cmocka_unit_test(test_cw_doc__gunzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
