@@ -16,6 +16,8 @@
 #include "api/creds.h"
 #include "api/dispatch.h"
 #include "api/http_server.h"
+#include "cw/cw.h"
+#include "daemon/alarm_actions.h"
 #include "deliver/deliver.h"
 #include "digest/digest.h"
 #include "logs/logs.h"
@@ -169,6 +171,20 @@ static int open_sns(ot_api *srv)
 
 static void close_sns(ot_api *srv) { ot_sns_close(srv->sns); }
 
+/* CloudWatch metrics and alarms, and the evaluator thread whose actions publish to SNS. */
+static int open_cw(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/cloudwatch.db", srv->cfg.data_dir);
+    ot_cw_opts opts = {.path = path, .action = ot_alarm_action, .action_ctx = srv};
+    int rc = ot_cw_open(&opts, &srv->cw);
+    if (rc)
+        ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void close_cw(ot_api *srv) { ot_cw_close(srv->cw); }
+
 /* The WAL readers (history, delivery): their table is daemon/readers.c. */
 static int open_readers(ot_api *srv)
 {
@@ -200,6 +216,8 @@ static const component components[] = {
     {"digest writer", open_digest, close_digest},
     /* SNS before delivery: delivery's recovery notifies the topics of redone files. */
     {"SNS topics", open_sns, close_sns},
+    /* After SNS (alarm actions publish to it), before the WAL readers (metric filters). */
+    {"CloudWatch alarms", open_cw, close_cw},
     {"WAL readers", open_readers, ot_readers_stop},
 };
 

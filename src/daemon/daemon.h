@@ -23,6 +23,9 @@
  *                     records for LookupEvents, then expires rows past the retention.
  *   delivery          (deliver/deliver.c) owns the open batches and delivery's tables in
  *                     state.db: routes records to trails, seals and writes the log files.
+ *   alarm evaluator   (cw/cw_thread.c) every 10 s evaluates the CloudWatch alarms and runs
+ *                     the pending actions of their state changes (SNS publishes,
+ *                     daemon/alarm_actions.c).
  * API threads also reach the digest writer and delivery synchronously (a trail that stops
  * logging is flushed and its final digest written before the call returns). */
 #ifndef OT_DAEMON_H
