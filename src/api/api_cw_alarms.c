@@ -192,12 +192,8 @@ static void write_alarm(ot_cww *w, const ot_cw_alarm *a)
     ot_cww_str(w, "Namespace", a->namespace_);
     ot_cww_str(w, "Statistic", a->statistic);
     ot_cww_list(w, "Dimensions");
-    for (size_t i = 0; i < a->ndims; i++) {
-        ot_cww_map(w, NULL);
-        ot_cww_str(w, "Name", a->dims[i].name);
-        ot_cww_str(w, "Value", a->dims[i].value);
-        ot_cww_end(w);
-    }
+    for (size_t i = 0; i < a->ndims; i++)
+        ot_cwapi_write_dim(w, a->dims[i].name, a->dims[i].value);
     ot_cww_end(w);
     ot_cww_int(w, "Period", a->period_s);
     ot_cww_str(w, "Unit", a->unit);
