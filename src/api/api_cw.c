@@ -19,6 +19,7 @@
 #include "util/jsonw.h"
 
 #define ANSWER_MAX (8u << 20) /* a GetMetricData answer of 100,800 datapoints fits */
+#define INFLATED_MAX (4u << 20) /* a gzip body inflated: 1000 data of 150 values fit */
 #define ANSWER_SLACK (64u << 10) /* more than any one member: past ANSWER_MAX, nothing is lost
                                   * silently before the check at the end */
 
@@ -85,10 +86,17 @@ static void protocol_headers(ot_cw_call *c)
     }
 }
 
-static void error_body(ot_cw_call *c, const cw_error *e, const char *msg)
+/* An error answer: e's status and codes (e->shape NULL: code as __type), in c's protocol. */
+static void answer_error(ot_cw_call *c, const cw_error *e, const char *msg)
 {
     char type[96], query[96];
-    snprintf(type, sizeof type, "com.amazonaws.cloudwatch#%s", e->shape);
+    /* for the trail's errorCode (api/audit.c reads it from this header whatever the body) */
+    ot_resp_header(c->resp, "X-Amzn-ErrorType", e->code);
+    if (c->proto == OT_CW_PROTO_QUERY) {
+        ot_aws_query_error(c->resp, c->req, e->status, e->code, "%s", msg);
+        return;
+    }
+    snprintf(type, sizeof type, "com.amazonaws.cloudwatch#%s", e->shape ? e->shape : e->code);
     snprintf(query, sizeof query, "%s;%s", e->code, e->status >= 500 ? "Receiver" : "Sender");
     ot_resp_header(c->resp, "x-amzn-query-error", query);
     ot_buf_reset(&c->resp->body);
@@ -108,13 +116,7 @@ bool ot_cwapi_fail(ot_cw_call *c, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const cw_error *e = error_of(code);
-    /* for the trail's errorCode (api/audit.c reads it from this header whatever the body) */
-    ot_resp_header(c->resp, "X-Amzn-ErrorType", e->code);
-    if (c->proto == OT_CW_PROTO_QUERY)
-        ot_aws_query_error(c->resp, c->req, e->status, e->code, "%s", msg);
-    else
-        error_body(c, e, msg);
+    answer_error(c, error_of(code), msg);
     return false;
 }
 
@@ -122,6 +124,8 @@ void ot_cwapi_store_error(ot_cw_call *c, int rc, const char *not_found)
 {
     if (rc == OT_ENOTFOUND)
         ot_cwapi_fail(c, "ResourceNotFound", "%s", not_found);
+    else if (rc == OT_EINVAL)
+        ot_cwapi_fail(c, "InvalidParameterValue", "The request holds an invalid value.");
     else if (rc == OT_ELIMIT)
         ot_cwapi_fail(c, "LimitExceeded", "The request exceeds a limit of this server.");
     else
@@ -163,13 +167,16 @@ void ot_cwapi_empty(ot_cw_call *c)
 
 /* ---- the protocol and operation of a request ---- */
 
+/* A query call's parameters: a form-encoded POST body, else the query string (a GET). */
 static bool is_form(const ot_req *req)
 {
     const char *type = ot_req_header(req, "content-type");
-    return type && !strncasecmp(type, "application/x-www-form-urlencoded", 33);
+    return !strcmp(req->method, "POST") && type &&
+           !strncasecmp(type, "application/x-www-form-urlencoded", 33);
 }
 
-/* The protocol, and the operation name into name[64] ("" if it names none). */
+/* The protocol, and for CBOR and JSON the operation name into name[64] ("" if it names
+ * none); a query call names it in its (maybe compressed) form: read after decoding. */
 static ot_cw_proto protocol_of(const ot_req *req, char name[64])
 {
     const char *smithy = ot_req_header(req, "smithy-protocol");
@@ -185,12 +192,17 @@ static ot_cw_proto protocol_of(const ot_req *req, char name[64])
             snprintf(name, 64, "%s", target + sizeof OT_CW_TARGET_PREFIX - 1);
         return OT_CW_PROTO_JSON;
     }
-    const char *q = req->raw_query ? req->raw_query : "";
-    if (is_form(req) && ot_form_param(req->body, req->body_len, "Action", true, name, 64))
-        name[0] = '\0';
-    else if (!is_form(req) && ot_form_param(q, strlen(q), "Action", false, name, 64))
-        name[0] = '\0';
     return OT_CW_PROTO_QUERY;
+}
+
+/* A query call's Action and Version from its decoded form. */
+static void query_action(const ot_cw_call *c, char name[64], const char **version)
+{
+    const char *action = NULL;
+    *version = NULL;
+    ot_cwd_str(ot_cwd_get(c->in, "Action"), &action);
+    ot_cwd_str(ot_cwd_get(c->in, "Version"), version);
+    snprintf(name, 64, "%s", action ? action : "");
 }
 
 static const cw_op *op_named(const char *name)
@@ -201,33 +213,47 @@ static const cw_op *op_named(const char *name)
     return NULL;
 }
 
-/* Checks the request's framing for its protocol; false after answering the error. */
-static bool framing_ok(ot_cw_call *c)
+/* Checks the request's framing for its protocol (version: a query call's Version); false
+ * after answering the error. */
+static bool framing_ok(ot_cw_call *c, const char *version)
 {
     const ot_req *req = c->req;
-    if (strcmp(req->method, "POST") && c->proto != OT_CW_PROTO_QUERY)
+    if (c->proto == OT_CW_PROTO_QUERY)
+        return version && !strcmp(version, OT_CW_VERSION)
+                   ? true
+                   : ot_cwapi_fail(c, "InvalidAction",
+                                   "Version must be " OT_CW_VERSION " for CloudWatch.");
+    if (strcmp(req->method, "POST"))
         return ot_cwapi_fail(c, "SerializationException", "%s calls are POST requests.",
                              c->proto == OT_CW_PROTO_CBOR ? "rpc-v2-cbor" : "awsJson1_0");
-    if (c->proto == OT_CW_PROTO_CBOR) {
-        const char *smithy = ot_req_header(req, "smithy-protocol");
-        if (!smithy || strcmp(smithy, "rpc-v2-cbor"))
-            return ot_cwapi_fail(c, "SerializationException",
-                                 "The smithy-protocol header must be rpc-v2-cbor.");
-    }
-    if (c->proto == OT_CW_PROTO_QUERY) {
-        char version[16];
-        if (!is_form(req) && strcmp(req->method, "GET"))
-            return ot_cwapi_fail(c, "InvalidAction",
-                                 "A query call is a form-encoded POST or a GET.");
-        const char *q = req->raw_query ? req->raw_query : "";
-        int rc = is_form(req) ? ot_form_param(req->body, req->body_len, "Version", true,
-                                              version, sizeof version)
-                              : ot_form_param(q, strlen(q), "Version", false, version,
-                                              sizeof version);
-        if (rc || strcmp(version, OT_CW_VERSION))
-            return ot_cwapi_fail(c, "InvalidAction",
-                                 "Version must be " OT_CW_VERSION " for CloudWatch.");
-    }
+    const char *smithy = ot_req_header(req, "smithy-protocol");
+    if (c->proto == OT_CW_PROTO_CBOR && (!smithy || strcmp(smithy, "rpc-v2-cbor")))
+        return ot_cwapi_fail(c, "SerializationException",
+                             "The smithy-protocol header must be rpc-v2-cbor.");
+    return true;
+}
+
+/* The request body, inflated into plain when it came gzip-compressed; false after answering
+ * the error. */
+static bool body_of(ot_cw_call *c, ot_buf *plain, const char **body, size_t *len)
+{
+    const char *enc = ot_req_header(c->req, "content-encoding");
+    *body = c->req->body ? c->req->body : "";
+    *len = c->req->body_len;
+    if (!enc || !strcasecmp(enc, "identity"))
+        return true;
+    if (strcasecmp(enc, "gzip"))
+        return ot_cwapi_fail(c, "InvalidParameterValue",
+                             "The Content-Encoding %.32s is not supported (gzip is).", enc);
+    int rc = ot_cwd_gunzip(*body, *len, INFLATED_MAX, plain);
+    if (rc == OT_ELIMIT)
+        return ot_cwapi_fail(c, "InvalidParameterValue",
+                             "The request body inflates to more than %u bytes.", INFLATED_MAX);
+    if (rc)
+        return ot_cwapi_fail(c, "InvalidParameterValue",
+                             "The request body is not valid gzip (Content-Encoding: gzip).");
+    *body = plain->data ? plain->data : "";
+    *len = plain->len;
     return true;
 }
 
@@ -236,16 +262,25 @@ static bool decode(ot_cw_call *c, ot_cwd_doc **doc)
 {
     const ot_req *req = c->req;
     char err[160] = "";
+    const char *body;
+    size_t len;
+    ot_buf plain;
+    ot_buf_init(&plain, INFLATED_MAX);
+    if (!body_of(c, &plain, &body, &len)) {
+        ot_buf_free(&plain);
+        return false;
+    }
     int rc;
     if (c->proto == OT_CW_PROTO_CBOR) {
-        rc = ot_cwd_from_cbor((const uint8_t *)req->body, req->body_len, doc, err);
+        rc = ot_cwd_from_cbor((const uint8_t *)body, len, doc, err);
     } else if (c->proto == OT_CW_PROTO_JSON) {
-        rc = ot_cwd_from_json(req->body, req->body_len, doc, err);
+        rc = ot_cwd_from_json(body, len, doc, err);
     } else {
         const char *q = req->raw_query ? req->raw_query : "";
-        rc = is_form(req) ? ot_cwd_from_form(req->body, req->body_len, doc, err)
+        rc = is_form(req) ? ot_cwd_from_form(body, len, doc, err)
                           : ot_cwd_from_form(q, strlen(q), doc, err);
     }
+    ot_buf_free(&plain);
     if (rc == OT_ENOMEM)
         return ot_cwapi_fail(c, "InternalServiceError", "Out of memory.");
     if (rc)
@@ -267,29 +302,47 @@ static void unknown_operation(ot_cw_call *c, const char *name)
                       name[0] ? name : "(none)");
 }
 
+void ot_api_cw_early_error(const ot_req *req, ot_resp *resp, int status, const char *json_code,
+                           const char *query_code, const char *message)
+{
+    char name[64];
+    ot_cw_call c = {.req = req, .resp = resp};
+    c.proto = protocol_of(req, name);
+    cw_error e = {.code = c.proto == OT_CW_PROTO_QUERY ? query_code : json_code,
+                  .status = status};
+    answer_error(&c, &e, message);
+}
+
 void ot_api_cw_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
 {
     char name[64];
+    const char *version = NULL;
+    ot_cwd_doc *doc = NULL;
     ot_cw_call c = {.srv = srv, .req = req, .resp = resp, .cw = srv ? srv->cw : NULL,
                     .scope = {.account = req->principal.account_id, .region = req->region}};
     c.proto = protocol_of(req, name);
     *operation = NULL;
+    if (c.proto == OT_CW_PROTO_QUERY) {
+        if (!decode(&c, &doc))
+            return;
+        query_action(&c, name, &version);
+    }
     const cw_op *op = op_named(name);
     if (!op) {
         unknown_operation(&c, name);
-        return;
+        goto out;
     }
     c.op = op->name;
     *operation = op->name;
     resp->skip_audit = op->data;
-    if (!framing_ok(&c))
-        return;
+    if (!framing_ok(&c, version))
+        goto out;
     if (!c.cw) {
         ot_cwapi_fail(&c, "ServiceUnavailable", "The CloudWatch store is not open.");
-        return;
+        goto out;
     }
-    ot_cwd_doc *doc = NULL;
-    if (decode(&c, &doc))
+    if (doc || decode(&c, &doc))
         op->run(&c);
+out:
     ot_cwd_free(doc);
 }

@@ -20,4 +20,10 @@
  * events of monitoring.amazonaws.com. */
 void ot_api_cw_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 
+/* Answers an error found before the handler runs (authentication, a body over the cap) for a
+ * request signed for "monitoring", in the protocol it speaks: json_code for CBOR and JSON,
+ * query_code for the query protocol. */
+void ot_api_cw_early_error(const ot_req *req, ot_resp *resp, int status, const char *json_code,
+                           const char *query_code, const char *message);
+
 #endif

@@ -192,12 +192,8 @@ static void write_alarm(ot_cww *w, const ot_cw_alarm *a)
     ot_cww_str(w, "Namespace", a->namespace_);
     ot_cww_str(w, "Statistic", a->statistic);
     ot_cww_list(w, "Dimensions");
-    for (size_t i = 0; i < a->ndims; i++) {
-        ot_cww_map(w, NULL);
-        ot_cww_str(w, "Name", a->dims[i].name);
-        ot_cww_str(w, "Value", a->dims[i].value);
-        ot_cww_end(w);
-    }
+    for (size_t i = 0; i < a->ndims; i++)
+        ot_cwapi_write_dim(w, a->dims[i].name, a->dims[i].value);
     ot_cww_end(w);
     ot_cww_int(w, "Period", a->period_s);
     ot_cww_str(w, "Unit", a->unit);
@@ -382,11 +378,13 @@ void ot_cwapi_disable_alarm_actions(ot_cw_call *c)
 
 /* ---- SetAlarmState ---- */
 
-static bool is_json(const char *s)
+/* StateReasonData is kept and shown inside history JSON: it must be a JSON object. */
+static bool is_json_object(const char *s)
 {
     ot_json_doc *d = ot_json_doc_new();
     ot_json root;
-    bool ok = d && ot_json_parse(d, s, strlen(s), false, &root, NULL, 0) == OT_OK;
+    bool ok = d && ot_json_parse(d, s, strlen(s), false, &root, NULL, 0) == OT_OK &&
+              ot_json_typeof(root) == OT_JSON_OBJECT;
     ot_json_doc_free(d);
     return ok;
 }
@@ -400,8 +398,9 @@ void ot_cwapi_set_alarm_state(ot_cw_call *c)
         !ot_cwapi_str(c, c->in, "StateReason", true, 0, 1023, &reason) ||
         !ot_cwapi_str(c, c->in, "StateReasonData", false, 0, 4000, &data))
         return;
-    if (data && !is_json(data)) {
-        ot_cwapi_fail(c, "InvalidFormat", "The parameter StateReasonData must be JSON.");
+    if (data && !is_json_object(data)) {
+        ot_cwapi_fail(c, "InvalidFormat", "The parameter StateReasonData must be a JSON "
+                      "object.");
         return;
     }
     ot_cw_state_parse(state_name, &state);

@@ -77,6 +77,8 @@ bool ot_cwapi_metric(ot_cw_call *c, const ot_cwd *m, bool required, ot_cw_metric
                      ot_cw_dim dims[OT_CW_DIMS_MAX]);
 /* NextToken: an offset this server gave (a decimal string); 0 when absent. */
 bool ot_cwapi_next_token(ot_cw_call *c, int64_t *offset);
+/* Writes one Dimension ({Name, Value}) as a list element. */
+void ot_cwapi_write_dim(ot_cww *w, const char *name, const char *value);
 /* Writes NextToken = offset when more may follow. */
 void ot_cwapi_write_next_token(ot_cw_call *c, int64_t offset);
 

@@ -157,12 +157,8 @@ static void write_metric(ot_cww *w, const char *key, const ot_cw_metric_row *m)
     ot_cww_str(w, "Namespace", m->namespace_);
     ot_cww_str(w, "MetricName", m->name);
     ot_cww_list(w, "Dimensions");
-    for (size_t i = 0; i < m->ndims; i++) {
-        ot_cww_map(w, NULL);
-        ot_cww_str(w, "Name", m->dims[i].name);
-        ot_cww_str(w, "Value", m->dims[i].value);
-        ot_cww_end(w);
-    }
+    for (size_t i = 0; i < m->ndims; i++)
+        ot_cwapi_write_dim(w, m->dims[i].name, m->dims[i].value);
     ot_cww_end(w);
     ot_cww_end(w);
 }

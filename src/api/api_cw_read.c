@@ -1,6 +1,6 @@
-/* api_cw_read.c — the input members the CloudWatch operations check alike: strings with their
- * length limits, enums, numbers, timestamps, lists, dimensions, metrics and NextToken, each
- * answering MissingParameter or InvalidParameterValue as CloudWatch does
+/* api_cw_read.c — the members the CloudWatch operations read and write alike: strings with
+ * their length limits, enums, numbers, timestamps, lists, dimensions, metrics and NextToken,
+ * each answering MissingParameter or InvalidParameterValue as CloudWatch does
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html). */
 #include <inttypes.h>
 #include <math.h>
@@ -198,6 +198,14 @@ bool ot_cwapi_next_token(ot_cw_call *c, int64_t *offset)
         return ot_cwapi_fail(c, "InvalidNextToken", "The service couldn't process the token.");
     *offset = v;
     return true;
+}
+
+void ot_cwapi_write_dim(ot_cww *w, const char *name, const char *value)
+{
+    ot_cww_map(w, NULL);
+    ot_cww_str(w, "Name", name);
+    ot_cww_str(w, "Value", value);
+    ot_cww_end(w);
 }
 
 void ot_cwapi_write_next_token(ot_cw_call *c, int64_t offset)

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 #define OT_CWD_DEPTH_MAX 32      /* nesting of maps and lists */
 #define OT_CWD_NODES_MAX 200000  /* every map, list and scalar of one request */
 
@@ -54,10 +56,14 @@ typedef struct ot_cwd_doc {
  * OT_EINVAL / OT_ELIMIT / OT_ENOMEM with *out NULL and the reason in err[160] when given. */
 int ot_cwd_from_cbor(const uint8_t *data, size_t n, ot_cwd_doc **out, char err[160]);
 int ot_cwd_from_json(const char *data, size_t n, ot_cwd_doc **out, char err[160]);
-/* A form body (application/x-www-form-urlencoded): Action and Version are left out; keys
+/* A form body (application/x-www-form-urlencoded; Action and Version are members too); keys
  * `A.member.N.B` make lists (ordered by N), `A.entry.N.key/value` stay maps of key/value. */
 int ot_cwd_from_form(const char *data, size_t n, ot_cwd_doc **out, char err[160]);
 void ot_cwd_free(ot_cwd_doc *d);
+
+/* A Content-Encoding: gzip body (one gzip member) inflated into out, at most max bytes:
+ * 0, OT_EINVAL (not gzip, corrupt, truncated, trailing bytes), OT_ELIMIT (over max), OT_ENOMEM. */
+int ot_cwd_gunzip(const void *in, size_t n, size_t max, ot_buf *out);
 
 /* Building (for the decoders): a new node added to parent (NULL: the root map). key is copied
  * (NULL in a list). NULL when out of memory or past OT_CWD_NODES_MAX. */

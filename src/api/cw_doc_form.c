@@ -156,7 +156,7 @@ static int pair(walk *w, const char *s, size_t n)
     int rc = OT_OK;
     if (!key || !value || klen >= KEY_MAX)
         rc = refuse(w, OT_EINVAL, "%s", "a malformed or too long form parameter");
-    else if (strcmp(key, "Action") && strcmp(key, "Version")) {
+    else {
         char full[KEY_MAX];
         snprintf(full, sizeof full, "%s", key);
         rc = place(w, key, value, eq ? vlen : 0, full);

@@ -35,6 +35,8 @@ typedef struct ot_cw_scope {
 #define OT_CW_DIM_VALUE_MAX 1024
 #define OT_CW_DIMS_MAX 30        /* dimensions per metric */
 #define OT_CW_ACTIONS_MAX 5      /* ARNs per action list */
+#define OT_CW_DATAPOINT_DAYS 455 /* datapoints are kept 15 months, as CloudWatch keeps them */
+#define OT_CW_HISTORY_DAYS 30    /* alarm history is kept 30 days */
 #define OT_CW_EVAL_PERIODS_MAX 1440 /* EvaluationPeriods ot_cw_alarm_put accepts (a day of
                                      * minutes; AWS caps Period x EvaluationPeriods at a day) */
 
@@ -233,7 +235,9 @@ void ot_cw_history_free(ot_cw_history *h, size_t n);
 /* ---- evaluation ---- */
 
 /* Evaluates every alarm of every scope as of now_ms and runs the pending actions: what the
- * thread does each tick. For tests (opts.no_thread) and SetAlarmState. */
+ * thread does each tick (at most once an hour it also deletes datapoints older than
+ * OT_CW_DATAPOINT_DAYS and history older than OT_CW_HISTORY_DAYS). For tests
+ * (opts.no_thread) and SetAlarmState. */
 int ot_cw_evaluate(ot_cw *cw, int64_t now_ms);
 
 /* Runs only the pending actions due at now_ms (no evaluation): what ot_cw_evaluate does after

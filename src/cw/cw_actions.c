@@ -130,16 +130,40 @@ static int finish_tx(ot_cw *cw, void *arg)
     return rc;
 }
 
+/* An SNS action must name a topic of the alarm's own account and region: CloudWatch needs the
+ * topic in the alarm's region, and another account's topic would need a topic policy letting
+ * this account publish, which opentrail's topics do not have. Other ARNs go to the callback. */
+static bool own_topic(const pending *p)
+{
+    static const char SNS[] = "arn:aws:sns:";
+    if (strncmp(p->arn, SNS, sizeof SNS - 1))
+        return true;
+    char prefix[128];
+    int n = snprintf(prefix, sizeof prefix, "%s%s:%s:", SNS, p->region, p->account);
+    return n > 0 && (size_t)n < sizeof prefix && !strncmp(p->arn, prefix, (size_t)n);
+}
+
+static _Atomic(ot_metric_series *) m_ok, m_failed;
+
+static ot_metric_series *result_series(bool ok)
+{
+    return ok ? ot_metric_cached(&m_actions, &m_ok, OT_VALUES("ok"))
+              : ot_metric_cached(&m_actions, &m_failed, OT_VALUES("failed"));
+}
+
+void cw_actions_metrics_init(void)
+{
+    result_series(true); /* both series exist (at 0) before the first action */
+    result_series(false);
+}
+
 static int run_one(ot_cw *cw, const pending *p, int64_t now_ms)
 {
-    int result = cw->action ? cw->action(cw->action_ctx, p->arn, p->subject, p->message)
-                            : OT_EINVAL;
-    if (result != OT_EAGAIN) {
-        static _Atomic(ot_metric_series *) ok, failed;
-        ot_series_inc(result == OT_OK ? ot_metric_cached(&m_actions, &ok, OT_VALUES("ok"))
-                                      : ot_metric_cached(&m_actions, &failed,
-                                                         OT_VALUES("failed")));
-    }
+    int result = !own_topic(p) ? OT_EINVAL
+                 : cw->action  ? cw->action(cw->action_ctx, p->arn, p->subject, p->message)
+                               : OT_EINVAL;
+    if (result != OT_EAGAIN)
+        ot_series_inc(result_series(result == OT_OK));
     done_args d = {.p = p, .result = result, .now_ms = now_ms};
     return cw_tx(cw, finish_tx, &d);
 }

@@ -4,7 +4,7 @@
 #include "cw/cw_int.h"
 #include "util/jsonw.h"
 
-static void str_list(ot_jw *w, const char *key, char *const *s, size_t n)
+void cw_json_strings(ot_jw *w, const char *key, char *const *s, size_t n)
 {
     ot_jw_key(w, key);
     ot_jw_arr(w);
@@ -33,9 +33,10 @@ void cw_alarm_config_json(ot_jw *w, const ot_cw_alarm *a)
     if (a->description)
         ot_jw_kstr(w, "alarmDescription", a->description);
     ot_jw_kbool(w, "actionsEnabled", a->actions_enabled);
-    str_list(w, "okactions", a->ok_actions, a->n_ok_actions);
-    str_list(w, "alarmActions", a->alarm_actions, a->n_alarm_actions);
-    str_list(w, "insufficientDataActions", a->insufficient_actions, a->n_insufficient_actions);
+    cw_json_strings(w, "okactions", a->ok_actions, a->n_ok_actions);
+    cw_json_strings(w, "alarmActions", a->alarm_actions, a->n_alarm_actions);
+    cw_json_strings(w, "insufficientDataActions", a->insufficient_actions,
+                    a->n_insufficient_actions);
     ot_jw_kstr(w, "namespace", a->namespace_);
     ot_jw_kstr(w, "metricName", a->metric_name);
     dims(w, a);
@@ -47,7 +48,7 @@ void cw_alarm_config_json(ot_jw *w, const ot_cw_alarm *a)
     ot_jw_kint(w, "datapointsToAlarm",
                a->datapoints_to_alarm ? a->datapoints_to_alarm : a->evaluation_periods);
     ot_jw_key(w, "threshold");
-    ot_jw_num(w, a->threshold);
+    cw_jw_double(w, a->threshold);
     ot_jw_kstr(w, "comparisonOperator", a->comparison);
     ot_jw_kstr(w, "treatMissingData", a->treat_missing ? a->treat_missing : "missing");
     ot_jw_end(w);

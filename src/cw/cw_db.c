@@ -104,6 +104,7 @@ int ot_cw_open(const ot_cw_opts *opts, ot_cw **out)
     cw->action = opts->action;
     cw->action_ctx = opts->action_ctx;
     cw->tick_ms = opts->tick_ms > 0 ? opts->tick_ms : 10000;
+    cw_actions_metrics_init();
     int rc = open_db(cw, opts->path);
     if (!rc)
         rc = cw_metrics_prepare(cw);

@@ -6,7 +6,9 @@
  * Periods end at the last whole minute (10 s for high-resolution periods), as CloudWatch's
  * sliding window does: at 16:14:03 a 300 s alarm of one period looks at 16:09:00-16:14:00. The
  * range is N + 2 periods (5 for N = 3, AWS's example), so a few missing points can be looked
- * past. */
+ * past. An alarm whose state was set after the window's end (by SetAlarmState, or by an
+ * evaluation of this same window) is left alone until the window moves: as in CloudWatch, a
+ * state set by hand holds until the next evaluation, up to a minute later. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,18 +87,6 @@ static const char *op_text(const char *comparison)
     return "less than or equal to";
 }
 
-/* A number as CloudWatch prints it in reasons: 1.0, 0.5, 1234.5. */
-static void num_text(ot_buf *b, double v)
-{
-    char tmp[40];
-    snprintf(tmp, sizeof tmp, "%.15g", v);
-    if (strtod(tmp, NULL) != v)
-        snprintf(tmp, sizeof tmp, "%.17g", v);
-    ot_buf_puts(b, tmp);
-    if (!strpbrk(tmp, ".eEni"))
-        ot_buf_puts(b, ".0");
-}
-
 /* " [1.0 (13/03/22 16:09:00), ...]": the points of class want, newest first; their count. */
 static int point_list(ot_buf *b, const eval_range *e, const cw_decision *d, cw_pt want)
 {
@@ -111,7 +101,7 @@ static int point_list(ot_buf *b, const eval_range *e, const cw_decision *d, cw_p
         gmtime_r(&secs, &tm);
         strftime(when, sizeof when, "%d/%m/%y %H:%M:%S", &tm);
         ot_buf_puts(b, n++ ? ", " : "");
-        num_text(b, e->value[i]);
+        cw_num_text(b, e->value[i]);
         ot_buf_printf(b, " (%s)", when);
     }
     ot_buf_puts(b, "]");
@@ -133,7 +123,7 @@ static void threshold_reason(ot_buf *b, const ot_cw_alarm *a, const eval_range *
         ot_buf_printf(b, "Threshold Crossed: %d out of the last %d datapoints", n, n_eval);
     ot_buf_printf(b, "%s %s %s%s the threshold (", list.data, n == 1 ? "was" : "were",
                   alarm ? "" : "not ", op_text(a->comparison));
-    num_text(b, a->threshold);
+    cw_num_text(b, a->threshold);
     ot_buf_puts(b, ")");
     if (m != n_eval || n != n_eval) {
         int need = alarm ? m : n_eval - m + 1;
@@ -180,10 +170,10 @@ static void reason_data(ot_buf *b, const ot_cw_alarm *a, const eval_range *e,
     ot_jw_arr(&w);
     for (int i = d->first >= 0 ? d->first : e->n; i < e->n; i++)
         if (e->pt[i] != CW_PT_MISSING)
-            ot_jw_num(&w, e->value[i]);
+            cw_jw_double(&w, e->value[i]);
     ot_jw_end(&w);
     ot_jw_key(&w, "threshold");
-    ot_jw_num(&w, a->threshold);
+    cw_jw_double(&w, a->threshold);
     ot_jw_key(&w, "evaluatedDatapoints");
     ot_jw_arr(&w);
     for (int i = e->n - 1; d->first >= 0 && i >= d->first; i--) {
@@ -193,9 +183,9 @@ static void reason_data(ot_buf *b, const ot_cw_alarm *a, const eval_range *e,
         ot_jw_obj(&w);
         ot_jw_kstr(&w, "timestamp", t);
         ot_jw_key(&w, "sampleCount");
-        ot_jw_num(&w, e->count[i]);
+        cw_jw_double(&w, e->count[i]);
         ot_jw_key(&w, "value");
-        ot_jw_num(&w, e->value[i]);
+        cw_jw_double(&w, e->value[i]);
         ot_jw_end(&w);
     }
     ot_jw_end(&w);
@@ -210,6 +200,8 @@ static int eval_one(ot_cw *cw, cw_alarm_row *r, int64_t now_ms)
     cw_treat treat;
     if (a->evaluation_periods > OT_CW_EVAL_PERIODS_MAX || cw_treat_parse(a->treat_missing, &treat))
         return OT_EINVAL; /* PutMetricAlarm refuses these; an old row is skipped */
+    if (a->state_updated_ms >= window_end(now_ms, a->period_s * 1000LL))
+        return OT_OK; /* set since the window last moved (SetAlarmState): it holds till then */
     eval_range e;
     int rc = load_range(cw, r, now_ms, &e);
     if (rc)
@@ -266,6 +258,7 @@ int ot_cw_evaluate(ot_cw *cw, int64_t now_ms)
     pthread_mutex_lock(&cw->run_mu);
     int rc = cw_eval_all(cw, now_ms);
     int arc = cw_actions_run(cw, now_ms);
+    int src = cw_retention_sweep(cw, now_ms);
     pthread_mutex_unlock(&cw->run_mu);
-    return rc ? rc : arc;
+    return rc ? rc : arc ? arc : src;
 }

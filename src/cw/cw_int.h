@@ -27,6 +27,7 @@ struct ot_cw {
     ot_cw_action_fn action;
     void *action_ctx;
     int64_t tick_ms;
+    int64_t last_sweep_ms;       /* cw_retention.c, under run_mu */
     /* the evaluator thread (cw_thread.c) */
     pthread_t thread;
     bool running;
@@ -143,6 +144,8 @@ void cw_alarm_clear(ot_cw_alarm *a);
  * (camelCase keys, as CloudWatch writes them there). */
 struct ot_jw;
 void cw_alarm_config_json(struct ot_jw *w, const ot_cw_alarm *a);
+/* "key":["s0",...] (an alarm's action list). */
+void cw_json_strings(struct ot_jw *w, const char *key, char *const *s, size_t n);
 
 /* ---- cw_history.c ---- */
 
@@ -175,6 +178,10 @@ void cw_message_subject(const ot_cw_alarm *a, ot_cw_state st, const char *region
 /* The alarm JSON message CloudWatch publishes for a state change of a from old to c->state. */
 int cw_message_json(const ot_cw_alarm *a, const ot_cw_scope *s, ot_cw_state old,
                     const cw_change *c, struct ot_buf *out);
+/* A number as CloudWatch writes it in reasons and alarm JSON: 1.0, 0.5, 1234.5. */
+void cw_num_text(struct ot_buf *b, double v);
+/* The same as a JSON value (null when not finite). */
+void cw_jw_double(struct ot_jw *w, double v);
 /* "2022-03-13T16:14:03.383+0000", the timestamp format of alarm messages and reason data. */
 void cw_time_format(int64_t ms, char out[32]);
 
@@ -182,11 +189,19 @@ void cw_time_format(int64_t ms, char out[32]);
 
 /* Runs the pending actions due at now_ms (caller holds run_mu). */
 int cw_actions_run(ot_cw *cw, int64_t now_ms);
+/* Makes the action counter's series, so /metrics shows them at 0 from the start. */
+void cw_actions_metrics_init(void);
 
 /* ---- cw_eval.c ---- */
 
 /* Evaluates every alarm at now_ms (caller holds run_mu). */
 int cw_eval_all(ot_cw *cw, int64_t now_ms);
+
+/* ---- cw_retention.c ---- */
+
+/* Deletes datapoints and history past their retention, at most once an hour (caller holds
+ * run_mu). */
+int cw_retention_sweep(ot_cw *cw, int64_t now_ms);
 
 /* ---- cw_thread.c ---- */
 

@@ -3,7 +3,9 @@
  * NewStateValue, NewStateReason, StateChangeTime, Region by its long name, Trigger with
  * lower-case dimension keys, ...). */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +24,27 @@ void cw_time_format(int64_t ms, char out[32])
     gmtime_r(&secs, &tm);
     size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out + n, 32 - n, ".%03d+0000", (int)(ms % 1000));
+}
+
+void cw_num_text(ot_buf *b, double v)
+{
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.15g", v);
+    if (strtod(tmp, NULL) != v)
+        snprintf(tmp, sizeof tmp, "%.17g", v);
+    ot_buf_puts(b, tmp);
+    if (!strpbrk(tmp, ".eEni")) /* not for 1e+20, inf, nan */
+        ot_buf_puts(b, ".0");
+}
+
+void cw_jw_double(ot_jw *w, double v)
+{
+    if (!isfinite(v)) {
+        ot_jw_null(w);
+        return;
+    }
+    ot_jw_begin_value(w);
+    cw_num_text(w->b, v);
 }
 
 static const char *region_long(const char *region)
@@ -57,15 +80,6 @@ static void statistic_upper(const char *statistic, char out[32])
     out[o] = '\0';
 }
 
-static void actions(ot_jw *w, const char *key, char *const *s, size_t n)
-{
-    ot_jw_key(w, key);
-    ot_jw_arr(w);
-    for (size_t i = 0; i < n; i++)
-        ot_jw_str(w, s[i]);
-    ot_jw_end(w);
-}
-
 static void trigger(ot_jw *w, const ot_cw_alarm *a)
 {
     char stat[32];
@@ -92,7 +106,7 @@ static void trigger(ot_jw *w, const ot_cw_alarm *a)
                a->datapoints_to_alarm ? a->datapoints_to_alarm : a->evaluation_periods);
     ot_jw_kstr(w, "ComparisonOperator", a->comparison);
     ot_jw_key(w, "Threshold");
-    ot_jw_num(w, a->threshold);
+    cw_jw_double(w, a->threshold);
     ot_jw_kstr(w, "TreatMissingData", a->treat_missing ? a->treat_missing : "missing");
     ot_jw_kstr(w, "EvaluateLowSampleCountPercentile", "");
     ot_jw_end(w);
@@ -118,9 +132,10 @@ int cw_message_json(const ot_cw_alarm *a, const ot_cw_scope *s, ot_cw_state old,
     ot_jw_kstr(&w, "Region", region_long(s->region));
     ot_jw_kstr(&w, "AlarmArn", a->arn);
     ot_jw_kstr(&w, "OldStateValue", ot_cw_state_name(old));
-    actions(&w, "OKActions", a->ok_actions, a->n_ok_actions);
-    actions(&w, "AlarmActions", a->alarm_actions, a->n_alarm_actions);
-    actions(&w, "InsufficientDataActions", a->insufficient_actions, a->n_insufficient_actions);
+    cw_json_strings(&w, "OKActions", a->ok_actions, a->n_ok_actions);
+    cw_json_strings(&w, "AlarmActions", a->alarm_actions, a->n_alarm_actions);
+    cw_json_strings(&w, "InsufficientDataActions", a->insufficient_actions,
+                    a->n_insufficient_actions);
     trigger(&w, a);
     ot_jw_end(&w);
     return ot_jw_error(&w) ? OT_ENOMEM : OT_OK;

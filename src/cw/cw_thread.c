@@ -1,5 +1,5 @@
 /* cw_thread.c — the evaluator thread: every tick_ms it evaluates every alarm and runs the
- * pending actions; a kick (a state set by SetAlarmState) runs it at once. */
+ * pending actions; a kick (new pending actions) runs the actions at once. */
 #include <errno.h>
 #include <time.h>
 
@@ -8,8 +8,10 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-/* Waits up to ms (or until kicked or stopped); true when the thread must stop. */
-static bool wait_tick(ot_cw *cw, int64_t ms)
+typedef enum wake_reason { WOKE_TICK, WOKE_KICK, WOKE_STOP } wake_reason;
+
+/* Waits up to ms, or until kicked or stopped. */
+static wake_reason wait_tick(ot_cw *cw, int64_t ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -20,23 +22,27 @@ static bool wait_tick(ot_cw *cw, int64_t ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&cw->wake_mu);
-    while (!cw->stop && !cw->kicked &&
-           pthread_cond_timedwait(&cw->wake, &cw->wake_mu, &until) != ETIMEDOUT) {
-    }
+    bool timed_out = false;
+    while (!cw->stop && !cw->kicked && !timed_out)
+        timed_out = pthread_cond_timedwait(&cw->wake, &cw->wake_mu, &until) == ETIMEDOUT;
+    wake_reason why = cw->stop ? WOKE_STOP : cw->kicked ? WOKE_KICK : WOKE_TICK;
     cw->kicked = false;
-    bool stop = cw->stop;
     pthread_mutex_unlock(&cw->wake_mu);
-    return stop;
+    return why;
 }
 
+/* A tick evaluates and runs the actions; a kick (a state set by SetAlarmState) only runs the
+ * actions, so the state set by hand is not evaluated away at once. */
 static void *eval_thread(void *arg)
 {
     ot_cw *cw = arg;
+    wake_reason why = WOKE_TICK;
     do {
-        int rc = ot_cw_evaluate(cw, ot_now_ms());
+        int rc = why == WOKE_TICK ? ot_cw_evaluate(cw, ot_now_ms())
+                                  : ot_cw_run_actions(cw, ot_now_ms());
         if (rc)
             ot_warn("cw: alarm evaluation failed: %s (retried next tick)", ot_strerror(rc));
-    } while (!wait_tick(cw, cw->tick_ms));
+    } while ((why = wait_tick(cw, cw->tick_ms)) != WOKE_STOP);
     return NULL;
 }
 

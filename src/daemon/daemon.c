@@ -3,6 +3,7 @@
  * order. */
 #include "daemon/daemon.h"
 #include "daemon/readers.h"
+#include "daemon/trail_stream.h"
 #include "daemon/ready.h"
 
 #include <errno.h>
@@ -249,9 +250,13 @@ static void close_components(ot_api *srv, size_t nopen)
             components[nopen].close(srv);
 }
 
+/* How long a trail change waits for the CloudWatch Logs stream to route what came before it. */
+#define STREAM_CATCH_UP_MS 5000
+
 static void trail_changed(void *ctx, const char *trail_arn)
 {
     ot_api *srv = ctx;
+    ot_trail_stream_catch_up(srv->trail_stream, STREAM_CATCH_UP_MS);
     if (srv->deliver)
         ot_deliver_flush_trail(srv->deliver, trail_arn);
     if (srv->digest) /* after the flush: a final digest lists the trail's last files */

@@ -3,9 +3,11 @@
  * one logs.db transaction, then shown to the groups' metric filters. See trail_stream.h. */
 #include "daemon/trail_stream.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/trail_stream_int.h"
 #include "logs/logs.h"
@@ -15,6 +17,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 #include "wal/wal_cursor.h"
 
 #define STREAM_BATCH 4096     /* WAL records per batch (and per logs.db transaction) */
@@ -34,15 +37,16 @@ typedef struct ts_name {
 
 struct ot_trail_stream {
     ot_api *srv;
-    ot_wal_reader *reader;
+    _Atomic(ot_wal_reader *) reader; /* set once started (the thread reads it when idle) */
     ts_trails trails;
     ot_json_doc *doc;
     ot_event *ev;             /* the batch's records, decoded (ok[i] false: not an event) */
     bool *ok;
-    size_t cap;
+    size_t capev, capok;
     ot_logs_feed_event *out;  /* what the batch writes */
     ts_name *names;           /* out[i].stream */
-    size_t nout, capout;
+    size_t nout, capout, capnames;
+    _Atomic uint64_t done;    /* records <= this are streamed (or were nobody's) */
 };
 
 /* The record's eventTime in ms, or its ingest time when it has none. */
@@ -65,34 +69,14 @@ static int64_t event_time(ot_trail_stream *s, const ot_event *e)
 
 static int grow(ot_trail_stream *s, size_t n)
 {
-    if (n <= s->cap)
-        return 0;
-    ot_event *ev = realloc(s->ev, n * sizeof *ev);
-    if (ev)
-        s->ev = ev;
-    bool *ok = realloc(s->ok, n * sizeof *ok);
-    if (ok)
-        s->ok = ok;
-    if (!ev || !ok)
-        return OT_ENOMEM;
-    s->cap = n;
-    return 0;
+    return OT_VEC_GROW(s->ev, s->capev, n) || OT_VEC_GROW(s->ok, s->capok, n) ? OT_ENOMEM : 0;
 }
 
 static int out_add(ot_trail_stream *s, const ts_trail *t, const ot_event *e)
 {
-    if (s->nout == s->capout) {
-        size_t cap = s->capout ? 2 * s->capout : 1024;
-        ot_logs_feed_event *out = realloc(s->out, cap * sizeof *out);
-        if (out)
-            s->out = out;
-        ts_name *names = realloc(s->names, cap * sizeof *names);
-        if (names)
-            s->names = names;
-        if (!out || !names)
-            return OT_ENOMEM;
-        s->capout = cap;
-    }
+    if (OT_VEC_GROW(s->out, s->capout, s->nout + 1) ||
+        OT_VEC_GROW(s->names, s->capnames, s->nout + 1))
+        return OT_ENOMEM;
     ts_name *name = &s->names[s->nout];
     snprintf(name->s, sizeof name->s, "%s_CloudTrail_%s", e->account_id, e->region);
     s->out[s->nout++] = (ot_logs_feed_event){
@@ -151,9 +135,9 @@ static void count_outcome(const ot_trail_stream *s)
     ot_metric_add(&m_skipped, s->nout - stored);
 }
 
-static int stream_batch(void *ctx, const ot_wal_record *recs, size_t n)
+/* Routes and writes one batch: 0 once it is stored (or nobody's). */
+static int stream_records(ot_trail_stream *s, const ot_wal_record *recs, size_t n)
 {
-    ot_trail_stream *s = ctx;
     int rc = ts_trails_refresh(&s->trails);
     if (rc || s->trails.n == 0)
         return rc; /* nothing streams: nothing to remember either */
@@ -177,11 +161,42 @@ static int stream_batch(void *ctx, const ot_wal_record *recs, size_t n)
     return 0;
 }
 
+static int stream_batch(void *ctx, const ot_wal_record *recs, size_t n)
+{
+    ot_trail_stream *s = ctx;
+    int rc = stream_records(s, recs, n);
+    if (!rc)
+        atomic_store(&s->done, recs[n - 1].lsn);
+    return rc;
+}
+
+/* Nothing left to read: everything read so far is done (batches never see it again). */
+static int stream_idle(void *ctx)
+{
+    ot_trail_stream *s = ctx;
+    ot_wal_reader *r = atomic_load(&s->reader);
+    if (r)
+        atomic_store(&s->done, ot_wal_cursor_position(ot_wal_reader_cursor(r)));
+    return 0;
+}
+
+void ot_trail_stream_catch_up(ot_trail_stream *s, int timeout_ms)
+{
+    ot_wal_reader *r = s ? atomic_load(&s->reader) : NULL;
+    if (!r)
+        return;
+    uint64_t target = ot_wal_durable_lsn(s->srv->wal);
+    int64_t deadline = ot_monotonic_ms() + timeout_ms;
+    ot_wal_cursor_wake(ot_wal_reader_cursor(r)); /* an idle reader says where it is at once */
+    while (atomic_load(&s->done) < target && ot_monotonic_ms() < deadline)
+        usleep(1000);
+}
+
 void ot_trail_stream_stop(ot_trail_stream *s)
 {
     if (!s)
         return;
-    ot_wal_reader_stop(s->reader);
+    ot_wal_reader_stop(atomic_load(&s->reader));
     ts_trails_free(&s->trails);
     ot_json_doc_free(s->doc);
     free(s->ev);
@@ -205,12 +220,15 @@ int ot_trail_stream_start(ot_api *srv, ot_trail_stream **out)
         rc = ot_logs_feed_position(srv->logs, OT_TRAIL_STREAM_CURSOR, &position);
     ot_wal_reader_def def = {.name = OT_TRAIL_STREAM_CURSOR,
                              .batch = stream_batch,
+                             .idle = stream_idle,
                              .ctx = s,
                              .checkpoint = position,
                              .batch_max = STREAM_BATCH,
                              .commit_every_ms = CURSOR_COMMIT_MS};
+    ot_wal_reader *r = NULL;
     if (!rc)
-        rc = ot_wal_reader_start(srv->wal, &def, &s->reader);
+        rc = ot_wal_reader_start(srv->wal, &def, &r);
+    atomic_store(&s->reader, r);
     if (rc) {
         ot_trail_stream_stop(s);
         return rc;

@@ -22,6 +22,10 @@ typedef struct ot_trail_stream ot_trail_stream;
 /* Call after the WAL, state.db and logs.db are open. The metrics store is srv->cw (read at
  * each batch; NULL: no metric filters). */
 int ot_trail_stream_start(ot_api *srv, ot_trail_stream **out);
+/* Waits (at most timeout_ms) until every record durable now is streamed: called before a
+ * trail's change is committed, so what the trail recorded before it (its StopLogging event) is
+ * routed with the trail as it was, as delivery does with its flush. NULL is ok. */
+void ot_trail_stream_catch_up(ot_trail_stream *s, int timeout_ms);
 /* Stops the reader after its current batch (NULL is ok). */
 void ot_trail_stream_stop(ot_trail_stream *s);
 

@@ -108,11 +108,23 @@ typedef struct feed_dest {
     int rc;
 } feed_dest;
 
-static bool same_dest(const ot_logs_feed_event *a, const ot_logs_feed_event *b)
+static int dest_cmp(const ot_logs_feed_event *a, const ot_logs_feed_event *b)
 {
-    return strcmp(a->scope.account, b->scope.account) == 0 &&
-           strcmp(a->scope.region, b->scope.region) == 0 && strcmp(a->group, b->group) == 0 &&
-           strcmp(a->stream, b->stream) == 0;
+    int c = strcmp(a->scope.account, b->scope.account);
+    if (!c)
+        c = strcmp(a->scope.region, b->scope.region);
+    if (!c)
+        c = strcmp(a->group, b->group);
+    return c ? c : strcmp(a->stream, b->stream);
+}
+
+/* By destination, then by position in the batch: each stream keeps the batch's order. */
+static int by_dest(const void *x, const void *y, void *events)
+{
+    const ot_logs_feed_event *ev = events;
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int c = dest_cmp(&ev[i], &ev[j]);
+    return c ? c : (i > j) - (i < j);
 }
 
 static feed_dest dest_resolve(ot_logs *l, const ot_logs_feed_event *ev, int64_t now_ms)
@@ -129,31 +141,39 @@ static feed_dest dest_resolve(ot_logs *l, const ot_logs_feed_event *ev, int64_t 
     return d;
 }
 
-/* Writes the run ev[0..n) (one destination); marks each event stored or not. */
-static int put_run(ot_logs *l, ot_logs_feed_event *ev, size_t n, ot_log_event_in *in,
-                   int64_t now_ms)
+/* Writes the events idx[0..n) (one destination); marks each stored or not. */
+static int put_run(ot_logs *l, ot_logs_feed_event *ev, const size_t *idx, size_t n,
+                   ot_log_event_in *in, int64_t now_ms)
 {
-    feed_dest d = dest_resolve(l, ev, now_ms);
+    feed_dest d = dest_resolve(l, &ev[idx[0]], now_ms);
     for (size_t i = 0; i < n; i++) {
-        ev[i].stored = d.rc == 0;
-        in[i] = (ot_log_event_in){.ts = ev[i].ts, .msg = ev[i].msg, .len = ev[i].len};
+        ot_logs_feed_event *e = &ev[idx[i]];
+        e->stored = d.rc == 0;
+        in[i] = (ot_log_event_in){.ts = e->ts, .msg = e->msg, .len = e->len};
     }
     if (d.rc == OT_ENOTFOUND)
         return 0; /* skipped: the source's outcome records it */
     return d.rc ? d.rc : logs_insert_events(l, d.gid, d.sid, in, n, now_ms);
 }
 
+/* Events of many streams come interleaved (a multi-region trail, several accounts): they are
+ * written one destination at a time, so each stream costs one lookup and one insert run. */
 static int put_events(ot_logs *l, ot_logs_feed_event *ev, size_t n, int64_t now_ms)
 {
-    ot_log_event_in *in = malloc((n ? n : 1) * sizeof *in);
-    if (!in)
-        return OT_ENOMEM;
-    int rc = 0;
+    size_t k = n ? n : 1;
+    ot_log_event_in *in = malloc(k * sizeof *in);
+    size_t *idx = malloc(k * sizeof *idx);
+    int rc = in && idx ? 0 : OT_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        idx[i] = i;
+    if (!rc)
+        qsort_r(idx, n, sizeof *idx, by_dest, ev);
     for (size_t i = 0, j; !rc && i < n; i = j) {
-        for (j = i + 1; j < n && same_dest(&ev[i], &ev[j]); j++)
+        for (j = i + 1; j < n && dest_cmp(&ev[idx[i]], &ev[idx[j]]) == 0; j++)
             ;
-        rc = put_run(l, ev + i, j - i, in, now_ms);
+        rc = put_run(l, ev, idx + i, j - i, in, now_ms);
     }
+    free(idx);
     free(in);
     return rc;
 }

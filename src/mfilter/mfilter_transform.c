@@ -9,22 +9,12 @@
 #include "util/err.h"
 #include "util/json.h"
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* The string member key of obj, copied (NULL if absent or not a string). */
 static char *get_str(ot_json obj, const char *key)
 {
     const char *s;
     size_t n;
-    return ot_json_get_str(obj, key, &s, &n) == 0 ? dup_n(s, n) : NULL;
+    return ot_json_get_str(obj, key, &s, &n) == 0 ? strndup(s, n) : NULL;
 }
 
 /* metricValue: "$..." is read from the event; anything else must be a literal number. */
@@ -53,8 +43,8 @@ static int parse_dims(ot_json dims, mf_transform *t)
         size_t flen;
         if (t->ndims == MF_DIMS_MAX || ot_json_str(v, &field, &flen))
             return OT_EINVAL;
-        t->dim_name[t->ndims] = dup_n(key, klen);
-        t->dim_field[t->ndims] = dup_n(field, flen);
+        t->dim_name[t->ndims] = strndup(key, klen);
+        t->dim_field[t->ndims] = strndup(field, flen);
         if (!t->dim_name[t->ndims] || !t->dim_field[t->ndims++])
             return OT_ENOMEM;
     }

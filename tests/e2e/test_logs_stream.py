@@ -4,6 +4,7 @@ records into stream <account>_CloudTrail_<region> of that group as the events ar
 file holds it; exactly once across kill -9; a missing group is reported by GetTrailStatus and
 skipped until it exists; a trail that is not logging, or whose group is another account's,
 writes nothing. With the real aws CLI and boto3."""
+import concurrent.futures
 import gzip
 import json
 import threading
@@ -13,6 +14,7 @@ import boto3
 import botocore.config
 
 import otharness
+import test_crash  # its load generator (a module import: its tests do not run here)
 from otlogs import all_log_objects
 from test_pipeline import ACCT, audit_event, wait_for
 
@@ -94,6 +96,9 @@ class LogsStream(otharness.ServerTestCase):
         # timestamp is the eventTime; the message is the log file's record, byte for byte
         streamed = {json.loads(e["message"])["eventID"]: e for e in self.events("CloudTrail/main")}
         s.aws("cloudtrail", "stop-logging", "--name", "main")   # writes the log files
+        # routed before the stop took effect, as in the log file: the stream's last event
+        names = [json.loads(e["message"])["eventName"] for e in self.events("CloudTrail/main")]
+        self.assertEqual(names.count("StopLogging"), 1, names)
         s3 = s.client("s3")
         text = b"".join(gzip.decompress(s3.get_object(Bucket="trail-logs", Key=k)["Body"].read())
                         for k in all_log_objects(s3, "trail-logs"))
@@ -111,28 +116,14 @@ class LogsStream(otharness.ServerTestCase):
         s.aws("logs", "create-log-group", "--log-group-name", "ct")
         ch = self.channel("load", [self.trail("load", "ct")])
         acked, stop = [], threading.Event()
-
-        def load(data, worker):
-            n = 0
-            while not stop.is_set():
-                events = [{"id": "w%d" % i, "eventData": audit_event("w%d-%d-%d" % (worker, n, i))}
-                          for i in range(50)]
-                n += 1
-                try:
-                    resp = data.put_audit_events(channelArn=ch, auditEvents=events)
-                except Exception:
-                    return   # the server died under us
-                acked.extend(x["eventID"] for x in resp["successful"])
-
-        threads = [threading.Thread(target=load, args=(s.client("cloudtrail-data"), w))
-                   for w in range(4)]
-        for t in threads:
-            t.start()
-        wait_for(lambda: len(acked) > 1000, timeout=60, step=0.1)
-        s.kill9()
-        stop.set()
-        for t in threads:
-            t.join()
+        load = lambda worker: test_crash.CrashTest.load(self, s.client("cloudtrail-data"), ch,
+                                                         acked, stop, worker)
+        with concurrent.futures.ThreadPoolExecutor(4) as clients:   # waits for them at the end
+            for worker in range(4):
+                clients.submit(load, worker)
+            wait_for(lambda: len(acked) > 1000, timeout=60, step=0.1)
+            s.kill9()   # while the stream is busy: it lags the acknowledgements a little
+            stop.set()
         self.assertGreater(len(acked), 500, "the load did not get going")
         s.start()
         self.logs = s.client("logs")

@@ -79,7 +79,8 @@ static void test_cw__alarm_publishes_to_topic(void **state)
     wait_delivered(srv.sns, sub.arn);
     snprintf(path, sizeof path, "%s/sns/alarms.jsonl", dir);
     char *text = otest_read_file(path, NULL);
-    assert_non_null(strstr(text, "\"Subject\":\"ALARM: \\\"trail-stopped\\\" in US East (N. Virginia)\""));
+    assert_non_null(
+        strstr(text, "\"Subject\":\"ALARM: \\\"trail-stopped\\\" in US East (N. Virginia)\""));
     assert_non_null(strstr(text, "\\\"AlarmName\\\":\\\"trail-stopped\\\""));
     assert_non_null(strstr(text, "\\\"NewStateValue\\\":\\\"ALARM\\\""));
     free(text);

@@ -17,7 +17,9 @@
 
 #include "cw/cw_int.h"
 #include "cw_fixture.h"
+#include "util/buf.h"
 #include "util/json.h"
+#include "util/metrics.h"
 
 #define TOPIC1 "arn:aws:sns:us-east-1:123456789012:alerts"
 #define TOPIC2 "arn:aws:sns:us-east-1:123456789012:pager"
@@ -76,7 +78,8 @@ static void test_cw__put_and_describe(void **state)
     assert_int_equal(got.config_updated_ms, T0);
     cw_alarm_clear(&got);
     /* replacing keeps the state, changes the definition */
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "errors", OT_CW_ALARM, "test", NULL, T0 + 1), 0);
+    assert_int_equal(
+        ot_cw_alarm_set_state(f->cw, &A, "errors", OT_CW_ALARM, "test", NULL, T0 + 1), 0);
     a.threshold = 5;
     assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0 + 2), 0);
     got = get_alarm(f, &A, "errors");
@@ -118,7 +121,8 @@ static void test_cw__describe_filters(void **state)
         }
         assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
     }
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "app-latency", OT_CW_OK, "test", NULL, T0), 0);
+    assert_int_equal(
+        ot_cw_alarm_set_state(f->cw, &A, "app-latency", OT_CW_OK, "test", NULL, T0), 0);
     ot_cw_alarm *rows;
     size_t n;
     ot_cw_alarm_query q = {.name_prefix = "app-"};
@@ -166,7 +170,8 @@ static void test_cw__alarms_scoped(void **state)
     free(rows);
     const char *names[] = {"mine"};
     assert_int_equal(ot_cw_alarms_delete(f->cw, &B, names, 1), OT_ENOTFOUND);
-    assert_int_equal(ot_cw_alarm_set_state(f->cw, &B, "mine", OT_CW_ALARM, "x", NULL, T0), OT_ENOTFOUND);
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &B, "mine", OT_CW_ALARM, "x", NULL, T0),
+                     OT_ENOTFOUND);
     ot_cw_history_query hq = {0};
     ot_cw_history *h;
     assert_int_equal(ot_cw_history_list(f->cw, &B, &hq, &h, &n), 0);
@@ -331,6 +336,26 @@ static void test_cw__failed_action_recorded(void **state)
     ot_cw_history_free(h, n);
 }
 
+static void test_cw__other_accounts_topics_refused(void **state)
+{
+    fixture *f = *state;
+    ot_cw_alarm a = errors_alarm("cross");
+    a.alarm_actions[0] = "arn:aws:sns:us-east-1:999999999999:theirs"; /* B's topic */
+    a.alarm_actions[1] = "arn:aws:sns:eu-west-1:123456789012:elsewhere"; /* another region */
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "cross", OT_CW_ALARM, "x", NULL, T0), 0);
+    assert_int_equal(ot_cw_run_actions(f->cw, T0), 0);
+    assert_int_equal(f->ncalls, 0); /* never handed to the publisher */
+    ot_cw_history_query q = {.item_type = "Action", .oldest_first = true};
+    ot_cw_history *h;
+    size_t n;
+    assert_int_equal(ot_cw_history_list(f->cw, &A, &q, &h, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(h[0].summary,
+                        "Failed to execute action arn:aws:sns:us-east-1:999999999999:theirs");
+    ot_cw_history_free(h, n);
+}
+
 static void test_cw__evaluation_on_time(void **state)
 {
     fixture *f = *state;
@@ -354,7 +379,7 @@ static void test_cw__evaluation_on_time(void **state)
     assert_non_null(strstr(got.state_reason,
                            ")] was greater than or equal to the threshold (1.0)."));
     assert_non_null(strstr(got.state_reason_data, "\"statistic\":\"Sum\",\"period\":300,"
-                                                  "\"recentDatapoints\":[1],\"threshold\":1,"));
+                                                  "\"recentDatapoints\":[1.0],\"threshold\":1.0,"));
     cw_alarm_clear(&got);
     assert_int_equal(f->ncalls, 2);
     /* a minute later, same state: nothing new runs */
@@ -369,6 +394,65 @@ static void test_cw__evaluation_on_time(void **state)
     cw_alarm_clear(&got);
     assert_int_equal(f->ncalls, 3);
     assert_string_equal(f->calls[2].arn, TOPIC_OK);
+}
+
+static void test_cw__set_state_holds_until_the_window_moves(void **state)
+{
+    fixture *f = *state;
+    ot_cw_alarm a = errors_alarm("manual");
+    a.n_alarm_actions = 0;
+    a.n_ok_actions = 0;
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    /* no data: an evaluation says INSUFFICIENT_DATA; set ALARM by hand at 14:30 */
+    assert_int_equal(ot_cw_alarm_set_state(f->cw, &A, "manual", OT_CW_ALARM, "drill", NULL,
+                                           T0 + 14 * MIN_MS + 30000), 0);
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 14 * MIN_MS + 40000), 0);
+    ot_cw_alarm got = get_alarm(f, &A, "manual");
+    assert_int_equal(got.state, OT_CW_ALARM); /* same window: not evaluated away */
+    cw_alarm_clear(&got);
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 15 * MIN_MS + 1000), 0);
+    got = get_alarm(f, &A, "manual");
+    assert_int_equal(got.state, OT_CW_INSUFFICIENT_DATA); /* the next minute's evaluation */
+    assert_string_equal(got.state_reason, "Insufficient Data: 1 datapoint was unknown.");
+    cw_alarm_clear(&got);
+}
+
+/* The value of one exposed series line ("name{labels} value"), or -1 when absent. */
+static double series_value(const char *series)
+{
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    assert_int_equal(ot_metrics_write(NULL, &b), 0);
+    char needle[128];
+    snprintf(needle, sizeof needle, "\n%s ", series); /* a sample line, not # HELP */
+    const char *line = strstr(b.data, needle);
+    double v = line ? strtod(line + strlen(needle), NULL) : -1;
+    ot_buf_free(&b);
+    return v;
+}
+
+static void test_cw__prometheus_series(void **state)
+{
+    fixture *f = *state;
+    double ok0 = series_value("opentrail_alarm_actions_total{result=\"ok\"}");
+    double failed0 = series_value("opentrail_alarm_actions_total{result=\"failed\"}");
+    double points0 = series_value("opentrail_metric_datapoints_total");
+    assert_true(ok0 >= 0 && failed0 >= 0 && points0 >= 0); /* there from the start */
+    ot_cw_alarm a = errors_alarm("m1");
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    a = errors_alarm("m2");
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    ot_cw_dim host[] = {{"Host", "a"}};
+    assert_int_equal(put_value(f->cw, &A, "Errors", host, 1, T0 + 9 * MIN_MS, 3, NULL), 0);
+    assert_int_equal(put_value(f->cw, &A, "Other", NULL, 0, T0 + 9 * MIN_MS, 3, NULL), 0);
+    assert_true(series_value("opentrail_metric_datapoints_total") == points0 + 2);
+    f->answer = OT_EINVAL; /* the second of each alarm's two actions fails */
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + 14 * MIN_MS), 0);
+    assert_true(series_value("opentrail_alarms{state=\"ALARM\"}") == 2);
+    assert_true(series_value("opentrail_alarms{state=\"INSUFFICIENT_DATA\"}") == 0);
+    assert_true(series_value("opentrail_alarm_actions_total{result=\"failed\"}") ==
+                failed0 + 4);
+    assert_true(series_value("opentrail_alarm_actions_total{result=\"ok\"}") == ok0);
 }
 
 static void test_cw__alarm_message_json(void **state)
@@ -439,6 +523,7 @@ static void test_cw__alarm_message_json(void **state)
     assert_int_equal(ot_json_get(trig, "Period", &v), 0);
     assert_int_equal(ot_json_int64(v, &period), 0);
     assert_int_equal(period, 300);
+    assert_non_null(strstr(msg, "\"Threshold\":1.0,")); /* as CloudWatch writes it */
     double thr;
     assert_int_equal(ot_json_get(trig, "Threshold", &v), 0);
     assert_int_equal(ot_json_double(v, &thr), 0);
@@ -513,7 +598,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cw__set_state_one_action_per_arn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__actions_retried_then_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__failed_action_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cw__other_accounts_topics_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__evaluation_on_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cw__set_state_holds_until_the_window_moves, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cw__prometheus_series, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__alarm_message_json, setup, teardown),
         cmocka_unit_test(test_cw__subject_and_region_names),
         cmocka_unit_test_setup_teardown(test_cw__state_survives_reopen, setup, teardown),

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cbor.h>
@@ -15,6 +16,7 @@
 #include "api/cw_doc.h"
 #include "api/cw_writer.h"
 #include "util/err.h"
+#include "util/gzip.h"
 
 /* ---- building CBOR with libcbor ---------------------------------------------------------- */
 
@@ -286,7 +288,7 @@ static void test_cw_doc__json_request(void **state)
 static void test_cw_doc__form_request(void **state)
 {
     (void)state;
-    /* Members out of order, as a client may send them; Action/Version are left out. */
+    /* Members out of order, as a client may send them. */
     const char *f = "Action=PutMetricData&Version=2010-08-01&Namespace=App"
                     "&MetricData.member.1.Dimensions.member.1.Value=a"
                     "&MetricData.member.1.MetricName=Errors"
@@ -296,7 +298,9 @@ static void test_cw_doc__form_request(void **state)
     ot_cwd_doc *d;
     assert_int_equal(ot_cwd_from_form(f, strlen(f), &d, NULL), OT_OK);
     check_put_metric_data_tree(d);
-    assert_null(ot_cwd_get(d->root, "Action"));
+    const char *action;
+    assert_int_equal(ot_cwd_str(ot_cwd_get(d->root, "Action"), &action), OT_OK);
+    assert_string_equal(action, "PutMetricData");
     ot_cwd_free(d);
 }
 
@@ -475,6 +479,45 @@ static void test_cw_doc__writer_cbor(void **state)
     ot_buf_free(&b);
 }
 
+/* ---- gzip bodies ------------------------------------------------------------------------------ */
+
+static void test_cw_doc__gunzip(void **state)
+{
+    (void)state;
+    const char *text = "{\"Namespace\":\"App\"}";
+    ot_buf gz, out;
+    ot_buf_init(&gz, 0);
+    ot_buf_init(&out, 0);
+    assert_int_equal(ot_gzip(text, strlen(text), &gz), OT_OK);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1024, &out), OT_OK);
+    assert_int_equal(out.len, strlen(text));
+    assert_string_equal(out.data, text);
+    /* over the cap */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 5, &out), OT_ELIMIT);
+    /* truncated */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len - 4, 1024, &out), OT_EINVAL);
+    /* trailing bytes after the member */
+    ot_buf_reset(&out);
+    ot_buf_puts(&gz, "junk");
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1024, &out), OT_EINVAL);
+    /* not gzip at all */
+    ot_buf_reset(&out);
+    assert_int_equal(ot_cwd_gunzip(text, strlen(text), 1024, &out), OT_EINVAL);
+    /* a bomb: 8 MB of zeros stops at the cap */
+    char *zeros = calloc(8u << 20, 1);
+    assert_non_null(zeros);
+    ot_buf_reset(&gz);
+    ot_buf_reset(&out);
+    assert_int_equal(ot_gzip(zeros, 8u << 20, &gz), OT_OK);
+    assert_int_equal(ot_cwd_gunzip(gz.data, gz.len, 1u << 20, &out), OT_ELIMIT);
+    assert_true(out.len <= 1u << 20);
+    free(zeros);
+    ot_buf_free(&gz);
+    ot_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_cw_doc__writer_json),
         cmocka_unit_test(test_cw_doc__writer_xml),
         cmocka_unit_test(test_cw_doc__writer_cbor),
+        cmocka_unit_test(test_cw_doc__gunzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@ static void test_cw__statistics_per_period(void **state)
     fixture *f = *state;
     /* minute 0: 1, 3 (two points in one bucket); minute 1: 5; minute 3: 2, 7 */
     double vals[] = {1, 3, 5, 2, 7};
-    int64_t ts[] = {T0 + 1000, T0 + 59000, T0 + MIN_MS + 5, T0 + 3 * MIN_MS, T0 + 3 * MIN_MS + 30000};
+    int64_t ts[] = {T0 + 1000, T0 + 59000, T0 + MIN_MS + 5, T0 + 3 * MIN_MS,
+                    T0 + 3 * MIN_MS + 30000};
     for (int i = 0; i < 5; i++)
         assert_int_equal(put_value(f->cw, &A, "Latency", HOST_A, 1, ts[i], vals[i], "Seconds"), 0);
     ot_cw_metric m = {.namespace_ = "App", .name = "Latency", .dims = HOST_A, .ndims = 1};
@@ -43,7 +44,8 @@ static void test_cw__statistics_per_period(void **state)
     assert_true(avg == 4.5);
     free(st);
     /* alignment follows the start: from T0+1min, periods [1,3) and [3,5) */
-    assert_int_equal(ot_cw_statistics(f->cw, &A, &m, T0 + MIN_MS, T0 + 10 * MIN_MS, 120, NULL, &st, &n), 0);
+    assert_int_equal(
+        ot_cw_statistics(f->cw, &A, &m, T0 + MIN_MS, T0 + 10 * MIN_MS, 120, NULL, &st, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(st[0].ts_ms, T0 + MIN_MS);
     assert_true(st[0].sum == 5 && st[0].count == 1);
@@ -202,6 +204,34 @@ static void test_cw__data_survives_reopen(void **state)
     free(st);
 }
 
+static void test_cw__old_data_expires(void **state)
+{
+    fixture *f = *state;
+    const int64_t day = 86400 * 1000LL;
+    assert_int_equal(put_value(f->cw, &A, "Old", NULL, 0, T0, 1, NULL), 0);
+    assert_int_equal(put_value(f->cw, &A, "Old", NULL, 0, T0 + 10 * day, 2, NULL), 0);
+    ot_cw_alarm a = {.name = "old", .namespace_ = "App", .metric_name = "Old",
+                     .statistic = "Sum", .period_s = 60, .evaluation_periods = 1,
+                     .comparison = "GreaterThanThreshold", .treat_missing = "notBreaching"};
+    assert_int_equal(ot_cw_alarm_put(f->cw, &A, &a, T0), 0);
+    /* 455 days and a minute after T0: the first point is past the retention, the second not */
+    assert_int_equal(ot_cw_evaluate(f->cw, T0 + OT_CW_DATAPOINT_DAYS * day + MIN_MS), 0);
+    ot_cw_metric m = {.namespace_ = "App", .name = "Old"};
+    ot_cw_stats *st;
+    size_t n;
+    assert_int_equal(ot_cw_statistics(f->cw, &A, &m, 0, T0 + 20 * day, 60, NULL, &st, &n), 0);
+    assert_int_equal(n, 1);
+    assert_true(st[0].sum == 2);
+    free(st);
+    /* the alarm's creation (T0) is past the 30 days of history; its evaluation is not */
+    ot_cw_history_query q = {.alarm_name = "old"};
+    ot_cw_history *h;
+    assert_int_equal(ot_cw_history_list(f->cw, &A, &q, &h, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(h[0].item_type, "StateUpdate");
+    ot_cw_history_free(h, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cw__list_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__metrics_scoped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cw__data_survives_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cw__old_data_expires, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
