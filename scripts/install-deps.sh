@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(build-essential g++ cmake pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
       libisal-dev libsimdjson-dev libcmocka-dev openssl
+      libcbor-dev                    # CloudWatch's smithy-rpc-v2-cbor protocol
       clang libclang-rt-14-dev
       help2man fakeroot dpkg-dev     # the man page; `make deb`
       nginx-light                    # test_proxy_nginx: the TLS front of docs/proxy.md

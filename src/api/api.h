@@ -23,6 +23,8 @@ struct ot_history_feed;
 struct ot_logs;
 struct ot_sns;
 struct ot_cw;
+struct ot_mfilter;
+struct ot_trail_stream;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -47,6 +49,8 @@ typedef struct ot_api {
     struct ot_logs *logs;                 /* logs.db (the CloudWatch Logs API) */
     struct ot_sns *sns;                   /* SNS topics and their delivery (state.db) */
     struct ot_cw *cw;                     /* CloudWatch metrics and alarms (cloudwatch.db) */
+    struct ot_mfilter *mfilter;           /* the log groups' metric filters, compiled */
+    struct ot_trail_stream *trail_stream; /* trails into their log groups (a WAL reader) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "api/api_logs.h"
+#include "mfilter/mfilter.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #define BATCH_MAX_EVENTS 10000
@@ -125,6 +127,16 @@ static void write_rejected(ot_jw *w, const rejected *r, size_t n)
     ot_jw_end(w);
 }
 
+/* The group's metric filters see the events once they are stored; a failure to emit costs the
+ * datapoints, not the stored events. */
+static void apply_metric_filters(ct_ctx *c, const ot_logs_scope *s, const char *group,
+                                 const ot_log_event_in *ev, size_t n)
+{
+    int rc = ot_mfilter_apply(c->srv->mfilter, c->srv->cw, s, group, ev, n);
+    if (rc)
+        ot_warn("logs: metric filters of %s: %s", group, ot_strerror(rc));
+}
+
 static int store_batch(ct_ctx *c, const char *group, const char *stream,
                        const ot_log_event_in *ev, size_t n)
 {
@@ -146,6 +158,7 @@ static int store_batch(ct_ctx *c, const char *group, const char *stream,
                      &stream_missing);
     if (rc)
         return lg_store_fail(c, rc, stream_missing);
+    apply_metric_filters(c, &s, group, ev + first, end - first);
     ct_ok(c);
     char token[40];
     snprintf(token, sizeof token, "%020" PRId64, now);

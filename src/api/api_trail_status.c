@@ -2,13 +2,15 @@
  *
  * GetTrailStatus reports only what happened: a time member appears once its event took place
  * (delivery reports outcomes through ot_trail_note_delivery / _note_digest, the daemon's
- * notification hook through ot_trail_note_notification). The string twins
+ * notification hook through ot_trail_note_notification, the trail stream through logs.db's
+ * feed outcome: LatestCloudWatchLogsDelivery*). The string twins
  * (TimeLoggingStarted, LatestDeliveryAttemptTime, ...) are "" when they do not apply, as AWS
  * and moto send them. */
 #include <string.h>
 
 #include "api/api_cloudtrail.h"
 #include "api/audit.h"
+#include "logs/logs.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -72,7 +74,10 @@ int ct_get_trail_status(ct_ctx *c)
     ot_trail_notification note;
     if (ct_trail_from_name(c, false, &t))
         return -1;
+    ot_logs_feed_status cwl = {0};
     int rc = ot_trail_notification_get(c->srv->trails, t.arn, &note);
+    if (!rc && c->srv->logs)
+        rc = ot_logs_feed_status_get(c->srv->logs, t.arn, &cwl);
     if (rc)
         return ct_fail(c, "InternalFailure", "state.db: %s", ot_strerror(rc));
     ct_ok(c);
@@ -86,6 +91,9 @@ int ct_get_trail_status(ct_ctx *c)
     ktime_opt(w, "LatestNotificationTime", note.latest_ms);
     ktime_opt(w, "StartLoggingTime", t.start_logging_ms);
     ktime_opt(w, "StopLoggingTime", t.stop_logging_ms);
+    if (cwl.error[0])
+        ot_jw_kstr(w, "LatestCloudWatchLogsDeliveryError", cwl.error);
+    ktime_opt(w, "LatestCloudWatchLogsDeliveryTime", cwl.latest_ms);
     ktime_opt(w, "LatestDigestDeliveryTime", t.latest_digest_delivery_ms);
     if (t.latest_digest_delivery_error[0])
         ot_jw_kstr(w, "LatestDigestDeliveryError", t.latest_digest_delivery_error);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api_cw.h"
 #include "api/api_sns.h"
 #include "api/api_sts.h"
 #include "api/audit.h"
@@ -26,8 +27,8 @@
 #include "util/timeutil.h"
 
 #define UNKNOWN_SERVICE_FMT                                                                   \
-    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, logs, s3, sns and " \
-    "sts on this endpoint)."
+    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, logs, monitoring, " \
+    "s3, sns and sts on this endpoint)."
 
 typedef struct service_route {
     const char *name;
@@ -39,6 +40,7 @@ static const service_route routes[] = {
     {"cloudtrail", ot_cloudtrail_handle, false},
     {"cloudtrail-data", ot_cloudtrail_data_handle, false},
     {"logs", ot_logs_handle, false},
+    {"monitoring", ot_api_cw_handle, false},
     {"s3", ot_s3_handle, true},
     {"sns", ot_api_sns_handle, true},
     {"sts", ot_sts_handle, true},
@@ -111,7 +113,10 @@ size_t ot_dispatch_body_cap(void *srv, const ot_req *req)
 static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp)
 {
     err_protocol proto = request_protocol(req);
-    if (proto == PROTO_QUERY)
+    if (scoped_for(req, "monitoring")) /* CBOR, JSON or query: api_cw.c tells */
+        ot_api_cw_early_error(req, resp, e->status, e->json_code, e->query_code,
+                              e->query_message ? e->query_message : e->message);
+    else if (proto == PROTO_QUERY)
         ot_aws_query_error(resp, req, e->status, e->query_code, "%s",
                            e->query_message ? e->query_message : e->message);
     else if (proto == PROTO_S3_XML)
@@ -125,15 +130,18 @@ static void auth_error(const ot_req *req, const ot_sigv4_error *e, ot_resp *resp
 void ot_dispatch_too_large(void *srv, const ot_req *req, size_t cap, ot_resp *resp)
 {
     err_protocol proto = request_protocol(req);
-    if (proto == PROTO_QUERY)
-        ot_aws_query_error(resp, req, 413, "RequestEntityTooLarge",
-                           "Request body exceeds the maximum of %zu bytes.", cap);
+    char msg[96];
+    snprintf(msg, sizeof msg, "Request body exceeds the maximum of %zu bytes.", cap);
+    if (scoped_for(req, "monitoring"))
+        ot_api_cw_early_error(req, resp, 413, "RequestEntityTooLargeException",
+                              "RequestEntityTooLarge", msg);
+    else if (proto == PROTO_QUERY)
+        ot_aws_query_error(resp, req, 413, "RequestEntityTooLarge", "%s", msg);
     else if (proto == PROTO_S3_XML)
         ot_aws_xml_error(resp, req, 400, "EntityTooLarge", req->raw_path,
                          "Your proposed upload exceeds the maximum allowed size of %zu bytes.", cap);
     else
-        ot_aws_json_error(resp, 413, "RequestEntityTooLargeException",
-                          "Request body exceeds the maximum of %zu bytes.", cap);
+        ot_aws_json_error(resp, 413, "RequestEntityTooLargeException", "%s", msg);
 }
 
 /* Checks the signature and fills req->service, region and principal. */

@@ -63,13 +63,21 @@ typedef enum ot_aws_protocol {
     OT_AWS_REST_JSON,   /* method + path + JSON body */
     OT_AWS_QUERY,       /* POST /, form body Action=<operation>&Version=<api_version>&... */
     OT_AWS_REST_XML,    /* S3: method + path-style /bucket/key, XML answers */
+    OT_AWS_JSON_1_0,    /* JSON 1.0 (CloudWatch's awsJson1_0): as OT_AWS_JSON, content type
+                         * application/x-amz-json-1.0 */
 } ot_aws_protocol;
+
+/* Whether p is one of the two X-Amz-Target JSON protocols (1.0 or 1.1). */
+static inline bool ot_aws_protocol_is_target_json(ot_aws_protocol p)
+{
+    return p == OT_AWS_JSON || p == OT_AWS_JSON_1_0;
+}
 
 typedef struct ot_aws_client_opts {
     const char *service;       /* signing name: "s3", "cloudtrail", ... */
     const char *service_id;    /* for AWS_ENDPOINT_URL_<ID>; default: service */
     ot_aws_protocol protocol;
-    const char *target_prefix; /* JSON 1.1 */
+    const char *target_prefix; /* JSON 1.0 and 1.1 */
     const char *api_version;   /* query */
     const char *region;        /* --region, or NULL */
     const char *profile;       /* --profile, or NULL */

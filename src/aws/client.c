@@ -2,7 +2,7 @@
  *
  * Every attempt is signed afresh (X-Amz-Date moves on) with aws/sign.c, the signer the server
  * verifies with. The signed headers are host, x-amz-date, content-type (when there is a body),
- * x-amz-content-sha256 (S3), x-amz-security-token, x-amz-target (JSON 1.1) and the caller's. */
+ * x-amz-content-sha256 (S3), x-amz-security-token, x-amz-target (JSON 1.0, 1.1) and the caller's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +191,7 @@ static int wire_body(const ot_aws_client *c, const ot_aws_request *req, ot_buf *
         *len = scratch->len;
         return rc;
     }
-    *body = req->body ? req->body : (c->protocol == OT_AWS_JSON ? "{}" : "");
+    *body = req->body ? req->body : (ot_aws_protocol_is_target_json(c->protocol) ? "{}" : "");
     *len = req->body ? req->body_len : strlen(*body);
     return OT_OK;
 }
@@ -200,6 +200,7 @@ static const char *content_type(const ot_aws_client *c, size_t body_len)
 {
     switch (c->protocol) {
     case OT_AWS_JSON: return "application/x-amz-json-1.1";
+    case OT_AWS_JSON_1_0: return "application/x-amz-json-1.0";
     case OT_AWS_QUERY: return "application/x-www-form-urlencoded; charset=utf-8";
     case OT_AWS_REST_JSON: return body_len ? "application/json" : NULL;
     default: return NULL;
@@ -247,7 +248,7 @@ int ot_aws_prepare(const ot_aws_client *c, CURL *easy, const ot_aws_request *req
     ot_buf_init(&url, 0);
     ot_buf_init(&path, 0);
     int rc = wire_body(c, req, scratch, &body, &body_len);
-    const char *method = req->method ? req->method : req->body || c->protocol == OT_AWS_JSON ||
+    const char *method = req->method ? req->method : req->body || ot_aws_protocol_is_target_json(c->protocol) ||
                          c->protocol == OT_AWS_QUERY ? "POST" : "GET";
     ot_sha256(body, body_len, d);
     ot_hex(d, 32, hash);
@@ -262,7 +263,7 @@ int ot_aws_prepare(const ot_aws_client *c, CURL *easy, const ot_aws_request *req
     if (c->creds.session_token[0])
         add(&s, "x-amz-security-token", c->creds.session_token);
     snprintf(target, sizeof target, "%s.%s", c->target_prefix, req->operation ? req->operation : "");
-    if (c->protocol == OT_AWS_JSON)
+    if (ot_aws_protocol_is_target_json(c->protocol))
         add(&s, "x-amz-target", target);
     for (size_t i = 0; i < req->nheaders; i++)
         add(&s, req->headers[i].name, req->headers[i].value);

@@ -92,7 +92,7 @@ void ot_aws_parse_error(ot_aws_protocol p, ot_aws_response *r)
     r->code[0] = r->message[0] = '\0';
     if (r->status >= 200 && r->status < 300)
         return;
-    if (p == OT_AWS_JSON || p == OT_AWS_REST_JSON)
+    if (ot_aws_protocol_is_target_json(p) || p == OT_AWS_REST_JSON)
         json_error(r);
     else
         xml_error(r);

@@ -3,6 +3,7 @@
  * order. */
 #include "daemon/daemon.h"
 #include "daemon/readers.h"
+#include "daemon/trail_stream.h"
 #include "daemon/ready.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "deliver/deliver.h"
 #include "digest/digest.h"
 #include "logs/logs.h"
+#include "mfilter/mfilter.h"
 #include "sns/sns.h"
 #include "store/store.h"
 #include "sys/datadir.h"
@@ -141,10 +143,16 @@ static int open_logs(ot_api *srv)
     int rc = ot_logs_open(path, 0, &srv->logs);
     if (rc)
         ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    if (!rc && (rc = ot_mfilter_new(srv->logs, &srv->mfilter)) != 0)
+        ot_logs_close(srv->logs);
     return rc;
 }
 
-static void close_logs(ot_api *srv) { ot_logs_close(srv->logs); }
+static void close_logs(ot_api *srv)
+{
+    ot_mfilter_free(srv->mfilter);
+    ot_logs_close(srv->logs);
+}
 
 /* Writes the bound port over the port of listen (host:port, checked by the config). */
 static void set_listen_port(char *listen, size_t cap, int port)
@@ -284,9 +292,13 @@ static void close_components(ot_api *srv, size_t nopen)
             components[nopen].close(srv);
 }
 
+/* How long a trail change waits for the CloudWatch Logs stream to route what came before it. */
+#define STREAM_CATCH_UP_MS 5000
+
 static void trail_changed(void *ctx, const char *trail_arn)
 {
     ot_api *srv = ctx;
+    ot_trail_stream_catch_up(srv->trail_stream, STREAM_CATCH_UP_MS);
     if (srv->deliver)
         ot_deliver_flush_trail(srv->deliver, trail_arn);
     if (srv->digest) /* after the flush: a final digest lists the trail's last files */

@@ -2,6 +2,7 @@
  * its own module) is one line here: its cursor name and how to start and stop it. */
 #include "daemon/readers.h"
 #include "daemon/trail_notify.h"
+#include "daemon/trail_stream.h"
 
 #include <stdio.h>
 
@@ -63,9 +64,24 @@ static void delivery_stop(ot_api *srv)
     srv->deliver = NULL;
 }
 
+static int stream_start(ot_api *srv)
+{
+    int rc = ot_trail_stream_start(srv, &srv->trail_stream);
+    if (rc)
+        ot_error("cannot start the trails' CloudWatch Logs stream: %s", ot_strerror(rc));
+    return rc;
+}
+
+static void stream_stop(ot_api *srv)
+{
+    ot_trail_stream_stop(srv->trail_stream);
+    srv->trail_stream = NULL;
+}
+
 static const reader_entry readers[] = {
     {OT_HISTORY_CURSOR, history_start, history_stop},
     {OT_DELIVER_CURSOR, delivery_start, delivery_stop},
+    {OT_TRAIL_STREAM_CURSOR, stream_start, stream_stop},
 };
 
 #define NREADERS (sizeof readers / sizeof readers[0])

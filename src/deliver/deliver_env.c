@@ -80,12 +80,12 @@ static int live_get(void *ctx, const char *arn, ot_trail *out)
     return ot_trail_get_by_arn(live_of(ctx)->trails, arn, out);
 }
 
-static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
+int ot_deliver_channel_trails(ot_trail_db *db, const char *arn, char ***trails, size_t *n)
 {
     *trails = NULL;
     *n = 0;
     ot_channel ch;
-    int rc = ot_channel_get(live_of(ctx)->trails, arn, &ch);
+    int rc = ot_channel_get(db, arn, &ch);
     if (rc)
         return rc;
     char **v = calloc(ch.ndestinations ? ch.ndestinations : 1, sizeof *v);
@@ -109,15 +109,20 @@ static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
     return OT_OK;
 }
 
+static int live_channel(void *ctx, const char *arn, char ***trails, size_t *n)
+{
+    return ot_deliver_channel_trails(live_of(ctx)->trails, arn, trails, n);
+}
+
 static int live_note(void *ctx, const char *arn, int64_t attempt_ms, const char *error)
 {
     return ot_trail_note_delivery(live_of(ctx)->trails, arn, attempt_ms, error);
 }
 
-static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
+int ot_deliver_selectors_load(ot_trail_db *db, int64_t id, ot_selectors **out)
 {
     char *json = NULL;
-    int rc = ot_trail_selectors_get(live_of(ctx)->trails, id, &json);
+    int rc = ot_trail_selectors_get(db, id, &json);
     ot_selectors_error err;
     if (!rc && ot_selectors_compile(json, strlen(json), out, &err)) {
         ot_error("deliver: stored selectors %lld do not compile: %s", (long long)id,
@@ -126,6 +131,11 @@ static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
     }
     free(json);
     return rc;
+}
+
+static int live_selectors(void *ctx, int64_t id, ot_selectors **out)
+{
+    return ot_deliver_selectors_load(live_of(ctx)->trails, id, out);
 }
 
 static int live_db(void *ctx, int (*fn)(struct sqlite3 *, void *), void *fctx)

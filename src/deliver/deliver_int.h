@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "deliver/deliver.h"
+#include "deliver/deliver_route.h"
 #include "event/event.h"
 #include "trail/trail.h"
 #include "util/buf.h"
@@ -40,15 +41,6 @@ int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region
 
 /* ---- routing (deliver_route.c) ---- */
 
-/* Does the channel channel_arn name trail_arn as an AWS_SERVICE destination? */
-typedef bool (*ot_deliver_chan_fn)(void *ctx, const char *channel_arn, const char *trail_arn);
-
-/* The one routing decision: should trail t (logging) record event e? Event selectors plug in
- * here. chan answers for activity events (channel destinations). */
-bool ot_deliver_trail_wants(const ot_trail *t, const ot_event *e, ot_deliver_chan_fn chan,
-                            void *chan_ctx);
-/* IAM, STS and CloudFront events recorded in us-east-1: they need IncludeGlobalServiceEvents. */
-bool ot_deliver_is_global_event(const ot_event *e);
 /* Do two snapshots of a trail route and name files identically? */
 bool ot_deliver_same_routing(const ot_trail *x, const ot_trail *y);
 

@@ -161,4 +161,46 @@ int ot_logs_metric_list(ot_logs *l, const ot_logs_scope *s, const ot_logs_metric
                         ot_log_metric_filter **out, size_t *n);
 void ot_logs_metric_free(ot_log_metric_filter *f, size_t n);
 
+/* A counter that changes whenever a metric filter of any group is put or deleted (or its group
+ * deleted): a holder of compiled filters reloads them when it moved. In memory only. */
+uint64_t ot_logs_metric_generation(ot_logs *l);
+
+/* ---- feeds ----
+ *
+ * A feed copies another log into log streams exactly once (the trail stream copies the WAL):
+ * ot_logs_feed_put stores a batch together with the feed's position in its source, in one
+ * transaction, so a feed that resumes from ot_logs_feed_position never loses or repeats an
+ * event. Each event counts for a source (a trail ARN), whose last outcome is kept. */
+
+typedef struct ot_logs_feed_event {
+    ot_logs_scope scope;     /* the group's owner */
+    const char *group;
+    const char *stream;      /* created when missing */
+    const char *source;      /* whose outcome it counts for */
+    int64_t ts;
+    const char *msg;
+    size_t len;
+    bool stored;             /* out: false when the group does not exist (skipped) */
+} ot_logs_feed_event;
+
+/* Writes ev[0..n) (events of a missing group are skipped: stored false, their source's error
+ * set), records each source's outcome and sets the feed's position, all in one transaction. */
+int ot_logs_feed_put(ot_logs *l, const char *feed, uint64_t position, ot_logs_feed_event *ev,
+                     size_t n, int64_t now_ms);
+/* The feed's stored position, 0 if it never wrote. */
+int ot_logs_feed_position(ot_logs *l, const char *feed, uint64_t *position);
+
+/* The last outcome of a source: the last time its events were stored (0: never) and, if its
+ * last attempt failed, why and when ("" and 0 otherwise). */
+typedef struct ot_logs_feed_status {
+    int64_t latest_ms;
+    int64_t error_ms;
+    char error[256];
+} ot_logs_feed_status;
+
+/* Records an outcome outside a batch (error NULL: success). */
+int ot_logs_feed_note(ot_logs *l, const char *source, int64_t now_ms, const char *error);
+/* All zero when the source never had one. */
+int ot_logs_feed_status_get(ot_logs *l, const char *source, ot_logs_feed_status *out);
+
 #endif

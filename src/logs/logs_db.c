@@ -178,7 +178,9 @@ static int db_open(const char *path, sqlite3 **db)
     sqlite3_busy_timeout(*db, 5000);
     int rc = ot_sql_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                               " PRAGMA foreign_keys=ON;");
-    return rc ? rc : ot_sql_exec(*db, SCHEMA);
+    if (!rc)
+        rc = ot_sql_exec(*db, SCHEMA);
+    return rc ? rc : logs_feed_schema(*db);
 }
 
 int ot_logs_open(const char *path, int64_t sweep_interval_ms, ot_logs **out)

@@ -7,7 +7,7 @@
 #include "util/err.h"
 #include "util/sql.h"
 
-static int insert_events(ot_logs *l, int64_t gid, int64_t sid, const ot_log_event_in *ev,
+int logs_insert_events(ot_logs *l, int64_t gid, int64_t sid, const ot_log_event_in *ev,
                          size_t n, int64_t now_ms)
 {
     sqlite3_stmt *st;
@@ -52,7 +52,7 @@ int ot_logs_put(ot_logs *l, const ot_logs_scope *s, const char *group, const cha
     pthread_mutex_lock(&l->mu);
     int rc = logs_stream_resolve(l, s, group, stream, &gid, &sid, stream_missing);
     if (!rc && !(rc = ot_sql_begin(l->db)))
-        rc = ot_sql_end(l->db, insert_events(l, gid, sid, ev, n, now_ms));
+        rc = ot_sql_end(l->db, logs_insert_events(l, gid, sid, ev, n, now_ms));
     pthread_mutex_unlock(&l->mu);
     return rc;
 }

@@ -47,6 +47,7 @@ int ot_logs_group_delete(ot_logs *l, const ot_logs_scope *s, const char *name)
                                      " name=?3", p, 3, "delete log group");
     if (!rc && sqlite3_changes(l->db) == 0)
         rc = OT_ENOTFOUND;
+    atomic_fetch_add(&l->metric_generation, 1); /* its filters went with it */
     pthread_mutex_unlock(&l->mu);
     return rc;
 }

@@ -28,6 +28,7 @@ int ot_logs_metric_put(ot_logs *l, const ot_logs_scope *s, const char *group, co
         sqlite3_bind_int64(st, 5, now_ms);
         rc = ot_sql_done(l->db, st, "put metric filter");
     }
+    atomic_fetch_add(&l->metric_generation, 1);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }
@@ -52,6 +53,7 @@ int ot_logs_metric_delete(ot_logs *l, const ot_logs_scope *s, const char *group,
             rc = OT_ENOTFOUND;
         }
     }
+    atomic_fetch_add(&l->metric_generation, 1);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }
@@ -116,6 +118,11 @@ int ot_logs_metric_list(ot_logs *l, const ot_logs_scope *s, const ot_logs_metric
         rc = OT_ENOMEM;
     }
     return rc;
+}
+
+uint64_t ot_logs_metric_generation(ot_logs *l)
+{
+    return atomic_load(&l->metric_generation);
 }
 
 void ot_logs_metric_free(ot_log_metric_filter *f, size_t n)

@@ -7,24 +7,28 @@
 #include "util/err.h"
 #include "util/sql.h"
 
+int logs_stream_insert(ot_logs *l, int64_t gid, const char *name, int64_t now_ms)
+{
+    sqlite3_stmt *st;
+    int rc = ot_sql_prepare(l->db, "INSERT OR IGNORE INTO streams(group_id, name, created_ms)"
+                                   " VALUES(?1, ?2, ?3)", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, gid);
+    ot_sql_bind_text(st, 2, name);
+    sqlite3_bind_int64(st, 3, now_ms);
+    rc = ot_sql_done(l->db, st, "create log stream");
+    return !rc && sqlite3_changes(l->db) == 0 ? OT_EEXIST : rc;
+}
+
 int ot_logs_stream_create(ot_logs *l, const ot_logs_scope *s, const char *group,
                           const char *name, int64_t now_ms)
 {
     int64_t gid;
-    sqlite3_stmt *st;
     pthread_mutex_lock(&l->mu);
     int rc = logs_group_id(l, s, group, &gid);
     if (!rc)
-        rc = ot_sql_prepare(l->db, "INSERT OR IGNORE INTO streams(group_id, name, created_ms)"
-                                   " VALUES(?1, ?2, ?3)", &st);
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, gid);
-        ot_sql_bind_text(st, 2, name);
-        sqlite3_bind_int64(st, 3, now_ms);
-        rc = ot_sql_done(l->db, st, "create log stream");
-        if (!rc && sqlite3_changes(l->db) == 0)
-            rc = OT_EEXIST;
-    }
+        rc = logs_stream_insert(l, gid, name, now_ms);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }

@@ -422,6 +422,28 @@ static void test_aws__no_retry_on_client_error(void **state)
     ot_aws_response_free(&resp);
 }
 
+/* JSON 1.0 (CloudWatch's awsJson1_0): JSON 1.1's shape with its own content type; an empty
+ * request is "{}"; errors parse as JSON ones. */
+static void test_aws__json_1_0(void **state)
+{
+    (void)state;
+    script s = {.answers = {A400V}, .n = 1};
+    ot_aws_response resp;
+    char err[512] = "";
+    int rc;
+    ot_aws_response_init(&resp, 0);
+    run_script(&s, OT_AWS_JSON_1_0, "DescribeAlarms", NULL, 5, &resp, &rc, err, sizeof err);
+    assert_int_equal(rc, OT_EIO);
+    assert_string_equal(resp.code, "ValidationException");
+    assert_string_equal(resp.message, "nope");
+    assert_non_null(strstr(s.requests[0], "POST / HTTP/1.1\r\n"));
+    assert_non_null(strcasestr(s.requests[0], "x-amz-target: Svc_1.DescribeAlarms\r\n"));
+    assert_non_null(strcasestr(s.requests[0], "content-type: application/x-amz-json-1.0\r\n"));
+    assert_non_null(strstr(s.requests[0], "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "));
+    assert_non_null(strstr(s.requests[0], "\r\n\r\n{}"));
+    ot_aws_response_free(&resp);
+}
+
 static void test_aws__gives_up_after_max_attempts(void **state)
 {
     (void)state;
@@ -476,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_aws__retryable_and_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws__retries_throttling_then_succeeds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws__no_retry_on_client_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aws__json_1_0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws__gives_up_after_max_attempts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aws__unresolvable_host, setup, teardown),
     };

@@ -1,5 +1,6 @@
 /* test_logs.c — the CloudWatch Logs store (logs.db): groups and streams per account and region,
- * events read forward and backward from a cursor, the retention sweep, metric filters; and the
+ * events read forward and backward from a cursor, the retention sweep, metric filters, feeds (a
+ * batch with its position, a missing group skipped and reported); and the
  * Logs API's small parsers (direction tokens, retention values, the fields a pattern names). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,8 @@
 static const ot_logs_scope A = {"123456789012", "us-east-1"};
 static const ot_logs_scope B = {"999999999999", "us-east-1"};
 static const ot_logs_scope A2 = {"123456789012", "eu-west-1"};
+
+#define TRAIL "arn:aws:cloudtrail:us-east-1:123456789012:trail/t"
 
 typedef struct fixture {
     char dir[256];
@@ -349,6 +352,140 @@ static void test_logs__pattern_fields(void **state)
     fields_are("{ $.", "$.|");
 }
 
+/* ---- feeds: a batch and the feed's position in one transaction ---- */
+
+static int count_cb(void *ctx, const ot_log_event *ev)
+{
+    (void)ev;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_events(ot_logs *l, const ot_logs_scope *s, const char *group,
+                        const char *stream)
+{
+    int n = 0;
+    ot_logs_query q = {.group = group, .stream = stream, .start_ms = 0, .end_ms = INT64_MAX,
+                       .cursor_ts = INT64_MIN, .max_rows = 1000000};
+    assert_int_equal(ot_logs_events(l, s, &q, count_cb, &n, NULL), 0);
+    return n;
+}
+
+static int concat_cb(void *ctx, const ot_log_event *ev)
+{
+    char *out = ctx;
+    strncat(out, ev->msg, ev->len);
+    strcat(out, "|");
+    return 0;
+}
+
+static ot_logs_feed_event ev_to(const ot_logs_scope *s, const char *group, const char *msg)
+{
+    return (ot_logs_feed_event){.scope = *s, .group = group,
+                                .stream = "123456789012_CloudTrail_us-east-1",
+                                .source = TRAIL, .ts = NOW, .msg = msg, .len = strlen(msg)};
+}
+
+static void test_logs__feed_position_with_events(void **state)
+{
+    fixture *f = *state;
+    uint64_t pos = 99;
+    assert_int_equal(ot_logs_feed_position(f->l, "trail-stream", &pos), 0);
+    assert_int_equal(pos, 0);
+    assert_int_equal(ot_logs_group_create(f->l, &A, "ct", NOW), 0);
+    ot_logs_feed_event ev[3] = {ev_to(&A, "ct", "{\"a\":1}"), ev_to(&A, "ct", "{\"a\":2}"),
+                                ev_to(&A, "ct", "{\"a\":3}")};
+    assert_int_equal(ot_logs_feed_put(f->l, "trail-stream", 42, ev, 3, NOW), 0);
+    assert_true(ev[0].stored && ev[2].stored);
+    assert_int_equal(count_events(f->l, &A, "ct", "123456789012_CloudTrail_us-east-1"), 3);
+    /* the stream was created; the position persists across a reopen */
+    ot_logs_close(f->l);
+    assert_int_equal(ot_logs_open(f->path, 0, &f->l), 0);
+    assert_int_equal(ot_logs_feed_position(f->l, "trail-stream", &pos), 0);
+    assert_int_equal(pos, 42);
+    assert_int_equal(ot_logs_feed_position(f->l, "other", &pos), 0);
+    assert_int_equal(pos, 0);
+    ot_logs_feed_status st;
+    assert_int_equal(ot_logs_feed_status_get(f->l, TRAIL, &st), 0);
+    assert_int_equal(st.latest_ms, NOW);
+    assert_string_equal(st.error, "");
+}
+
+static void test_logs__feed_missing_group_skipped(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ot_logs_group_create(f->l, &B, "ct", NOW), 0); /* another account's */
+    ot_logs_feed_event ev[2] = {ev_to(&A, "ct", "{\"a\":1}"), ev_to(&A, "ct", "{\"a\":2}")};
+    assert_int_equal(ot_logs_feed_put(f->l, "trail-stream", 7, ev, 2, NOW), 0);
+    assert_false(ev[0].stored || ev[1].stored);
+    assert_int_equal(count_events(f->l, &B, "ct", NULL), 0);
+    ot_logs_feed_status st;
+    assert_int_equal(ot_logs_feed_status_get(f->l, TRAIL, &st), 0);
+    assert_int_equal(st.latest_ms, 0);
+    assert_int_equal(st.error_ms, NOW);
+    assert_non_null(strstr(st.error, "log group does not exist"));
+    uint64_t pos;
+    assert_int_equal(ot_logs_feed_position(f->l, "trail-stream", &pos), 0);
+    assert_int_equal(pos, 7); /* skipped, not retried */
+    /* once the group exists, delivery resumes and the error clears */
+    assert_int_equal(ot_logs_group_create(f->l, &A, "ct", NOW), 0);
+    ot_logs_feed_event more = ev_to(&A, "ct", "{\"a\":3}");
+    assert_int_equal(ot_logs_feed_put(f->l, "trail-stream", 8, &more, 1, NOW + 5), 0);
+    assert_true(more.stored);
+    assert_int_equal(ot_logs_feed_status_get(f->l, TRAIL, &st), 0);
+    assert_int_equal(st.latest_ms, NOW + 5);
+    assert_string_equal(st.error, "");
+    assert_int_equal(count_events(f->l, &A, "ct", NULL), 1);
+}
+
+static void test_logs__feed_runs_of_destinations(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ot_logs_group_create(f->l, &A, "g1", NOW), 0);
+    assert_int_equal(ot_logs_group_create(f->l, &A, "g2", NOW), 0);
+    ot_logs_feed_event ev[4] = {ev_to(&A, "g1", "x1"), ev_to(&A, "g2", "y1"),
+                                ev_to(&A, "g2", "y2"), ev_to(&A, "g1", "x2")};
+    ev[3].stream = "other";
+    assert_int_equal(ot_logs_feed_put(f->l, "f", 1, ev, 4, NOW), 0);
+    assert_int_equal(count_events(f->l, &A, "g1", NULL), 2);
+    assert_int_equal(count_events(f->l, &A, "g1", "other"), 1);
+    assert_int_equal(count_events(f->l, &A, "g2", "123456789012_CloudTrail_us-east-1"), 2);
+    /* interleaved destinations: each stream keeps the batch's order (same timestamps) */
+    ot_logs_feed_event mix[4] = {ev_to(&A, "g1", "m1"), ev_to(&A, "g2", "n1"),
+                                 ev_to(&A, "g1", "m2"), ev_to(&A, "g1", "m3")};
+    mix[1].stream = "s2";
+    assert_int_equal(ot_logs_feed_put(f->l, "f", 2, mix, 4, NOW), 0);
+    char got[64] = "";
+    ot_logs_query q = {.group = "g1", .stream = "123456789012_CloudTrail_us-east-1",
+                       .start_ms = NOW, .end_ms = NOW + 1, .cursor_ts = INT64_MIN,
+                       .max_rows = 100};
+    assert_int_equal(ot_logs_events(f->l, &A, &q, concat_cb, got, NULL), 0);
+    assert_string_equal(got, "x1|m1|m2|m3|");
+    assert_int_equal(ot_logs_feed_note(f->l, "src", NOW, "boom"), 0);
+    ot_logs_feed_status st;
+    assert_int_equal(ot_logs_feed_status_get(f->l, "src", &st), 0);
+    assert_string_equal(st.error, "boom");
+    assert_int_equal(ot_logs_feed_status_get(f->l, "never", &st), 0);
+    assert_int_equal(st.error_ms + st.latest_ms, 0);
+}
+
+static void test_logs__feed_metric_generation(void **state)
+{
+    fixture *f = *state;
+    uint64_t g0 = ot_logs_metric_generation(f->l);
+    assert_int_equal(ot_logs_group_create(f->l, &A, "g", NOW), 0);
+    assert_int_equal(ot_logs_metric_generation(f->l), g0);
+    assert_int_equal(ot_logs_metric_put(f->l, &A, "g", "m", "", "[]", NOW), 0);
+    uint64_t g1 = ot_logs_metric_generation(f->l);
+    assert_true(g1 != g0);
+    bool missing;
+    assert_int_equal(ot_logs_metric_delete(f->l, &A, "g", "m", &missing), 0);
+    uint64_t g2 = ot_logs_metric_generation(f->l);
+    assert_true(g2 != g1);
+    assert_int_equal(ot_logs_group_delete(f->l, &A, "g"), 0);
+    assert_true(ot_logs_metric_generation(f->l) != g2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +495,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logs__retention_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs__sweeper_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs__metric_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs__feed_position_with_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs__feed_missing_group_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs__feed_runs_of_destinations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs__feed_metric_generation, setup, teardown),
         cmocka_unit_test(test_logs__open_failure),
         cmocka_unit_test(test_logs__token_parse),
         cmocka_unit_test(test_logs__offset_parse),
