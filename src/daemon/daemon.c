@@ -226,7 +226,10 @@ static int open_cw(ot_api *srv)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/cloudwatch.db", srv->cfg.data_dir);
-    ot_cw_opts opts = {.path = path, .action = ot_alarm_action, .action_ctx = srv};
+    /* A tick a second: an alarm notices its window has moved within a second of the window's
+     * end, so an alert takes about one period (docs/alarms.md), not a period plus 10 s. */
+    ot_cw_opts opts = {.path = path, .tick_ms = 1000, .action = ot_alarm_action,
+                       .action_ctx = srv};
     int rc = ot_cw_open(&opts, &srv->cw);
     if (rc)
         ot_error("cannot open %s: %s", path, ot_strerror(rc));
