@@ -42,6 +42,7 @@ static const cw_op OPS[] = {
     {"DescribeAlarmHistory", ot_cwapi_describe_alarm_history, false},
     {"EnableAlarmActions", ot_cwapi_enable_alarm_actions, false},
     {"DisableAlarmActions", ot_cwapi_disable_alarm_actions, false},
+    {"ListTagsForResource", ot_cwapi_list_tags_for_resource, false},
 };
 
 /* The model's error shapes (service-2.json) by query code: HTTP status and __type. */
@@ -56,6 +57,7 @@ static const cw_error ERRORS[] = {
     {"MissingParameter", "MissingRequiredParameterException", 400},
     {"InvalidParameterCombination", "InvalidParameterCombinationException", 400},
     {"ResourceNotFound", "ResourceNotFound", 404},
+    {"ResourceNotFoundException", "ResourceNotFoundException", 404},
     {"InvalidNextToken", "InvalidNextToken", 400},
     {"LimitExceeded", "LimitExceededFault", 400},
     {"InvalidFormat", "InvalidFormatFault", 400},
@@ -69,10 +71,14 @@ static const cw_error ERRORS[] = {
 
 static const cw_error *error_of(const char *code)
 {
-    for (size_t i = 0; i < sizeof ERRORS / sizeof *ERRORS; i++)
+    const cw_error *internal = NULL;
+    for (size_t i = 0; i < sizeof ERRORS / sizeof *ERRORS; i++) {
         if (!strcmp(ERRORS[i].code, code))
             return &ERRORS[i];
-    return &ERRORS[7]; /* InternalServiceError */
+        if (!strcmp(ERRORS[i].code, "InternalServiceError"))
+            internal = &ERRORS[i];
+    }
+    return internal; /* a code not in the table is a bug of ours: answer it as one */
 }
 
 static void protocol_headers(ot_cw_call *c)

@@ -295,8 +295,8 @@ class MetricsTest(CloudWatchCase):
             ("ListMetrics", b"\xa1\x69Namespace\x05", 400, "InvalidParameterValueException"),
             # an unknown operation
             ("Frobnicate", b"\xa0", 400, "UnknownOperationException"),
-            # ListTagsForResource is in the model but not served (yet)
-            ("ListTagsForResource", b"\xa0", 400, "UnknownOperationException"),
+            # TagResource is in the model but not served (yet)
+            ("TagResource", b"\xa0", 400, "UnknownOperationException"),
         ]
         for op, body, code, typ in cases:
             status, hdrs, doc = cbor(op, body)
@@ -472,6 +472,30 @@ class AlarmsTest(CloudWatchCase):
             self.assertEqual(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"], [])
         self.assertEqual(seen["json"], seen["query"])
         self.assertEqual(seen["json"], seen["smithy-rpc-v2-cbor"])
+
+    def test_tags(self):
+        """ListTagsForResource shows the Tags of PutMetricAlarm; updating the alarm keeps
+        them (CloudWatch ignores Tags on an update); another account's ARN is not found."""
+        for p, cw in self.cw.items():
+            name = "tagged-" + p
+            arn = "arn:aws:cloudwatch:us-east-1:%s:alarm:%s" % (OWNER, name)
+            cw.put_metric_alarm(**self.alarm(name, Tags=[{"Key": "team", "Value": "ops"},
+                                                         {"Key": "tier", "Value": ""}]))
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}, {"Key": "tier", "Value": ""}], p)
+            cw.put_metric_alarm(**self.alarm(name, Tags=[{"Key": "other", "Value": "x"}]))
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}, {"Key": "tier", "Value": ""}], p)
+            cw.put_metric_alarm(**{k: v for k, v in self.alarm("untagged-" + p).items()
+                                   if k != "Tags"})
+            self.assertEqual(cw.list_tags_for_resource(
+                ResourceARN=arn.replace(name, "untagged-" + p))["Tags"], [], p)
+            self.error(cw.list_tags_for_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn.replace(OWNER, OTHER))
+            self.error(cw.list_tags_for_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn + "-gone")
+            self.error(cw.list_tags_for_resource, "InvalidParameterValue", 400,
+                       ResourceARN="arn:aws:sns:us-east-1:%s:t" % OWNER)
 
     def test_describe_paging(self):
         cw = self.cw["smithy-rpc-v2-cbor"]
