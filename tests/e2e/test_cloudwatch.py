@@ -337,6 +337,14 @@ class MetricsTest(CloudWatchCase):
             service="monitoring", headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 400)
         self.assertIn(b"<Code>InvalidParameterValue</Code>", data)
+        # the query protocol as a GET, parameters in the query string
+        status, _, data = signed_request(
+            self.server, "GET", "/?Action=ListMetrics&Version=2010-08-01&Namespace=None",
+            service="monitoring")
+        self.assertEqual(status, 200, data)
+        self.assertIn(b"<ListMetricsResponse xmlns=\"http://monitoring.amazonaws.com/doc/"
+                      b"2010-08-01/\">", data)
+        self.assertIn(b"<Metrics>", data)
         # a body over the cap is refused before it is read
         status, _, _ = cbor("PutMetricData", b"\xa0" + b"\x00" * (3 << 20))
         self.assertEqual(status, 413)
