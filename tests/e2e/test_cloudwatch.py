@@ -380,7 +380,10 @@ class MetricsTest(CloudWatchCase):
                      "--metric-name", "Jobs", "--dimensions", "Name=Queue,Value=q1",
                      "--statistic", "Sum", "--period", "60", "--evaluation-periods", "1",
                      "--threshold", "1", "--comparison-operator", "GreaterThanThreshold",
-                     "--treat-missing-data", "breaching")
+                     "--treat-missing-data", "breaching", "--tags", "Key=team,Value=ops")
+            arn = "arn:aws:cloudwatch:us-east-1:%s:alarm:jobs-%s" % (OWNER, p)
+            self.assertEqual(self.cli(p, "list-tags-for-resource", "--resource-arn", arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}], p)
             self.cli(p, "set-alarm-state", "--alarm-name", "jobs-" + p, "--state-value",
                      "ALARM", "--state-reason", "by hand")
             alarms = self.cli(p, "describe-alarms", "--state-value", "ALARM")["MetricAlarms"]
@@ -404,6 +407,9 @@ class MetricsTest(CloudWatchCase):
             rc, err = self.cli(p, "put-metric-data", "--namespace", "AWS/X", "--metric-name",
                                "m", "--value", "1", check=False)
             self.assertIn("InvalidParameterValue", err, p)
+            rc, err = self.cli(p, "set-alarm-state", "--alarm-name", "gone", "--state-value", "OK",
+                               "--state-reason", "x", check=False)
+            self.assertIn("ResourceNotFound", err, p)
 
 
 class AlarmsTest(CloudWatchCase):
