@@ -81,11 +81,22 @@ static const cw_error *error_of(const char *code)
     return internal; /* a code not in the table is a bug of ours: answer it as one */
 }
 
+static bool has_header(const ot_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (!strcasecmp(resp->headers[i].name, name))
+            return true;
+    return false;
+}
+
+/* The content type and, for CBOR, the smithy-protocol header (once: an answer that turns
+ * into an error at its end comes here twice). */
 static void protocol_headers(ot_cw_call *c)
 {
     if (c->proto == OT_CW_PROTO_CBOR) {
         snprintf(c->resp->content_type, sizeof c->resp->content_type, "application/cbor");
-        ot_resp_header(c->resp, "smithy-protocol", "rpc-v2-cbor");
+        if (!has_header(c->resp, "smithy-protocol"))
+            ot_resp_header(c->resp, "smithy-protocol", "rpc-v2-cbor");
     } else if (c->proto == OT_CW_PROTO_JSON) {
         snprintf(c->resp->content_type, sizeof c->resp->content_type,
                  "application/x-amz-json-1.0");
