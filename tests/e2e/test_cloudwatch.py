@@ -21,6 +21,7 @@ import botocore.config
 import botocore.exceptions
 import botocore.session
 
+import otharness
 from otharness import ServerTestCase, main, signed_request
 
 OWNER = "123456789012"
@@ -81,6 +82,9 @@ class CloudWatchCase(ServerTestCase):
             aws_secret_access_key=c._request_signer._credentials.secret_key, config=config)
         self.assertEqual(c2.meta.service_model.resolved_protocol, protocol)
         return c2
+
+    def cw_key(self):
+        return otharness.read_credentials(self.server.credentials_file)[0]
 
     def cli(self, protocol, *args, check=True):
         env = self.server.env()
@@ -348,6 +352,19 @@ class MetricsTest(CloudWatchCase):
         # a body over the cap is refused before it is read
         status, _, _ = cbor("PutMetricData", b"\xa0" + b"\x00" * (3 << 20))
         self.assertEqual(status, 413)
+        # a bad signature: refused before the handler, still in CBOR
+        h = {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
+        status, hdrs, data = signed_request(self.server, "POST", CBOR_PATH + "ListMetrics",
+                                            body=b"\xa0", service="monitoring", headers=h,
+                                            secret_override="wrong-secret")
+        parser = RpcV2CBORParser()
+        doc = parser.parse_data_item(parser.get_peekable_stream_from_bytes(data))
+        self.assertEqual(status, 403)
+        self.assertIn("#", doc["__type"])
+        self.assertIn("signature", doc["message"].lower())
+        # and a JSON call's in JSON, a query call's in XML
+        self.error(self.client("query", key=self.cw_key(), secret="wrong").list_metrics,
+                   "SignatureDoesNotMatch", 403)
         # unsigned
         status, _, _ = signed_request(self.server, "POST", CBOR_PATH + "ListMetrics",
                                       body=b"\xa0", service="monitoring", sign=False,
