@@ -42,6 +42,7 @@ static const cw_op OPS[] = {
     {"DescribeAlarmHistory", ot_cwapi_describe_alarm_history, false},
     {"EnableAlarmActions", ot_cwapi_enable_alarm_actions, false},
     {"DisableAlarmActions", ot_cwapi_disable_alarm_actions, false},
+    {"ListTagsForResource", ot_cwapi_list_tags_for_resource, false},
 };
 
 /* The model's error shapes (service-2.json) by query code: HTTP status and __type. */
@@ -56,6 +57,7 @@ static const cw_error ERRORS[] = {
     {"MissingParameter", "MissingRequiredParameterException", 400},
     {"InvalidParameterCombination", "InvalidParameterCombinationException", 400},
     {"ResourceNotFound", "ResourceNotFound", 404},
+    {"ResourceNotFoundException", "ResourceNotFoundException", 404},
     {"InvalidNextToken", "InvalidNextToken", 400},
     {"LimitExceeded", "LimitExceededFault", 400},
     {"InvalidFormat", "InvalidFormatFault", 400},
@@ -69,17 +71,32 @@ static const cw_error ERRORS[] = {
 
 static const cw_error *error_of(const char *code)
 {
-    for (size_t i = 0; i < sizeof ERRORS / sizeof *ERRORS; i++)
+    const cw_error *internal = NULL;
+    for (size_t i = 0; i < sizeof ERRORS / sizeof *ERRORS; i++) {
         if (!strcmp(ERRORS[i].code, code))
             return &ERRORS[i];
-    return &ERRORS[7]; /* InternalServiceError */
+        if (!strcmp(ERRORS[i].code, "InternalServiceError"))
+            internal = &ERRORS[i];
+    }
+    return internal; /* a code not in the table is a bug of ours: answer it as one */
 }
 
+static bool has_header(const ot_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (!strcasecmp(resp->headers[i].name, name))
+            return true;
+    return false;
+}
+
+/* The content type and, for CBOR, the smithy-protocol header (once: an answer that turns
+ * into an error at its end comes here twice). */
 static void protocol_headers(ot_cw_call *c)
 {
     if (c->proto == OT_CW_PROTO_CBOR) {
         snprintf(c->resp->content_type, sizeof c->resp->content_type, "application/cbor");
-        ot_resp_header(c->resp, "smithy-protocol", "rpc-v2-cbor");
+        if (!has_header(c->resp, "smithy-protocol"))
+            ot_resp_header(c->resp, "smithy-protocol", "rpc-v2-cbor");
     } else if (c->proto == OT_CW_PROTO_JSON) {
         snprintf(c->resp->content_type, sizeof c->resp->content_type,
                  "application/x-amz-json-1.0");

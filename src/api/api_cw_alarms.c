@@ -152,13 +152,21 @@ void ot_cwapi_put_metric_alarm(ot_cw_call *c)
     memset(&a, 0, sizeof a);
     ot_buf tags;
     ot_buf_init(&tags, 64 << 10);
-    if (read_alarm(c, &a, &tags)) {
-        int rc = ot_cw_alarm_put(c->cw, &c->scope, &a, ot_now_ms());
+    ot_cw_alarm *old = NULL;
+    bool ok = read_alarm(c, &a, &tags);
+    int rc = ok ? ot_cwapi_alarm_get(c, a.name, &old) : OT_OK;
+    if (rc) {
+        ot_cwapi_store_error(c, rc, "");
+    } else if (ok) {
+        if (old) /* CloudWatch ignores Tags when it updates an alarm */
+            a.tags_json = old->tags_json;
+        rc = ot_cw_alarm_put(c->cw, &c->scope, &a, ot_now_ms());
         if (rc)
             ot_cwapi_store_error(c, rc, "");
         else
             ot_cwapi_empty(c);
     }
+    ot_cw_alarms_free(old, old ? 1 : 0);
     ot_buf_free(&tags);
 }
 

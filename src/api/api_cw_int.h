@@ -1,7 +1,7 @@
 /* api_cw_int.h — private to src/api: what the CloudWatch operation files share. api_cw.c picks
  * the protocol, decodes the request into one tree (cw_doc.h) and frames the answer and its
  * errors; api_cw_read.c reads the input members every operation checks alike;
- * api_cw_metrics.c and api_cw_alarms.c run the operations, each written once for the three
+ * api_cw_metrics.c, api_cw_alarms.c and api_cw_tags.c run the operations, each written once for the three
  * protocols through the writer (cw_writer.h). */
 #ifndef OT_API_CW_INT_H
 #define OT_API_CW_INT_H
@@ -100,5 +100,10 @@ void ot_cwapi_set_alarm_state(ot_cw_call *c);
 void ot_cwapi_describe_alarm_history(ot_cw_call *c);
 void ot_cwapi_enable_alarm_actions(ot_cw_call *c);
 void ot_cwapi_disable_alarm_actions(ot_cw_call *c);
+void ot_cwapi_list_tags_for_resource(ot_cw_call *c);
+
+/* The alarm named name in the caller's scope into *out (one row, ot_cw_alarms_free(*out, 1)),
+ * or *out NULL when there is none (api_cw_tags.c). */
+int ot_cwapi_alarm_get(ot_cw_call *c, const char *name, ot_cw_alarm **out);
 
 #endif

@@ -75,6 +75,10 @@ static ot_cwd *slot(decoder *x, ot_cwd_type type)
     frame *f = top(x);
     if (x->rc)
         return NULL;
+    if (x->in_chunks) {
+        fail(x, OT_EINVAL, "a chunked string holds something other than text");
+        return NULL;
+    }
     if (!f) {
         fail(x, OT_EINVAL, x->done ? "data after the request map" : "the request is not a map");
         return NULL;
@@ -133,7 +137,7 @@ static void open_container(decoder *x, ot_cwd_type type, bool indefinite, uint64
     ot_cwd *node;
     if (x->rc)
         return;
-    if (!x->started && type == OT_CWD_MAP && !x->tagged) {
+    if (!x->started && type == OT_CWD_MAP && !x->tagged && !x->in_chunks) {
         x->started = true;
         node = x->d->root;
     } else if (!x->started) {
@@ -204,6 +208,8 @@ static void cb_indef_map(void *c) { open_container(c, OT_CWD_MAP, true, 0); }
 static void cb_tag(void *c, uint64_t tag)
 {
     decoder *x = c;
+    if (x->in_chunks)
+        fail(x, OT_EINVAL, "a chunked string holds something other than text");
     if (tag != 1 || x->tagged)
         fail(x, OT_EINVAL, "a CBOR tag other than 1 (epoch seconds)");
     x->tagged = true;

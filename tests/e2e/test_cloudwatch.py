@@ -21,6 +21,7 @@ import botocore.config
 import botocore.exceptions
 import botocore.session
 
+import otharness
 from otharness import ServerTestCase, main, signed_request
 
 OWNER = "123456789012"
@@ -81,6 +82,9 @@ class CloudWatchCase(ServerTestCase):
             aws_secret_access_key=c._request_signer._credentials.secret_key, config=config)
         self.assertEqual(c2.meta.service_model.resolved_protocol, protocol)
         return c2
+
+    def cw_key(self):
+        return otharness.read_credentials(self.server.credentials_file)[0]
 
     def cli(self, protocol, *args, check=True):
         env = self.server.env()
@@ -295,8 +299,8 @@ class MetricsTest(CloudWatchCase):
             ("ListMetrics", b"\xa1\x69Namespace\x05", 400, "InvalidParameterValueException"),
             # an unknown operation
             ("Frobnicate", b"\xa0", 400, "UnknownOperationException"),
-            # ListTagsForResource is in the model but not served (yet)
-            ("ListTagsForResource", b"\xa0", 400, "UnknownOperationException"),
+            # TagResource is in the model but not served (yet)
+            ("TagResource", b"\xa0", 400, "UnknownOperationException"),
         ]
         for op, body, code, typ in cases:
             status, hdrs, doc = cbor(op, body)
@@ -337,9 +341,30 @@ class MetricsTest(CloudWatchCase):
             service="monitoring", headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 400)
         self.assertIn(b"<Code>InvalidParameterValue</Code>", data)
+        # the query protocol as a GET, parameters in the query string
+        status, _, data = signed_request(
+            self.server, "GET", "/?Action=ListMetrics&Version=2010-08-01&Namespace=None",
+            service="monitoring")
+        self.assertEqual(status, 200, data)
+        self.assertIn(b"<ListMetricsResponse xmlns=\"http://monitoring.amazonaws.com/doc/"
+                      b"2010-08-01/\">", data)
+        self.assertIn(b"<Metrics>", data)
         # a body over the cap is refused before it is read
         status, _, _ = cbor("PutMetricData", b"\xa0" + b"\x00" * (3 << 20))
         self.assertEqual(status, 413)
+        # a bad signature: refused before the handler, still in CBOR
+        h = {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
+        status, hdrs, data = signed_request(self.server, "POST", CBOR_PATH + "ListMetrics",
+                                            body=b"\xa0", service="monitoring", headers=h,
+                                            secret_override="wrong-secret")
+        parser = RpcV2CBORParser()
+        doc = parser.parse_data_item(parser.get_peekable_stream_from_bytes(data))
+        self.assertEqual(status, 403)
+        self.assertIn("#", doc["__type"])
+        self.assertIn("signature", doc["message"].lower())
+        # and a JSON call's in JSON, a query call's in XML
+        self.error(self.client("query", key=self.cw_key(), secret="wrong").list_metrics,
+                   "SignatureDoesNotMatch", 403)
         # unsigned
         status, _, _ = signed_request(self.server, "POST", CBOR_PATH + "ListMetrics",
                                       body=b"\xa0", service="monitoring", sign=False,
@@ -372,7 +397,10 @@ class MetricsTest(CloudWatchCase):
                      "--metric-name", "Jobs", "--dimensions", "Name=Queue,Value=q1",
                      "--statistic", "Sum", "--period", "60", "--evaluation-periods", "1",
                      "--threshold", "1", "--comparison-operator", "GreaterThanThreshold",
-                     "--treat-missing-data", "breaching")
+                     "--treat-missing-data", "breaching", "--tags", "Key=team,Value=ops")
+            arn = "arn:aws:cloudwatch:us-east-1:%s:alarm:jobs-%s" % (OWNER, p)
+            self.assertEqual(self.cli(p, "list-tags-for-resource", "--resource-arn", arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}], p)
             self.cli(p, "set-alarm-state", "--alarm-name", "jobs-" + p, "--state-value",
                      "ALARM", "--state-reason", "by hand")
             alarms = self.cli(p, "describe-alarms", "--state-value", "ALARM")["MetricAlarms"]
@@ -396,6 +424,9 @@ class MetricsTest(CloudWatchCase):
             rc, err = self.cli(p, "put-metric-data", "--namespace", "AWS/X", "--metric-name",
                                "m", "--value", "1", check=False)
             self.assertIn("InvalidParameterValue", err, p)
+            rc, err = self.cli(p, "set-alarm-state", "--alarm-name", "gone", "--state-value", "OK",
+                               "--state-reason", "x", check=False)
+            self.assertIn("ResourceNotFound", err, p)
 
 
 class AlarmsTest(CloudWatchCase):
@@ -472,6 +503,30 @@ class AlarmsTest(CloudWatchCase):
             self.assertEqual(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"], [])
         self.assertEqual(seen["json"], seen["query"])
         self.assertEqual(seen["json"], seen["smithy-rpc-v2-cbor"])
+
+    def test_tags(self):
+        """ListTagsForResource shows the Tags of PutMetricAlarm; updating the alarm keeps
+        them (CloudWatch ignores Tags on an update); another account's ARN is not found."""
+        for p, cw in self.cw.items():
+            name = "tagged-" + p
+            arn = "arn:aws:cloudwatch:us-east-1:%s:alarm:%s" % (OWNER, name)
+            cw.put_metric_alarm(**self.alarm(name, Tags=[{"Key": "team", "Value": "ops"},
+                                                         {"Key": "tier", "Value": ""}]))
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}, {"Key": "tier", "Value": ""}], p)
+            cw.put_metric_alarm(**self.alarm(name, Tags=[{"Key": "other", "Value": "x"}]))
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "team", "Value": "ops"}, {"Key": "tier", "Value": ""}], p)
+            cw.put_metric_alarm(**{k: v for k, v in self.alarm("untagged-" + p).items()
+                                   if k != "Tags"})
+            self.assertEqual(cw.list_tags_for_resource(
+                ResourceARN=arn.replace(name, "untagged-" + p))["Tags"], [], p)
+            self.error(cw.list_tags_for_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn.replace(OWNER, OTHER))
+            self.error(cw.list_tags_for_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn + "-gone")
+            self.error(cw.list_tags_for_resource, "InvalidParameterValue", 400,
+                       ResourceARN="arn:aws:sns:us-east-1:%s:t" % OWNER)
 
     def test_describe_paging(self):
         cw = self.cw["smithy-rpc-v2-cbor"]

@@ -225,6 +225,14 @@ static void test_cw_doc__cbor_errors(void **state)
     refused(&b, OT_ELIMIT, "too deep");
 
     b.len = 0;
+    cb_map(&b, 1);
+    cb_str(&b, "S");
+    cb_put(&b, cbor_encode_indef_string_start(at(&b), room(&b)));
+    cb_uint(&b, 7); /* a chunk that is not text */
+    cb_put(&b, cbor_encode_break(at(&b), room(&b)));
+    refused(&b, OT_EINVAL, "chunked string");
+
+    b.len = 0;
     b.data[b.len++] = 0x1c; /* a reserved additional-information value */
     refused(&b, OT_EINVAL, "malformed");
 
