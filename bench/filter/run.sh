@@ -15,11 +15,5 @@ OUT=bench/out/filter
 mkdir -p "$OUT"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j2 --target ot_filterbench >/dev/null
-CORPUS="$OUT/events-$EVENTS.ndjson"
-if [ ! -s "$CORPUS" ]; then
-  GEN=$(bench/find-gen-events.sh)
-  "$(scripts/find-python.sh)" "$GEN" --seed 3 --events "$EVENTS" --days 1 \
-    --ndjson "$CORPUS.tmp" >/dev/null
-  mv "$CORPUS.tmp" "$CORPUS"
-fi
+CORPUS=$(bench/ndjson-corpus.sh "$OUT" "$EVENTS" 3)
 build-release/ot_filterbench "$CORPUS" "$SECONDS_EACH"

@@ -13,13 +13,7 @@ OUT=bench/out/stream
 mkdir -p "$OUT"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j2 --target ot_streambench >/dev/null
-CORPUS="$OUT/events-$EVENTS.ndjson"
-if [ ! -s "$CORPUS" ]; then
-  GEN=$(bench/find-gen-events.sh)
-  "$(scripts/find-python.sh)" "$GEN" --seed 5 --events "$EVENTS" --days 1 \
-    --ndjson "$CORPUS.tmp" >/dev/null
-  mv "$CORPUS.tmp" "$CORPUS"
-fi
+CORPUS=$(bench/ndjson-corpus.sh "$OUT" "$EVENTS" 5)
 for mode in plain filters; do
   rm -rf "$OUT/data" && mkdir -p "$OUT/data"
   build-release/ot_streambench "$CORPUS" "$OUT/data" "$mode"

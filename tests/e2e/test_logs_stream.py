@@ -111,6 +111,32 @@ class LogsStream(otharness.ServerTestCase):
         self.assertIn("LatestCloudWatchLogsDeliveryTime", status)
         self.assertNotIn("LatestCloudWatchLogsDeliveryError", status)
 
+    def test_stream_holds_exactly_the_log_files_events(self):
+        """Delivery's routing: event selectors (write-only management events here) and the
+        channel decide for the stream as for the log files."""
+        s = self.server
+        s.aws("logs", "create-log-group", "--log-group-name", "ct")
+        arn = self.trail("main", "ct", start=False)
+        s.aws("cloudtrail", "put-event-selectors", "--trail-name", "main", "--event-selectors",
+              json.dumps([{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]))
+        s.aws("cloudtrail", "start-logging", "--name", "main")
+        ch = self.channel("app", [arn])
+        self.put(ch, ["p1", "p2"])
+        for _ in range(3):
+            s.aws("cloudtrail", "describe-trails")   # read-only: not recorded by this trail
+        s.aws("cloudtrail", "add-tags", "--resource-id", arn, "--tags-list", "Key=k,Value=v")
+        s.aws("cloudtrail", "stop-logging", "--name", "main")
+        s3 = s.client("s3")
+        in_files = set()
+        for k in all_log_objects(s3, "trail-logs"):
+            body = gzip.decompress(s3.get_object(Bucket="trail-logs", Key=k)["Body"].read())
+            in_files |= {r["eventID"] for r in json.loads(body)["Records"]}
+        streamed = [json.loads(e["message"]) for e in self.events("ct")]
+        self.assertEqual(sorted(r["eventID"] for r in streamed), sorted(in_files))
+        names = {r["eventName"] for r in streamed}
+        self.assertIn("AddTags", names)
+        self.assertNotIn("DescribeTrails", names)
+
     def test_kill9_under_load_streams_each_event_once(self):
         s = self.server
         s.aws("logs", "create-log-group", "--log-group-name", "ct")
