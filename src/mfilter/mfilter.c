@@ -121,11 +121,11 @@ static bool parse_number(const char *s, double *out)
 typedef struct mf_run {
     ot_mfilter *m;
     const ot_log_event_in *ev;
-    const ot_filter *fx_owner; /* a filter matched alone into fx since match_each, or NULL */
+    const ot_filter *fx_owner; /* a filter matched alone into fx since the set match, or NULL */
     mf_agg agg;
 } mf_run;
 
-/* Makes fx hold filter f's view of the event: match_each leaves the JSON values of the event
+/* Makes fx hold filter f's view of the event: the set match leaves the JSON values of the event
  * but not a space-delimited filter's fields, which need that filter matched alone. false if
  * the filter's kind offers no fields. */
 static bool fields_of(mf_run *r, const ot_filter *f)
@@ -168,7 +168,7 @@ static int emit_match(mf_run *r, const ot_filter *f, const mf_transform *t)
 static int apply_event(mf_run *r, mf_group *g)
 {
     r->fx_owner = NULL;
-    ot_filter_match_each(g->filters, g->n, r->ev->msg, r->ev->len, r->m->fx, g->hit);
+    ot_filter_set_match(g->set, r->ev->msg, r->ev->len, r->m->fx, g->hit);
     int rc = 0;
     for (size_t i = 0; !rc && i < g->n; i++) {
         if (g->hit[i]) {

@@ -13,6 +13,7 @@ void mf_group_free(mf_group *g)
 {
     if (!g)
         return;
+    ot_filter_set_free(g->set);
     for (size_t i = 0; i < g->n; i++) {
         ot_filter_free(g->filters[i]);
         mf_transform_free(&g->tr[i]);
@@ -68,6 +69,8 @@ int mf_group_load(ot_logs *logs, const ot_logs_scope *s, const char *group, mf_g
     }
     for (size_t i = 0; !rc && i < n; i++)
         rc = add_filter(out, &f[i]);
+    if (!rc)
+        rc = ot_filter_set_new(out->filters, out->n, &out->set);
     ot_logs_metric_free(f, n);
     if (rc)
         mf_group_free(out);

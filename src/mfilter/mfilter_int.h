@@ -37,8 +37,9 @@ typedef struct mf_group {
     char account[16], region[32];
     char *name;
     ot_filter **filters;    /* n compiled patterns, in filter name order */
+    ot_filter_set *set;     /* the same, matched together (one lookup per string) */
     mf_transform *tr;       /* their transformations */
-    bool *hit;              /* scratch for ot_filter_match_each */
+    bool *hit;              /* scratch for ot_filter_set_match */
     size_t n;
 } mf_group;
 
