@@ -305,6 +305,8 @@ static bool decode(ot_cw_call *c, ot_cwd_doc **doc)
                                                               : "SerializationException",
                              "The request body could not be read: %s.", err);
     c->in = (*doc)->root;
+    /* CloudTrail records the call's parameters whatever the protocol (or a gzip body) */
+    c->resp->audit_params = ot_cwd_params_json(c->in);
     return true;
 }
 

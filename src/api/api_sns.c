@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api/aws_error.h"
+#include "api/cw_doc.h"
 #include "util/err.h"
 
 typedef struct sns_action {
@@ -231,6 +232,20 @@ bool ot_api_sns_public(ot_api *srv, const ot_req *req, ot_resp *resp)
     return true;
 }
 
+/* The call's parameters as CloudTrail records them (requestParameters): the form as a JSON
+ * object, its lists and maps nested (api/cw_doc.h reads the query protocol's forms). */
+static void record_params(ot_sns_call *c)
+{
+    const char *s;
+    size_t n;
+    bool form;
+    param_source(c->req, &s, &n, &form);
+    ot_cwd_doc *doc = NULL;
+    if (ot_cwd_from_form(s, n, &doc, NULL) == OT_OK)
+        c->resp->audit_params = ot_cwd_params_json(doc->root);
+    ot_cwd_free(doc);
+}
+
 static const sns_action *find_action(const char *name)
 {
     for (size_t i = 0; i < sizeof ACTIONS / sizeof ACTIONS[0]; i++)
@@ -267,5 +282,6 @@ void ot_api_sns_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char
     }
     c.action = a->name;
     *operation = a->name;
+    record_params(&c);
     a->run(&c);
 }

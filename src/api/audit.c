@@ -267,7 +267,9 @@ int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const c
     if (s3) {
         write_s3_parts(&w, req, resp, data_event);
     } else {
-        write_json_member(&w, "requestParameters", req->body, req->body_len);
+        const char *params = resp->audit_params ? resp->audit_params : req->body;
+        write_json_member(&w, "requestParameters", params,
+                          resp->audit_params ? strlen(params) : req->body_len);
         bool respond = !read_only && !code[0];
         write_json_member(&w, "responseElements", respond ? resp->body.data : NULL,
                           respond ? resp->body.len : 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 ot_cwd_doc *ot_cwd_doc_new(void)
@@ -197,4 +198,74 @@ int ot_cwd_list(const ot_cwd *v, const ot_cwd **first, size_t *n)
     *first = v->first;
     *n = v->n;
     return OT_OK;
+}
+
+/* ---- the tree as JSON (the requestParameters of a call) ---- */
+
+static void node_json(ot_jw *w, const ot_cwd *v)
+{
+    switch (v->type) {
+    case OT_CWD_NULL:
+        ot_jw_null(w);
+        break;
+    case OT_CWD_BOOL:
+        ot_jw_bool(w, v->b);
+        break;
+    case OT_CWD_NUM:
+        ot_jw_num(w, v->num);
+        break;
+    case OT_CWD_STR:
+        ot_jw_strn(w, v->str, v->len);
+        break;
+    case OT_CWD_TIME: {
+        char iso[32];
+        int64_t ms = 0;
+        if (seconds_to_ms(v->num, &ms) == OT_OK) {
+            ot_time_iso8601(ms, iso);
+            ot_jw_str(w, iso);
+        } else {
+            ot_jw_num(w, v->num);
+        }
+        break;
+    }
+    case OT_CWD_LIST:
+    case OT_CWD_MAP:
+        v->type == OT_CWD_MAP ? ot_jw_obj(w) : ot_jw_arr(w);
+        for (const ot_cwd *c = v->first; c; c = c->next) {
+            if (v->type == OT_CWD_MAP)
+                ot_jw_key(w, c->key);
+            node_json(w, c);
+        }
+        ot_jw_end(w);
+        break;
+    }
+}
+
+static int to_json(const ot_cwd *m, const char *const *skip, ot_buf *out)
+{
+    ot_jw w;
+    ot_jw_init(&w, out);
+    ot_jw_obj(&w);
+    for (const ot_cwd *c = m && m->type == OT_CWD_MAP ? m->first : NULL; c; c = c->next) {
+        bool skipped = false;
+        for (size_t i = 0; skip && skip[i] && !skipped; i++)
+            skipped = !strcmp(c->key, skip[i]);
+        if (skipped)
+            continue;
+        ot_jw_key(&w, c->key);
+        node_json(&w, c);
+    }
+    ot_jw_end(&w);
+    return ot_jw_error(&w) ? OT_ENOMEM : ot_buf_putc(out, '\0');
+}
+
+char *ot_cwd_params_json(const ot_cwd *m)
+{
+    static const char *const envelope[] = {"Action", "Version", NULL};
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    if (to_json(m, envelope, &b) == OT_OK)
+        return ot_buf_take(&b, NULL);
+    ot_buf_free(&b);
+    return NULL;
 }

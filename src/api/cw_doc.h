@@ -61,6 +61,11 @@ int ot_cwd_from_json(const char *data, size_t n, ot_cwd_doc **out, char err[160]
 int ot_cwd_from_form(const char *data, size_t n, ot_cwd_doc **out, char err[160]);
 void ot_cwd_free(ot_cwd_doc *d);
 
+/* The members of map m but the query protocol's envelope (Action, Version) as one JSON object,
+ * malloc'd, NUL-terminated: what CloudTrail records as a call's requestParameters, whatever
+ * the protocol (timestamps as ISO 8601 text). NULL when out of memory. */
+char *ot_cwd_params_json(const ot_cwd *m);
+
 /* A Content-Encoding: gzip body (one gzip member) inflated into out, at most max bytes:
  * 0, OT_EINVAL (not gzip, corrupt, truncated, trailing bytes), OT_ELIMIT (over max), OT_ENOMEM. */
 int ot_cwd_gunzip(const void *in, size_t n, size_t max, ot_buf *out);

@@ -62,6 +62,9 @@ typedef struct ot_resp {
     bool skip_audit;         /* dispatch must not audit the named operation: the handler wrote
                               * the event itself (StopLogging) or the call is data, not
                               * management (PutAuditEvents, PutLogEvents) */
+    char *audit_params;      /* the call's requestParameters as a JSON object (malloc'd),
+                              * for a request whose body is no JSON object (query, CBOR);
+                              * NULL: the body */
 } ot_resp;
 
 /* Header lookup by lowercase name; NULL if absent. */

@@ -103,6 +103,8 @@ void ot_resp_free(ot_resp *resp)
     }
     resp->nheaders = 0;
     ot_buf_free(&resp->body);
+    free(resp->audit_params);
+    resp->audit_params = NULL;
 }
 
 int ot_resp_header(ot_resp *resp, const char *name, const char *value)

@@ -612,10 +612,10 @@ class AlarmsTest(CloudWatchCase):
         cw.get_metric_statistics(Namespace="Aud", MetricName="m", Period=60,
                                  StartTime=t - datetime.timedelta(minutes=5), EndTime=t,
                                  Statistics=["Sum"])
-        cw.put_metric_alarm(**self.alarm("audited"))
+        self.cw["smithy-rpc-v2-cbor"].put_metric_alarm(**self.alarm("audited"))
         self.error(self.cw["smithy-rpc-v2-cbor"].set_alarm_state, "ResourceNotFound", 404,
                    AlarmName="none", StateValue="OK", StateReason="x")
-        self.cw["query"].describe_alarms()   # the marker: recorded after all of the above
+        self.cw["query"].describe_alarms(AlarmNames=["audited"])  # the marker: recorded last
         ct = self.server.client("cloudtrail")
         events = []
         for _ in range(300):
@@ -630,6 +630,14 @@ class AlarmsTest(CloudWatchCase):
         self.assertEqual(by_name["SetAlarmState"]["errorCode"], "ResourceNotFound")
         self.assertIs(by_name["DescribeAlarms"]["readOnly"], True)
         self.assertIs(by_name["PutMetricAlarm"]["readOnly"], False)
+        # requestParameters whatever the protocol: CBOR and the query protocol's form, in
+        # CloudTrail's lower camel case, the query protocol's Action and Version left out
+        put = by_name["PutMetricAlarm"]["requestParameters"]
+        self.assertEqual(put["alarmName"], "audited")
+        self.assertEqual(put["threshold"], self.alarm("audited")["Threshold"])
+        self.assertEqual(by_name["SetAlarmState"]["requestParameters"]["alarmName"], "none")
+        self.assertEqual(by_name["DescribeAlarms"]["requestParameters"],
+                         {"alarmNames": ["audited"]})
 
 
 class AlarmEndToEndTest(CloudWatchCase):

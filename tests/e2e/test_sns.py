@@ -173,7 +173,9 @@ class Operations(SnsTestCase):
     def test_calls_are_audited(self):
         """Each SNS call is a CloudTrail event of sns.amazonaws.com; a failed one carries SNS's
         error code (read from the XML error body)."""
-        arn = self.sns.create_topic(Name="audited")["TopicArn"]
+        arn = self.sns.create_topic(Name="audited", Attributes={"DisplayName": "Audited"})[
+            "TopicArn"]
+        self.sns.publish(TopicArn=arn, Message="a data event: not with the management events")
         self.error(self.sns.get_topic_attributes, "NotFound", 404, TopicArn=arn + "x")
         deadline = time.time() + 30
         while True:
@@ -189,6 +191,12 @@ class Operations(SnsTestCase):
         self.assertNotIn("errorCode", by_name["CreateTopic"])
         self.assertEqual(by_name["GetTopicAttributes"]["errorCode"], "NotFound")
         self.assertEqual(by_name["GetTopicAttributes"]["errorMessage"], "Topic does not exist")
+        # requestParameters: the form, without Action and Version, in lower camel case
+        self.assertEqual(by_name["GetTopicAttributes"]["requestParameters"],
+                         {"topicArn": arn + "x"})
+        created = by_name["CreateTopic"]["requestParameters"]
+        self.assertEqual(created["name"], "audited")
+        self.assertIn("Audited", json.dumps(created["attributes"]))
 
     def test_delete_topic_removes_its_subscriptions(self):
         arn = self.sns.create_topic(Name="t")["TopicArn"]
