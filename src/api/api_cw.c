@@ -43,6 +43,8 @@ static const cw_op OPS[] = {
     {"EnableAlarmActions", ot_cwapi_enable_alarm_actions, false},
     {"DisableAlarmActions", ot_cwapi_disable_alarm_actions, false},
     {"ListTagsForResource", ot_cwapi_list_tags_for_resource, false},
+    {"TagResource", ot_cwapi_tag_resource, false},
+    {"UntagResource", ot_cwapi_untag_resource, false},
 };
 
 /* The model's error shapes (service-2.json) by query code: HTTP status and __type. */

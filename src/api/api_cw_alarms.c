@@ -16,7 +16,6 @@
 
 #define NAMES_MAX 100          /* AlarmNames */
 #define ARN_MAX 1024
-#define TAGS_MAX 50
 #define DESCRIBE_PAGE 50       /* DescribeAlarms' MaxRecords default */
 #define HISTORY_PAGE 100
 #define FOR_METRIC_MAX 1000    /* DescribeAlarmsForMetric answers them all, up to this */
@@ -42,33 +41,6 @@ static bool read_actions(ot_cw_call *c, const char *key, char **out, size_t *n)
                                  arns[i]);
         out[i] = (char *)arns[i];
     }
-    return true;
-}
-
-/* Tags as the JSON array the store keeps ([{"Key":..,"Value":..}]); *json NULL if none. */
-static bool read_tags(ot_cw_call *c, ot_buf *json)
-{
-    const ot_cwd *v;
-    size_t n;
-    if (!ot_cwapi_list(c, c->in, "Tags", false, TAGS_MAX, &v, &n))
-        return false;
-    ot_jw w;
-    ot_jw_init(&w, json);
-    ot_jw_arr(&w);
-    for (; v; v = v->next) {
-        const char *k, *val;
-        if (v->type != OT_CWD_MAP)
-            return ot_cwapi_fail(c, "InvalidParameterValue", "The parameter Tags must be a "
-                                 "list of Key/Value pairs.");
-        if (!ot_cwapi_str(c, v, "Key", true, 1, 128, &k) ||
-            !ot_cwapi_str(c, v, "Value", true, 0, 256, &val))
-            return false;
-        ot_jw_obj(&w);
-        ot_jw_kstr(&w, "Key", k);
-        ot_jw_kstr(&w, "Value", val);
-        ot_jw_end(&w);
-    }
-    ot_jw_end(&w);
     return true;
 }
 
@@ -136,7 +108,7 @@ static bool read_alarm(ot_cw_call *c, ot_cw_alarm *a, ot_buf *tags)
         !read_evaluation(c, a) || !ot_cwapi_num(c, c->in, "Threshold", true, &a->threshold, NULL) ||
         !ot_cwapi_enum(c, c->in, "ComparisonOperator", true, COMPARISONS, &cmp) ||
         !ot_cwapi_enum(c, c->in, "TreatMissingData", false, TREAT_MISSING, &treat) ||
-        !read_tags(c, tags))
+        !ot_cwapi_read_tags(c, true, tags))
         return false;
     a->statistic = (char *)stat;
     a->unit = (char *)unit;

@@ -101,6 +101,13 @@ void ot_cwapi_describe_alarm_history(ot_cw_call *c);
 void ot_cwapi_enable_alarm_actions(ot_cw_call *c);
 void ot_cwapi_disable_alarm_actions(ot_cw_call *c);
 void ot_cwapi_list_tags_for_resource(ot_cw_call *c);
+void ot_cwapi_tag_resource(ot_cw_call *c);
+void ot_cwapi_untag_resource(ot_cw_call *c);
+/* An alarm's tags (api_cw_tags.c): at most this many. */
+#define OT_CWAPI_TAGS_MAX 50
+/* The request's Tags ([{Key, Value}], absent: an empty list when optional) as the JSON array
+ * the store keeps, into json; false after answering the error. */
+bool ot_cwapi_read_tags(ot_cw_call *c, bool optional, ot_buf *json);
 
 /* The alarm named name in the caller's scope into *out (one row, ot_cw_alarms_free(*out, 1)),
  * or *out NULL when there is none (api_cw_tags.c). */

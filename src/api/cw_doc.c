@@ -256,7 +256,7 @@ static int to_json(const ot_cwd *m, const char *const *skip, ot_buf *out)
         node_json(&w, c);
     }
     ot_jw_end(&w);
-    return ot_jw_error(&w) ? OT_ENOMEM : ot_buf_putc(out, '\0');
+    return ot_jw_error(&w) ? OT_ENOMEM : OT_OK;
 }
 
 char *ot_cwd_params_json(const ot_cwd *m)

@@ -203,6 +203,12 @@ int ot_cw_alarms_delete(ot_cw *cw, const ot_cw_scope *s, const char *const *name
 int ot_cw_alarms_set_actions(ot_cw *cw, const ot_cw_scope *s, const char *const *names,
                              size_t n, bool enabled);
 
+/* TagResource / UntagResource: replaces the alarm's tags (tags_json a JSON array of
+ * {"Key","Value"}, or NULL: none), leaving its configuration, state and history alone.
+ * OT_ENOTFOUND. */
+int ot_cw_alarm_tags_set(ot_cw *cw, const ot_cw_scope *s, const char *name,
+                         const char *tags_json);
+
 /* SetAlarmState: sets the state (reason, reason_data JSON or NULL) as an evaluation would,
  * running the actions of a change; the next evaluation may change it again. OT_ENOTFOUND. */
 int ot_cw_alarm_set_state(ot_cw *cw, const ot_cw_scope *s, const char *name, ot_cw_state st,

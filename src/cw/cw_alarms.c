@@ -429,3 +429,25 @@ int ot_cw_alarms_set_actions(ot_cw *cw, const ot_cw_scope *s, const char *const 
     names_args d = {.s = s, .names = names, .n = n, .enabled = enabled};
     return cw_tx(cw, set_actions_tx, &d);
 }
+
+typedef struct tags_args {
+    const ot_cw_scope *s;
+    const char *name, *tags_json;
+} tags_args;
+
+static int set_tags_tx(ot_cw *cw, void *arg)
+{
+    tags_args *d = arg;
+    const char *p[] = {d->s->account, d->s->region, d->name, d->tags_json};
+    int rc = ot_sql_exec_text(cw->db, "UPDATE alarms SET tags_json=?4"
+                                      " WHERE account=?1 AND region=?2 AND name=?3",
+                              p, 4, "cw alarm tags");
+    return !rc && sqlite3_changes(cw->db) == 0 ? OT_ENOTFOUND : rc;
+}
+
+int ot_cw_alarm_tags_set(ot_cw *cw, const ot_cw_scope *s, const char *name,
+                         const char *tags_json)
+{
+    tags_args d = {s, name, tags_json};
+    return cw_tx(cw, set_tags_tx, &d);
+}

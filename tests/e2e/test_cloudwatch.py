@@ -299,8 +299,10 @@ class MetricsTest(CloudWatchCase):
             ("ListMetrics", b"\xa1\x69Namespace\x05", 400, "InvalidParameterValueException"),
             # an unknown operation
             ("Frobnicate", b"\xa0", 400, "UnknownOperationException"),
-            # TagResource is in the model but not served (yet)
-            ("TagResource", b"\xa0", 400, "UnknownOperationException"),
+            # an operation of the model this server does not serve
+            ("PutDashboard", b"\xa0", 400, "UnknownOperationException"),
+            # TagResource without its required members
+            ("TagResource", b"\xa0", 400, "MissingRequiredParameterException"),
         ]
         for op, body, code, typ in cases:
             status, hdrs, doc = cbor(op, body)
@@ -527,6 +529,27 @@ class AlarmsTest(CloudWatchCase):
                        ResourceARN=arn + "-gone")
             self.error(cw.list_tags_for_resource, "InvalidParameterValue", 400,
                        ResourceARN="arn:aws:sns:us-east-1:%s:t" % OWNER)
+            # TagResource adds and replaces by key, UntagResource removes; the alarm's
+            # configuration and history are left alone
+            before = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+            cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "sec"},
+                                                   {"Key": "cost", "Value": "42"}])
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "tier", "Value": ""}, {"Key": "team", "Value": "sec"},
+                              {"Key": "cost", "Value": "42"}], p)
+            cw.untag_resource(ResourceARN=arn, TagKeys=["tier", "absent"])
+            self.assertEqual(cw.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                             [{"Key": "team", "Value": "sec"}, {"Key": "cost", "Value": "42"}])
+            after = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+            self.assertEqual(after["AlarmConfigurationUpdatedTimestamp"],
+                             before["AlarmConfigurationUpdatedTimestamp"], p)
+            self.error(cw.tag_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn.replace(OWNER, OTHER), Tags=[{"Key": "k", "Value": "v"}])
+            self.error(cw.untag_resource, "ResourceNotFoundException", 404,
+                       ResourceARN=arn + "-gone", TagKeys=["team"])
+            too_many = [{"Key": "k%d" % i, "Value": "v"} for i in range(49)]
+            self.error(cw.tag_resource, "InvalidParameterValue", 400, ResourceARN=arn,
+                       Tags=too_many)
 
     def test_describe_paging(self):
         cw = self.cw["smithy-rpc-v2-cbor"]
