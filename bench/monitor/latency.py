@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -96,6 +97,7 @@ class Bench:
             time.sleep(0.1)
         os.environ.update(AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE="/dev/null",
                           AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=self.endpoint)
+        self.rng = random.Random(7)
         self.c = {s: boto3.client(s) for s in ("s3", "cloudtrail", "cloudtrail-data", "logs",
                                                "sns", "cloudwatch")}
 
@@ -147,6 +149,9 @@ class Bench:
         sys.exit("alarms did not return to OK within %ds" % timeout)
 
     def round(self, r):
+        # a random moment of the minute: the latency depends on where in its minute an event
+        # falls (a metric filter's datapoint is the minute's), so the rounds sample it
+        time.sleep(self.rng.uniform(0, 60))
         acked = {}
         for i, (control, (alarm, fields)) in enumerate(sorted(TRIPS.items())):
             ev = {"id": "e", "eventData": audit_event(self.account, fields, "r%d-%d" % (r, i))}

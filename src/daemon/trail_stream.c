@@ -22,6 +22,7 @@
 
 #define STREAM_BATCH 4096     /* WAL records per batch (and per logs.db transaction) */
 #define CURSOR_COMMIT_MS 1000 /* logs.db holds the exact position; the cursor may trail */
+#define STREAM_NICE 10        /* its thread's CPU priority below the server's (wal_cursor.h) */
 #define FOREIGN_GROUP                                                                        \
     "AccessDeniedException: the log group belongs to another account than the trail."
 
@@ -224,7 +225,10 @@ int ot_trail_stream_start(ot_api *srv, ot_trail_stream **out)
                              .ctx = s,
                              .checkpoint = position,
                              .batch_max = STREAM_BATCH,
-                             .commit_every_ms = CURSOR_COMMIT_MS};
+                             .commit_every_ms = CURSOR_COMMIT_MS,
+                             /* watching must not slow acceptance: under a load that keeps
+                              * both cores busy the stream falls behind, then catches up */
+                             .nice = STREAM_NICE};
     ot_wal_reader *r = NULL;
     if (!rc)
         rc = ot_wal_reader_start(srv->wal, &def, &r);

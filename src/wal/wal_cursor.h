@@ -109,6 +109,10 @@ typedef struct ot_wal_reader_def {
      * (it commits when idle, at stop and at most this often), sparing two fsyncs per batch:
      * the cursor then only holds segments a little longer. 0 = commit after every batch. */
     int commit_every_ms;
+    /* How much lower the thread's CPU priority is than the server's (its nice value is raised
+     * by this much, 1..19; 0 = the same): a reader whose work can wait yields the CPU to the
+     * acceptance of events when both cores are busy, and catches up when they are not. */
+    int nice;
 } ot_wal_reader_def;
 
 typedef struct ot_wal_reader ot_wal_reader;

@@ -5,7 +5,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -107,9 +110,23 @@ static int run_batch(ot_wal_reader *r)
     return n;
 }
 
+/* Lowers the calling thread's CPU priority by nice (Linux: a thread id in PRIO_PROCESS names
+ * that thread alone). Failing to is not an error: the reader just competes as an equal. */
+static void lower_priority(const char *name, int nice)
+{
+    if (nice <= 0)
+        return;
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, tid);
+    if ((now == -1 && errno) || setpriority(PRIO_PROCESS, tid, now + nice > 19 ? 19 : now + nice))
+        ot_warn("wal reader %s: cannot lower its CPU priority: %s", name, strerror(errno));
+}
+
 static void *runner_main(void *arg)
 {
     ot_wal_reader *r = arg;
+    lower_priority(r->name, r->def.nice);
     int backoff = 0, failures = 0;
     bool idle_again = false;
     while (!stopping(r)) {

@@ -9,13 +9,18 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -344,6 +349,39 @@ static uint64_t committed_of(ot_wal *w, const char *name)
     return at;
 }
 
+/* The niceness a reader's batches run at, seen from inside a batch. */
+typedef struct nice_seen {
+    _Atomic int nice; /* INT_MIN until a batch ran */
+} nice_seen;
+
+static int nice_batch(void *ctx, const ot_wal_record *recs, size_t n)
+{
+    (void)recs, (void)n;
+    nice_seen *s = ctx;
+    errno = 0;
+    atomic_store(&s->nice, getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)));
+    return 0;
+}
+
+/* def.nice lowers the reader thread's CPU priority by that much, and that thread's alone. */
+static void test_reader_nice(void **state)
+{
+    (void)state;
+    ot_wal *w = open_wal(8192);
+    int mine = getpriority(PRIO_PROCESS, 0);
+    nice_seen s = {INT_MIN};
+    ot_wal_reader_def def = {.name = "polite", .batch = nice_batch, .ctx = &s, .nice = 5};
+    ot_wal_reader *r;
+    assert_int_equal(ot_wal_reader_start(w, &def, &r), OT_OK);
+    append_n(w, 1, 10);
+    for (int t = 0; t < 1000 && atomic_load(&s.nice) == INT_MIN; t++)
+        usleep(10000);
+    ot_wal_reader_stop(r);
+    assert_int_equal(atomic_load(&s.nice), mine + 5 > 19 ? 19 : mine + 5);
+    assert_int_equal(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), mine);
+    ot_wal_close(w);
+}
+
 static void test_three_readers_different_speeds(void **state)
 {
     (void)state;
@@ -492,6 +530,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reserved_cursor_holds_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_three_readers_different_speeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_nice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_resumes_exactly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
