@@ -59,6 +59,10 @@ class InsightSelectors(ServerTestCase):
             out = s.aws_json("cloudtrail", "get-insight-selectors", "--trail-name", ref)
             self.assertEqual(out, {"TrailARN": TRAIL_ARN, "InsightSelectors": [CALL]})
         self.assertTrue(self.has_insights())
+        self.assertTrue(self.ct.get_trail(Name=TRAIL)["Trail"]["HasInsightSelectors"])
+        # UpdateTrail keeps them
+        self.ct.update_trail(Name=TRAIL, IncludeGlobalServiceEvents=False)
+        self.assertTrue(self.has_insights())
         # replace (by ARN, with boto3): both types, the order given kept
         r = self.ct.put_insight_selectors(TrailName=TRAIL_ARN, InsightSelectors=[ERROR, CALL])
         self.assertEqual(r["InsightSelectors"], [ERROR, CALL])
