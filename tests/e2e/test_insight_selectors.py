@@ -178,8 +178,9 @@ class InsightSelectors(ServerTestCase):
         deadline = time.time() + 10
         while time.time() < deadline and len(found) < 2:
             for name in ("PutInsightSelectors", "GetInsightSelectors"):
-                evs = self.ct.lookup_events(LookupAttributes=[
-                    {"AttributeKey": "EventName", "AttributeValue": name}])["Events"]
+                evs = self.server.aws_json(
+                    "cloudtrail", "lookup-events", "--lookup-attributes",
+                    "AttributeKey=EventName,AttributeValue=%s" % name)["Events"]
                 if evs:
                     found[name] = evs
             time.sleep(0.1)
@@ -189,6 +190,10 @@ class InsightSelectors(ServerTestCase):
         self.assertEqual(put[0]["ReadOnly"], "false")
         rec = json.loads(put[0]["CloudTrailEvent"])
         self.assertEqual(rec["eventCategory"], "Management")
+        self.assertEqual(rec["requestParameters"],
+                         {"trailName": TRAIL,
+                          "insightSelectors": [{"insightType": "ApiCallRateInsight"}]})
+        self.assertEqual(rec["responseElements"]["trailARN"], TRAIL_ARN)
         self.assertEqual(found["GetInsightSelectors"][0]["ReadOnly"], "true")
 
 
