@@ -1,6 +1,6 @@
 /* test_trail_insights.c — a trail's Insights selectors in state.db: stored and read back,
- * turned off, has_insight_selectors kept in step, gone with the trail, and the column added
- * to a state.db written before it existed. */
+ * turned off, has_insight_selectors kept in step (UpdateTrail does not undo it), gone with
+ * the trail, and the column added to a state.db written before it existed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,6 +90,17 @@ static void test_trail_insights__unknown_and_deleted_trail(void **state)
     assert_false(flag(f));
 }
 
+/* UpdateTrail writes a trail read before a PutInsightSelectors: it must not undo it. */
+static void test_trail_insights__update_keeps_them(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ot_trail_insights_put(f->db, f->t.arn, CALL), 0);
+    f->t.has_insight_selectors = false; /* the stale copy */
+    f->t.log_validation = true;
+    assert_int_equal(ot_trail_update(f->db, &f->t, OT_TRAIL_MAX_PER_REGION), 0);
+    assert_true(flag(f));
+}
+
 /* A state.db from before the column: reopening adds it and keeps the trail. */
 static void test_trail_insights__older_state_db(void **state)
 {
@@ -119,6 +130,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trail_insights__put_get_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_insights__unknown_and_deleted_trail, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_trail_insights__update_keeps_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_insights__older_state_db, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
