@@ -22,7 +22,8 @@ static int target_trail(ct_ctx *c, const char **trail)
 {
     const char *eds = NULL, *dest = NULL;
     *trail = NULL;
-    if (ct_str(c, c->in, "TrailName", trail) < 0 || ct_str(c, c->in, "EventDataStore", &eds) < 0 ||
+    if (ct_str(c, c->in, "TrailName", trail) < 0 ||
+        ct_str(c, c->in, "EventDataStore", &eds) < 0 ||
         ct_str(c, c->in, "InsightsDestination", &dest) < 0)
         return -1;
     if (*trail && (eds || dest))
@@ -92,7 +93,9 @@ static int build_selectors(ct_ctx *c, ot_buf *out)
     ot_json_array_iter(arr, &it);
     while (ot_json_array_next(&it, &sel)) {
         const char *type;
-        if (ct_struct(c, sel, "InsightSelectors") || (rc = ct_str(c, sel, "InsightType", &type)) < 0)
+        if (ct_struct(c, sel, "InsightSelectors"))
+            return -1;
+        if ((rc = ct_str(c, sel, "InsightType", &type)) < 0)
             return -1;
         int i = rc ? index_of(type, types) : -1;
         if (i < 0)
