@@ -45,6 +45,8 @@ static const ct_op OPS[] = {
     {"LookupEvents", ct_lookup_events, true},
     {"PutEventSelectors", ct_put_event_selectors, false},
     {"GetEventSelectors", ct_get_event_selectors, true},
+    {"PutInsightSelectors", ct_put_insight_selectors, false},
+    {"GetInsightSelectors", ct_get_insight_selectors, true},
     /* features opentrail does not have, answered as for an account without any */
     {"ListEventDataStores", ct_list_event_data_stores, true},
     {"GetEventDataStore", ct_get_event_data_store, true},
@@ -56,7 +58,6 @@ static const ct_op OPS[] = {
     {"ListImportFailures", ct_list_import_failures, true},
     {"ListDashboards", ct_list_dashboards, true},
     {"GetDashboard", ct_get_dashboard, true},
-    {"GetInsightSelectors", ct_get_insight_selectors, true},
     {"ListInsightsMetricData", ct_list_insights_metric_data, true},
     {"ListInsightsData", ct_list_insights_data, true},
     {"GetResourcePolicy", ct_get_resource_policy, true},

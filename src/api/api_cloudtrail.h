@@ -97,5 +97,8 @@ int ct_delete_channel(ct_ctx *c);
 int ct_list_public_keys(ct_ctx *c);
 int ct_put_event_selectors(ct_ctx *c);
 int ct_get_event_selectors(ct_ctx *c);
+/* api_insights.c */
+int ct_put_insight_selectors(ct_ctx *c);
+int ct_get_insight_selectors(ct_ctx *c);
 
 #endif

@@ -85,7 +85,7 @@ static int empty_list(ct_ctx *c, const char *key)
 
 /* An event data store named by ARN or id. A well-formed reference names a store that does not
  * exist (EventDataStoreNotFoundException); anything else is EventDataStoreARNInvalidException. */
-static int eds_not_found(ct_ctx *c, const char *ref)
+int ct_eds_not_found(ct_ctx *c, const char *ref)
 {
     bool arn = !strncmp(ref, "arn:", 4);
     if (!matches(ref, ARN_CHARS, 3, 256) || (arn && !strstr(ref, ":eventdatastore/")))
@@ -101,7 +101,7 @@ static int eds_member_not_found(ct_ctx *c, const char *key, bool is_required)
     int rc = is_required ? required(c, key, &ref) : ct_str(c, c->in, key, &ref);
     if (rc <= 0)
         return rc;
-    return eds_not_found(c, ref);
+    return ct_eds_not_found(c, ref);
 }
 
 /* Import and query ids are UUIDs in lowercase hex (the model's UUID shape). */
@@ -137,7 +137,7 @@ int ct_list_queries(ct_ctx *c)
         list_members(c, 1000, "InvalidMaxResultsException") ||
         one_of(c, "QueryStatus", statuses, "InvalidQueryStatusException"))
         return -1;
-    return eds_not_found(c, eds);
+    return ct_eds_not_found(c, eds);
 }
 
 /* A query named by QueryId (or, for DescribeQuery, QueryAlias): none exists. */
@@ -232,35 +232,6 @@ int ct_get_dashboard(ct_ctx *c)
 }
 
 /* ---- Insights ------------------------------------------------------------------------ */
-
-int ct_get_insight_selectors(ct_ctx *c)
-{
-    const char *trail = NULL, *eds = NULL;
-    int rt = ct_str(c, c->in, "TrailName", &trail);
-    if (rt < 0 || ct_str(c, c->in, "EventDataStore", &eds) < 0)
-        return -1;
-    if (trail && eds)
-        return ct_fail(c, "InvalidParameterCombinationException",
-                       "Specify either TrailName or EventDataStore, not both.");
-    if (eds)
-        return eds_not_found(c, eds);
-    if (!trail)
-        return ct_fail(c, "InvalidParameterException",
-                       "TrailName or EventDataStore must be provided.");
-    ot_trail t;
-    if (ct_trail_resolve(c, trail, false, &t))
-        return -1;
-    if (!t.has_insight_selectors)
-        return ct_fail(c, "InsightNotEnabledException",
-                       "Trail %s does not have Insights enabled. Edit the trail settings to "
-                       "enable Insights, and then try the operation again.", t.arn);
-    ct_ok(c);
-    ot_jw_kstr(&c->w, "TrailARN", t.arn);
-    ot_jw_key(&c->w, "InsightSelectors");
-    ot_jw_arr(&c->w);
-    ot_jw_end(&c->w);
-    return 0;
-}
 
 /* The members that name the metric of ListInsightsMetricData, checked as the model states. */
 static int metric_members(ct_ctx *c, const char **source, const char **name, const char **type,

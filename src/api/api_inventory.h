@@ -16,9 +16,12 @@ int ct_get_import(ct_ctx *c);
 int ct_list_import_failures(ct_ctx *c);
 int ct_list_dashboards(ct_ctx *c);
 int ct_get_dashboard(ct_ctx *c);
-int ct_get_insight_selectors(ct_ctx *c);
 int ct_list_insights_metric_data(ct_ctx *c);
 int ct_list_insights_data(ct_ctx *c);
 int ct_get_resource_policy(ct_ctx *c);
+
+/* An event data store named by ARN or id: none exists, so EventDataStoreARNInvalidException
+ * for a malformed reference, else EventDataStoreNotFoundException. Returns -1. */
+int ct_eds_not_found(ct_ctx *c, const char *ref);
 
 #endif

@@ -167,6 +167,17 @@ int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json);
  * called by ot_trail_db_open. */
 int ot_trail_selectors_schema(struct sqlite3 *sql);
 
+/* Insights selectors (trail_insights.c), stored on the trail's row. json is the canonical
+ * InsightSelectors array (api/api_insights.c builds it); NULL turns Insights off. Both keep
+ * has_insight_selectors in step. OT_ENOTFOUND if the trail does not exist. */
+int ot_trail_insights_put(ot_trail_db *db, const char *trail_arn, const char *json);
+/* The stored array (malloc'd into *json; free() it). OT_ENOTFOUND if the trail does not exist
+ * or has Insights off. */
+int ot_trail_insights_get(ot_trail_db *db, const char *trail_arn, char **json);
+/* Adds the trails.insight_selectors column to older state.db files; ot_trail_db_open calls
+ * it. */
+int ot_trail_insights_schema(struct sqlite3 *sql);
+
 /* Tags of any resource (trail or channel ARN). */
 typedef struct ot_tag {
     char key[129];

@@ -66,11 +66,13 @@ static const char *const SQL[ST__COUNT] = {
     [ST_TRAIL_INSERT] = "INSERT INTO trails (" TRAIL_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
                         "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
                         "?26,?27,?28)",
+    /* ?13 (has_insight_selectors) is bound but not set: only PutInsightSelectors changes it
+     * (trail_insights.c), so an UpdateTrail racing it cannot undo it. */
     [ST_TRAIL_UPDATE] = "UPDATE trails SET bucket=?1, prefix=?2, sns_topic_name=?3,"
                         " kms_key_id=?4, cw_log_group_arn=?5, cw_role_arn=?6,"
                         " include_global=?7, multi_region=?8, log_validation=?9,"
-                        " organization=?10, org_id=?11, has_custom_selectors=?12,"
-                        " has_insight_selectors=?13 WHERE arn=?14",
+                        " organization=?10, org_id=?11, has_custom_selectors=?12"
+                        " WHERE arn=?14",
     [ST_TRAIL_DELETE] = "DELETE FROM trails WHERE arn=?1",
     [ST_TRAIL_GET] = "SELECT " TRAIL_COLS " FROM trails WHERE arn=?1",
     [ST_TRAIL_LIST_ACCOUNT] = "SELECT " TRAIL_COLS " FROM trails WHERE account_id=?1"
@@ -216,6 +218,8 @@ static int db_schema(sqlite3 *sql)
         rc = ot_trail_selectors_schema(sql);
     if (!rc)
         rc = ot_trail_notify_schema(sql);
+    if (!rc)
+        rc = ot_trail_insights_schema(sql);
     if (!rc)
         rc = ot_sql_exec(sql, "PRAGMA user_version=" SCHEMA_VERSION);
     return rc;
