@@ -218,6 +218,25 @@ class ServerTestCase(unittest.TestCase):
         self.assertEqual(report, "", "sanitizer report in server log")
         self.assertEqual(rc, 0, "server exited uncleanly:\n" + log[-4000:])
 
+    def client_error(self, call, **kw):
+        """Calls an SDK method that must fail; returns AWS's (code, message)."""
+        import botocore.exceptions
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            call(**kw)
+        e = cm.exception.response["Error"]
+        return e["Code"], e["Message"]
+
+    def cloudtrail_raw(self, operation, body):
+        """Sends a CloudTrail operation with a raw JSON body no SDK would send; returns
+        (status, __type, message)."""
+        status, _, data = signed_request(
+            self.server, "POST", "/", body=json.dumps(body).encode(),
+            headers={"X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+                                     + operation,
+                     "Content-Type": "application/x-amz-json-1.1"})
+        doc = json.loads(data)
+        return status, doc.get("__type"), doc.get("message")
+
 
 def main():
     unittest.main(verbosity=2)

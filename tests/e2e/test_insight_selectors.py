@@ -8,16 +8,14 @@ import time
 
 import boto3
 import botocore.config
-import botocore.exceptions
 
-from otharness import ServerTestCase, main, signed_request
+from otharness import ServerTestCase, main
 
 ACCOUNT = "123456789012"
 TRAIL = "ins-trail"
 TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:%s:trail/%s" % (ACCOUNT, TRAIL)
 OTHER = "999999999999"
 OTHER_KEY, OTHER_SECRET = "AKIAOTHERINSIGHTS001", "other-insights-secret-0123456789abcdefgh"
-TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
 CALL = {"InsightType": "ApiCallRateInsight"}
 ERROR = {"InsightType": "ApiErrorRateInsight"}
 NO_INSIGHTS = ("Trail %s does not have Insights enabled. Edit the trail settings to enable "
@@ -31,19 +29,7 @@ class InsightSelectors(ServerTestCase):
         self.server.client("s3").create_bucket(Bucket="ins-bucket")
         self.ct.create_trail(Name=TRAIL, S3BucketName="ins-bucket")
 
-    def boto_error(self, call, **kw):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            call(**kw)
-        e = cm.exception.response["Error"]
-        return e["Code"], e["Message"]
 
-    def raw(self, operation, body):
-        status, _, data = signed_request(
-            self.server, "POST", "/", body=json.dumps(body).encode(),
-            headers={"X-Amz-Target": TARGET + operation,
-                     "Content-Type": "application/x-amz-json-1.1"})
-        doc = json.loads(data)
-        return status, doc.get("__type"), doc.get("message")
 
     def has_insights(self):
         return self.ct.describe_trails(trailNameList=[TRAIL])["trailList"][0][
@@ -83,7 +69,7 @@ class InsightSelectors(ServerTestCase):
                          "--insight-selectors", "[]")
         self.assertEqual(out, {"TrailARN": TRAIL_ARN, "InsightSelectors": []})
         self.assertFalse(self.has_insights())
-        self.assertEqual(self.boto_error(self.ct.get_insight_selectors, TrailName=TRAIL),
+        self.assertEqual(self.client_error(self.ct.get_insight_selectors, TrailName=TRAIL),
                          ("InsightNotEnabledException", NO_INSIGHTS))
 
     def test_deleted_trail_recreated_starts_without_insights(self):
@@ -91,17 +77,17 @@ class InsightSelectors(ServerTestCase):
         self.ct.delete_trail(Name=TRAIL)
         self.ct.create_trail(Name=TRAIL, S3BucketName="ins-bucket")
         self.assertFalse(self.has_insights())
-        code, _ = self.boto_error(self.ct.get_insight_selectors, TrailName=TRAIL)
+        code, _ = self.client_error(self.ct.get_insight_selectors, TrailName=TRAIL)
         self.assertEqual(code, "InsightNotEnabledException")
 
     def test_errors(self):
         put = self.ct.put_insight_selectors
         # unknown trail, by name and by ARN
-        self.assertEqual(self.boto_error(put, TrailName="no-such", InsightSelectors=[CALL]),
+        self.assertEqual(self.client_error(put, TrailName="no-such", InsightSelectors=[CALL]),
                          ("TrailNotFoundException",
                           "Unknown trail: no-such for the user: %s" % ACCOUNT))
         missing = TRAIL_ARN.replace(TRAIL, "no-such")
-        code, _ = self.boto_error(self.ct.get_insight_selectors, TrailName=missing)
+        code, _ = self.client_error(self.ct.get_insight_selectors, TrailName=missing)
         self.assertEqual(code, "TrailNotFoundException")
         # bad and duplicate types (the CLI sends what it is given)
         rc, _, err = self.server.aws("cloudtrail", "put-insight-selectors", "--trail-name",
@@ -109,46 +95,46 @@ class InsightSelectors(ServerTestCase):
                                      '[{"InsightType":"ApiCallRate"}]', check=False)
         self.assertNotEqual(rc, 0)
         self.assertIn("(InvalidInsightSelectorsException)", err)
-        code, msg = self.boto_error(put, TrailName=TRAIL, InsightSelectors=[CALL, CALL])
+        code, msg = self.client_error(put, TrailName=TRAIL, InsightSelectors=[CALL, CALL])
         self.assertEqual(code, "InvalidInsightSelectorsException")
         self.assertIn("Duplicate InsightType: ApiCallRateInsight", msg)
-        code, _ = self.boto_error(put, TrailName=TRAIL, InsightSelectors=[{}])
+        code, _ = self.client_error(put, TrailName=TRAIL, InsightSelectors=[{}])
         self.assertEqual(code, "InvalidInsightSelectorsException")
-        code, _ = self.boto_error(put, TrailName=TRAIL, InsightSelectors=[
+        code, _ = self.client_error(put, TrailName=TRAIL, InsightSelectors=[
             dict(CALL, EventCategories=["Management", "Management"])])
         self.assertEqual(code, "InvalidInsightSelectorsException")
-        code, _ = self.boto_error(put, TrailName=TRAIL, InsightSelectors=[
+        code, _ = self.client_error(put, TrailName=TRAIL, InsightSelectors=[
             dict(CALL, EventCategories=["Insight"])])
         self.assertEqual(code, "InvalidInsightSelectorsException")
         # a failed Put changed nothing
         self.assertFalse(self.has_insights())
         # bad names, ARNs, combinations, missing members (raw: the SDKs refuse to send them)
-        code, _ = self.boto_error(put, TrailName="a", InsightSelectors=[CALL])
+        code, _ = self.client_error(put, TrailName="a", InsightSelectors=[CALL])
         self.assertEqual(code, "InvalidTrailNameException")
-        code, _ = self.boto_error(put, TrailName="arn:aws:cloudtrail:us-east-1:1:trail/x",
+        code, _ = self.client_error(put, TrailName="arn:aws:cloudtrail:us-east-1:1:trail/x",
                                   InsightSelectors=[CALL])
         self.assertEqual(code, "CloudTrailARNInvalidException")
-        code, _ = self.boto_error(put, TrailName=TRAIL, InsightSelectors=[CALL],
+        code, _ = self.client_error(put, TrailName=TRAIL, InsightSelectors=[CALL],
                                   EventDataStore="EXAMPLE-f852-4e8f-8bd1")
         self.assertEqual(code, "InvalidParameterCombinationException")
-        self.assertEqual(self.raw("PutInsightSelectors", {"TrailName": TRAIL})[:2],
+        self.assertEqual(self.cloudtrail_raw("PutInsightSelectors", {"TrailName": TRAIL})[:2],
                          (400, "InvalidInsightSelectorsException"))
-        self.assertEqual(self.raw("PutInsightSelectors", {"InsightSelectors": [CALL]})[:2],
+        self.assertEqual(self.cloudtrail_raw("PutInsightSelectors", {"InsightSelectors": [CALL]})[:2],
                          (400, "InvalidParameterException"))
-        self.assertEqual(self.raw("PutInsightSelectors",
+        self.assertEqual(self.cloudtrail_raw("PutInsightSelectors",
                                   {"TrailName": TRAIL, "InsightSelectors": "x"})[:2],
                          (400, "SerializationException"))
-        self.assertEqual(self.raw("PutInsightSelectors",
+        self.assertEqual(self.cloudtrail_raw("PutInsightSelectors",
                                   {"TrailName": TRAIL, "InsightSelectors": [1]})[:2],
                          (400, "SerializationException"))
-        self.assertEqual(self.raw("PutInsightSelectors",
+        self.assertEqual(self.cloudtrail_raw("PutInsightSelectors",
                                   {"TrailName": TRAIL,
                                    "InsightSelectors": [{"InsightType": 7}]})[:2],
                          (400, "SerializationException"))
         # a trail's shadow in another region cannot be changed there
         self.ct.update_trail(Name=TRAIL, IsMultiRegionTrail=True)
         west = self.server.client("cloudtrail", region="eu-west-1")
-        code, _ = self.boto_error(west.put_insight_selectors, TrailName=TRAIL_ARN,
+        code, _ = self.client_error(west.put_insight_selectors, TrailName=TRAIL_ARN,
                                   InsightSelectors=[CALL])
         self.assertEqual(code, "InvalidHomeRegionException")
 
@@ -164,7 +150,7 @@ class InsightSelectors(ServerTestCase):
             config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}))
         for call, kw in ((other.get_insight_selectors, {}),
                          (other.put_insight_selectors, {"InsightSelectors": []})):
-            code, _ = self.boto_error(call, TrailName=TRAIL_ARN, **kw)
+            code, _ = self.client_error(call, TrailName=TRAIL_ARN, **kw)
             self.assertEqual(code, "TrailNotFoundException")
         # still on for its owner
         self.assertEqual(self.ct.get_insight_selectors(TrailName=TRAIL)["InsightSelectors"],

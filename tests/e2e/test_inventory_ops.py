@@ -8,15 +8,13 @@ with raw signed requests, since the SDKs refuse to send a call without its requi
 import json
 import time
 
-import botocore.exceptions
 
-from otharness import ServerTestCase, main, signed_request
+from otharness import ServerTestCase, main
 
 ACCOUNT = "123456789012"
 TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:%s:trail/inv-trail" % ACCOUNT
 EDS_ARN = "arn:aws:cloudtrail:us-east-1:%s:eventdatastore/EXAMPLE-f852-4e8f-8bd1" % ACCOUNT
 UUID = "11111111-2222-3333-4444-555555555555"
-TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
 EDS_NOT_FOUND = "The event data store was not found."
 QUERY_NOT_FOUND = "The query ID does not exist or does not map to a query."
 NO_INSIGHTS = ("Trail %s does not have Insights enabled. Edit the trail settings to enable "
@@ -30,25 +28,12 @@ class InventoryOps(ServerTestCase):
         self.server.client("s3").create_bucket(Bucket="inv-bucket")
         self.ct.create_trail(Name="inv-trail", S3BucketName="inv-bucket")
 
-    def raw(self, operation, body):
-        """Sends the operation with a raw JSON body; returns (status, __type, message)."""
-        status, headers, data = signed_request(
-            self.server, "POST", "/", body=json.dumps(body).encode(),
-            headers={"X-Amz-Target": TARGET + operation,
-                     "Content-Type": "application/x-amz-json-1.1"})
-        doc = json.loads(data)
-        return status, doc.get("__type"), doc.get("message")
 
     def cli_error(self, *args):
         rc, _, err = self.server.aws("cloudtrail", *args, check=False)
         self.assertNotEqual(rc, 0)
         return err
 
-    def boto_error(self, call, **kw):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            call(**kw)
-        e = cm.exception.response["Error"]
-        return e["Code"], e["Message"]
 
     # ---- empty lists ----------------------------------------------------------------------
     def test_empty_lists(self):
@@ -78,19 +63,19 @@ class InventoryOps(ServerTestCase):
         err = self.cli_error("get-event-data-store", "--event-data-store", EDS_ARN)
         self.assertIn("(EventDataStoreNotFoundException)", err)
         self.assertIn(EDS_NOT_FOUND, err)
-        self.assertEqual(self.boto_error(self.ct.list_queries, EventDataStore=EDS_ARN),
+        self.assertEqual(self.client_error(self.ct.list_queries, EventDataStore=EDS_ARN),
                          ("EventDataStoreNotFoundException", EDS_NOT_FOUND))
         err = self.cli_error("list-queries", "--event-data-store", "EXAMPLE-f852")
         self.assertIn("(EventDataStoreNotFoundException)", err)
         # a reference that is no event data store ARN
-        code, _ = self.boto_error(self.ct.get_event_data_store, EventDataStore=TRAIL_ARN)
+        code, _ = self.client_error(self.ct.get_event_data_store, EventDataStore=TRAIL_ARN)
         self.assertEqual(code, "EventDataStoreARNInvalidException")
         err = self.cli_error("describe-query", "--query-id", UUID)
         self.assertIn("(QueryIdNotFoundException)", err)
         self.assertIn(QUERY_NOT_FOUND, err)
-        self.assertEqual(self.boto_error(self.ct.describe_query, QueryAlias="my-alias"),
+        self.assertEqual(self.client_error(self.ct.describe_query, QueryAlias="my-alias"),
                          ("QueryIdNotFoundException", QUERY_NOT_FOUND))
-        self.assertEqual(self.boto_error(self.ct.describe_query, QueryId=UUID,
+        self.assertEqual(self.client_error(self.ct.describe_query, QueryId=UUID,
                                          EventDataStore=EDS_ARN),
                          ("EventDataStoreNotFoundException", EDS_NOT_FOUND))
         err = self.cli_error("get-query-results", "--query-id", UUID)
@@ -99,11 +84,11 @@ class InventoryOps(ServerTestCase):
     def test_imports_and_dashboards(self):
         err = self.cli_error("get-import", "--import-id", UUID)
         self.assertIn("(ImportNotFoundException)", err)
-        self.assertEqual(self.boto_error(self.ct.get_import, ImportId=UUID),
+        self.assertEqual(self.client_error(self.ct.get_import, ImportId=UUID),
                          ("ImportNotFoundException", "The specified import was not found."))
         err = self.cli_error("get-dashboard", "--dashboard-id", "exampleDash")
         self.assertIn("(ResourceNotFoundException)", err)
-        code, _ = self.boto_error(self.ct.get_dashboard, DashboardId="exampleDash")
+        code, _ = self.client_error(self.ct.get_dashboard, DashboardId="exampleDash")
         self.assertEqual(code, "ResourceNotFoundException")
 
     # ---- Insights -------------------------------------------------------------------------
@@ -111,13 +96,13 @@ class InventoryOps(ServerTestCase):
         err = self.cli_error("get-insight-selectors", "--trail-name", "inv-trail")
         self.assertIn("(InsightNotEnabledException)", err)
         self.assertIn(NO_INSIGHTS, err)
-        self.assertEqual(self.boto_error(self.ct.get_insight_selectors, TrailName=TRAIL_ARN),
+        self.assertEqual(self.client_error(self.ct.get_insight_selectors, TrailName=TRAIL_ARN),
                          ("InsightNotEnabledException", NO_INSIGHTS))
-        code, _ = self.boto_error(self.ct.get_insight_selectors, TrailName="no-such-trail")
+        code, _ = self.client_error(self.ct.get_insight_selectors, TrailName="no-such-trail")
         self.assertEqual(code, "TrailNotFoundException")
-        self.assertEqual(self.boto_error(self.ct.get_insight_selectors, EventDataStore=EDS_ARN),
+        self.assertEqual(self.client_error(self.ct.get_insight_selectors, EventDataStore=EDS_ARN),
                          ("EventDataStoreNotFoundException", EDS_NOT_FOUND))
-        code, _ = self.boto_error(self.ct.get_insight_selectors, TrailName="inv-trail",
+        code, _ = self.client_error(self.ct.get_insight_selectors, TrailName="inv-trail",
                                   EventDataStore=EDS_ARN)
         self.assertEqual(code, "InvalidParameterCombinationException")
         out = self.server.aws_json("cloudtrail", "list-insights-metric-data", "--trail-name",
@@ -138,14 +123,14 @@ class InventoryOps(ServerTestCase):
     def test_resource_policy(self):
         err = self.cli_error("get-resource-policy", "--resource-arn", EDS_ARN)
         self.assertIn("(ResourceNotFoundException)", err)
-        code, _ = self.boto_error(self.ct.get_resource_policy, ResourceArn=TRAIL_ARN)
+        code, _ = self.client_error(self.ct.get_resource_policy, ResourceArn=TRAIL_ARN)
         self.assertEqual(code, "ResourceTypeNotSupportedException")
         channel = self.ct.create_channel(Name="inv-channel", Source="Custom",
                                          Destinations=[{"Type": "AWS_SERVICE",
                                                         "Location": TRAIL_ARN}])
-        code, _ = self.boto_error(self.ct.get_resource_policy, ResourceArn=channel["ChannelArn"])
+        code, _ = self.client_error(self.ct.get_resource_policy, ResourceArn=channel["ChannelArn"])
         self.assertEqual(code, "ResourcePolicyNotFoundException")
-        code, _ = self.boto_error(self.ct.get_resource_policy, ResourceArn="not-an-arn")
+        code, _ = self.client_error(self.ct.get_resource_policy, ResourceArn="not-an-arn")
         self.assertEqual(code, "ResourceARNNotValidException")
 
     # ---- member validation (raw requests) -------------------------------------------------
@@ -185,7 +170,7 @@ class InventoryOps(ServerTestCase):
             ("ListEventDataStores", {"MaxResults": "5"}, "SerializationException", None),
         ]
         for op, body, code, message in cases:
-            status, got_code, got_msg = self.raw(op, body)
+            status, got_code, got_msg = self.cloudtrail_raw(op, body)
             self.assertEqual((status, got_code), (400, code), (op, body, got_msg))
             if message:
                 self.assertEqual(got_msg, message, op)
