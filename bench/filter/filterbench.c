@@ -107,14 +107,6 @@ static size_t match_pack_apart(void *ctx, const char *ev, size_t len)
     return h;
 }
 
-/* ot_filter_match_each: one scan and at most one parse per event. */
-static size_t match_pack(void *ctx, const char *ev, size_t len)
-{
-    pack_ctx *p = ctx;
-    bool hit[FILTER_CIS_COUNT];
-    return ot_filter_match_each(p->f, FILTER_CIS_COUNT, ev, len, p->fx, hit);
-}
-
 /* ot_filter_set_match: each string of the event looked up once for all the filters. */
 static size_t match_set(void *ctx, const char *ev, size_t len)
 {
@@ -163,9 +155,6 @@ int main(int argc, char **argv)
     }
     double r = rate(seconds, match_pack_apart, &pack, &hits);
     printf("all %zu patterns, one ot_filter_match each: %.0f events/s per core (%.2fx the "
-           "ceiling), %zu matches\n", FILTER_CIS_COUNT, r, r / ceiling, hits);
-    r = rate(seconds, match_pack, &pack, &hits);
-    printf("all %zu patterns, ot_filter_match_each:     %.0f events/s per core (%.2fx the "
            "ceiling), %zu matches\n", FILTER_CIS_COUNT, r, r / ceiling, hits);
     if (ot_filter_set_new(pack.f, FILTER_CIS_COUNT, &pack.set))
         return 1;

@@ -56,19 +56,11 @@ void ot_filter_fields_free(ot_filter_fields *fx);
  * the same fx. A JSON pattern matches only a message that is a JSON object. */
 bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
 
-/* Matches one event against n filters (a log group's metric filters): hit[i] tells whether
- * filters[i] matches; returns how many do. The event is scanned at most once and parsed at
- * most once for all of them, so a set of JSON patterns costs little more than one. Afterwards
- * ot_filter_value reads the event's JSON values ($.x); for a space-delimited filter's fields,
- * match that filter alone with ot_filter_match. */
-size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
-                            ot_filter_fields *fx, bool *hit);
-
-/* A set of filters matched together (a log group's metric filters), faster than
- * ot_filter_match_each when there are many: the literals every JSON filter needs are put into
- * one table, so each string of an event is looked up once for all the filters, and only the
- * filters that could match are evaluated (sharing one parse). The filters must outlive the
- * set; a set is read-only and may be shared by threads (each with its own fx). */
+/* A set of filters matched together (a log group's metric filters): the literals every JSON
+ * filter needs are put into one table, so each string of an event is looked up once for all
+ * the filters, and only the filters that could match are evaluated, sharing one parse. The
+ * filters must outlive the set; a set is read-only and may be shared by threads (each with its
+ * own fx). */
 typedef struct ot_filter_set ot_filter_set;
 
 /* 0 and *out, or OT_ENOMEM. The set keeps its own copy of the array, not of the filters. */
@@ -76,10 +68,16 @@ int ot_filter_set_new(ot_filter *const *filters, size_t n, ot_filter_set **out);
 void ot_filter_set_free(ot_filter_set *s);
 size_t ot_filter_set_size(const ot_filter_set *s);
 
-/* As ot_filter_match_each over the set's filters, in their order: hit[i] for filters[i];
- * returns how many match. */
+/* Matches one event against the set's filters: hit[i] tells whether filters[i] matches;
+ * returns how many do. Afterwards ot_filter_value reads the event's JSON values ($.x); for a
+ * space-delimited filter's fields, match that filter alone with ot_filter_match. */
 size_t ot_filter_set_match(const ot_filter_set *s, const char *msg, size_t len,
                            ot_filter_fields *fx, bool *hit);
+
+/* The same for filters matched once together: builds a set for the call (to match many events,
+ * keep an ot_filter_set instead). */
+size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
+                            ot_filter_fields *fx, bool *hit);
 
 /* The value of `name` in the event last matched with fx: a JSON selector ("$.a.b[0]") after a
  * JSON pattern, or a named field ("$status_code" or "status_code") after a space-delimited

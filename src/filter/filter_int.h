@@ -20,7 +20,6 @@
 #define FLT_MAX_DEPTH 64       /* nested parentheses in a JSON pattern */
 #define FLT_MAX_FIELDS 512     /* message fields a space-delimited pattern looks at */
 #define FLT_MAX_REGEX_PER_PATTERN 2
-#define FLT_MAX_STRINGS 1024   /* value strings of one event listed for ot_filter_match_each */ /* AWS's quota for JSON and space-delimited patterns */
 
 typedef enum {
     FLT_EQ, FLT_NE, FLT_LT, FLT_GT, FLT_LE, FLT_GE,
@@ -117,19 +116,16 @@ struct ot_filter_fields {
     struct { uint32_t off, len; } field[FLT_MAX_FIELDS]; /* message fields (delimited) */
     uint32_t cap[FLT_MAX_FIELDS];   /* column -> field index after a delimited match */
     ot_buf scratch;         /* a number's text, a selector being parsed */
-    /* ot_filter_match_each: the work its filters share on one event */
+    /* several filters on one event (ot_filter_set_match): the one parse they share */
     bool shared;
-    int8_t strings;         /* -1 not scanned yet, 0 no use (escapes, too many), 1 listed */
     int8_t parsed;          /* -1 not parsed yet, 0 not a JSON object, 1 root is the event */
-    uint32_t nstrings;
-    struct { uint32_t off, len; uint8_t hash; } str[FLT_MAX_STRINGS]; /* its value strings */
     /* ot_filter_set_match: the literal groups each filter of the set has hit in the event */
     bool prefiltered;       /* the set ruled out what could not match: skip each prefilter */
     uint8_t *got;
     size_t got_cap;
 };
 
-/* Starts a new event in fx; shared: several filters will look at it (ot_filter_match_each). */
+/* Starts a new event in fx; shared: several filters will look at it (ot_filter_set_match). */
 void flt_new_event(ot_filter_fields *fx, const char *msg, bool shared);
 /* f on the event fx was started for (after flt_new_event). */
 bool flt_match_one(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
@@ -185,8 +181,6 @@ bool flt_match_delim(const ot_filter *f, const char *msg, size_t len, ot_filter_
 void flt_prefilter_build(ot_filter *f);
 /* False if msg cannot match f's JSON pattern (no JSON string hits its literals). */
 bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len);
-/* The same from the value strings listed in fx (listed on first use for the event). */
-bool flt_prefilter_shared(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx);
 /* Resolves steps on root; false if a step is missing. */
 bool flt_resolve(const ot_filter *f, const flt_step *steps, uint32_t n, ot_json root,
                  ot_json *out);

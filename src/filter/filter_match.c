@@ -179,8 +179,7 @@ bool flt_match_json(const ot_filter *f, const char *msg, size_t len, ot_filter_f
         i++;
     if (i >= len || msg[i] != '{')
         return false;
-    if (!fx->prefiltered &&
-        !(fx->shared ? flt_prefilter_shared(f, msg, len, fx) : flt_prefilter_pass(f, msg, len)))
+    if (!fx->prefiltered && !flt_prefilter_pass(f, msg, len))
         return false;
     if (!fx->shared || fx->parsed < 0) {
         char err[64];
@@ -215,7 +214,7 @@ void flt_new_event(ot_filter_fields *fx, const char *msg, bool shared)
     fx->have_doc = false;
     fx->nfields = 0;
     fx->shared = shared;
-    fx->strings = fx->parsed = -1;
+    fx->parsed = -1;
 }
 
 bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
@@ -227,7 +226,13 @@ bool ot_filter_match(const ot_filter *f, const char *msg, size_t len, ot_filter_
 size_t ot_filter_match_each(ot_filter *const *filters, size_t n, const char *msg, size_t len,
                             ot_filter_fields *fx, bool *hit)
 {
-    flt_new_event(fx, msg, true);
+    ot_filter_set *set = NULL;
+    if (ot_filter_set_new(filters, n, &set) == OT_OK) {
+        size_t count = ot_filter_set_match(set, msg, len, fx, hit);
+        ot_filter_set_free(set);
+        return count;
+    }
+    flt_new_event(fx, msg, true); /* out of memory: one filter after the other */
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
         count += hit[i] = flt_match_one(filters[i], msg, len, fx);

@@ -199,31 +199,3 @@ bool flt_prefilter_pass(const ot_filter *f, const char *msg, size_t len)
     pass_ctx c = {.f = f};
     return f->nlits == 0 || flt_scan_strings(msg, len, check_string, &c) != 0;
 }
-
-/* Lists a string in fx; true (stop) when the list is full. */
-static bool list_string(void *ctx, const char *msg, size_t start, size_t n)
-{
-    ot_filter_fields *fx = ctx;
-    if (fx->nstrings == FLT_MAX_STRINGS)
-        return true;
-    fx->str[fx->nstrings].off = (uint32_t)start;
-    fx->str[fx->nstrings].hash = (uint8_t)(n ? exact_hash(msg + start, n) : 0);
-    fx->str[fx->nstrings++].len = (uint32_t)n;
-    return false;
-}
-
-bool flt_prefilter_shared(const ot_filter *f, const char *msg, size_t len, ot_filter_fields *fx)
-{
-    if (f->nlits == 0)
-        return true;
-    if (fx->strings < 0) {
-        fx->nstrings = 0;
-        fx->strings = len < UINT32_MAX && flt_scan_strings(msg, len, list_string, fx) == 0;
-    }
-    if (!fx->strings)
-        return true;
-    unsigned hit = 0;
-    for (uint32_t i = 0; i < fx->nstrings && hit != f->lit_groups; i++)
-        hit |= hits(f, msg + fx->str[i].off, fx->str[i].len, fx->str[i].hash);
-    return hit == f->lit_groups;
-}

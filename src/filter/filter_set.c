@@ -1,9 +1,8 @@
 /* filter_set.c — many filters matched against one event at once (a log group's metric
  * filters).
  *
- * ot_filter_match_each rules events out filter by filter: each JSON filter checks every string
- * of the event against its own literals (filter_prefilter.c), so a pack of fifteen costs
- * fifteen passes over the strings. A set puts the literals of all its filters into one table
+ * Checking each filter's literals against every string of the event in turn
+ * (filter_prefilter.c) makes a pack of fifteen cost fifteen passes over the strings. A set puts the literals of all its filters into one table
  * at build time: each string of the event is looked up once, and marks the literal groups it
  * hits in every filter at the same time. Only the filters whose every group was hit are then
  * evaluated, sharing one parse of the event. The literals and the rule (a filter can match only
