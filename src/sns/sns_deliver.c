@@ -202,9 +202,16 @@ static bool stopping(ot_sns *sns)
     return stop;
 }
 
-/* Sets the outbox gauge to the rows left. */
-static void count_outbox(ot_sns *sns)
+#define OUTBOX_COUNT_MS 1000 /* how often a busy thread recounts the outbox for the gauge */
+
+/* Sets the outbox gauge to the rows left: when the thread goes idle, and at most once a second
+ * while it is busy (a count scans the outbox, which may be long). */
+static void count_outbox(ot_sns *sns, bool idle_now, int64_t *last_ms)
 {
+    int64_t now = ot_monotonic_ms();
+    if (!idle_now && now - *last_ms < OUTBOX_COUNT_MS)
+        return;
+    *last_ms = now;
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&sns->mu);
     if (!ot_sql_prepare(sns->sql, "SELECT count(*) FROM sns_outbox", &st) &&
@@ -217,6 +224,7 @@ static void count_outbox(ot_sns *sns)
 static void *deliver_thread(void *arg)
 {
     ot_sns *sns = arg;
+    int64_t counted_ms = 0;
     while (!stopping(sns)) {
         outbox_row r;
         memset(&r, 0, sizeof r);
@@ -224,7 +232,7 @@ static void *deliver_thread(void *arg)
         if (rc == 1)
             deliver_one(sns, &r);
         free(r.body);
-        count_outbox(sns);
+        count_outbox(sns, rc != 1, &counted_ms);
         if (rc != 1 && idle(sns))
             break;
     }
