@@ -16,6 +16,7 @@
 
 #include "api/aws_error.h"
 #include "util/err.h"
+#include "util/gzip.h"
 #include "util/jsonw.h"
 
 #define ANSWER_MAX (8u << 20) /* a GetMetricData answer of 100,800 datapoints fits */
@@ -264,7 +265,7 @@ static bool body_of(ot_cw_call *c, ot_buf *plain, const char **body, size_t *len
     if (strcasecmp(enc, "gzip"))
         return ot_cwapi_fail(c, "InvalidParameterValue",
                              "The Content-Encoding %.32s is not supported (gzip is).", enc);
-    int rc = ot_cwd_gunzip(*body, *len, INFLATED_MAX, plain);
+    int rc = ot_gunzip(*body, *len, INFLATED_MAX, plain);
     if (rc == OT_ELIMIT)
         return ot_cwapi_fail(c, "InvalidParameterValue",
                              "The request body inflates to more than %u bytes.", INFLATED_MAX);

@@ -66,10 +66,6 @@ void ot_cwd_free(ot_cwd_doc *d);
  * the protocol (timestamps as ISO 8601 text). NULL when out of memory. */
 char *ot_cwd_params_json(const ot_cwd *m);
 
-/* A Content-Encoding: gzip body (one gzip member) inflated into out, at most max bytes:
- * 0, OT_EINVAL (not gzip, corrupt, truncated, trailing bytes), OT_ELIMIT (over max), OT_ENOMEM. */
-int ot_cwd_gunzip(const void *in, size_t n, size_t max, ot_buf *out);
-
 /* Building (for the decoders): a new node added to parent (NULL: the root map). key is copied
  * (NULL in a list). NULL when out of memory or past OT_CWD_NODES_MAX. */
 ot_cwd *ot_cwd_add(ot_cwd_doc *d, ot_cwd *parent, const char *key, size_t keylen,

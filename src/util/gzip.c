@@ -8,6 +8,7 @@
 #include "util/gzip.h"
 
 #include <isa-l/igzip_lib.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,5 +55,43 @@ int ot_gzip(const void *in, size_t len, ot_buf *out)
     if (!rc)
         out->data[out->len] = '\0';
     free(level_buf);
+    return rc;
+}
+
+/* Inflating an untrusted body (the CloudWatch API's gzip requests: botocore compresses a
+ * PutMetricData body of 10 KB or more): zlib, never past the cap, since a few bytes of gzip
+ * may claim gigabytes. */
+int ot_gunzip(const void *in, size_t n, size_t max, ot_buf *out)
+{
+    z_stream z = {0};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return OT_ENOMEM;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+    int zrc = Z_OK, rc = OT_OK;
+    while (zrc == Z_OK) {
+        if (out->len >= max) {
+            rc = OT_ELIMIT;
+            break;
+        }
+        size_t room = max - out->len < 65536 ? max - out->len : 65536;
+        if (ot_buf_reserve(out, room)) {
+            rc = OT_ENOMEM;
+            break;
+        }
+        z.next_out = (Bytef *)out->data + out->len;
+        z.avail_out = (uInt)room;
+        zrc = inflate(&z, Z_NO_FLUSH);
+        out->len += room - z.avail_out;
+        if (zrc == Z_BUF_ERROR && z.avail_out) /* no progress: the input ended early */
+            break;
+        if (zrc == Z_BUF_ERROR)
+            zrc = Z_OK;
+    }
+    if (!rc && (zrc != Z_STREAM_END || z.avail_in))
+        rc = OT_EINVAL; /* truncated, corrupt, or bytes after the member */
+    inflateEnd(&z);
+    if (out->data)
+        out->data[out->len] = '\0';
     return rc;
 }

@@ -1,7 +1,7 @@
 /* fuzz_cw_request.c — the CloudWatch API's decoders on untrusted bytes: the same input as a
  * smithy-rpc-v2-cbor body (src/api/cw_doc_cbor.c, libcbor's streaming decoder), an awsJson1_0
  * body (cw_doc_json.c) and a query form (cw_doc_form.c), and every accessor over the tree each
- * gives (cw_doc.c); and the input as a Content-Encoding: gzip body (cw_gunzip.c).
+ * gives (cw_doc.c); and the input as a Content-Encoding: gzip body (ot_gunzip, util/gzip.c).
  *
  * What must hold besides "no crash, leak or UB": a decoder either gives a tree whose root is a
  * map within the node cap, or refuses with OT_EINVAL / OT_ELIMIT and a reason; decoding is
@@ -13,6 +13,7 @@
 #include "api/cw_doc.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/gzip.h"
 
 static size_t walk(const ot_cwd *v, int depth)
 {
@@ -83,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(ot_cwd_from_form, s, size);
     ot_buf plain;
     ot_buf_init(&plain, 0);
-    int rc = ot_cwd_gunzip(s, size, 1u << 20, &plain);
+    int rc = ot_gunzip(s, size, 1u << 20, &plain);
     if ((rc != OT_OK && rc != OT_EINVAL && rc != OT_ELIMIT && rc != OT_ENOMEM) ||
         plain.len > 1u << 20)
         abort();
