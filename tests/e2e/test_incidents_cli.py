@@ -9,8 +9,8 @@ its exit status (2 and 1) and the one error prefix.
 """
 import json
 import os
-import pty
 import re
+import shlex
 import subprocess
 
 from otharness import BIN, ServerTestCase, main
@@ -103,23 +103,12 @@ class Incidents(ServerTestCase):
         return p
 
     def on_terminal(self, *args):
-        """Runs `opentrail incidents ARGS` with stdout and stderr on a pseudo-terminal."""
-        master, slave = pty.openpty()
-        p = subprocess.Popen([BIN, "incidents"] + list(args) + ["--data-dir", self.data_dir],
-                             stdout=slave, stderr=slave)
-        os.close(slave)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        os.close(master)
-        self.assertEqual(p.wait(timeout=60), 0, out)
-        return out.decode().replace("\r\n", "\n")
+        """Runs `opentrail incidents ARGS` with stdout on a pseudo-terminal (util-linux script)."""
+        cmd = " ".join(shlex.quote(a) for a in
+                       [BIN, "incidents", args[0], "--data-dir", self.data_dir] + list(args[1:]))
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        return p.stdout.decode().replace("\r\n", "\n")
 
     def test_list_json(self):
         doc = json.loads(self.incidents("list").stdout)
