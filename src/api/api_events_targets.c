@@ -22,7 +22,7 @@ static const char *const UNSUPPORTED_MEMBERS[] = {
 };
 
 typedef struct failed_entry {
-    const char *id;
+    char id[OT_RULE_TARGET_ID_MAX + 1];
     char message[400];
 } failed_entry;
 
@@ -105,7 +105,7 @@ static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *
                  "Target %s is in region %s: API destinations and runbooks must be in the "
                  "rule's region.", t->id, ref.region);
     *ok = !why[0];
-    f->id = t->id;
+    memcpy(f->id, t->id, sizeof f->id);
     memcpy(f->message, why, sizeof why);
     return 0;
 }

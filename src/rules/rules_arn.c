@@ -42,18 +42,20 @@ static bool named(const char *resource, const char *prefix, ot_target_ref *out)
 
 static ot_target_kind classify(const char *resource, ot_target_ref *out)
 {
-    if (!strcmp(out->service, "sns") && !strchr(resource, ':') && !strchr(resource, '/')) {
+    if (!strcmp(out->service, "sns")) {
         out->name = resource;
         out->name_len = strlen(resource);
-        return OT_TARGET_SNS;
+        return strchr(resource, ':') || strchr(resource, '/') ? OT_TARGET_MALFORMED
+                                                              : OT_TARGET_SNS;
     }
-    if (!strcmp(out->service, "logs") && !strncmp(resource, "log-group:", 10) && resource[10]) {
+    if (!strcmp(out->service, "logs")) {
+        if (strncmp(resource, "log-group:", 10))
+            return OT_TARGET_MALFORMED;
         out->name = resource + 10;
         const char *colon = strchr(out->name, ':');
-        if (colon && strcmp(colon, ":*"))
-            return OT_TARGET_MALFORMED;
         out->name_len = colon ? (size_t)(colon - out->name) : strlen(out->name);
-        return out->name_len ? OT_TARGET_LOGS : OT_TARGET_MALFORMED;
+        return (colon && strcmp(colon, ":*")) || !out->name_len ? OT_TARGET_MALFORMED
+                                                                : OT_TARGET_LOGS;
     }
     if (!strcmp(out->service, "events") && named(resource, "api-destination/", out))
         return OT_TARGET_API_DESTINATION;

@@ -358,7 +358,9 @@ static void test_rules__target_arns(void **state)
     assert_string_equal(ref.service, "lambda");
     const char *bad[] = {"", "arn:", "nope", "arn:aws:sns", "arn:aws:sns:us-east-1:123:x",
                          "arn:aws:sns:us-east-1:123456789012:", "arn:gcp:sns:r:123456789012:t",
-                         "arn:aws:sns::123456789012:t"};
+                         "arn:aws:sns::123456789012:t", "arn:aws:sns:r:123456789012:a/b",
+                         "arn:aws:logs:us-east-1:123456789012:log-group:",
+                         "arn:aws:logs:us-east-1:123456789012:destination:d"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(ot_rules_target_parse(bad[i], &ref), OT_TARGET_MALFORMED);
 }
