@@ -43,29 +43,13 @@ static const ev_op OPS[] = {
     {"ListTagsForResource", ev_list_tags_for_resource},
 };
 
-static const ev_op *op_from_target(const ot_req *req)
-{
-    const char *target = ot_req_header(req, "x-amz-target");
-    if (!target || strncmp(target, EV_TARGET_PREFIX, sizeof EV_TARGET_PREFIX - 1) ||
-        strcmp(req->method, "POST"))
-        return NULL;
-    for (size_t i = 0; i < sizeof OPS / sizeof *OPS; i++)
-        if (!strcmp(OPS[i].name, target + sizeof EV_TARGET_PREFIX - 1))
-            return &OPS[i];
-    return NULL;
-}
-
 void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
 {
     *operation = NULL;
-    const ev_op *op = op_from_target(req);
-    if (!op) {
-        const char *target = ot_req_header(req, "x-amz-target");
-        ot_aws_json_error(resp, 400, "UnknownOperationException",
-                          "Unknown operation: %.200s %.200s", req->method,
-                          target ? target : "(no X-Amz-Target)");
+    const ev_op *op = ct_op_by_target(req, resp, EV_TARGET_PREFIX, OPS, sizeof OPS / sizeof *OPS,
+                                      sizeof *OPS);
+    if (!op)
         return;
-    }
     ct_ctx c = {.srv = srv, .req = req, .resp = resp, .region = req->region,
                 .account = req->principal.account_id};
     *operation = op->name;
@@ -78,8 +62,9 @@ void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 static ot_rules *opened_here;
 
-ot_rules *ev_store(ct_ctx *c)
+ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s)
 {
+    *s = ev_scope(c);
     if (c->srv->rules)
         return c->srv->rules;
     pthread_mutex_lock(&open_mu);
@@ -153,6 +138,41 @@ int ev_name(ct_ctx *c, ot_json obj, const char *key, bool required, const char *
         return ev_invalid(c, key, *out,
                           "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+");
     return 1;
+}
+
+int ev_list(ct_ctx *c, const char *key, ot_json *arr)
+{
+    int rc = ct_list(c, c->in, key, arr);
+    if (rc <= 0)
+        return rc < 0 ? -1 : ev_invalid(c, key, NULL, "Member must not be null");
+    size_t count = ot_json_count(*arr);
+    if (count < 1 || count > EV_LIST_LIMIT)
+        return ev_invalid(c, key, count ? "[...]" : "[]",
+                          count ? "Member must have length less than or equal to 100"
+                                : "Member must have length greater than or equal to 1");
+    return 0;
+}
+
+int ev_string_list(ct_ctx *c, const char *key, size_t maxlen, const char **out, size_t *n)
+{
+    ot_json arr, v;
+    ot_json_iter it;
+    *n = 0;
+    if (ev_list(c, key, &arr) < 0)
+        return -1;
+    ot_json_array_iter(arr, &it);
+    while (ot_json_array_next(&it, &v)) {
+        if (ct_elem_str(c, v, key, &out[*n]) < 0)
+            return -1;
+        size_t len = strlen(out[*n]);
+        if (len < 1 || len > maxlen) {
+            char why[80];
+            snprintf(why, sizeof why, "Member must have length between 1 and %zu", maxlen);
+            return ev_invalid(c, key, out[*n], why);
+        }
+        (*n)++;
+    }
+    return 0;
 }
 
 /* Whether s matches the EventBusNameOrArn pattern (a name, or an event-bus ARN's shape). */
@@ -241,6 +261,14 @@ int ev_store_fail(ct_ctx *c, int rc, const char *rule)
                           ot_strerror(rc));
         return -1;
     }
+}
+
+int ev_answer(ct_ctx *c, int rc, const char *rule)
+{
+    if (rc)
+        return ev_store_fail(c, rc, rule);
+    ct_ok(c);
+    return 0;
 }
 
 /* One Tag {Key, Value} into *t. 0 or -1. */

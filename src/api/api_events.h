@@ -14,9 +14,9 @@
 
 #define EV_LIST_LIMIT 100 /* LimitMax100, and the page size when Limit is absent */
 
-/* The store, opened on first use when the daemon did not open it. NULL after an error was
- * written (InternalException). */
-ot_rules *ev_store(ct_ctx *c);
+/* The store, opened on first use when the daemon did not open it, and the request's scope in
+ * *s. NULL after an error was written (InternalException). */
+ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s);
 
 /* The request's scope: the caller's account and region. */
 ot_rules_scope ev_scope(const ct_ctx *c);
@@ -34,6 +34,13 @@ int ev_name(ct_ctx *c, ot_json obj, const char *key, bool required, const char *
 int ev_string(ct_ctx *c, ot_json obj, const char *key, size_t max, bool nonempty,
               const char **out);
 
+/* A required list member of 1..EV_LIST_LIMIT entries into *arr. 0 or -1. */
+int ev_list(ct_ctx *c, const char *key, ot_json *arr);
+
+/* A required list of 1..EV_LIST_LIMIT strings of 1..maxlen characters into out[0..*n)
+ * (borrowed from the request). 0 or -1. */
+int ev_string_list(ct_ctx *c, const char *key, size_t maxlen, const char **out, size_t *n);
+
 /* EventBusName: absent, "default" or the default bus's ARN in the caller's account and region.
  * 0, or -1 after ValidationException / ResourceNotFoundException. */
 int ev_bus(ct_ctx *c);
@@ -49,6 +56,9 @@ void ev_next_token(ct_ctx *c, size_t got, int limit, const char *after);
  * ManagedRuleException, OT_ELIMIT as LimitExceededException, anything else as
  * InternalException. Returns -1. */
 int ev_store_fail(ct_ctx *c, int rc, const char *rule);
+
+/* Answers a write: an empty success when rc is 0, else as ev_store_fail. 0 or -1. */
+int ev_answer(ct_ctx *c, int rc, const char *rule);
 
 /* Tags (a TagList member): 1 and *tags (malloc'd, free it), *n; 0 if absent; -1 after an
  * error. */

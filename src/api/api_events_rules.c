@@ -53,14 +53,12 @@ int ev_put_rule(ct_ctx *c)
         ev_string(c, c->in, "RoleArn", 1600, true, &d.role_arn) < 0 ||
         rule_pattern(c, &d.pattern) < 0 || ev_tags_parse(c, c->in, "Tags", &tags, &ntags) < 0)
         return -1;
-    ot_rules *r = ev_store(c);
-    if (!r) {
-        free(tags);
-        return -1;
-    }
-    ot_rules_scope s = ev_scope(c);
-    int rc = ot_rules_put(r, &s, &d, tags, ntags, ot_now_ms(), NULL);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
+    int rc = r ? ot_rules_put(r, &s, &d, tags, ntags, ot_now_ms(), NULL) : 0;
     free(tags);
+    if (!r)
+        return -1;
     if (rc)
         return ev_store_fail(c, rc, d.name);
     char arn[256];
@@ -92,15 +90,22 @@ static void write_rule(ct_ctx *c, const ot_rules_scope *s, const ot_rule *r, boo
         ot_jw_kstr(w, "CreatedBy", r->created_by);
 }
 
+/* The Name and EventBusName members of a call on one rule, and the store. NULL after an error
+ * was written. */
+static ot_rules *named_rule(ct_ctx *c, const char **name, ot_rules_scope *s)
+{
+    if (ev_name(c, c->in, "Name", true, name) < 0 || ev_bus(c) < 0)
+        return NULL;
+    return ev_store(c, s);
+}
+
 int ev_describe_rule(ct_ctx *c)
 {
     const char *name;
-    if (ev_name(c, c->in, "Name", true, &name) < 0 || ev_bus(c) < 0)
-        return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = named_rule(c, &name, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     ot_rule rule;
     int rc = ot_rules_get(r, &s, name, &rule);
     if (rc)
@@ -118,10 +123,10 @@ int ev_list_rules(ct_ctx *c)
     if (ev_name(c, c->in, "NamePrefix", false, &prefix) < 0 || ev_bus(c) < 0 ||
         ev_page(c, &limit, &after) < 0)
         return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     ot_rule *rules = NULL;
     size_t n = 0;
     int rc = ot_rules_list(r, &s, prefix, after, limit + 1, &rules, &n);
@@ -145,36 +150,27 @@ int ev_delete_rule(ct_ctx *c)
 {
     const char *name;
     bool force = false;
-    if (ev_name(c, c->in, "Name", true, &name) < 0 || ev_bus(c) < 0 ||
-        ct_bool(c, c->in, "Force", &force) < 0)
+    ot_rules_scope s;
+    if (ct_bool(c, c->in, "Force", &force) < 0)
         return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules *r = named_rule(c, &name, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     int rc = ot_rules_delete(r, &s, name, force);
     if (rc == OT_EEXIST)
         return ct_fail(c, "ValidationException", "Rule can't be deleted since it has targets.");
-    if (rc)
-        return ev_store_fail(c, rc, name);
-    ct_ok(c);
-    return 0;
+    return ev_answer(c, rc, name);
 }
 
 static int set_state(ct_ctx *c, ot_rule_state st)
 {
     const char *name;
-    if (ev_name(c, c->in, "Name", true, &name) < 0 || ev_bus(c) < 0)
-        return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = named_rule(c, &name, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     int rc = ot_rules_set_state(r, &s, name, st, false);
-    if (rc)
-        return ev_store_fail(c, rc, name);
-    ct_ok(c);
-    return 0;
+    return ev_answer(c, rc, name);
 }
 
 int ev_enable_rule(ct_ctx *c) { return set_state(c, OT_RULE_ENABLED); }

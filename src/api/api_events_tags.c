@@ -45,47 +45,29 @@ int ev_tag_resource(ct_ctx *c)
         return -1;
     if (has == 0)
         return ev_invalid(c, "Tags", NULL, "Member must not be null");
-    ot_rules *r = ev_store(c);
-    ot_rules_scope s = ev_scope(c);
-    int rc = r ? ot_rules_tag(r, &s, name, tags, n, false) : OT_EIO;
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
+    int rc = r ? ot_rules_tag(r, &s, name, tags, n, false) : 0;
     free(tags);
     if (!r)
         return -1;
-    if (rc)
-        return ev_store_fail(c, rc, name);
-    ct_ok(c);
-    return 0;
+    return ev_answer(c, rc, name);
 }
 
 int ev_untag_resource(ct_ctx *c)
 {
     char name[OT_RULE_NAME_MAX + 1];
-    ot_json arr, v;
-    ot_json_iter it;
-    if (resource_rule(c, name, sizeof name) < 0)
+    const char *keys[EV_LIST_LIMIT];
+    size_t n;
+    if (resource_rule(c, name, sizeof name) < 0 ||
+        ev_string_list(c, "TagKeys", OT_RULE_TAG_KEY_MAX, keys, &n) < 0)
         return -1;
-    int has = ct_list(c, c->in, "TagKeys", &arr);
-    if (has < 0)
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
+    if (!r)
         return -1;
-    if (has == 0)
-        return ev_invalid(c, "TagKeys", NULL, "Member must not be null");
-    size_t count = ot_json_count(arr), n = 0;
-    const char **keys = calloc(count ? count : 1, sizeof *keys);
-    if (!keys)
-        abort();
-    ot_json_array_iter(arr, &it);
-    int rc = 0;
-    while (!rc && ot_json_array_next(&it, &v))
-        rc = ct_elem_str(c, v, "TagKeys", &keys[n++]);
-    ot_rules *r = rc ? NULL : ev_store(c);
-    ot_rules_scope s = ev_scope(c);
-    if (r && (rc = ot_rules_untag(r, &s, name, keys, n, false)) != 0)
-        ev_store_fail(c, rc, name);
-    free(keys);
-    if (!r || rc)
-        return -1;
-    ct_ok(c);
-    return 0;
+    int rc = ot_rules_untag(r, &s, name, keys, n, false);
+    return ev_answer(c, rc, name);
 }
 
 int ev_list_tags_for_resource(ct_ctx *c)
@@ -93,10 +75,10 @@ int ev_list_tags_for_resource(ct_ctx *c)
     char name[OT_RULE_NAME_MAX + 1];
     if (resource_rule(c, name, sizeof name) < 0)
         return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     ot_rule_tag *tags = NULL;
     size_t n = 0;
     int rc = ot_rules_tags(r, &s, name, &tags, &n);

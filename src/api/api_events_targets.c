@@ -12,7 +12,7 @@
 #include "api/api_events.h"
 #include "util/err.h"
 
-#define TARGETS_MAX_PER_CALL 100 /* TargetList and TargetIdList: 1..100 */
+#define TARGETS_MAX_PER_CALL EV_LIST_LIMIT /* TargetList and TargetIdList: 1..100 */
 
 /* Target members opentrail does not keep: refused rather than silently dropped. */
 static const char *const UNSUPPORTED_MEMBERS[] = {
@@ -132,22 +132,6 @@ static int rule_member(ct_ctx *c, const char **rule)
     return ev_name(c, c->in, "Rule", true, rule) < 0 || ev_bus(c) < 0 ? -1 : 0;
 }
 
-/* A required list member of 1..100 entries. */
-static int list_member(ct_ctx *c, const char *key, ot_json *arr)
-{
-    int rc = ct_list(c, c->in, key, arr);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        return ev_invalid(c, key, NULL, "Member must not be null");
-    size_t n = ot_json_count(*arr);
-    if (n < 1 || n > TARGETS_MAX_PER_CALL)
-        return ev_invalid(c, key, n ? "[...]" : "[]",
-                          n ? "Member must have length less than or equal to 100"
-                            : "Member must have length greater than or equal to 1");
-    return 0;
-}
-
 typedef struct parsed_targets {
     ot_rule_target t[TARGETS_MAX_PER_CALL];
     ot_buf maps[TARGETS_MAX_PER_CALL];
@@ -190,15 +174,15 @@ int ev_put_targets(ct_ctx *c)
 {
     const char *rule;
     ot_json arr;
-    if (rule_member(c, &rule) < 0 || list_member(c, "Targets", &arr) < 0)
+    if (rule_member(c, &rule) < 0 || ev_list(c, "Targets", &arr) < 0)
         return -1;
     parsed_targets *p = calloc(1, sizeof *p);
     if (!p)
         abort();
     int rc = targets_parse(c, arr, p);
-    ot_rules *r = rc ? NULL : ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = rc ? NULL : ev_store(c, &s);
     if (r) {
-        ot_rules_scope s = ev_scope(c);
         int src = p->nkept ? ot_rules_targets_put(r, &s, rule, p->t, p->nkept, false)
                            : rule_exists(r, &s, rule);
         rc = src ? ev_store_fail(c, src, rule) : 0;
@@ -215,28 +199,17 @@ int ev_put_targets(ct_ctx *c)
 
 int ev_remove_targets(ct_ctx *c)
 {
-    const char *rule;
-    ot_json arr, v;
-    ot_json_iter it;
+    const char *rule, *ids[TARGETS_MAX_PER_CALL];
+    size_t n;
     bool force = false;
-    if (rule_member(c, &rule) < 0 || list_member(c, "Ids", &arr) < 0 ||
+    if (rule_member(c, &rule) < 0 ||
+        ev_string_list(c, "Ids", OT_RULE_TARGET_ID_MAX, ids, &n) < 0 ||
         ct_bool(c, c->in, "Force", &force) < 0)
         return -1;
-    const char *ids[TARGETS_MAX_PER_CALL];
-    size_t n = 0;
-    ot_json_array_iter(arr, &it);
-    while (ot_json_array_next(&it, &v)) {
-        if (ct_elem_str(c, v, "Ids", &ids[n]) < 0)
-            return -1;
-        if (!ids[n][0] || strlen(ids[n]) > OT_RULE_TARGET_ID_MAX)
-            return ev_invalid(c, "ids.member", ids[n],
-                              "Member must have length between 1 and 64");
-        n++;
-    }
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     int rc = ot_rules_targets_remove(r, &s, rule, ids, n, force, NULL);
     if (rc)
         return ev_store_fail(c, rc, rule);
@@ -286,10 +259,10 @@ int ev_list_targets_by_rule(ct_ctx *c)
     int limit;
     if (rule_member(c, &rule) < 0 || ev_page(c, &limit, &after) < 0)
         return -1;
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     ot_rule_target *t = NULL;
     size_t n = 0;
     int rc = ot_rules_targets_list(r, &s, rule, &t, &n);
@@ -321,10 +294,10 @@ int ev_list_rule_names_by_target(ct_ctx *c)
         return -1;
     if (!arn)
         return ev_invalid(c, "TargetArn", NULL, "Member must not be null");
-    ot_rules *r = ev_store(c);
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
     if (!r)
         return -1;
-    ot_rules_scope s = ev_scope(c);
     char (*names)[OT_RULE_NAME_MAX + 1] = NULL;
     size_t n = 0;
     int rc = ot_rules_names_by_target(r, &s, arn, after, limit + 1, &names, &n);

@@ -72,6 +72,27 @@ int rules_bind_scope(sqlite3_stmt *st, const ot_rules_scope *s, const char *thir
                : 0;
 }
 
+int rules_select_page(ot_rules *r, const char *sql, const ot_rules_scope *s, const char *third,
+                      const char *after, int limit, size_t elem,
+                      void (*read_row)(sqlite3_stmt *st, void *row), const char *what,
+                      void **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&r->mu);
+    int rc = ot_sql_prepare(r->db, sql, &st);
+    if (!rc) {
+        rc = rules_bind_scope(st, s, third) || ot_sql_bind_text(st, 4, after) ? OT_ENOMEM : 0;
+        sqlite3_bind_int(st, 5, limit);
+        if (!rc)
+            rc = ot_sql_rows(r->db, st, elem, read_row, what, out, n);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
 int rules_find(sqlite3 *db, const ot_rules_scope *s, const char *name, int64_t *id,
                char **managed_by)
 {

@@ -28,6 +28,13 @@ int rules_find(sqlite3 *db, const ot_rules_scope *s, const char *name, int64_t *
 int rules_find_writable(sqlite3 *db, const ot_rules_scope *s, const char *name, bool force,
                         int64_t *id);
 
+/* A page of rows read under the mutex: sql's parameters are ?1 account, ?2 region, ?3 third,
+ * ?4 after (NULL: from the first) and ?5 limit; the rows are read as ot_sql_rows reads them. */
+int rules_select_page(ot_rules *r, const char *sql, const ot_rules_scope *s, const char *third,
+                      const char *after, int limit, size_t elem,
+                      void (*read_row)(sqlite3_stmt *st, void *row), const char *what,
+                      void **out, size_t *n);
+
 /* Column i as a malloc'd copy, NULL for SQL NULL. */
 char *rules_col_dup(sqlite3_stmt *st, int i);
 

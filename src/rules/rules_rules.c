@@ -150,24 +150,12 @@ int ot_rules_get(ot_rules *r, const ot_rules_scope *s, const char *name, ot_rule
 int ot_rules_list(ot_rules *r, const ot_rules_scope *s, const char *prefix, const char *after,
                   int limit, ot_rule **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    pthread_mutex_lock(&r->mu);
-    int rc = ot_sql_prepare(r->db,
-                            "SELECT " RULE_COLUMNS " FROM rules WHERE account=?1 AND region=?2"
-                            " AND (?3 IS NULL OR substr(name, 1, length(?3))=?3)"
-                            " AND (?4 IS NULL OR name > ?4) ORDER BY name LIMIT ?5",
-                            &st);
-    if (!rc) {
-        rc = rules_bind_scope(st, s, prefix) || ot_sql_bind_text(st, 4, after) ? OT_ENOMEM : 0;
-        sqlite3_bind_int(st, 5, limit);
-        if (!rc)
-            rc = ot_sql_rows(r->db, st, sizeof **out, read_rule, "rule list", (void **)out, n);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return rc;
+    return rules_select_page(r,
+                             "SELECT " RULE_COLUMNS " FROM rules WHERE account=?1 AND region=?2"
+                             " AND (?3 IS NULL OR substr(name, 1, length(?3))=?3)"
+                             " AND (?4 IS NULL OR name > ?4) ORDER BY name LIMIT ?5",
+                             s, prefix, after, limit, sizeof **out, read_rule, "rule list",
+                             (void **)out, n);
 }
 
 typedef struct name_args {

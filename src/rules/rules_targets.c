@@ -145,23 +145,10 @@ int ot_rules_names_by_target(ot_rules *r, const ot_rules_scope *s, const char *a
                              const char *after, int limit, char (**names)[OT_RULE_NAME_MAX + 1],
                              size_t *n)
 {
-    *names = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    pthread_mutex_lock(&r->mu);
-    int rc = ot_sql_prepare(r->db,
-                            "SELECT DISTINCT r.name FROM targets t JOIN rules r ON r.id=t.rule_id"
-                            " WHERE r.account=?1 AND r.region=?2 AND t.arn=?3"
-                            " AND (?4 IS NULL OR r.name > ?4) ORDER BY r.name LIMIT ?5",
-                            &st);
-    if (!rc) {
-        rc = rules_bind_scope(st, s, arn) || ot_sql_bind_text(st, 4, after) ? OT_ENOMEM : 0;
-        sqlite3_bind_int(st, 5, limit);
-        if (!rc)
-            rc = ot_sql_rows(r->db, st, sizeof **names, read_name, "rules by target",
+    return rules_select_page(r,
+                             "SELECT DISTINCT r.name FROM targets t JOIN rules r ON r.id=t.rule_id"
+                             " WHERE r.account=?1 AND r.region=?2 AND t.arn=?3"
+                             " AND (?4 IS NULL OR r.name > ?4) ORDER BY r.name LIMIT ?5",
+                             s, arn, after, limit, sizeof **names, read_name, "rules by target",
                              (void **)names, n);
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return rc;
 }
