@@ -96,14 +96,14 @@ static int check_paths_map(const ot_rule_target *t, ot_json_doc *doc, ot_json *m
     while (ot_json_object_next(&it, &k, &kl, &val)) {
         if (!map_key_ok(k, kl))
             return refuse(msg, cap,
-                          "InputPathsMap key '%.*s' of target %s is not valid: keys are "
+                          "InputPathsMap of target %s: key '%.*s' is not valid: keys are "
                           "[A-Za-z0-9_-]+ and cannot start with AWS.",
-                          (int)kl, k, t->id);
+                          t->id, (int)(kl < 64 ? kl : 64), k);
         if (ot_json_str(val, &v, &vl) || !json_path_ok(v, vl))
             return refuse(msg, cap,
-                          "InputPathsMap value of key '%.*s' of target %s is not a valid JSON "
-                          "path.",
-                          (int)kl, k, t->id);
+                          "InputPathsMap of target %s: the value of key '%.*s' is not a valid "
+                          "JSON path.",
+                          t->id, (int)(kl < 64 ? kl : 64), k);
     }
     return 0;
 }
