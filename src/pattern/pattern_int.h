@@ -181,10 +181,25 @@ typedef struct pt_branch_c {
     uint32_t nconds;
 } pt_branch_c;
 
+/* A child of a trie node, for the scan that beats hashing when a node has few children. */
+typedef struct pt_kid {
+    uint64_t head; /* the key's first 8 bytes, zero-padded */
+    const char *key;
+    uint32_t len, node;
+} pt_kid;
+
+#define PT_SCAN_KIDS 12 /* up to this many children, a node's are scanned, not hashed */
+
 typedef struct pt_node {
     uint32_t index; /* pt_index id, or PT_NONE if no pattern tests this path's leaves */
     bool has_children;
+    pt_kid *kids;   /* after the build, when there are at most PT_SCAN_KIDS of them */
+    uint32_t nkids;
 } pt_node;
+
+uint64_t pt_key_head(const char *k, size_t n);
+/* The child of node under key k, or PT_NONE. */
+uint32_t pt_child(const ot_pattern_set *s, uint32_t node, const char *k, size_t n);
 
 struct ot_pattern_set {
     pt_map map;

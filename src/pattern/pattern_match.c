@@ -270,7 +270,7 @@ static void walk(pt_walk *w, uint32_t node, ot_json v)
             return;
         ot_json_object_iter(v, &it);
         while (ot_json_object_next(&it, &k, &kn, &val)) {
-            uint32_t child = pt_map_get(&w->s->map, node << 5 | PTT_CHILD, k, kn);
+            uint32_t child = pt_child(w->s, node, k, kn);
             if (child != PT_NONE)
                 walk(w, child, val);
         }
