@@ -132,21 +132,23 @@ static void fold_ascii(char *out, const char *in, size_t n)
 static double canonical(double d) { return d == 0 ? 0.0 : d; /* -0 is 0 */ }
 
 static int add_wildcard(ot_pattern_set *s, uint32_t ixid, pt_index *ix, const pt_atom *a,
-                        pt_entry e, char *tmp)
+                        pt_entry e)
 {
-    if (a->n > UINT32_MAX - s->wclen || OT_VEC_GROW(s->wcs, s->wccap, s->wclen + a->n + 1))
+    size_t max = pt_wildcard_compiled_max(a->n);
+    if (max > UINT32_MAX - s->wclen || OT_VEC_GROW(s->wcs, s->wccap, s->wclen + max))
         return OT_ENOMEM;
-    memcpy(s->wcs + s->wclen, a->s, a->n);
-    e.wc = (uint32_t)s->wclen, e.wclen = (uint32_t)a->n;
-    s->wclen += a->n;
-    size_t head = pt_wildcard_head(a->s, a->n, tmp);
+    const char *c = s->wcs + s->wclen;
+    e.wc = (uint32_t)s->wclen;
+    s->wclen += pt_wildcard_compile(a->s, a->n, s->wcs + s->wclen);
+    const char *seg;
+    size_t head = pt_wildcard_head(c, &seg);
     if (head)
         return pt_list_add_sorted_unique(&ix->whead_lens, (uint32_t)head) ?:
-               add_entry(s, ixid, PTT_WC_HEAD, tmp, head, e);
-    size_t tail = pt_wildcard_tail(a->s, a->n, tmp);
+               add_entry(s, ixid, PTT_WC_HEAD, seg, head, e);
+    size_t tail = pt_wildcard_tail(c, &seg);
     if (tail)
         return pt_list_add_sorted_unique(&ix->wtail_lens, (uint32_t)tail) ?:
-               add_entry(s, ixid, PTT_WC_TAIL, tmp, tail, e);
+               add_entry(s, ixid, PTT_WC_TAIL, seg, tail, e);
     uint32_t eid;
     return new_entry(s, e, &eid) ?: pt_list_add(&ix->wc_rest, eid);
 }
@@ -174,7 +176,7 @@ static int add_atom(ot_pattern_set *s, uint32_t ixid, const pt_atom *a, uint32_t
                     char *tmp)
 {
     pt_index *ix = &s->idx[ixid];
-    pt_entry e = {mid, PT_NONE, 0, neg};
+    pt_entry e = {mid, PT_NONE, neg};
     double d = canonical(a->lo);
     int rc;
     switch (a->kind) {
@@ -201,7 +203,7 @@ static int add_atom(ot_pattern_set *s, uint32_t ixid, const pt_atom *a, uint32_t
         rc = lens ? pt_list_add_sorted_unique(lens, (uint32_t)a->n) : 0;
         return rc ?: add_entry(s, ixid, table, tmp, a->n, e);
     }
-    case PT_WILDCARD: return add_wildcard(s, ixid, ix, a, e, tmp);
+    case PT_WILDCARD: return add_wildcard(s, ixid, ix, a, e);
     case PT_CIDR: return add_cidr(s, ixid, ix, a, e);
     case PT_RANGE: return add_range(s, ix, a, mid);
     case PT_EXISTS: return pt_list_add(&ix->exists_mids, mid);

@@ -143,7 +143,7 @@ static void lookup(pt_walk *w, uint32_t ix, uint32_t table, const char *key, siz
     const pt_list *l = &w->s->lists[list];
     for (size_t i = 0; i < l->n; i++) {
         const pt_entry *e = &w->s->entries[l->v[i]];
-        if (e->wc != PT_NONE && !pt_wildcard_match(w->s->wcs + e->wc, e->wclen, whole, wn))
+        if (e->wc != PT_NONE && !pt_wildcard_match(w->s->wcs + e->wc, whole, wn))
             continue;
         if (e->neg)
             w->x->mid_excl[e->mid] = w->x->leaf;
@@ -186,7 +186,7 @@ static void string_leaf(pt_walk *w, uint32_t ixid, const pt_index *ix, const cha
     by_length(w, ixid, PTT_WC_TAIL, &ix->wtail_lens, v, n, true, v, n);
     for (size_t i = 0; i < ix->wc_rest.n; i++) {
         const pt_entry *e = &w->s->entries[ix->wc_rest.v[i]];
-        if (!pt_wildcard_match(w->s->wcs + e->wc, e->wclen, v, n))
+        if (!pt_wildcard_match(w->s->wcs + e->wc, v, n))
             continue;
         if (e->neg)
             w->x->mid_excl[e->mid] = w->x->leaf;
