@@ -107,11 +107,12 @@ static void cond_met(pt_walk *w, uint32_t c)
         x->cond_stamp[c] = x->epoch;
         x->cond_head[c] = PT_NONE;
         const pt_list *t = &s->conds[c].triggers;
-        if (OT_VEC_GROW(x->cands, x->candcap, x->ncands + t->n)) {
+        if (t->n && OT_VEC_GROW(x->cands, x->candcap, x->ncands + t->n)) {
             x->error = OT_ENOMEM;
             return;
         }
-        memcpy(x->cands + x->ncands, t->v, t->n * sizeof *t->v);
+        if (t->n)
+            memcpy(x->cands + x->ncands, t->v, t->n * sizeof *t->v);
         x->ncands += t->n;
     } else if (x->cond_leaf[c] == x->leaf) {
         return; /* this leaf is on record already */
