@@ -24,7 +24,7 @@ ot_pattern_set *ot_pattern_set_new(void)
         free(s);
         return NULL;
     }
-    s->nodes[0] = (pt_node){PT_NONE, false};
+    s->nodes[0] = (pt_node){PT_NONE, false, NULL, 0};
     s->nnodes = 1;
     return s;
 }
@@ -55,6 +55,8 @@ void ot_pattern_set_free(ot_pattern_set *s)
     for (size_t i = 0; i < s->nbranches; i++)
         free(s->branches[i].conds);
     free(s->always.v);
+    for (size_t i = 0; i < s->nnodes; i++)
+        free(s->nodes[i].kids);
     free(s->nodes), free(s->idx), free(s->lists), free(s->entries), free(s->mid_cond);
     free(s->conds), free(s->branches), free(s->ids), free(s->wcs), free(s->range_atoms);
     free(s);
@@ -75,7 +77,7 @@ static uint32_t path_node(ot_pattern_set *s, const pt_field *f)
         if (got == fresh) {
             if (OT_VEC_GROW(s->nodes, s->nodecap, s->nnodes + 1))
                 return PT_NONE;
-            s->nodes[s->nnodes++] = (pt_node){PT_NONE, false};
+            s->nodes[s->nnodes++] = (pt_node){PT_NONE, false, NULL, 0};
             s->nodes[node].has_children = true;
         }
         node = got;
@@ -130,21 +132,23 @@ static void fold_ascii(char *out, const char *in, size_t n)
 static double canonical(double d) { return d == 0 ? 0.0 : d; /* -0 is 0 */ }
 
 static int add_wildcard(ot_pattern_set *s, uint32_t ixid, pt_index *ix, const pt_atom *a,
-                        pt_entry e, char *tmp)
+                        pt_entry e)
 {
-    if (a->n > UINT32_MAX - s->wclen || OT_VEC_GROW(s->wcs, s->wccap, s->wclen + a->n + 1))
+    size_t max = pt_wildcard_compiled_max(a->n);
+    if (max > UINT32_MAX - s->wclen || OT_VEC_GROW(s->wcs, s->wccap, s->wclen + max))
         return OT_ENOMEM;
-    memcpy(s->wcs + s->wclen, a->s, a->n);
-    e.wc = (uint32_t)s->wclen, e.wclen = (uint32_t)a->n;
-    s->wclen += a->n;
-    size_t head = pt_wildcard_head(a->s, a->n, tmp);
+    const char *c = s->wcs + s->wclen;
+    e.wc = (uint32_t)s->wclen;
+    s->wclen += pt_wildcard_compile(a->s, a->n, s->wcs + s->wclen);
+    const char *seg;
+    size_t head = pt_wildcard_head(c, &seg);
     if (head)
         return pt_list_add_sorted_unique(&ix->whead_lens, (uint32_t)head) ?:
-               add_entry(s, ixid, PTT_WC_HEAD, tmp, head, e);
-    size_t tail = pt_wildcard_tail(a->s, a->n, tmp);
+               add_entry(s, ixid, PTT_WC_HEAD, seg, head, e);
+    size_t tail = pt_wildcard_tail(c, &seg);
     if (tail)
         return pt_list_add_sorted_unique(&ix->wtail_lens, (uint32_t)tail) ?:
-               add_entry(s, ixid, PTT_WC_TAIL, tmp, tail, e);
+               add_entry(s, ixid, PTT_WC_TAIL, seg, tail, e);
     uint32_t eid;
     return new_entry(s, e, &eid) ?: pt_list_add(&ix->wc_rest, eid);
 }
@@ -172,7 +176,7 @@ static int add_atom(ot_pattern_set *s, uint32_t ixid, const pt_atom *a, uint32_t
                     char *tmp)
 {
     pt_index *ix = &s->idx[ixid];
-    pt_entry e = {mid, PT_NONE, 0, neg};
+    pt_entry e = {mid, PT_NONE, neg};
     double d = canonical(a->lo);
     int rc;
     switch (a->kind) {
@@ -199,7 +203,7 @@ static int add_atom(ot_pattern_set *s, uint32_t ixid, const pt_atom *a, uint32_t
         rc = lens ? pt_list_add_sorted_unique(lens, (uint32_t)a->n) : 0;
         return rc ?: add_entry(s, ixid, table, tmp, a->n, e);
     }
-    case PT_WILDCARD: return add_wildcard(s, ixid, ix, a, e, tmp);
+    case PT_WILDCARD: return add_wildcard(s, ixid, ix, a, e);
     case PT_CIDR: return add_cidr(s, ixid, ix, a, e);
     case PT_RANGE: return add_range(s, ix, a, mid);
     case PT_EXISTS: return pt_list_add(&ix->exists_mids, mid);
@@ -378,9 +382,55 @@ static int choose_triggers(ot_pattern_set *s)
     return 0;
 }
 
+uint64_t pt_key_head(const char *k, size_t n)
+{
+    uint64_t h = 0;
+    memcpy(&h, k, n < 8 ? n : 8);
+    return h;
+}
+
+uint32_t pt_child(const ot_pattern_set *s, uint32_t node, const char *k, size_t n)
+{
+    const pt_node *nd = &s->nodes[node];
+    if (!nd->kids)
+        return pt_map_get(&s->map, node << 5 | PTT_CHILD, k, n);
+    uint64_t head = pt_key_head(k, n);
+    for (uint32_t i = 0; i < nd->nkids; i++) {
+        const pt_kid *kid = &nd->kids[i];
+        if (kid->head == head && kid->len == n && (n <= 8 || !memcmp(kid->key + 8, k + 8, n - 8)))
+            return kid->node;
+    }
+    return PT_NONE;
+}
+
+/* The children of the nodes that have few, as arrays to scan (the map's keys no longer move). */
+static int list_kids(ot_pattern_set *s)
+{
+    uint32_t *count = calloc(s->nnodes, sizeof *count);
+    if (!count)
+        return OT_ENOMEM;
+    for (size_t i = 0; i < s->map.cap; i++)
+        if (s->map.slots[i].val != PT_NONE && (s->map.slots[i].tag & 31) == PTT_CHILD)
+            count[s->map.slots[i].tag >> 5]++;
+    int rc = 0;
+    for (size_t i = 0; i < s->map.cap && !rc; i++) {
+        const pt_map_slot *sl = &s->map.slots[i];
+        if (sl->val == PT_NONE || (sl->tag & 31) != PTT_CHILD || count[sl->tag >> 5] > PT_SCAN_KIDS)
+            continue;
+        pt_node *parent = &s->nodes[sl->tag >> 5];
+        if (!parent->kids && !(parent->kids = malloc(count[sl->tag >> 5] * sizeof(pt_kid))))
+            rc = OT_ENOMEM;
+        else
+            parent->kids[parent->nkids++] = (pt_kid){pt_key_head(s->map.keys + sl->off, sl->len),
+                                                     s->map.keys + sl->off, sl->len, sl->val};
+    }
+    free(count);
+    return rc;
+}
+
 int ot_pattern_set_build(ot_pattern_set *s)
 {
-    if (s->built)
+    if (s->built || list_kids(s))
         return OT_EINVAL;
     for (size_t i = 0; i < s->nidx; i++)
         if (s->idx[i].ranges_pending.n && pt_range_tree_build(s, &s->idx[i]))

@@ -90,14 +90,15 @@ void pt_ir_free(pt_ir *ir);
 
 /* Checks a wildcard operand: 0, or OT_EINVAL with the reason in msg. */
 int pt_wildcard_check(const char *s, size_t n, char *msg, size_t msgcap);
-/* Whether value matches the wildcard w (already checked). */
-bool pt_wildcard_match(const char *w, size_t wn, const char *v, size_t vn);
-/* The literal text before the first unescaped '*' (or after the last), unescaped into out (wn
- * bytes are enough); its length. */
-size_t pt_wildcard_head(const char *w, size_t wn, char *out);
-size_t pt_wildcard_tail(const char *w, size_t wn, char *out);
-/* Whether w contains an unescaped '*'. */
-bool pt_wildcard_has_star(const char *w, size_t wn);
+/* Compiles a checked operand into out (pt_wildcard_compiled_max(wn) bytes); its length. */
+size_t pt_wildcard_compile(const char *w, size_t wn, char *out);
+size_t pt_wildcard_compiled_max(size_t wn);
+/* Whether value v matches the compiled wildcard c. */
+bool pt_wildcard_match(const char *c, const char *v, size_t vn);
+/* The literal text before the first star (or after the last) of compiled c, unescaped: its
+ * length (0 when the operand starts, or ends, with a star) and *seg. */
+size_t pt_wildcard_head(const char *c, const char **seg);
+size_t pt_wildcard_tail(const char *c, const char **seg);
 
 /* ---- the hash table (pattern_map.c) ---- */
 
@@ -162,8 +163,7 @@ typedef struct pt_index {
 /* What a table lookup yields: a matcher alternative, or the exclusion of one. */
 typedef struct pt_entry {
     uint32_t mid;
-    uint32_t wc; /* a wildcard to confirm on the whole value (offset in wcs), or PT_NONE */
-    uint32_t wclen;
+    uint32_t wc; /* a compiled wildcard to confirm on the whole value (offset in wcs), or PT_NONE */
     bool neg;
 } pt_entry;
 
@@ -181,10 +181,25 @@ typedef struct pt_branch_c {
     uint32_t nconds;
 } pt_branch_c;
 
+/* A child of a trie node, for the scan that beats hashing when a node has few children. */
+typedef struct pt_kid {
+    uint64_t head; /* the key's first 8 bytes, zero-padded */
+    const char *key;
+    uint32_t len, node;
+} pt_kid;
+
+#define PT_SCAN_KIDS 12 /* up to this many children, a node's are scanned, not hashed */
+
 typedef struct pt_node {
     uint32_t index; /* pt_index id, or PT_NONE if no pattern tests this path's leaves */
     bool has_children;
+    pt_kid *kids;   /* after the build, when there are at most PT_SCAN_KIDS of them */
+    uint32_t nkids;
 } pt_node;
+
+uint64_t pt_key_head(const char *k, size_t n);
+/* The child of node under key k, or PT_NONE. */
+uint32_t pt_child(const ot_pattern_set *s, uint32_t node, const char *k, size_t n);
 
 struct ot_pattern_set {
     pt_map map;
@@ -205,7 +220,7 @@ struct ot_pattern_set {
     pt_list always; /* branches with no cond to wait on (exists:false only) */
     uint32_t *ids;  /* dense pattern index -> caller's id */
     size_t npatterns, idcap;
-    char *wcs;      /* wildcard operands, concatenated */
+    char *wcs;      /* compiled wildcard operands, concatenated */
     size_t wclen, wccap;
     pt_atom *range_atoms; /* numeric ranges awaiting the build */
     size_t nrange_atoms, rangecap;
@@ -250,7 +265,7 @@ typedef struct pt_scratch {
     uint32_t leaf_trail, leaf_trail_len; /* the current leaf's snapshot, PT_NONE until made */
     uint32_t *cands;
     size_t ncands, candcap;
-    uint32_t *pick; /* the verifier's chosen occurrence per cond */
+    uint32_t *pick; /* the verifier's conds that need a consistent choice of array elements */
     size_t pickcap;
     char *fold;
     size_t foldcap;

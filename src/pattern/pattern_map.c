@@ -16,14 +16,16 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
+/* One multiply per 8 bytes, a full mix at the end: keys are short (field names, API names). */
 uint64_t pt_hash(uint32_t tag, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = mix(0x9e3779b97f4a7c15ull ^ ((uint64_t)tag << 32) ^ n);
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)tag << 32) ^ n;
     for (; n >= 8; s += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, s, 8);
-        h = mix((h ^ w) * 0x94d049bb133111ebull);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+        h = h << 29 | h >> 35;
     }
     uint64_t w = 0;
     memcpy(&w, s, n);

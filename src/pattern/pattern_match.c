@@ -107,11 +107,12 @@ static void cond_met(pt_walk *w, uint32_t c)
         x->cond_stamp[c] = x->epoch;
         x->cond_head[c] = PT_NONE;
         const pt_list *t = &s->conds[c].triggers;
-        if (OT_VEC_GROW(x->cands, x->candcap, x->ncands + t->n)) {
+        if (t->n && OT_VEC_GROW(x->cands, x->candcap, x->ncands + t->n)) {
             x->error = OT_ENOMEM;
             return;
         }
-        memcpy(x->cands + x->ncands, t->v, t->n * sizeof *t->v);
+        if (t->n)
+            memcpy(x->cands + x->ncands, t->v, t->n * sizeof *t->v);
         x->ncands += t->n;
     } else if (x->cond_leaf[c] == x->leaf) {
         return; /* this leaf is on record already */
@@ -143,7 +144,7 @@ static void lookup(pt_walk *w, uint32_t ix, uint32_t table, const char *key, siz
     const pt_list *l = &w->s->lists[list];
     for (size_t i = 0; i < l->n; i++) {
         const pt_entry *e = &w->s->entries[l->v[i]];
-        if (e->wc != PT_NONE && !pt_wildcard_match(w->s->wcs + e->wc, e->wclen, whole, wn))
+        if (e->wc != PT_NONE && !pt_wildcard_match(w->s->wcs + e->wc, whole, wn))
             continue;
         if (e->neg)
             w->x->mid_excl[e->mid] = w->x->leaf;
@@ -186,7 +187,7 @@ static void string_leaf(pt_walk *w, uint32_t ixid, const pt_index *ix, const cha
     by_length(w, ixid, PTT_WC_TAIL, &ix->wtail_lens, v, n, true, v, n);
     for (size_t i = 0; i < ix->wc_rest.n; i++) {
         const pt_entry *e = &w->s->entries[ix->wc_rest.v[i]];
-        if (!pt_wildcard_match(w->s->wcs + e->wc, e->wclen, v, n))
+        if (!pt_wildcard_match(w->s->wcs + e->wc, v, n))
             continue;
         if (e->neg)
             w->x->mid_excl[e->mid] = w->x->leaf;
@@ -270,7 +271,7 @@ static void walk(pt_walk *w, uint32_t node, ot_json v)
             return;
         ot_json_object_iter(v, &it);
         while (ot_json_object_next(&it, &k, &kn, &val)) {
-            uint32_t child = pt_map_get(&w->s->map, node << 5 | PTT_CHILD, k, kn);
+            uint32_t child = pt_child(w->s, node, k, kn);
             if (child != PT_NONE)
                 walk(w, child, val);
         }

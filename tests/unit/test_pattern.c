@@ -129,6 +129,30 @@ static void test_pattern__wildcard(void **state)
     MATCH("{\"a\":[{\"wildcard\":\"exact\"}]}", "{\"a\":\"exact\"}");
     NO_MATCH("{\"a\":[{\"wildcard\":\"exact\"}]}", "{\"a\":\"exactly\"}");
     NO_MATCH("{\"a\":[{\"wildcard\":\"*\"}]}", "{\"a\":5}");
+    MATCH("{\"a\":[{\"wildcard\":\"a*a\"}]}", "{\"a\":\"aa\"}"); /* prefix and suffix may meet */
+    NO_MATCH("{\"a\":[{\"wildcard\":\"a*a\"}]}", "{\"a\":\"a\"}");       /* ...not overlap */
+    MATCH("{\"a\":[{\"wildcard\":\"a*b*a\"}]}", "{\"a\":\"aba\"}");
+    NO_MATCH("{\"a\":[{\"wildcard\":\"a*b*a\"}]}", "{\"a\":\"ab\"}");
+    MATCH("{\"a\":[{\"wildcard\":\"\"}]}", "{\"a\":\"\"}");
+    NO_MATCH("{\"a\":[{\"wildcard\":\"\"}]}", "{\"a\":\"x\"}");
+    MATCH("{\"a\":[{\"wildcard\":\"x\\\\*\"}]}", "{\"a\":\"x*\"}"); /* an escaped star at the end */
+    NO_MATCH("{\"a\":[{\"wildcard\":\"x\\\\*\"}]}", "{\"a\":\"xy\"}");
+    /* a long value against many segments: matched by leftmost search, not by backtracking */
+    size_t n = 200000;
+    char *ev = malloc(n + 16), *q = malloc(4096);
+    assert_non_null(ev);
+    assert_non_null(q);
+    memcpy(ev, "{\"a\":\"", 6);
+    memset(ev + 6, 'a', n);
+    memcpy(ev + 6 + n, "\"}", 3);
+    size_t k = (size_t)snprintf(q, 4096, "{\"a\":[{\"wildcard\":\"");
+    for (int i = 0; i < 1000; i++)
+        k += (size_t)snprintf(q + k, 4096 - k, "*a");
+    snprintf(q + k, 4096 - k, "*b\"}]}");
+    NO_MATCH(q, ev);
+    q[k + 1] = 'a'; /* ...*a*a: now it matches */
+    MATCH(q, ev);
+    free(ev), free(q);
 }
 
 static void test_pattern__anything_but(void **state)
@@ -266,6 +290,28 @@ static void test_pattern__arrays(void **state)
     MATCH("{\"o\":{\"i\":{\"k\":[3]},\"t\":[\"b\"]}}", nest);
     /* a pattern array never matches an event object or array as a whole */
     NO_MATCH("{\"a\":[\"x\"]}", "{\"a\":{\"b\":\"x\"}}");
+    /* many arrays with many candidate elements each, and one that fails: solved array by array,
+     * not by trying every combination of elements (60^5 of them here) */
+    size_t cap = 64000, k = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    k += (size_t)snprintf(big + k, cap - k, "{");
+    for (int arr = 0; arr < 5; arr++) {
+        k += (size_t)snprintf(big + k, cap - k, "%s\"x%d\":[", arr ? "," : "", arr);
+        for (int el = 0; el < 60; el++)
+            k += (size_t)snprintf(big + k, cap - k, "%s{\"a\":1,\"b\":%d}", el ? "," : "",
+                                  arr == 4 ? 2 : 1);
+        k += (size_t)snprintf(big + k, cap - k, "]");
+    }
+    snprintf(big + k, cap - k, "}");
+    const char *five = "{\"x0\":{\"a\":[1]},\"x1\":{\"a\":[1]},\"x2\":{\"a\":[1]},\"x3\":"
+                       "{\"a\":[1]},\"x4\":{\"a\":[1],\"b\":[1]}}";
+    NO_MATCH(five, big);
+    char *last = strstr(big, "\"x4\"");
+    last = strstr(last, "\"b\":2");
+    last[4] = '1'; /* the first element of x4 now holds both */
+    MATCH(five, big);
+    free(big);
     /* a top-level field and an arrayed one always pair */
     MATCH("{\"s\":[\"q\"],\"r\":{\"t\":[\"a\"]}}", "{\"s\":\"q\",\"r\":[{\"t\":\"b\"},{\"t\":\"a\"}]}");
 }
