@@ -70,7 +70,6 @@ static int count_event(ot_insights *in, const ot_event *e, int64_t minute)
         if (!ot_deliver_trail_wants(&t->t, e, NULL, NULL))
             continue;
         t->low = minute < t->low ? minute : t->low;
-        t->high = minute > t->high ? minute : t->high;
         if (t->on[OT_INSIGHT_CALL_RATE] && e->rw == OT_RW_WRITE)
             rc = tally(in, i, OT_INSIGHT_CALL_RATE, e, "", minute);
         if (!rc && t->on[OT_INSIGHT_ERROR_RATE] && e->error_code[0])
@@ -79,12 +78,23 @@ static int count_event(ot_insights *in, const ot_event *e, int64_t minute)
     return rc;
 }
 
-static int store_tally(ot_insights *in)
+static int note_touched(ot_insights *in, int64_t id)
+{
+    for (size_t i = 0; i < in->ntouched; i++)
+        if (in->touched[i] == id)
+            return OT_OK;
+    if (OT_VEC_GROW(in->touched, in->captouched, in->ntouched + 1))
+        return OT_ENOMEM;
+    in->touched[in->ntouched++] = id;
+    return OT_OK;
+}
+
+static int store_tally(ot_insights *in, int64_t now_ms)
 {
     int rc = OT_OK;
     for (size_t i = 0; !rc && i < in->ntally; i++) {
         const ins_tally *a = &in->tally[i];
-        ins_series s = {.type = (int)a->type};
+        ins_series s = {.type = (int)a->type, .clock = a->minute, .touched_ms = now_ms};
         snprintf(s.trail, sizeof s.trail, "%s", in->trails[a->trail].t.arn);
         snprintf(s.account, sizeof s.account, "%s", a->account);
         snprintf(s.region, sizeof s.region, "%s", a->region);
@@ -94,19 +104,19 @@ static int store_tally(ot_insights *in)
         rc = ins_db_series(&in->db, &s, &s.id);
         if (!rc)
             rc = ins_db_count_add(&in->db, s.id, a->minute, a->n);
+        if (!rc)
+            rc = note_touched(in, s.id);
     }
     return rc;
 }
 
 int ins_count_batch(ot_insights *in, const ot_wal_record *recs, size_t n)
 {
-    int64_t now_minute = ins_now_ms(in) / INS_MINUTE_MS;
+    int64_t now_ms = ins_now_ms(in), now_minute = now_ms / INS_MINUTE_MS;
     int rc = OT_OK;
-    in->ntally = 0;
-    for (size_t i = 0; i < in->ntrails; i++) {
+    in->ntally = in->ntouched = 0;
+    for (size_t i = 0; i < in->ntrails; i++)
         in->trails[i].low = INT64_MAX;
-        in->trails[i].high = INT64_MIN;
-    }
     for (size_t i = 0; !rc && i < n; i++) {
         ot_event e;
         int64_t minute;
@@ -119,5 +129,5 @@ int ins_count_batch(ot_insights *in, const ot_wal_record *recs, size_t n)
             continue;
         rc = count_event(in, &e, minute);
     }
-    return rc ? rc : store_tally(in);
+    return rc ? rc : store_tally(in, now_ms);
 }

@@ -1,4 +1,5 @@
-/* insights_db.c — insights.db: per-minute counts per series, each trail's event clock, the
+/* insights_db.c — insights.db: per-minute counts per series with each series' event clock,
+ * the first minute counted for each trail, the
  * anomalies in progress, the Insights events not yet written out, and the reader's position
  * (updated in the same transaction as the counts, so a crash never counts a record twice). */
 #include <stdlib.h>
@@ -15,13 +16,12 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS position(id INTEGER PRIMARY KEY CHECK(id=1), lsn INTEGER);"
     "CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, trail TEXT NOT NULL,"
     " type INTEGER NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, source TEXT NOT NULL,"
-    " name TEXT NOT NULL, error TEXT NOT NULL,"
-    " UNIQUE(trail, type, account, region, source, name, error));"
+    " name TEXT NOT NULL, error TEXT NOT NULL, clock INTEGER NOT NULL, judged INTEGER NOT NULL,"
+    " touched_ms INTEGER NOT NULL, UNIQUE(trail, type, account, region, source, name, error));"
     "CREATE TABLE IF NOT EXISTS counts(series INTEGER NOT NULL, minute INTEGER NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY(series, minute)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS counts_by_minute ON counts(minute);"
-    "CREATE TABLE IF NOT EXISTS clocks(trail TEXT PRIMARY KEY, first_minute INTEGER NOT NULL,"
-    " clock INTEGER NOT NULL, judged INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS trails(trail TEXT PRIMARY KEY, first_minute INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS anomalies(series INTEGER PRIMARY KEY, start_minute INTEGER,"
     " last_minute INTEGER, baseline REAL, baseline_minutes INTEGER, first_count INTEGER,"
     " calls INTEGER);"
@@ -34,16 +34,13 @@ static const ot_sql_col SERIES_COLS[] = {
     OT_SQL_COL(ins_series, type, 2),    OT_SQL_COL(ins_series, account, 3),
     OT_SQL_COL(ins_series, region, 4),  OT_SQL_COL(ins_series, source, 5),
     OT_SQL_COL(ins_series, name, 6),    OT_SQL_COL(ins_series, error, 7),
+    OT_SQL_COL(ins_series, clock, 8),   OT_SQL_COL(ins_series, judged, 9),
+    OT_SQL_COL(ins_series, touched_ms, 10),
 };
+#define SERIES_SELECT                                                                        \
+    "SELECT id, trail, type, account, region, source, name, error, clock, judged, touched_ms" \
+    " FROM series"
 #define NSERIES_COLS (sizeof SERIES_COLS / sizeof SERIES_COLS[0])
-
-static const ot_sql_col CLOCK_COLS[] = {
-    OT_SQL_COL(ins_clock, trail, 0),
-    OT_SQL_COL(ins_clock, first_minute, 1),
-    OT_SQL_COL(ins_clock, clock, 2),
-    OT_SQL_COL(ins_clock, judged, 3),
-};
-#define NCLOCK_COLS (sizeof CLOCK_COLS / sizeof CLOCK_COLS[0])
 
 static int prepare_kept(ins_db *db)
 {
@@ -51,10 +48,13 @@ static int prepare_kept(ins_db *db)
         sqlite3_stmt **st;
         const char *sql;
     } kept[] = {
-        {&db->series_add, "INSERT OR IGNORE INTO series(trail, type, account, region, source,"
-                          " name, error) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
-        {&db->series_id, "SELECT id FROM series WHERE trail=?2 AND type=?3 AND account=?4"
-                         " AND region=?5 AND source=?6 AND name=?7 AND error=?8"},
+        {&db->series_add, "INSERT INTO series(trail, type, account, region, source, name,"
+                          " error, clock, judged, touched_ms)"
+                          " VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 - 1, ?11)"
+                          " ON CONFLICT(trail, type, account, region, source, name, error)"
+                          " DO UPDATE SET clock = max(clock, excluded.clock),"
+                          " touched_ms = excluded.touched_ms RETURNING id"},
+        {&db->series_get, SERIES_SELECT " WHERE id=?1"},
         {&db->count_add, "INSERT INTO counts(series, minute, n) VALUES(?1, ?2, ?3)"
                          " ON CONFLICT(series, minute) DO UPDATE SET n = n + excluded.n"},
         {&db->count_get, "SELECT n FROM counts WHERE series=?1 AND minute=?2"},
@@ -93,7 +93,7 @@ int ins_db_open(const char *path, ins_db *db)
 
 void ins_db_close(ins_db *db)
 {
-    sqlite3_stmt *kept[] = {db->series_add, db->series_id, db->count_add,
+    sqlite3_stmt *kept[] = {db->series_add, db->series_get, db->count_add,
                             db->count_get,  db->window,    db->next_start};
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         sqlite3_finalize(kept[i]);
@@ -141,15 +141,32 @@ int ins_db_set_position(ins_db *db, uint64_t lsn)
 
 int ins_db_series(ins_db *db, const ins_series *s, int64_t *id)
 {
-    sqlite3_stmt *both[] = {db->series_add, db->series_id};
-    for (size_t i = 0; i < 2; i++)
-        if (ot_sql_bind_cols(both[i], 1, s, SERIES_COLS + 1, NSERIES_COLS - 1))
-            return OT_ENOMEM;
-    int rc = ot_sql_run(db->sql, db->series_add, "add an insights series");
-    bool null = true;
-    if (!rc)
-        rc = one_int(db, db->series_id, NULL, 0, id, &null);
+    if (ot_sql_bind_cols(db->series_add, 1, s, SERIES_COLS + 1, NSERIES_COLS - 1))
+        return OT_ENOMEM;
+    bool null;
+    int rc = one_int(db, db->series_add, NULL, 0, id, &null);
     return rc ? rc : null ? OT_EIO : OT_OK;
+}
+
+int ins_db_series_get(ins_db *db, int64_t id, ins_series *s)
+{
+    sqlite3_bind_int64(db->series_get, 1, id);
+    int rc = ot_sql_step(db->sql, db->series_get, "read an insights series");
+    if (rc == 1)
+        ot_sql_read_cols(db->series_get, s, SERIES_COLS, NSERIES_COLS);
+    sqlite3_reset(db->series_get);
+    return rc == 1 ? OT_OK : rc ? rc : OT_ENOTFOUND;
+}
+
+int ins_db_series_judged(ins_db *db, int64_t id, int64_t judged)
+{
+    sqlite3_stmt *st;
+    int rc = ot_sql_prepare(db->sql, "UPDATE series SET judged=?2 WHERE id=?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, judged);
+    return ot_sql_done(db->sql, st, "store how far a series is judged");
 }
 
 int ins_db_count_add(ins_db *db, int64_t series, int64_t minute, uint64_t n)
@@ -186,41 +203,26 @@ int ins_db_next_start(ins_db *db, int64_t series, int64_t from, int64_t to, int6
     return rc ? rc : null ? OT_ENOTFOUND : OT_OK;
 }
 
-static void read_clock(sqlite3_stmt *st, void *row)
-{
-    ot_sql_read_cols(st, row, CLOCK_COLS, NCLOCK_COLS);
-}
-
-int ins_db_clock(ins_db *db, const char *trail, ins_clock *c)
-{
-    const char *p[] = {trail};
-    return ot_sql_select_one(db->sql,
-                             "SELECT trail, first_minute, clock, judged FROM clocks"
-                             " WHERE trail=?1",
-                             p, 1, sizeof *c, read_clock, "read an insights clock", c);
-}
-
-int ins_db_clocks(ins_db *db, ins_clock **out, size_t *n)
-{
-    return ot_sql_select(db->sql, "SELECT trail, first_minute, clock, judged FROM clocks", NULL,
-                         0, sizeof **out, read_clock, "read the insights clocks",
-                         (void **)out, n);
-}
-
-int ins_db_clock_put(ins_db *db, const ins_clock *c)
+int ins_db_first_minute(ins_db *db, const char *trail, int64_t low, int64_t *first)
 {
     sqlite3_stmt *st;
     int rc = ot_sql_prepare(db->sql,
-                            "INSERT OR REPLACE INTO clocks(trail, first_minute, clock, judged)"
-                            " VALUES(?1, ?2, ?3, ?4)",
+                            "INSERT INTO trails(trail, first_minute) VALUES(?1, ?2)"
+                            " ON CONFLICT(trail) DO UPDATE SET"
+                            " first_minute = min(first_minute, excluded.first_minute)"
+                            " RETURNING first_minute",
                             &st);
     if (rc)
         return rc;
-    if (ot_sql_bind_cols(st, 1, c, CLOCK_COLS, NCLOCK_COLS)) {
-        sqlite3_finalize(st);
-        return OT_ENOMEM;
+    rc = ot_sql_bind_text(st, 1, trail);
+    sqlite3_bind_int64(st, 2, low);
+    if (!rc) {
+        rc = ot_sql_step(db->sql, st, "store a trail's first minute");
+        *first = rc == 1 ? sqlite3_column_int64(st, 0) : low;
+        rc = rc < 0 ? rc : OT_OK;
     }
-    return ot_sql_done(db->sql, st, "store an insights clock");
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static void read_series(sqlite3_stmt *st, void *row)
@@ -228,26 +230,15 @@ static void read_series(sqlite3_stmt *st, void *row)
     ot_sql_read_cols(st, row, SERIES_COLS, NSERIES_COLS);
 }
 
-int ins_db_candidates(ins_db *db, const char *trail, int64_t from, int64_t to, ins_series **out,
-                      size_t *n)
+int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, ins_series **out, size_t *n)
 {
     sqlite3_stmt *st;
-    int rc = ot_sql_prepare(
-        db->sql,
-        "SELECT id, trail, type, account, region, source, name, error FROM series s"
-        " WHERE trail=?1 AND (EXISTS(SELECT 1 FROM anomalies a WHERE a.series=s.id)"
-        " OR EXISTS(SELECT 1 FROM counts c WHERE c.series=s.id AND c.minute>?2"
-        " AND c.minute<=?3 AND c.n>=?4))",
-        &st);
+    int rc = ot_sql_prepare(db->sql, SERIES_SELECT " WHERE touched_ms<=?1", &st);
     if (rc)
         return rc;
-    rc = ot_sql_bind_text(st, 1, trail);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
-    sqlite3_bind_int64(st, 4, OT_INSIGHTS_MIN_START);
-    if (!rc)
-        rc = ot_sql_rows(db->sql, st, sizeof **out, read_series, "read insights series",
-                         (void **)out, n);
+    sqlite3_bind_int64(st, 1, touched_before_ms);
+    rc = ot_sql_rows(db->sql, st, sizeof **out, read_series, "read insights series",
+                     (void **)out, n);
     sqlite3_finalize(st);
     return rc;
 }

@@ -14,8 +14,10 @@
 #include "wal/wal_cursor.h"
 
 #define INS_MINUTE_MS 60000LL
-#define INS_GRACE_MIN 1  /* minute M closes once the trail saw an event of minute M + 2 */
-#define INS_LIVE_MIN 10  /* a trail whose events are this recent follows the wall clock when idle */
+#define INS_GRACE_MIN 1  /* minute M of a series closes once it has an event of minute M + 2 */
+#define INS_QUIET_MS (120 * 1000LL) /* a series without new events for this long has caught up */
+#define INS_LIVE_MIN 10  /* ... and if its events are this recent it follows the wall clock */
+#define INS_SWEEP_MS (10 * 1000LL)  /* how often quiet series are looked for */
 #define INS_FUTURE_MIN 5 /* events further in the future than this are not counted */
 #define INS_KEEP_MIN (OT_INSIGHTS_WINDOW_MIN + 2 * 1440) /* counts older than this are pruned */
 
@@ -23,7 +25,7 @@
 
 typedef struct ins_db {
     sqlite3 *sql;
-    sqlite3_stmt *series_add, *series_id, *count_add, *count_get, *window, *next_start;
+    sqlite3_stmt *series_add, *series_get, *count_add, *count_get, *window, *next_start;
 } ins_db;
 
 /* One series: what is counted, for which trail. */
@@ -36,15 +38,10 @@ typedef struct ins_series {
     char source[256];
     char name[256];
     char error[256];
-} ins_series;
-
-/* A trail's event clock: the minutes counted and judged so far. */
-typedef struct ins_clock {
-    char trail[320];
-    int64_t first_minute;     /* the earliest minute counted */
-    int64_t clock;            /* the latest minute counted (or reached by the wall clock) */
+    int64_t clock;            /* the latest minute counted */
     int64_t judged;           /* minutes <= this are judged */
-} ins_clock;
+    int64_t touched_ms;       /* when it was last counted (wall clock) */
+} ins_series;
 
 typedef struct ins_outbox_row {
     int64_t id;
@@ -58,8 +55,13 @@ int ins_db_open(const char *path, ins_db *db);
 void ins_db_close(ins_db *db);
 int ins_db_position(ins_db *db, uint64_t *lsn);
 int ins_db_set_position(ins_db *db, uint64_t lsn);
-/* The id of series s (made if new). */
+/* Counts series s in at minute s->clock, wall time s->touched_ms: made if new (judged from
+ * that minute on), else its clock moved on. *id gets its id. */
 int ins_db_series(ins_db *db, const ins_series *s, int64_t *id);
+int ins_db_series_get(ins_db *db, int64_t id, ins_series *s);
+int ins_db_series_judged(ins_db *db, int64_t id, int64_t judged);
+/* Series not counted since touched_before_ms. */
+int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, ins_series **out, size_t *n);
 int ins_db_count_add(ins_db *db, int64_t series, int64_t minute, uint64_t n);
 int ins_db_count(ins_db *db, int64_t series, int64_t minute, uint64_t *n);
 /* Calls of series in minutes [from, to). */
@@ -67,13 +69,9 @@ int ins_db_window(ins_db *db, int64_t series, int64_t from, int64_t to, uint64_t
 /* The first minute in [from, to] where series has at least OT_INSIGHTS_MIN_START calls;
  * OT_ENOTFOUND if none. */
 int ins_db_next_start(ins_db *db, int64_t series, int64_t from, int64_t to, int64_t *minute);
-int ins_db_clock(ins_db *db, const char *trail, ins_clock *c); /* OT_ENOTFOUND if new */
-int ins_db_clock_put(ins_db *db, const ins_clock *c);
-int ins_db_clocks(ins_db *db, ins_clock **out, size_t *n);
-/* The series of trail worth judging in minutes (from, to]: those with an anomaly in progress
- * and those with a minute there that could start one. */
-int ins_db_candidates(ins_db *db, const char *trail, int64_t from, int64_t to, ins_series **out,
-                      size_t *n);
+/* The first minute counted for trail, lowered to low if that is earlier (INT64_MAX: only
+ * read it). */
+int ins_db_first_minute(ins_db *db, const char *trail, int64_t low, int64_t *first);
 /* The anomaly in progress of series (s->active false when none). */
 int ins_db_state(ins_db *db, int64_t series, ot_insight_state *s);
 int ins_db_state_put(ins_db *db, int64_t series, const ot_insight_state *s);
@@ -92,7 +90,7 @@ int ins_db_prune(ins_db *db, int64_t cutoff_minute);
 typedef struct ins_trail {
     ot_trail t;               /* t.selectors: its compiled event selectors (owned) */
     bool on[2];               /* by ot_insight_type */
-    int64_t low, high;        /* the batch's minutes counted for it (high < low: none) */
+    int64_t low;              /* the batch's earliest minute counted for it (INT64_MAX: none) */
 } ins_trail;
 
 /* Calls counted by a batch, before they are added to insights.db. */
@@ -111,9 +109,11 @@ struct ot_insights {
     size_t ntrails, captrails;
     ins_tally *tally;
     size_t ntally, captally;
+    int64_t *touched;         /* the series the batch counted */
+    size_t ntouched, captouched;
     ot_json_doc *doc;
     ot_buf rec, gz;
-    int64_t pruned_ms;
+    int64_t pruned_ms, swept_ms;
     ot_wal_reader *reader;
     _Atomic uint64_t started, ended, files, position;
 };
@@ -122,11 +122,12 @@ int64_t ins_now_ms(const ot_insights *in);
 /* Re-reads the logging trails with Insights on. */
 int ins_trails_refresh(ot_insights *in);
 void ins_trails_free(ot_insights *in);
-/* Counts the batch's management events into insights.db (in the caller's transaction). */
+/* Counts the batch's management events into insights.db (in the caller's transaction):
+ * touched lists the series counted, trails[].low the trails' earliest minutes. */
 int ins_count_batch(ot_insights *in, const ot_wal_record *recs, size_t n);
-/* Judges the trail's minutes that closed: c->judged moves to through. Insights events made go
- * to the outbox (in the caller's transaction). */
-int ins_judge(ot_insights *in, ins_clock *c, int64_t through);
+/* Judges series s's minutes (s->judged, through] and stores how far it got. Insights events
+ * made go to the outbox (in the caller's transaction). */
+int ins_judge(ot_insights *in, const ins_series *s, int64_t through);
 /* Moves the outbox into the WAL and into the trails' buckets; failures stay for the next try. */
 void ins_out_flush(ot_insights *in);
 

@@ -1,6 +1,13 @@
 /* insights_judge.c — judging a trail's closed minutes with the detector (insights_detect.c),
  * series by series, and queueing the Insights events that come out of it.
  *
+ * Each series has its own event clock (the latest minute counted for it): minute M is judged
+ * once the series has an event of minute M + 2 or later (a minute of grace for late events),
+ * so events sent with past eventTimes (a backfill, records forwarded late) are judged just as
+ * live ones, whatever else the trail records meanwhile. A series that gets no new events for
+ * INS_QUIET_MS has caught up: its minutes are judged up to the wall clock's (if its events are
+ * recent) or up to the one after its last event, so an anomaly ends when its API falls silent.
+ *
  * A series without an anomaly in progress only needs judging at minutes that could start one
  * (OT_INSIGHTS_MIN_START calls or more), so a long stretch of closed minutes costs one index
  * lookup per series; an anomaly in progress is judged minute by minute until it ends. */
@@ -31,11 +38,11 @@ static int queue_event(ot_insights *in, const ins_series *s, const ot_insight_st
 }
 
 /* One minute m of series s: its count and baseline, the detector's verdict. */
-static int judge_minute(ot_insights *in, const ins_clock *c, const ins_series *s,
+static int judge_minute(ot_insights *in, int64_t first_minute, const ins_series *s,
                         ot_insight_state *st, int64_t m)
 {
     uint64_t count, sum = 0;
-    int64_t observed = m - c->first_minute;
+    int64_t observed = m - first_minute;
     int64_t window = observed < OT_INSIGHTS_WINDOW_MIN ? observed : OT_INSIGHTS_WINDOW_MIN;
     int rc = ins_db_count(&in->db, s->id, m, &count);
     if (!rc && !st->active && window > 0)
@@ -49,13 +56,17 @@ static int judge_minute(ot_insights *in, const ins_clock *c, const ins_series *s
     }
 }
 
-static int judge_series(ot_insights *in, const ins_clock *c, const ins_series *s,
-                        int64_t through)
+int ins_judge(ot_insights *in, const ins_series *s, int64_t through)
 {
+    if (through <= s->judged)
+        return OT_OK;
     ot_insight_state st;
-    int rc = ins_db_state(&in->db, s->id, &st);
-    int64_t m = c->judged + 1;
-    if (st.active && m <= st.last_minute)
+    int64_t first_minute;
+    int rc = ins_db_first_minute(&in->db, s->trail, INT64_MAX, &first_minute);
+    if (!rc)
+        rc = ins_db_state(&in->db, s->id, &st);
+    int64_t m = s->judged + 1;
+    if (!rc && st.active && m <= st.last_minute)
         m = st.last_minute + 1;
     while (!rc && m <= through) {
         if (!st.active) {
@@ -66,22 +77,9 @@ static int judge_series(ot_insights *in, const ins_clock *c, const ins_series *s
             }
         }
         if (!rc)
-            rc = judge_minute(in, c, s, &st, m++);
+            rc = judge_minute(in, first_minute, s, &st, m++);
     }
-    return rc ? rc : ins_db_state_put(&in->db, s->id, &st);
-}
-
-int ins_judge(ot_insights *in, ins_clock *c, int64_t through)
-{
-    if (through <= c->judged)
-        return OT_OK;
-    ins_series *v = NULL;
-    size_t n = 0;
-    int rc = ins_db_candidates(&in->db, c->trail, c->judged, through, &v, &n);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = judge_series(in, c, &v[i], through);
-    free(v);
     if (!rc)
-        c->judged = through;
-    return rc;
+        rc = ins_db_state_put(&in->db, s->id, &st);
+    return rc ? rc : ins_db_series_judged(&in->db, s->id, through);
 }

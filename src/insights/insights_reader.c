@@ -1,13 +1,7 @@
-/* insights_reader.c — the Insights WAL reader: counts each batch, moves the event clocks of
- * the trails it touched and judges the minutes that closed, all in one insights.db transaction
- * with the reader's position; then writes the Insights events out.
- *
- * Time is event time. A trail's clock is the latest eventTime minute it has counted, and minute
- * M is judged once the clock passed M + INS_GRACE_MIN (one minute for late events), so events
- * sent with past eventTimes (forwarded records, backfills) build a baseline and raise insights
- * exactly as live ones, and a test can drive it deterministically. So that an anomaly still
- * ends when a live trail falls silent, an idle reader moves the clock of a trail whose latest
- * event is at most INS_LIVE_MIN minutes old on to the wall clock's minute. */
+/* insights_reader.c — the Insights WAL reader: counts each batch and judges the minutes that
+ * closed in the series it counted, in one insights.db transaction with the reader's position;
+ * then writes the Insights events out. Now and then (and whenever the log is idle) it judges
+ * the series that fell quiet. Time is event time: see insights_judge.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,43 +23,67 @@ int64_t ins_now_ms(const ot_insights *in)
     return in->o.now_ms ? in->o.now_ms() : ot_now_ms();
 }
 
-/* Moves trail t's clock over the minutes [low, high] the batch counted, or to now_minute
- * (high < low), and judges what closed. */
-static int advance(ot_insights *in, const ot_trail *t, int64_t low, int64_t high)
-{
-    ins_clock c;
-    int rc = ins_db_clock(&in->db, t->arn, &c);
-    if (rc == OT_ENOTFOUND) {
-        if (high < low)
-            return OT_OK; /* nothing counted yet: no clock to move */
-        c = (ins_clock){.first_minute = low, .clock = high, .judged = low - 1};
-        snprintf(c.trail, sizeof c.trail, "%s", t->arn);
-        rc = OT_OK;
-    }
-    if (rc)
-        return rc;
-    if (high >= low) {
-        c.first_minute = low < c.first_minute ? low : c.first_minute;
-        c.clock = high > c.clock ? high : c.clock;
-    } else {
-        int64_t now_minute = ins_now_ms(in) / INS_MINUTE_MS;
-        if (c.clock >= now_minute || now_minute - c.clock > INS_LIVE_MIN)
-            return OT_OK;
-        c.clock = now_minute;
-    }
-    rc = ins_judge(in, &c, c.clock - INS_GRACE_MIN - 1);
-    return rc ? rc : ins_db_clock_put(&in->db, &c);
-}
-
+/* The trails' first minutes, then the series the batch counted: judged as far as their own
+ * clocks closed minutes. */
 static int count_and_judge(ot_insights *in, const ot_wal_record *recs, size_t n)
 {
     int rc = ins_count_batch(in, recs, n);
-    for (size_t i = 0; !rc && i < in->ntrails; i++) {
-        const ins_trail *t = &in->trails[i];
-        if (t->high >= t->low)
-            rc = advance(in, &t->t, t->low, t->high);
+    int64_t first;
+    for (size_t i = 0; !rc && i < in->ntrails; i++)
+        if (in->trails[i].low != INT64_MAX)
+            rc = ins_db_first_minute(&in->db, in->trails[i].t.arn, in->trails[i].low, &first);
+    for (size_t i = 0; !rc && i < in->ntouched; i++) {
+        ins_series s;
+        rc = ins_db_series_get(&in->db, in->touched[i], &s);
+        if (!rc)
+            rc = ins_judge(in, &s, s.clock - INS_GRACE_MIN - 1);
     }
     return rc ? rc : ins_db_set_position(&in->db, recs[n - 1].lsn);
+}
+
+static bool watched(const ot_insights *in, const char *trail_arn)
+{
+    for (size_t i = 0; i < in->ntrails; i++)
+        if (!strcmp(in->trails[i].t.arn, trail_arn))
+            return true;
+    return false;
+}
+
+/* How far a series that has caught up is judged: to the wall clock's minute (less the grace)
+ * when its events are recent, else to the minute after its last. */
+static int64_t caught_up_through(const ins_series *s, int64_t now_minute)
+{
+    if (now_minute - s->clock <= INS_LIVE_MIN)
+        return now_minute - INS_GRACE_MIN - 1;
+    return s->clock + 1;
+}
+
+static int judge_quiet(ot_insights *in)
+{
+    int64_t now = ins_now_ms(in);
+    ins_series *v = NULL;
+    size_t n = 0;
+    int rc = ins_db_quiet_series(&in->db, now - INS_QUIET_MS, &v, &n);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (watched(in, v[i].trail))
+            rc = ins_judge(in, &v[i], caught_up_through(&v[i], now / INS_MINUTE_MS));
+    free(v);
+    return rc;
+}
+
+/* Judges the series that fell quiet, at most every INS_SWEEP_MS (unless forced: idle). */
+static void sweep(ot_insights *in, bool force)
+{
+    int64_t now = ins_now_ms(in);
+    if (!in->ntrails || (!force && now - in->swept_ms < INS_SWEEP_MS))
+        return;
+    in->swept_ms = now;
+    int rc = ot_sql_begin(in->db.sql);
+    if (!rc)
+        rc = ot_sql_end(in->db.sql, judge_quiet(in));
+    if (rc)
+        ot_warn("insights: judging the series that fell quiet failed (retried): %s",
+                ot_strerror(rc));
 }
 
 static int insights_batch(void *ctx, const ot_wal_record *recs, size_t n)
@@ -83,16 +101,9 @@ static int insights_batch(void *ctx, const ot_wal_record *recs, size_t n)
     if (rc)
         return rc; /* rolled back: the runner reads the batch again */
     atomic_store(&in->position, recs[n - 1].lsn);
+    sweep(in, false);
     ins_out_flush(in);
     return OT_OK;
-}
-
-static int follow_wall_clock(ot_insights *in)
-{
-    int rc = OT_OK;
-    for (size_t i = 0; !rc && i < in->ntrails; i++)
-        rc = advance(in, &in->trails[i].t, 1, 0);
-    return rc;
 }
 
 static void prune(ot_insights *in)
@@ -109,15 +120,8 @@ static void prune(ot_insights *in)
 static int insights_idle(void *ctx)
 {
     ot_insights *in = ctx;
-    int rc = ins_trails_refresh(in);
-    if (!rc && in->ntrails) {
-        rc = ot_sql_begin(in->db.sql);
-        if (!rc)
-            rc = ot_sql_end(in->db.sql, follow_wall_clock(in));
-    }
-    if (rc)
-        ot_warn("insights: judging the minutes that closed failed (retried): %s",
-                ot_strerror(rc));
+    if (ins_trails_refresh(in) == OT_OK)
+        sweep(in, true);
     prune(in);
     ins_out_flush(in);
     return 0;
@@ -140,6 +144,7 @@ void ot_insights_stop(ot_insights *in)
     ot_buf_free(&in->rec);
     ot_buf_free(&in->gz);
     free(in->tally);
+    free(in->touched);
     free(in);
 }
 
