@@ -17,6 +17,10 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
+
+OT_COUNTER(m_events, "opentrail_insights_events_total",
+           "Insights events made (a Start and an End per anomaly).");
 
 static int queue_event(ot_insights *in, const ins_series *s, const ot_insight_state *st,
                        bool end)
@@ -32,8 +36,10 @@ static int queue_event(ot_insights *in, const ins_series *s, const ot_insight_st
     int rc = ot_insight_record(&sub, st, end, &in->rec);
     if (!rc)
         rc = ins_db_outbox_add(&in->db, s, in->rec.data, in->rec.len);
-    if (!rc)
+    if (!rc) {
         atomic_fetch_add(end ? &in->ended : &in->started, 1);
+        ot_metric_inc(&m_events);
+    }
     return rc;
 }
 

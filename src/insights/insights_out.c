@@ -16,8 +16,12 @@
 #include "util/err.h"
 #include "util/gzip.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/vec.h"
 #include "wal/wal.h"
+
+OT_COUNTER(m_files, "opentrail_insights_files_total",
+           "Insights files written under CloudTrail-Insight/ in the trails' buckets.");
 
 /* Copies member key of obj into out (cap bytes); "" if absent or too long. */
 static void member(ot_json obj, const char *key, char *out, size_t cap)
@@ -137,8 +141,10 @@ static int write_file(ot_insights *in, const ot_trail *t, const ins_outbox_row *
     if (rc)
         ot_warn("insights: writing the Insights file of %s to s3://%s failed (retried): %s",
                 t->arn, t->bucket, ot_strerror(rc));
-    else
+    else {
         atomic_fetch_add(&in->files, 1);
+        ot_metric_inc(&m_files);
+    }
     return rc;
 }
 
