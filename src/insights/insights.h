@@ -77,12 +77,39 @@ typedef struct ot_insight_subject {
     ot_insight_type type;
 } ot_insight_subject;
 
+/* What the calls of an insight had in common: the top values of one attribute during the
+ * insight and during its baseline, each with its average calls per minute. */
+typedef enum {
+    OT_INSIGHT_ATTR_USER = 0,  /* userIdentityArn */
+    OT_INSIGHT_ATTR_AGENT,     /* userAgent */
+    OT_INSIGHT_ATTR_ERROR,     /* errorCode ("null": no error); call-rate insights only */
+    OT_INSIGHT_NATTRS
+} ot_insight_attr;
+
+#define OT_INSIGHTS_TOP 5             /* values listed per attribute, most calls first */
+#define OT_INSIGHTS_VALUE_MAX 1024    /* longer values are cut */
+
+typedef struct ot_insight_value {
+    char value[OT_INSIGHTS_VALUE_MAX + 1];
+    double average;
+} ot_insight_value;
+
+typedef struct ot_insight_attribution {
+    ot_insight_attr attr;
+    ot_insight_value insight[OT_INSIGHTS_TOP], baseline[OT_INSIGHTS_TOP];
+    size_t ninsight, nbaseline;
+} ot_insight_attribution;
+
+/* "userIdentityArn", "userAgent", "errorCode". */
+const char *ot_insight_attr_name(ot_insight_attr a);
+
 /* Appends the compact JSON of the Start (end false) or End record of anomaly s of subject to
- * out. eventTime is the start of the first anomalous minute, or for End the end of the last;
- * eventID and sharedEventID are UUID-shaped digests of (subject, start minute[, state]), so a
- * record made again after a crash is the same record. */
+ * out, with insightContext.attributions from attrs[0..nattrs) when nattrs > 0. eventTime is the
+ * start of the first anomalous minute, or for End the end of the last; eventID and
+ * sharedEventID are UUID-shaped digests of (subject, start minute[, state]), so a record made
+ * again after a crash is the same record. */
 int ot_insight_record(const ot_insight_subject *subject, const ot_insight_state *s, bool end,
-                      ot_buf *out);
+                      const ot_insight_attribution *attrs, size_t nattrs, ot_buf *out);
 
 /* ---- the reader of the running server ---- */
 

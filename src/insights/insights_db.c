@@ -21,6 +21,10 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS counts(series INTEGER NOT NULL, minute INTEGER NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY(series, minute)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS counts_by_minute ON counts(minute);"
+    "CREATE TABLE IF NOT EXISTS attrs(series INTEGER NOT NULL, minute INTEGER NOT NULL,"
+    " attr INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY(series, attr, minute, value)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS attrs_by_minute ON attrs(minute);"
     "CREATE TABLE IF NOT EXISTS trails(trail TEXT PRIMARY KEY, first_minute INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS anomalies(series INTEGER PRIMARY KEY, start_minute INTEGER,"
     " last_minute INTEGER, baseline REAL, baseline_minutes INTEGER, first_count INTEGER,"
@@ -60,6 +64,9 @@ static int prepare_kept(ins_db *db)
         {&db->count_get, "SELECT n FROM counts WHERE series=?1 AND minute=?2"},
         {&db->window, "SELECT coalesce(sum(n), 0) FROM counts WHERE series=?1"
                       " AND minute>=?2 AND minute<?3"},
+        {&db->attr_add, "INSERT INTO attrs(series, minute, attr, value, n)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(series, attr, minute, value)"
+                        " DO UPDATE SET n = n + excluded.n"},
         {&db->next_start, "SELECT min(minute) FROM counts WHERE series=?1 AND minute>=?2"
                           " AND minute<=?3 AND n>=?4"},
     };
@@ -94,7 +101,7 @@ int ins_db_open(const char *path, ins_db *db)
 void ins_db_close(ins_db *db)
 {
     sqlite3_stmt *kept[] = {db->series_add, db->series_get, db->count_add,
-                            db->count_get,  db->window,    db->next_start};
+                            db->count_get,  db->window,    db->next_start, db->attr_add};
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         sqlite3_finalize(kept[i]);
     sqlite3_close(db->sql);
@@ -367,12 +374,53 @@ int ins_db_outbox_mark(ins_db *db, bool walled, const int64_t *ids, size_t n)
     return ot_sql_end(db->sql, rc);
 }
 
-int ins_db_prune(ins_db *db, int64_t cutoff_minute)
+int ins_db_attr_add(ins_db *db, int64_t series, int64_t minute, int attr, const char *value,
+                    uint64_t n)
 {
+    sqlite3_stmt *st = db->attr_add;
+    sqlite3_bind_int64(st, 1, series);
+    sqlite3_bind_int64(st, 2, minute);
+    sqlite3_bind_int(st, 3, attr);
+    sqlite3_bind_int64(st, 5, (int64_t)n);
+    return ot_sql_bind_text(st, 4, value) ? OT_ENOMEM
+                                          : ot_sql_run(db->sql, st, "add insights attributions");
+}
+
+int ins_db_attr_top(ins_db *db, int64_t series, int attr, int64_t from, int64_t to,
+                    double minutes, ot_insight_value *out, size_t *n)
+{
+    *n = 0;
     sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db->sql, "DELETE FROM counts WHERE minute<?1", &st);
+    int rc = ot_sql_prepare(db->sql,
+                            "SELECT value, sum(n) AS calls FROM attrs WHERE series=?1 AND attr=?2"
+                            " AND minute>=?3 AND minute<=?4 GROUP BY value"
+                            " ORDER BY calls DESC, value LIMIT ?5",
+                            &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, cutoff_minute);
-    return ot_sql_done(db->sql, st, "prune insights counts");
+    int64_t p[] = {series, attr, from, to, OT_INSIGHTS_TOP};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_int64(st, i + 1, p[i]);
+    while ((rc = ot_sql_step(db->sql, st, "read insights attributions")) == 1) {
+        ot_sql_col_text(st, 0, out[*n].value, sizeof out[*n].value);
+        out[*n].average = (double)sqlite3_column_int64(st, 1) / minutes;
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ins_db_prune(ins_db *db, int64_t cutoff_minute)
+{
+    const char *sql[] = {"DELETE FROM counts WHERE minute<?1", "DELETE FROM attrs WHERE minute<?1"};
+    int rc = OT_OK;
+    for (size_t i = 0; !rc && i < 2; i++) {
+        sqlite3_stmt *st;
+        rc = ot_sql_prepare(db->sql, sql[i], &st);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, cutoff_minute);
+            rc = ot_sql_done(db->sql, st, "prune insights counts");
+        }
+    }
+    return rc;
 }

@@ -25,7 +25,8 @@
 
 typedef struct ins_db {
     sqlite3 *sql;
-    sqlite3_stmt *series_add, *series_get, *count_add, *count_get, *window, *next_start;
+    sqlite3_stmt *series_add, *series_get, *count_add, *count_get, *window, *next_start,
+        *attr_add;
 } ins_db;
 
 /* One series: what is counted, for which trail. */
@@ -81,6 +82,13 @@ int ins_db_outbox(ins_db *db, bool walled, ins_outbox_row **out, size_t *n);
 void ins_outbox_free(ins_outbox_row *v, size_t n);
 /* Marks ids as appended to the WAL or delivered; rows that are both are deleted. */
 int ins_db_outbox_mark(ins_db *db, bool walled, const int64_t *ids, size_t n);
+/* Adds n calls with value of attribute attr to series' minute. */
+int ins_db_attr_add(ins_db *db, int64_t series, int64_t minute, int attr, const char *value,
+                    uint64_t n);
+/* The OT_INSIGHTS_TOP values of attr with the most calls in series' minutes [from, to], each
+ * with its calls divided by minutes. */
+int ins_db_attr_top(ins_db *db, int64_t series, int attr, int64_t from, int64_t to,
+                    double minutes, ot_insight_value *out, size_t *n);
 /* Deletes counts of minutes before cutoff. */
 int ins_db_prune(ins_db *db, int64_t cutoff_minute);
 
@@ -100,7 +108,16 @@ typedef struct ins_tally {
     const char *account, *region, *source, *name, *error; /* into the batch's records */
     int64_t minute;
     uint64_t n;
+    int64_t series;           /* its id, once stored */
 } ins_tally;
+
+/* Calls of one tally entry that share a value of an attribution attribute. */
+typedef struct ins_attr_tally {
+    size_t tally;             /* index into tally */
+    int attr;                 /* ot_insight_attr */
+    size_t value;             /* offset of the NUL-terminated value in values */
+    uint64_t n;
+} ins_attr_tally;
 
 struct ot_insights {
     ot_insights_opts o;
@@ -109,6 +126,10 @@ struct ot_insights {
     size_t ntrails, captrails;
     ins_tally *tally;
     size_t ntally, captally;
+    ins_attr_tally *attrs;
+    size_t nattrs, capattrs;
+    ot_buf values;            /* the attribute values of the batch */
+    ot_insight_attribution attribution[OT_INSIGHT_NATTRS]; /* scratch for a record */
     int64_t *touched;         /* the series the batch counted */
     size_t ntouched, captouched;
     ot_json_doc *doc;

@@ -22,6 +22,28 @@
 OT_COUNTER(m_events, "opentrail_insights_events_total",
            "Insights events made (a Start and an End per anomaly).");
 
+/* The attributions of anomaly st of s: each attribute's top values in the anomaly (its first
+ * minute for Start) and in its baseline window. *n gets how many attributes. */
+static int attribute(ot_insights *in, const ins_series *s, const ot_insight_state *st, bool end,
+                     size_t *n)
+{
+    int64_t last = end ? st->last_minute : st->start_minute;
+    double minutes = (double)(last - st->start_minute + 1);
+    *n = s->type == OT_INSIGHT_CALL_RATE ? OT_INSIGHT_NATTRS : OT_INSIGHT_ATTR_ERROR;
+    int rc = OT_OK;
+    for (size_t i = 0; !rc && i < *n; i++) {
+        ot_insight_attribution *a = &in->attribution[i];
+        a->attr = (ot_insight_attr)i;
+        rc = ins_db_attr_top(&in->db, s->id, (int)i, st->start_minute, last, minutes,
+                             a->insight, &a->ninsight);
+        if (!rc)
+            rc = ins_db_attr_top(&in->db, s->id, (int)i,
+                                 st->start_minute - st->baseline_minutes, st->start_minute - 1,
+                                 (double)st->baseline_minutes, a->baseline, &a->nbaseline);
+    }
+    return rc;
+}
+
 static int queue_event(ot_insights *in, const ins_series *s, const ot_insight_state *st,
                        bool end)
 {
@@ -32,8 +54,11 @@ static int queue_event(ot_insights *in, const ins_series *s, const ot_insight_st
                               .event_name = s->name,
                               .error_code = s->error,
                               .type = (ot_insight_type)s->type};
+    size_t nattrs;
     ot_buf_reset(&in->rec);
-    int rc = ot_insight_record(&sub, st, end, &in->rec);
+    int rc = attribute(in, s, st, end, &nattrs);
+    if (!rc)
+        rc = ot_insight_record(&sub, st, end, in->attribution, nattrs, &in->rec);
     if (!rc)
         rc = ins_db_outbox_add(&in->db, s, in->rec.data, in->rec.len);
     if (!rc) {

@@ -143,7 +143,9 @@ void ot_insights_stop(ot_insights *in)
     ot_json_doc_free(in->doc);
     ot_buf_free(&in->rec);
     ot_buf_free(&in->gz);
+    ot_buf_free(&in->values);
     free(in->tally);
+    free(in->attrs);
     free(in->touched);
     free(in);
 }
@@ -157,6 +159,7 @@ int ot_insights_start(const ot_insights_opts *o, ot_insights **out)
     in->o = *o;
     ot_buf_init(&in->rec, 0);
     ot_buf_init(&in->gz, 0);
+    ot_buf_init(&in->values, 0);
     uint64_t position = 0;
     int rc = (in->doc = ot_json_doc_new()) ? OT_OK : OT_ENOMEM;
     if (!rc)

@@ -54,8 +54,42 @@ static void write_statistics(ot_jw *w, const ot_insight_state *s, bool end)
     ot_jw_end(w);
 }
 
+const char *ot_insight_attr_name(ot_insight_attr a)
+{
+    static const char *const names[] = {"userIdentityArn", "userAgent", "errorCode"};
+    return a < OT_INSIGHT_NATTRS ? names[a] : "";
+}
+
+static void write_values(ot_jw *w, const char *key, const ot_insight_value *v, size_t n)
+{
+    ot_jw_key(w, key);
+    ot_jw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        ot_jw_obj(w);
+        ot_jw_kstr(w, "value", v[i].value);
+        ot_jw_key(w, "average");
+        ot_jw_num(w, v[i].average);
+        ot_jw_end(w);
+    }
+    ot_jw_end(w);
+}
+
+static void write_attributions(ot_jw *w, const ot_insight_attribution *a, size_t n)
+{
+    ot_jw_key(w, "attributions");
+    ot_jw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        ot_jw_obj(w);
+        ot_jw_kstr(w, "attribute", ot_insight_attr_name(a[i].attr));
+        write_values(w, "insight", a[i].insight, a[i].ninsight);
+        write_values(w, "baseline", a[i].baseline, a[i].nbaseline);
+        ot_jw_end(w);
+    }
+    ot_jw_end(w);
+}
+
 static void write_details(ot_jw *w, const ot_insight_subject *sub, const ot_insight_state *s,
-                          bool end)
+                          bool end, const ot_insight_attribution *attrs, size_t nattrs)
 {
     ot_jw_key(w, "insightDetails");
     ot_jw_obj(w);
@@ -68,12 +102,14 @@ static void write_details(ot_jw *w, const ot_insight_subject *sub, const ot_insi
     ot_jw_key(w, "insightContext");
     ot_jw_obj(w);
     write_statistics(w, s, end);
+    if (nattrs)
+        write_attributions(w, attrs, nattrs);
     ot_jw_end(w);
     ot_jw_end(w);
 }
 
 int ot_insight_record(const ot_insight_subject *sub, const ot_insight_state *s, bool end,
-                      ot_buf *out)
+                      const ot_insight_attribution *attrs, size_t nattrs, ot_buf *out)
 {
     char when[32], event_id[37], shared_id[37];
     ot_time_iso8601((end ? s->last_minute + 1 : s->start_minute) * MINUTE_MS, when);
@@ -89,7 +125,7 @@ int ot_insight_record(const ot_insight_subject *sub, const ot_insight_state *s, 
     ot_jw_kstr(&w, "eventType", "AwsCloudTrailInsight");
     ot_jw_kstr(&w, "recipientAccountId", sub->account_id);
     ot_jw_kstr(&w, "sharedEventID", shared_id);
-    write_details(&w, sub, s, end);
+    write_details(&w, sub, s, end, attrs, nattrs);
     ot_jw_kstr(&w, "eventCategory", "Insight");
     ot_jw_end(&w);
     return ot_jw_error(&w);

@@ -7,7 +7,8 @@ baseline of RunInstances and of failing GetRolePolicy calls, a steady stream of 
 then a five-minute burst of RunInstances and a three-minute burst of NoSuchEntityException
 errors. LookupEvents --event-category insight must then find exactly a Start at the first
 minute of each burst and an End at the minute after its last, sharing their sharedEventID, with
-the statistics computed here from the same traffic; the steady stream raises none; the same
+the statistics and attributions (who made the calls, with which user agent, with which error
+code) computed here from the same traffic; the steady stream raises none; the same
 records are in the trail's bucket under CloudTrail-Insight/, and a trail without Insights gets
 no such files."""
 import datetime
@@ -33,10 +34,14 @@ def iso(minute, second=0):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def record(minute, second, source, name, read_only, error=None):
+ALICE = "arn:aws:iam::%s:user/alice" % ACCT
+BOB = "arn:aws:iam::%s:user/bob" % ACCT
+
+
+def record(minute, second, source, name, read_only, error=None, user=ALICE):
     rec = {"eventVersion": "1.09",
            "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE",
-                            "arn": "arn:aws:iam::%s:user/alice" % ACCT, "accountId": ACCT},
+                            "arn": user, "accountId": ACCT},
            "eventTime": iso(minute, second), "eventSource": source, "eventName": name,
            "awsRegion": REGION, "sourceIPAddress": "198.51.100.7", "userAgent": "test",
            "requestParameters": None, "responseElements": None,
@@ -49,8 +54,8 @@ def record(minute, second, source, name, read_only, error=None):
     return rec
 
 
-def run_instances(minute, second=0):
-    return record(minute, second, "ec2.amazonaws.com", "RunInstances", False)
+def run_instances(minute, second=0, user=ALICE):
+    return record(minute, second, "ec2.amazonaws.com", "RunInstances", False, user=user)
 
 
 def create_tags(minute, second=0):
@@ -79,8 +84,9 @@ class Traffic:
             if (m % 60 == 0 and not in_errors) or m == self.errors + 8:  # (one after it)
                 self.records.append(no_such_policy(m, 6))
             self.records += [create_tags(m, s) for s in range(1 + m % 3)]  # 1, 2, 3 a minute
-            if in_spike:
-                self.records += [run_instances(m, s) for s in range(20)]
+            if in_spike:  # 15 of bob's, 5 of alice's
+                self.records += [run_instances(m, s, BOB if s < 15 else ALICE)
+                                 for s in range(20)]
             if in_errors:
                 self.records += [no_such_policy(m, 2 * s) for s in range(15)]
 
@@ -159,7 +165,22 @@ class Insights(ServerTestCase):
             self.assertEqual(st["baselineDuration"], baseline_minutes)
             self.assertEqual(st["insightDuration"], duration)
             self.assertEqual(st["insight"]["average"], rate)
+            self.check_attributions(d["insightContext"]["attributions"], kind, rate, average)
         return pair
+
+    def check_attributions(self, got, kind, rate, baseline):
+        users = [(BOB, 15), (ALICE, 5)] if kind == "ApiCallRateInsight" else [(ALICE, rate)]
+        want = [("userIdentityArn", users, [(ALICE, baseline)]),
+                ("userAgent", [("test", rate)], [("test", baseline)])]
+        if kind == "ApiCallRateInsight":  # top error codes: "null" is no error
+            want.append(("errorCode", [("null", rate)], [("null", baseline)]))
+        self.assertEqual([a["attribute"] for a in got], [w[0] for w in want])
+        for a, (_, insight, base) in zip(got, want):
+            self.assertEqual(set(a), {"attribute", "insight", "baseline"})
+            for values, expected in ((a["insight"], insight), (a["baseline"], base)):
+                self.assertEqual([v["value"] for v in values], [e[0] for e in expected])
+                for v, e in zip(values, expected):
+                    self.assertAlmostEqual(v["average"], e[1], places=9)
 
     def test_a_spike_starts_and_ends_an_insight_and_steady_traffic_raises_none(self):
         s = self.server

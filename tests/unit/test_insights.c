@@ -1,7 +1,7 @@
 /* test_insights.c — the Insights detector over synthetic minute series (steady traffic raises
  * nothing; a spike starts and ends where it does; a wavering spike is one insight; nothing in
  * the first day; the error-rate case of a near-zero baseline), the Start and End records'
- * shape, and the CloudTrail-Insight object key. */
+ * shape with attributions, and the CloudTrail-Insight object key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,8 +236,16 @@ static void test_insights__record_shape(void **state)
     ot_buf a, b;
     ot_buf_init(&a, 0);
     ot_buf_init(&b, 0);
-    assert_int_equal(ot_insight_record(&sub, &s, false, &a), 0);
-    assert_int_equal(ot_insight_record(&sub, &s, true, &b), 0);
+    static ot_insight_attribution attrs[2] = {
+        {.attr = OT_INSIGHT_ATTR_USER,
+         .insight = {{"arn:aws:iam::" ACCT ":user/bob", 12}, {"arn:aws:iam::" ACCT ":user/eve", 6}},
+         .ninsight = 2,
+         .baseline = {{"arn:aws:iam::" ACCT ":user/bob", 0.25}},
+         .nbaseline = 1},
+        {.attr = OT_INSIGHT_ATTR_AGENT, .insight = {{"aws-cli/2", 18}}, .ninsight = 1},
+    };
+    assert_int_equal(ot_insight_record(&sub, &s, false, attrs, 2, &a), 0);
+    assert_int_equal(ot_insight_record(&sub, &s, true, attrs, 2, &b), 0);
     ot_json_doc *da = ot_json_doc_new(), *db = ot_json_doc_new();
     ot_json ra, rb, d;
     assert_int_equal(ot_json_parse(da, a.data, a.len, false, &ra, NULL, 0), 0);
@@ -272,6 +280,15 @@ static void test_insights__record_shape(void **state)
     assert_int_equal(get_int(ra, "insightDetails.insightContext.statistics.insightDuration"), 1);
     assert_int_equal(get_int(ra, "insightDetails.insightContext.statistics.baselineDuration"),
                      11336);
+    /* attributions: per attribute, the insight's and the baseline's values in the order given */
+    const char want[] =
+        "\"attributions\":[{\"attribute\":\"userIdentityArn\",\"insight\":["
+        "{\"value\":\"arn:aws:iam::" ACCT ":user/bob\",\"average\":12},"
+        "{\"value\":\"arn:aws:iam::" ACCT ":user/eve\",\"average\":6}],\"baseline\":["
+        "{\"value\":\"arn:aws:iam::" ACCT ":user/bob\",\"average\":0.25}]},"
+        "{\"attribute\":\"userAgent\",\"insight\":[{\"value\":\"aws-cli/2\",\"average\":18}],"
+        "\"baseline\":[]}]";
+    assert_non_null(strstr(a.data, want));
     assert_int_equal(ot_json_get(rb, "insightDetails", &d), 0);
     get_str(d, "state", "End");
     assert_true(get_num(rb, "insightDetails.insightContext.statistics.insight.average") == 20);
@@ -279,15 +296,16 @@ static void test_insights__record_shape(void **state)
     /* the same anomaly made again: the same record, byte for byte */
     ot_buf c;
     ot_buf_init(&c, 0);
-    assert_int_equal(ot_insight_record(&sub, &s, true, &c), 0);
+    assert_int_equal(ot_insight_record(&sub, &s, true, attrs, 2, &c), 0);
     assert_int_equal(c.len, b.len);
     assert_memory_equal(c.data, b.data, b.len);
     /* a call-rate insight names no error code */
     sub.type = OT_INSIGHT_CALL_RATE;
     sub.error_code = "";
     ot_buf_reset(&c);
-    assert_int_equal(ot_insight_record(&sub, &s, false, &c), 0);
+    assert_int_equal(ot_insight_record(&sub, &s, false, NULL, 0, &c), 0);
     assert_null(strstr(c.data, "errorCode"));
+    assert_null(strstr(c.data, "attributions"));
     assert_non_null(strstr(c.data, "\"insightType\":\"ApiCallRateInsight\""));
     ot_json_doc_free(da);
     ot_json_doc_free(db);
