@@ -237,13 +237,23 @@ static void read_series(sqlite3_stmt *st, void *row)
     ot_sql_read_cols(st, row, SERIES_COLS, NSERIES_COLS);
 }
 
-int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, ins_series **out, size_t *n)
+int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, int64_t now_minute,
+                        ins_series **out, size_t *n)
 {
     sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db->sql, SERIES_SELECT " WHERE touched_ms<=?1", &st);
+    /* the series left to judge: those whose judgement is behind the wall clock (recent ones)
+     * or behind the minute after their last event (the others) */
+    int rc = ot_sql_prepare(db->sql,
+                            SERIES_SELECT " WHERE touched_ms<=?1 AND judged < CASE"
+                                          " WHEN ?2 - clock <= ?3 THEN ?2 - ?4 - 1"
+                                          " ELSE clock + 1 END",
+                            &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, touched_before_ms);
+    sqlite3_bind_int64(st, 2, now_minute);
+    sqlite3_bind_int64(st, 3, INS_LIVE_MIN);
+    sqlite3_bind_int64(st, 4, INS_GRACE_MIN);
     rc = ot_sql_rows(db->sql, st, sizeof **out, read_series, "read insights series",
                      (void **)out, n);
     sqlite3_finalize(st);

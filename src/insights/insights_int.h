@@ -18,6 +18,7 @@
 #define INS_QUIET_MS (120 * 1000LL) /* a series without new events for this long has caught up */
 #define INS_LIVE_MIN 10  /* ... and if its events are this recent it follows the wall clock */
 #define INS_SWEEP_MS (10 * 1000LL)  /* how often quiet series are looked for */
+#define INS_RETRY_MS (30 * 1000LL)  /* writing Insights events out is retried this often */
 #define INS_FUTURE_MIN 5 /* events further in the future than this are not counted */
 #define INS_KEEP_MIN (OT_INSIGHTS_WINDOW_MIN + 2 * 1440) /* counts older than this are pruned */
 
@@ -61,8 +62,10 @@ int ins_db_set_position(ins_db *db, uint64_t lsn);
 int ins_db_series(ins_db *db, const ins_series *s, int64_t *id);
 int ins_db_series_get(ins_db *db, int64_t id, ins_series *s);
 int ins_db_series_judged(ins_db *db, int64_t id, int64_t judged);
-/* Series not counted since touched_before_ms. */
-int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, ins_series **out, size_t *n);
+/* Series not counted since touched_before_ms that are not judged as far as a series that has
+ * caught up is (insights_reader.c: caught_up_through). */
+int ins_db_quiet_series(ins_db *db, int64_t touched_before_ms, int64_t now_minute,
+                        ins_series **out, size_t *n);
 int ins_db_count_add(ins_db *db, int64_t series, int64_t minute, uint64_t n);
 int ins_db_count(ins_db *db, int64_t series, int64_t minute, uint64_t *n);
 /* Calls of series in minutes [from, to). */
@@ -135,6 +138,7 @@ struct ot_insights {
     ot_json_doc *doc;
     ot_buf rec, gz;
     int64_t pruned_ms, swept_ms;
+    int64_t out_retry_ms;     /* writing out failed: not tried again before this */
     ot_wal_reader *reader;
     _Atomic uint64_t started, ended, files, position;
 };
@@ -149,7 +153,8 @@ int ins_count_batch(ot_insights *in, const ot_wal_record *recs, size_t n);
 /* Judges series s's minutes (s->judged, through] and stores how far it got. Insights events
  * made go to the outbox (in the caller's transaction). */
 int ins_judge(ot_insights *in, const ins_series *s, int64_t through);
-/* Moves the outbox into the WAL and into the trails' buckets; failures stay for the next try. */
+/* Moves the outbox into the WAL and into the trails' buckets; failures stay for the next try,
+ * at most every INS_RETRY_MS. */
 void ins_out_flush(ot_insights *in);
 
 #endif

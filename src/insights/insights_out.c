@@ -89,7 +89,7 @@ static int append_rows(ot_insights *in, const ins_outbox_row *v, size_t n)
     return rc;
 }
 
-static void to_wal(ot_insights *in)
+static int to_wal(ot_insights *in)
 {
     ins_outbox_row *v = NULL;
     size_t n = 0;
@@ -107,6 +107,7 @@ static void to_wal(ot_insights *in)
         ot_warn("insights: Insights events not recorded yet (retried): %s", ot_strerror(rc));
     free(ids);
     ins_outbox_free(v, n);
+    return rc;
 }
 
 static bool same_file(const ins_outbox_row *a, const ins_outbox_row *b)
@@ -171,21 +172,27 @@ static int deliver_group(ot_insights *in, const ins_outbox_row *v, size_t n)
     return rc;
 }
 
-static void to_buckets(ot_insights *in)
+static int to_buckets(ot_insights *in)
 {
     ins_outbox_row *v = NULL;
     size_t n = 0;
-    ins_db_outbox(&in->db, true, &v, &n);
+    int rc = ins_db_outbox(&in->db, true, &v, &n);
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && same_file(&v[i], &v[j]); j++)
             ;
-        deliver_group(in, v + i, j - i);
+        int r = deliver_group(in, v + i, j - i);
+        rc = rc ? rc : r;
     }
     ins_outbox_free(v, n);
+    return rc;
 }
 
 void ins_out_flush(ot_insights *in)
 {
-    to_wal(in);
-    to_buckets(in);
+    int64_t now = ins_now_ms(in);
+    if (now < in->out_retry_ms)
+        return;
+    int rc = to_wal(in);
+    int rb = to_buckets(in);
+    in->out_retry_ms = rc || rb ? now + INS_RETRY_MS : 0;
 }

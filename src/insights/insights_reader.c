@@ -50,7 +50,8 @@ static bool watched(const ot_insights *in, const char *trail_arn)
 }
 
 /* How far a series that has caught up is judged: to the wall clock's minute (less the grace)
- * when its events are recent, else to the minute after its last. */
+ * when its events are recent, else to the minute after its last (ins_db_quiet_series selects
+ * by the same rule). */
 static int64_t caught_up_through(const ins_series *s, int64_t now_minute)
 {
     if (now_minute - s->clock <= INS_LIVE_MIN)
@@ -63,7 +64,7 @@ static int judge_quiet(ot_insights *in)
     int64_t now = ins_now_ms(in);
     ins_series *v = NULL;
     size_t n = 0;
-    int rc = ins_db_quiet_series(&in->db, now - INS_QUIET_MS, &v, &n);
+    int rc = ins_db_quiet_series(&in->db, now - INS_QUIET_MS, now / INS_MINUTE_MS, &v, &n);
     for (size_t i = 0; !rc && i < n; i++)
         if (watched(in, v[i].trail))
             rc = ins_judge(in, &v[i], caught_up_through(&v[i], now / INS_MINUTE_MS));

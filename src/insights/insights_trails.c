@@ -34,14 +34,44 @@ static const ot_selectors *selectors_for(ot_insights *in, const char *arn, int64
     return ot_deliver_selectors_load(in->o.trails, id, &sel) ? NULL : sel;
 }
 
-/* Which Insights types the trail's canonical InsightSelectors JSON turns on. */
+/* Does an InsightSelector analyse management events? Without EventCategories it does; with
+ * them only if Management is among them (data-event Insights are not computed). */
+static bool covers_management(ot_json sel)
+{
+    ot_json cats, v;
+    ot_json_iter it;
+    if (ot_json_get(sel, "EventCategories", &cats) || ot_json_array_iter(cats, &it))
+        return true;
+    while (ot_json_array_next(&it, &v)) {
+        const char *s;
+        size_t n;
+        if (!ot_json_str(v, &s, &n) && n == 10 && !memcmp(s, "Management", n))
+            return true;
+    }
+    return false;
+}
+
+/* Which Insights types the trail's canonical InsightSelectors JSON turns on for management
+ * events. */
 static bool types_on(ot_insights *in, const ot_trail *t, bool on[2])
 {
     char *json = NULL;
+    ot_json root, sel;
+    ot_json_iter it;
     if (ot_trail_insights_get(in->o.trails, t->arn, &json))
         return false;
-    on[OT_INSIGHT_CALL_RATE] = strstr(json, "\"ApiCallRateInsight\"") != NULL;
-    on[OT_INSIGHT_ERROR_RATE] = strstr(json, "\"ApiErrorRateInsight\"") != NULL;
+    if (!ot_json_parse(in->doc, json, strlen(json), false, &root, NULL, 0) &&
+        !ot_json_array_iter(root, &it))
+        while (ot_json_array_next(&it, &sel)) {
+            const char *type;
+            size_t n;
+            if (ot_json_get_str(sel, "InsightType", &type, &n) || !covers_management(sel))
+                continue;
+            for (int k = 0; k < 2; k++)
+                if (n == strlen(ot_insight_type_name(k)) &&
+                    !memcmp(type, ot_insight_type_name(k), n))
+                    on[k] = true;
+        }
     free(json);
     return on[OT_INSIGHT_CALL_RATE] || on[OT_INSIGHT_ERROR_RATE];
 }

@@ -2,8 +2,8 @@
  * a clock the test moves: each series is judged on its own clock (other APIs' later events do
  * not close its minutes), a backfill that stops ends its insight at the minute after its last
  * event once it has been quiet, a live series follows the wall clock, the events reach the WAL
- * as Insight events and the bucket under CloudTrail-Insight/, a trail without Insights counts
- * nothing, and a restart counts no record twice. */
+ * as Insight events and the bucket under CloudTrail-Insight/, a trail without Insights (or
+ * with data-event Insights only) counts nothing, and a restart counts no record twice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -316,11 +316,27 @@ static void test_insights_reader__restart_counts_once(void **state)
     start(f);
     settle(f);
     assert_int_equal(counted(f), 42);
-    /* Insights off: nothing more is counted */
-    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn, NULL), 0);
+    /* Insights on data events only (not computed): nothing more is counted */
+    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn,
+                                           "[{\"InsightType\":\"ApiCallRateInsight\","
+                                           "\"EventCategories\":[\"Data\"]}]"),
+                     0);
     send(f, "CreateTags", f->now_minute - 4, 50);
     settle(f);
     assert_int_equal(counted(f), 42);
+    /* ... and with Management among the categories it is again */
+    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn,
+                                           "[{\"InsightType\":\"ApiCallRateInsight\","
+                                           "\"EventCategories\":[\"Data\",\"Management\"]}]"),
+                     0);
+    send(f, "CreateTags", f->now_minute - 4, 51);
+    settle(f);
+    assert_int_equal(counted(f), 43);
+    /* Insights off: nothing more is counted */
+    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn, NULL), 0);
+    send(f, "CreateTags", f->now_minute - 4, 52);
+    settle(f);
+    assert_int_equal(counted(f), 43);
 }
 
 int main(void)
