@@ -1,4 +1,4 @@
-/* insights_judge.c — judging a trail's closed minutes with the detector (insights_detect.c),
+/* insights_judge.c — judging the closed minutes of a series with the detector (insights_detect.c),
  * series by series, and queueing the Insights events that come out of it.
  *
  * Each series has its own event clock (the latest minute counted for it): minute M is judged
