@@ -29,7 +29,8 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS anomalies(series INTEGER PRIMARY KEY, start_minute INTEGER,"
     " last_minute INTEGER, baseline REAL, baseline_minutes INTEGER, first_count INTEGER,"
     " calls INTEGER);"
-    "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY, trail TEXT NOT NULL,"
+    /* ids never come back (AUTOINCREMENT): a file's name is derived from its range of ids */
+    "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, trail TEXT NOT NULL,"
     " account TEXT NOT NULL, region TEXT NOT NULL, record TEXT NOT NULL,"
     " walled INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0);";
 

@@ -1,8 +1,9 @@
 /* insights_out.c — writing queued Insights events out, each at least once:
- *   1. into the WAL as Insight events (the history indexes them for LookupEvents
- *      EventCategory=insight; rules and every other reader see them there), and
- *   2. into the trail's bucket as a gzipped {"Records":[...]} file per (trail, account,
- *      region) under CloudTrail-Insight/, named as delivery names log files.
+ *   1. into the trail's bucket as a gzipped {"Records":[...]} file per (trail, account,
+ *      region) under CloudTrail-Insight/, named as delivery names log files, then
+ *   2. into the WAL as Insight events (the history indexes them for LookupEvents
+ *      EventCategory=insight; rules and every other reader see them there); in this order, so
+ *      an event LookupEvents shows is in the bucket already (unless writing it failed).
  * A row is deleted once both are done. Their IDs are digests of the anomaly, so writing one
  * again after a crash repeats the same record (the history keeps one copy per eventID). */
 #include <stdio.h>
@@ -192,7 +193,7 @@ void ins_out_flush(ot_insights *in)
     int64_t now = ins_now_ms(in);
     if (now < in->out_retry_ms)
         return;
+    int rb = to_buckets(in); /* first: what LookupEvents shows is in the bucket already */
     int rc = to_wal(in);
-    int rb = to_buckets(in);
     in->out_retry_ms = rc || rb ? now + INS_RETRY_MS : 0;
 }
