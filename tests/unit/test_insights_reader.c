@@ -316,27 +316,21 @@ static void test_insights_reader__restart_counts_once(void **state)
     start(f);
     settle(f);
     assert_int_equal(counted(f), 42);
-    /* Insights on data events only (not computed): nothing more is counted */
-    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn,
-                                           "[{\"InsightType\":\"ApiCallRateInsight\","
-                                           "\"EventCategories\":[\"Data\"]}]"),
-                     0);
-    send(f, "CreateTags", f->now_minute - 4, 50);
-    settle(f);
-    assert_int_equal(counted(f), 42);
-    /* ... and with Management among the categories it is again */
-    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn,
-                                           "[{\"InsightType\":\"ApiCallRateInsight\","
-                                           "\"EventCategories\":[\"Data\",\"Management\"]}]"),
-                     0);
-    send(f, "CreateTags", f->now_minute - 4, 51);
-    settle(f);
-    assert_int_equal(counted(f), 43);
-    /* Insights off: nothing more is counted */
-    assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn, NULL), 0);
-    send(f, "CreateTags", f->now_minute - 4, 52);
-    settle(f);
-    assert_int_equal(counted(f), 43);
+    /* Insights on data events only (not computed): nothing more is counted; with Management
+     * among the categories it is again; Insights off: nothing more */
+    const char *const selectors[] = {
+        "[{\"InsightType\":\"ApiCallRateInsight\",\"EventCategories\":[\"Data\"]}]",
+        "[{\"InsightType\":\"ApiCallRateInsight\","
+        "\"EventCategories\":[\"Data\",\"Management\"]}]",
+        NULL,
+    };
+    const int64_t want[] = {42, 43, 43};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ot_trail_insights_put(f->trails, f->t.arn, selectors[i]), 0);
+        send(f, "CreateTags", f->now_minute - 4, 50 + i);
+        settle(f);
+        assert_int_equal(counted(f), want[i]);
+    }
 }
 
 int main(void)
