@@ -8,6 +8,7 @@
 
 #include "deliver/deliver.h"
 #include "history/history.h"
+#include "insights/insights.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "wal/wal_cursor.h"
@@ -78,10 +79,29 @@ static void stream_stop(ot_api *srv)
     srv->trail_stream = NULL;
 }
 
+static int insights_start(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/insights.db", srv->cfg.data_dir);
+    ot_insights_opts o = {.wal = srv->wal, .store = srv->store, .trails = srv->trails,
+                          .path = path};
+    int rc = ot_insights_start(&o, &srv->insights);
+    if (rc)
+        ot_error("cannot start CloudTrail Insights (%s): %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void insights_stop(ot_api *srv)
+{
+    ot_insights_stop(srv->insights);
+    srv->insights = NULL;
+}
+
 static const reader_entry readers[] = {
     {OT_HISTORY_CURSOR, history_start, history_stop},
     {OT_DELIVER_CURSOR, delivery_start, delivery_stop},
     {OT_TRAIL_STREAM_CURSOR, stream_start, stream_stop},
+    {OT_INSIGHTS_CURSOR, insights_start, insights_stop},
 };
 
 #define NREADERS (sizeof readers / sizeof readers[0])

@@ -27,6 +27,21 @@ typedef void (*ot_deliver_file_hook)(void *ctx, const struct ot_trail *trail,
 
 #define OT_DELIVER_CURSOR "delivery" /* its WAL cursor */
 
+/* ---- object keys (deliver_key.c) ---- */
+
+#define OT_DELIVER_KEY_MAX 1024
+#define OT_DELIVER_KIND_LOGS "CloudTrail"
+#define OT_DELIVER_KIND_INSIGHTS "CloudTrail-Insight"
+
+/* The key of a file trail t delivers: [prefix/]AWSLogs/[o-id/]<acct>/<kind>/<region>/YYYY/MM/DD/
+ * <acct>_<kind>_<region>_<YYYYMMDDTHHmmZ>_<unique16>.json.gz, the time from ms (UTC) and the
+ * 16 characters of [A-Za-z0-9] derived from (trail ARN, a, b, account, region), so that writing
+ * the same range again names the same object. kind is one of OT_DELIVER_KIND_*. OT_ELIMIT if it
+ * does not fit out or exceeds S3's 1024 bytes. */
+int ot_deliver_file_key(const struct ot_trail *t, const char *kind, const char *account_id,
+                        const char *region, int64_t ms, uint64_t a, uint64_t b, char *out,
+                        size_t outlen);
+
 typedef struct ot_deliver_live_opts {
     struct ot_wal *wal;
     struct ot_store *store;         /* where log files go */

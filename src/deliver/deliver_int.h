@@ -19,7 +19,6 @@
 struct sqlite3;
 struct ot_selectors;
 
-#define OT_DELIVER_KEY_MAX 1024
 #define OT_DELIVER_DEFAULT_INTERVAL_MS (5 * 60 * 1000)
 #define OT_DELIVER_DEFAULT_MAX_BYTES (32u << 20)
 #define OT_DELIVER_REFRESH_MS 1000

@@ -1,7 +1,8 @@
 /* deliver_key.c — object keys of log files, as CloudTrail names them:
  * [prefix/]AWSLogs/[o-id/]<acct>/CloudTrail/<region>/YYYY/MM/DD/
  * <acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 characters>.json.gz, the time being the
- * delivery time to the minute, UTC. See
+ * delivery time to the minute, UTC. Insights files have the same layout with CloudTrail-Insight
+ * in both places. See
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html and
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
  *
@@ -55,6 +56,14 @@ void ot_deliver_unique16(const char *trail_arn, uint64_t a, uint64_t b, const ch
 int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region,
                    int64_t seal_ms, uint64_t a, uint64_t b, char *out, size_t outlen)
 {
+    return ot_deliver_file_key(t, OT_DELIVER_KIND_LOGS, account_id, region, seal_ms, a, b, out,
+                               outlen);
+}
+
+int ot_deliver_file_key(const ot_trail *t, const char *kind, const char *account_id,
+                        const char *region, int64_t seal_ms, uint64_t a, uint64_t b, char *out,
+                        size_t outlen)
+{
     time_t secs = (time_t)(seal_ms / 1000);
     struct tm tm;
     if (!gmtime_r(&secs, &tm))
@@ -64,11 +73,11 @@ int ot_deliver_key(const ot_trail *t, const char *account_id, const char *region
     size_t pl = ot_str_rstrip_len(t->prefix, '/');
     bool org = t->organization && t->org_id[0];
     int n = snprintf(out, outlen,
-                     "%.*s%sAWSLogs/%s%s%s/CloudTrail/%s/%04d/%02d/%02d/"
-                     "%s_CloudTrail_%s_%04d%02d%02dT%02d%02dZ_%s.json.gz",
+                     "%.*s%sAWSLogs/%s%s%s/%s/%s/%04d/%02d/%02d/"
+                     "%s_%s_%s_%04d%02d%02dT%02d%02dZ_%s.json.gz",
                      (int)pl, t->prefix, pl ? "/" : "", org ? t->org_id : "", org ? "/" : "",
-                     account_id, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     account_id, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     account_id, kind, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     account_id, kind, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min, unique);
     if (n < 0 || (size_t)n >= outlen || n > OT_DELIVER_KEY_MAX)
         return OT_ELIMIT;

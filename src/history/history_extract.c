@@ -191,8 +191,14 @@ int ot_history_extract(ot_json_doc *doc, const char *raw, size_t len, bool padde
     }
     row->cat = (uint8_t)(cat_hint >= 0 ? cat_hint : category(rec));
     row->read_only = read_only(rec);
-    row->event_name = put_member(rec, "eventName", arena);
-    row->event_source = put_member(rec, "eventSource", arena);
+    /* An Insights record names its API inside insightDetails only; LookupEvents shows it. */
+    ot_json details;
+    ot_json named = rec;
+    if (row->cat == OT_HCAT_INSIGHT && ot_json_get(rec, "insightDetails", &details) == 0 &&
+        ot_json_typeof(details) == OT_JSON_OBJECT)
+        named = details;
+    row->event_name = put_member(named, "eventName", arena);
+    row->event_source = put_member(named, "eventSource", arena);
     row->username = username(rec, arena);
     row->access_key_id = access_key(rec, arena);
     row->region = put_member(rec, "awsRegion", arena);
