@@ -16,7 +16,6 @@ import math
 import os
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -497,15 +496,13 @@ INVALID = [
 
 class Differential(otharness.unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="ot-pattern-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = self.enterContext(tempfile.TemporaryDirectory(prefix="ot-pattern-"))
 
     def write(self, name, lines):
+        """A file of the given lines in the test's directory; its path."""
         path = os.path.join(self.tmp, name)
         with open(path, "w") as f:
-            f.write("".join(l + "\n" for l in lines))
+            f.writelines(l + "\n" for l in lines)
         return path
 
     def run_bin(self, *args):
