@@ -172,13 +172,12 @@ typedef struct pt_cond {
     bool absent_ok;
     bool selective;    /* names values (no anything-but, exists, range, wildcard) */
     uint32_t refs;     /* branches that use it */
-    pt_list triggers;  /* branches that wait on it */
+    pt_list triggers;  /* the branches that wait on it, as (conds in bpool, pattern) pairs */
 } pt_cond;
 
 typedef struct pt_branch_c {
     uint32_t pattern; /* dense index of the pattern */
-    uint32_t *conds;
-    uint32_t nconds;
+    uint32_t conds;   /* its conds in bpool: a count, then the cond ids */
 } pt_branch_c;
 
 /* A child of a trie node, for the scan that beats hashing when a node has few children. */
@@ -217,7 +216,9 @@ struct ot_pattern_set {
     size_t nconds, condcap;
     pt_branch_c *branches;
     size_t nbranches, branchcap;
-    pt_list always; /* branches with no cond to wait on (exists:false only) */
+    uint32_t *bpool; /* every branch's conds, one run each, so a verification reads one place */
+    size_t nbpool, bpoolcap;
+    pt_list always; /* branches with no cond to wait on (exists:false only), as pairs */
     uint32_t *ids;  /* dense pattern index -> caller's id */
     size_t npatterns, idcap;
     char *wcs;      /* compiled wildcard operands, concatenated */
@@ -263,7 +264,7 @@ typedef struct pt_scratch {
     size_t npath, pathcap;
     uint32_t arrays; /* arrays seen so far in this event */
     uint32_t leaf_trail, leaf_trail_len; /* the current leaf's snapshot, PT_NONE until made */
-    uint32_t *cands;
+    uint32_t *cands; /* (branch conds in bpool, pattern) pairs to verify */
     size_t ncands, candcap;
     uint32_t *pick; /* the verifier's conds that need a consistent choice of array elements */
     size_t pickcap;
@@ -275,7 +276,7 @@ typedef struct pt_scratch {
     int error;
 } pt_scratch;
 
-/* Whether branch b holds for the event just walked. */
-bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t b);
+/* Whether the branch whose conds are at bpool[conds] holds for the event just walked. */
+bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t conds);
 
 #endif
