@@ -431,15 +431,17 @@ static int list_kids(ot_pattern_set *s)
 
 int ot_pattern_set_build(ot_pattern_set *s)
 {
-    if (s->built || list_kids(s))
+    if (s->built)
         return OT_EINVAL;
-    for (size_t i = 0; i < s->nidx; i++)
-        if (s->idx[i].ranges_pending.n && pt_range_tree_build(s, &s->idx[i]))
-            return OT_ENOMEM;
-    if (choose_triggers(s))
+    s->built = true; /* once, even if it fails: a set whose build failed can only be freed */
+    bool ok = !list_kids(s);
+    for (size_t i = 0; ok && i < s->nidx; i++)
+        ok = !s->idx[i].ranges_pending.n || !pt_range_tree_build(s, &s->idx[i]);
+    if (!ok || choose_triggers(s)) {
+        s->failed = true;
         return OT_ENOMEM;
+    }
     s->generation = __atomic_add_fetch(&next_generation, 1, __ATOMIC_RELAXED);
-    s->built = true;
     return 0;
 }
 

@@ -226,6 +226,7 @@ struct ot_pattern_set {
     pt_atom *range_atoms; /* numeric ranges awaiting the build */
     size_t nrange_atoms, rangecap;
     bool built;
+    bool failed; /* the build ran out of memory: the set matches nothing */
     uint64_t generation; /* tells a scratch which set it was sized for */
 };
 

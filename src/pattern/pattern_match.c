@@ -324,7 +324,7 @@ int ot_pattern_set_match(const ot_pattern_set *s, const char *event, size_t len,
                          ot_pattern_hits *hits)
 {
     hits->n = 0;
-    if (!s->built)
+    if (!s->built || s->failed)
         return OT_EINVAL;
     pt_scratch *x = scratch_of(hits, s);
     if (!x || OT_VEC_GROW(x->copy, x->copycap, len + OT_BUF_PAD))
