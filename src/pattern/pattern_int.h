@@ -247,16 +247,17 @@ typedef struct pt_step {
     uint32_t array, elem; /* which array of the event, which element of it */
 } pt_step;
 
+/* Stamps: an entry equal to the current epoch (or leaf) is set, any other value is clear, so
+ * nothing is cleared between events. */
 typedef struct pt_scratch {
-    uint64_t generation;
-    uint32_t epoch;
-    uint64_t leaf;
-    uint32_t *cond_stamp, *cond_head;
+    uint64_t generation; /* of the set the stamp arrays are sized for */
+    uint32_t epoch;      /* one per event */
+    uint64_t leaf;       /* one per leaf looked up, across events */
+    uint32_t *cond_stamp, *cond_head; /* a cond met in this event; its leaves (occ list) */
     uint64_t *cond_leaf; /* the last leaf that met the cond, to record each leaf once */
-    uint32_t *node_stamp;
-    uint64_t *mid_excl;
-    uint32_t *pattern_stamp;
-    size_t ncond, nnode, nmid, npattern;
+    uint32_t *node_stamp; /* a path with a leaf value in this event */
+    uint64_t *mid_excl;   /* an anything-but alternative excluded by this leaf */
+    uint32_t *pattern_stamp; /* a pattern already reported for this event */
     pt_occ *occ;
     size_t nocc, occcap;
     pt_step *trail; /* snapshots of the trail at matching leaves */
@@ -269,7 +270,7 @@ typedef struct pt_scratch {
     size_t ncands, candcap;
     uint32_t *pick; /* the verifier's conds that need a consistent choice of array elements */
     size_t pickcap;
-    char *fold;
+    char *fold; /* the leaf, lower-cased */
     size_t foldcap;
     char *copy; /* the event, padded for simdjson */
     size_t copycap;
