@@ -52,13 +52,11 @@ void ot_pattern_set_free(ot_pattern_set *s)
         free(s->lists[i].v);
     for (size_t i = 0; i < s->nconds; i++)
         free(s->conds[i].triggers.v);
-    for (size_t i = 0; i < s->nbranches; i++)
-        free(s->branches[i].conds);
     free(s->always.v);
     for (size_t i = 0; i < s->nnodes; i++)
         free(s->nodes[i].kids);
     free(s->nodes), free(s->idx), free(s->lists), free(s->entries), free(s->mid_cond);
-    free(s->conds), free(s->branches), free(s->ids), free(s->wcs), free(s->range_atoms);
+    free(s->conds), free(s->branches), free(s->bpool), free(s->ids), free(s->wcs), free(s->range_atoms);
     free(s);
 }
 
@@ -324,20 +322,21 @@ int pt_set_add_ir(ot_pattern_set *s, uint32_t id, const pt_ir *ir)
     int rc = 0;
     for (size_t i = 0; i < ir->n && !rc; i++) {
         const pt_branch *b = &ir->branches[i];
-        pt_branch_c *bc = &s->branches[s->nbranches];
-        *bc = (pt_branch_c){dense, malloc((b->n ? b->n : 1) * sizeof(uint32_t)), 0};
-        if (!bc->conds) {
+        if (OT_VEC_GROW(s->bpool, s->bpoolcap, s->nbpool + b->n + 1)) {
             rc = OT_ENOMEM;
             break;
         }
-        s->nbranches++;
+        s->branches[s->nbranches++] = (pt_branch_c){dense, (uint32_t)s->nbpool};
+        uint32_t *conds = s->bpool + s->nbpool;
+        conds[0] = 0;
         for (size_t j = 0; j < b->n && !rc; j++) {
             uint32_t c = field_cond(s, b->fields[j], &buf, &cap);
             if (c == PT_NONE)
                 rc = OT_ENOMEM;
             else
-                bc->conds[bc->nconds++] = c;
+                conds[++conds[0]] = c;
         }
+        s->nbpool += conds[0] + 1;
     }
     free(buf);
     return rc;
@@ -364,20 +363,22 @@ static int choose_triggers(ot_pattern_set *s)
 {
     for (size_t b = 0; b < s->nbranches; b++) {
         const pt_branch_c *bc = &s->branches[b];
+        const uint32_t *conds = s->bpool + bc->conds + 1;
         uint32_t best = PT_NONE;
         uint64_t best_cost = UINT64_MAX;
-        for (uint32_t i = 0; i < bc->nconds; i++) {
-            const pt_cond *c = &s->conds[bc->conds[i]];
+        for (uint32_t i = 0; i < conds[-1]; i++) {
+            const pt_cond *c = &s->conds[conds[i]];
             if (c->absent_ok)
                 continue;
             uint64_t cost = (uint64_t)c->refs * (c->selective ? 1 : 100000);
             if (cost < best_cost)
-                best_cost = cost, best = bc->conds[i];
+                best_cost = cost, best = conds[i];
         }
-        int rc = best == PT_NONE ? pt_list_add(&s->always, (uint32_t)b)
-                                 : pt_list_add(&s->conds[best].triggers, (uint32_t)b);
-        if (rc)
-            return rc;
+        /* (the branch's conds in the pool, pattern) pairs: a candidate of a pattern already
+         * matched is skipped without a look at its branch */
+        pt_list *l = best == PT_NONE ? &s->always : &s->conds[best].triggers;
+        if (pt_list_add(l, bc->conds) || pt_list_add(l, bc->pattern))
+            return OT_ENOMEM;
     }
     return 0;
 }
@@ -430,15 +431,17 @@ static int list_kids(ot_pattern_set *s)
 
 int ot_pattern_set_build(ot_pattern_set *s)
 {
-    if (s->built || list_kids(s))
+    if (s->built)
         return OT_EINVAL;
-    for (size_t i = 0; i < s->nidx; i++)
-        if (s->idx[i].ranges_pending.n && pt_range_tree_build(s, &s->idx[i]))
-            return OT_ENOMEM;
-    if (choose_triggers(s))
+    s->built = true; /* once, even if it fails: a set whose build failed can only be freed */
+    bool ok = !list_kids(s);
+    for (size_t i = 0; ok && i < s->nidx; i++)
+        ok = !s->idx[i].ranges_pending.n || !pt_range_tree_build(s, &s->idx[i]);
+    if (!ok || choose_triggers(s)) {
+        s->failed = true;
         return OT_ENOMEM;
+    }
     s->generation = __atomic_add_fetch(&next_generation, 1, __ATOMIC_RELAXED);
-    s->built = true;
     return 0;
 }
 

@@ -172,13 +172,12 @@ typedef struct pt_cond {
     bool absent_ok;
     bool selective;    /* names values (no anything-but, exists, range, wildcard) */
     uint32_t refs;     /* branches that use it */
-    pt_list triggers;  /* branches that wait on it */
+    pt_list triggers;  /* the branches that wait on it, as (conds in bpool, pattern) pairs */
 } pt_cond;
 
 typedef struct pt_branch_c {
     uint32_t pattern; /* dense index of the pattern */
-    uint32_t *conds;
-    uint32_t nconds;
+    uint32_t conds;   /* its conds in bpool: a count, then the cond ids */
 } pt_branch_c;
 
 /* A child of a trie node, for the scan that beats hashing when a node has few children. */
@@ -217,7 +216,9 @@ struct ot_pattern_set {
     size_t nconds, condcap;
     pt_branch_c *branches;
     size_t nbranches, branchcap;
-    pt_list always; /* branches with no cond to wait on (exists:false only) */
+    uint32_t *bpool; /* every branch's conds, one run each, so a verification reads one place */
+    size_t nbpool, bpoolcap;
+    pt_list always; /* branches with no cond to wait on (exists:false only), as pairs */
     uint32_t *ids;  /* dense pattern index -> caller's id */
     size_t npatterns, idcap;
     char *wcs;      /* compiled wildcard operands, concatenated */
@@ -225,6 +226,7 @@ struct ot_pattern_set {
     pt_atom *range_atoms; /* numeric ranges awaiting the build */
     size_t nrange_atoms, rangecap;
     bool built;
+    bool failed; /* the build ran out of memory: the set matches nothing */
     uint64_t generation; /* tells a scratch which set it was sized for */
 };
 
@@ -245,16 +247,17 @@ typedef struct pt_step {
     uint32_t array, elem; /* which array of the event, which element of it */
 } pt_step;
 
+/* Stamps: an entry equal to the current epoch (or leaf) is set, any other value is clear, so
+ * nothing is cleared between events. */
 typedef struct pt_scratch {
-    uint64_t generation;
-    uint32_t epoch;
-    uint64_t leaf;
-    uint32_t *cond_stamp, *cond_head;
+    uint64_t generation; /* of the set the stamp arrays are sized for */
+    uint32_t epoch;      /* one per event */
+    uint64_t leaf;       /* one per leaf looked up, across events */
+    uint32_t *cond_stamp, *cond_head; /* a cond met in this event; its leaves (occ list) */
     uint64_t *cond_leaf; /* the last leaf that met the cond, to record each leaf once */
-    uint32_t *node_stamp;
-    uint64_t *mid_excl;
-    uint32_t *pattern_stamp;
-    size_t ncond, nnode, nmid, npattern;
+    uint32_t *node_stamp; /* a path with a leaf value in this event */
+    uint64_t *mid_excl;   /* an anything-but alternative excluded by this leaf */
+    uint32_t *pattern_stamp; /* a pattern already reported for this event */
     pt_occ *occ;
     size_t nocc, occcap;
     pt_step *trail; /* snapshots of the trail at matching leaves */
@@ -263,11 +266,11 @@ typedef struct pt_scratch {
     size_t npath, pathcap;
     uint32_t arrays; /* arrays seen so far in this event */
     uint32_t leaf_trail, leaf_trail_len; /* the current leaf's snapshot, PT_NONE until made */
-    uint32_t *cands;
+    uint32_t *cands; /* (branch conds in bpool, pattern) pairs to verify */
     size_t ncands, candcap;
     uint32_t *pick; /* the verifier's conds that need a consistent choice of array elements */
     size_t pickcap;
-    char *fold;
+    char *fold; /* the leaf, lower-cased */
     size_t foldcap;
     char *copy; /* the event, padded for simdjson */
     size_t copycap;
@@ -275,7 +278,7 @@ typedef struct pt_scratch {
     int error;
 } pt_scratch;
 
-/* Whether branch b holds for the event just walked. */
-bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t b);
+/* Whether the branch whose conds are at bpool[conds] holds for the event just walked. */
+bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t conds);
 
 #endif

@@ -308,8 +308,8 @@ static int verify_candidates(const ot_pattern_set *s, pt_scratch *x, ot_pattern_
     for (int pass = 0; pass < 2; pass++) {
         const uint32_t *v = pass ? s->always.v : x->cands;
         size_t n = pass ? s->always.n : x->ncands;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t p = s->branches[v[i]].pattern;
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            uint32_t p = v[i + 1];
             if (x->pattern_stamp[p] == x->epoch || !pt_verify_branch(s, x, v[i]))
                 continue;
             x->pattern_stamp[p] = x->epoch;
@@ -324,7 +324,7 @@ int ot_pattern_set_match(const ot_pattern_set *s, const char *event, size_t len,
                          ot_pattern_hits *hits)
 {
     hits->n = 0;
-    if (!s->built)
+    if (!s->built || s->failed)
         return OT_EINVAL;
     pt_scratch *x = scratch_of(hits, s);
     if (!x || OT_VEC_GROW(x->copy, x->copycap, len + OT_BUF_PAD))

@@ -214,6 +214,26 @@ static int numeric(pt_parse *p, pt_alt *alt, ot_json v)
     return 0;
 }
 
+/* anything-but's operand as a list: the elements of an array, or the one string or number. */
+static int operands(pt_parse *p, ot_json v, ot_json **vals, size_t *n)
+{
+    *n = ot_json_typeof(v) == OT_JSON_ARRAY ? ot_json_count(v) : 1;
+    if (!(*vals = arena_alloc(p->ir, (*n ? *n : 1) * sizeof **vals)))
+        return nomem(p);
+    if (ot_json_typeof(v) != OT_JSON_ARRAY) {
+        if (!is_str(v) && !is_num(v))
+            return fail(p, "Value of anything-but must be an array or single string/number "
+                           "value.");
+        (*vals)[0] = v;
+        return 0;
+    }
+    ot_json_iter it;
+    ot_json_array_iter(v, &it);
+    for (size_t i = 0; ot_json_array_next(&it, &(*vals)[i]); i++)
+        ;
+    return 0;
+}
+
 /* The operand of anything-but's inner operator: one string or a list of them. */
 static int anything_but_inner(pt_parse *p, pt_alt *alt, const char *k, size_t kn, ot_json v)
 {
@@ -224,22 +244,12 @@ static int anything_but_inner(pt_parse *p, pt_alt *alt, const char *k, size_t kn
                                                          : PT_KINDS;
     if (kind == PT_KINDS)
         return fail(p, "Unsupported anything-but pattern: %.*s", (int)kn, k);
-    ot_json one[1] = {v};
-    ot_json *vals = one;
-    size_t n = 1;
-    if (ot_json_typeof(v) == OT_JSON_ARRAY) {
-        n = ot_json_count(v);
-        if (n == 0)
-            return fail(p, "Empty arrays are not allowed");
-        if (!(vals = arena_alloc(p->ir, n * sizeof *vals)))
-            return nomem(p);
-        ot_json_iter it;
-        ot_json_array_iter(v, &it);
-        for (size_t i = 0; ot_json_array_next(&it, &vals[i]); i++)
-            ;
-    } else if (!is_str(v) && !is_num(v)) {
-        return fail(p, "Value of anything-but must be an array or single string/number value.");
-    }
+    ot_json *vals;
+    size_t n;
+    if (operands(p, v, &vals, &n))
+        return p->rc;
+    if (n == 0)
+        return fail(p, "Empty arrays are not allowed");
     const char *why = kind == PT_EIC ? "Inside anything-but/equals-ignore-case list, "
                                        "number|start|null|boolean is not supported."
                       : kind == PT_WILDCARD ? "wildcard match pattern must be a string"
@@ -261,20 +271,10 @@ static int anything_but_inner(pt_parse *p, pt_alt *alt, const char *k, size_t kn
 /* anything-but a value or a list of values, all strings or all numbers. */
 static int anything_but_values(pt_parse *p, pt_alt *alt, ot_json v)
 {
-    ot_json one[1] = {v};
-    ot_json *vals = one;
-    size_t n = 1;
-    if (ot_json_typeof(v) == OT_JSON_ARRAY) {
-        n = ot_json_count(v);
-        if (!(vals = arena_alloc(p->ir, (n ? n : 1) * sizeof *vals)))
-            return nomem(p);
-        ot_json_iter it;
-        ot_json_array_iter(v, &it);
-        for (size_t i = 0; ot_json_array_next(&it, &vals[i]); i++)
-            ;
-    } else if (!is_str(v) && !is_num(v)) {
-        return fail(p, "Value of anything-but must be an array or single string/number value.");
-    }
+    ot_json *vals;
+    size_t n;
+    if (operands(p, v, &vals, &n))
+        return p->rc;
     size_t strings = 0, numbers = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_str(vals[i]))

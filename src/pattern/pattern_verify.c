@@ -101,17 +101,17 @@ static bool outside_arrays(const pt_scratch *x, uint32_t c)
     return true;
 }
 
-bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t b)
+bool pt_verify_branch(const ot_pattern_set *s, pt_scratch *x, uint32_t at)
 {
-    const pt_branch_c *bc = &s->branches[b];
+    const uint32_t *conds = s->bpool + at + 1, n = conds[-1];
     /* the conds that need a consistent choice of array elements */
-    if (OT_VEC_GROW(x->pick, x->pickcap, (size_t)bc->nconds + 1)) {
+    if (OT_VEC_GROW(x->pick, x->pickcap, (size_t)n + 1)) {
         x->error = OT_ENOMEM;
         return false;
     }
     uint32_t *arrayed = x->pick, narrayed = 0;
-    for (uint32_t i = 0; i < bc->nconds; i++) {
-        uint32_t c = bc->conds[i];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = conds[i];
         if (x->cond_stamp[c] != x->epoch) {
             if (s->conds[c].absent_ok && x->node_stamp[s->conds[c].node] != x->epoch)
                 continue; /* exists:false, and absent */

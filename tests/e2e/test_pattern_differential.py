@@ -16,7 +16,6 @@ import math
 import os
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -497,15 +496,13 @@ INVALID = [
 
 class Differential(otharness.unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="ot-pattern-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = self.enterContext(tempfile.TemporaryDirectory(prefix="ot-pattern-"))
 
     def write(self, name, lines):
+        """A file of the given lines in the test's directory; its path."""
         path = os.path.join(self.tmp, name)
         with open(path, "w") as f:
-            f.write("".join(l + "\n" for l in lines))
+            f.writelines(l + "\n" for l in lines)
         return path
 
     def run_bin(self, *args):
@@ -561,6 +558,19 @@ class Differential(otharness.unittest.TestCase):
             self.assertEqual(p.stdout.splitlines(), want, text)
             c = self.run_bin("--count", "@" + self.write("p.json", [text]), path)
             self.assertEqual(c.stdout.strip(), str(len(want)), text)
+
+    def test_input_forms(self):
+        """Events from stdin; blank lines are no events; a line that is no JSON object matches
+        nothing and, with --patterns, still gets its (empty) line."""
+        lines = ['{"source":"aws.s3","n":5}', "", "  ", "not json", '["a"]', '{"source":"aws.ec2"}']
+        text = "\n".join(lines) + "\n"
+        p = subprocess.run([BIN, "pattern", "test", '{"source":[{"prefix":"aws."}]}', "-"],
+                           input=text, capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (0, lines[0] + "\n" + lines[5] + "\n"))
+        pats = self.write("p.txt", ['{"n":[{"numeric":[">",1]}]}', "", '{"source":["aws.ec2"]}'])
+        p = subprocess.run([BIN, "pattern", "test", "--patterns", pats],
+                           input=text, capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (0, "1\n\n\n3\n"))
 
     def test_refused_patterns(self):
         events = self.write("events.ndjson", ['{"a":1}'])

@@ -334,6 +334,27 @@ static void test_pattern__cloudtrail_examples(void **state)
                          "\"AWS Console Sign In via CloudTrail\"]}";
     MATCH(signin, "{\"detail-type\":\"AWS Console Sign In via CloudTrail\"}");
     MATCH(signin, "{\"detail-type\":\"AWS Console Signin via CloudTrail\"}");
+    /* the other CloudTrail detail-types */
+    static const char *const types[] = {"AWS Console Action via CloudTrail",
+                                        "AWS Service Event via CloudTrail",
+                                        "AWS Insight via CloudTrail",
+                                        "AWS Network Activity Event via CloudTrail"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char p[160], e[160];
+        snprintf(p, sizeof p, "{\"detail-type\":[\"%s\"]}", types[i]);
+        snprintf(e, sizeof e, "{\"detail-type\":\"%s\",\"source\":\"aws.ec2\"}", types[i]);
+        MATCH(p, e);
+        NO_MATCH(p, ct);
+    }
+    /* the operator table's examples, on the ec2 source */
+    const char *ec2 = "{\"source\":\"aws.ec2\",\"service\":\"Ec2\"}";
+    MATCH("{\"service\":[{\"prefix\":{\"equals-ignore-case\":\"EC2\"}}]}", ec2);
+    MATCH("{\"service\":[{\"equals-ignore-case\":\"EC2\"}]}", ec2);
+    NO_MATCH("{\"service\":[\"EC2\"]}", ec2);
+    /* event-ruler joins keys with dots; here a dotted key is its own path */
+    MATCH("{\"a\":{\"b.c\":[1]}}", "{\"a\":{\"b.c\":1}}");
+    NO_MATCH("{\"a\":{\"b.c\":[1]}}", "{\"a\":{\"b\":{\"c\":1}}}");
+    NO_MATCH("{\"a\":{\"b\":{\"c\":[1]}}}", "{\"a\":{\"b.c\":1}}");
     /* the complex example of event-ruler's README */
     const char *cx = "{\"time\":[{\"prefix\":\"2017-10-02\"}],\"detail\":{\"state\":[{\"anything-but\":"
                      "\"initializing\"}],\"c-count\":[{\"numeric\":[\">\",0,\"<=\",5]}],\"d-count\":["
