@@ -80,6 +80,8 @@ void ev_audit_hide_secrets(ct_ctx *c);
 int ev_dest_fail(ct_ctx *c, int rc, const char *what, const char *name);
 /* The required Name member (ConnectionName, ApiDestinationName). 0 or -1. */
 int ev_dest_name(ct_ctx *c, const char **name);
+/* The Name member and the store (*r, the scope in *s). 0 or -1. */
+int ev_dest_named(ct_ctx *c, const char **name, ot_rules **r, ot_rules_scope *s);
 /* Description (at most 512) into out[OT_DEST_DESCRIPTION_MAX + 1], *has set when given. */
 int ev_dest_description(ct_ctx *c, char *out, bool *has);
 /* InvocationEndpoint: the model's pattern, an https:// URL with a host (http:// too with

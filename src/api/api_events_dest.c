@@ -25,44 +25,16 @@ static bool secret_member(const char *key, size_t len)
     return false;
 }
 
-static void write_hidden(ot_jw *w, ot_json v)
+/* A secret member's value is written as HIDDEN; any other member goes on as it is. */
+static bool hide_member(ot_jw *w, const char *k, size_t kl, ot_json v, void *ctx)
 {
-    ot_json_iter it;
-    ot_json child;
-    const char *k;
-    size_t kl;
-    switch (ot_json_typeof(v)) {
-    case OT_JSON_OBJECT:
-        ot_jw_obj(w);
-        ot_json_object_iter(v, &it);
-        while (ot_json_object_next(&it, &k, &kl, &child)) {
-            char key[256];
-            snprintf(key, sizeof key, "%.*s", (int)(kl < 255 ? kl : 255), k);
-            ot_jw_key(w, key);
-            if (secret_member(k, kl))
-                ot_jw_str(w, HIDDEN);
-            else
-                write_hidden(w, child);
-        }
-        ot_jw_end(w);
-        break;
-    case OT_JSON_ARRAY:
-        ot_jw_arr(w);
-        ot_json_array_iter(v, &it);
-        while (ot_json_array_next(&it, &child))
-            write_hidden(w, child);
-        ot_jw_end(w);
-        break;
-    default: {
-        ot_buf tmp;
-        ot_buf_init(&tmp, 0);
-        if (ot_json_write(v, &tmp) == OT_OK)
-            ot_jw_raw(w, tmp.data, tmp.len);
-        else
-            ot_jw_null(w);
-        ot_buf_free(&tmp);
-    }
-    }
+    (void)v, (void)ctx;
+    if (!secret_member(k, kl))
+        return false;
+    char key[64];
+    ot_jw_key(w, ot_jw_key_copy(k, kl, key, sizeof key));
+    ot_jw_str(w, HIDDEN);
+    return true;
 }
 
 void ev_audit_hide_secrets(ct_ctx *c)
@@ -71,7 +43,7 @@ void ev_audit_hide_secrets(ct_ctx *c)
     ot_buf_init(&b, 0);
     ot_jw w;
     ot_jw_init(&w, &b);
-    write_hidden(&w, c->in);
+    ot_jw_json(&w, c->in, hide_member, NULL);
     free(c->resp->audit_params);
     /* "{}" rather than the body when the copy failed: a secret must never reach the trail */
     c->resp->audit_params = ot_jw_error(&w) || ot_buf_append(&b, "", 1)
@@ -98,6 +70,11 @@ int ev_dest_fail(ct_ctx *c, int rc, const char *what, const char *name)
 int ev_dest_name(ct_ctx *c, const char **name)
 {
     return ev_name(c, c->in, "Name", true, name) < 0 ? -1 : 0;
+}
+
+int ev_dest_named(ct_ctx *c, const char **name, ot_rules **r, ot_rules_scope *s)
+{
+    return ev_dest_name(c, name) < 0 || !(*r = ev_store(c, s)) ? -1 : 0;
 }
 
 int ev_dest_description(ct_ctx *c, char *out, bool *has)

@@ -127,7 +127,7 @@ static void write_destination(ct_ctx *c, const ot_api_destination *d, bool descr
 static int named_destination(ct_ctx *c, ot_rules **r, ot_rules_scope *s, ot_api_destination *d)
 {
     const char *name;
-    if (ev_dest_name(c, &name) < 0 || !(*r = ev_store(c, s)))
+    if (ev_dest_named(c, &name, r, s) < 0)
         return -1;
     int rc = ot_apidest_get(*r, s, name, d);
     return rc ? ev_dest_fail(c, rc, WHAT, name) : 0;
@@ -198,7 +198,7 @@ int ev_delete_api_destination(ct_ctx *c)
     const char *name;
     ot_rules_scope s;
     ot_rules *r;
-    if (ev_dest_name(c, &name) < 0 || !(r = ev_store(c, &s)))
+    if (ev_dest_named(c, &name, &r, &s) < 0)
         return -1;
     int rc = ot_apidest_delete(r, &s, name);
     if (rc)

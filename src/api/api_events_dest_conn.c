@@ -198,7 +198,7 @@ int ev_create_connection(ct_ctx *c)
 static int named_connection(ct_ctx *c, ot_rules **r, ot_rules_scope *s, ot_connection *conn)
 {
     const char *name;
-    if (ev_dest_name(c, &name) < 0 || !(*r = ev_store(c, s)))
+    if (ev_dest_named(c, &name, r, s) < 0)
         return -1;
     int rc = ot_conn_get(*r, s, name, conn);
     return rc ? ev_dest_fail(c, rc, WHAT, name) : 0;
@@ -313,7 +313,7 @@ int ev_delete_connection(ct_ctx *c)
     ot_rules_scope s;
     ot_rules *r;
     ot_connection conn;
-    if (ev_dest_name(c, &name) < 0 || !(r = ev_store(c, &s)))
+    if (ev_dest_named(c, &name, &r, &s) < 0)
         return -1;
     int rc = ot_conn_delete(r, &s, name, &conn);
     if (rc)
