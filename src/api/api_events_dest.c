@@ -10,8 +10,7 @@
 #include "api/api_events.h"
 #include "util/err.h"
 
-/* What CloudTrail writes in place of a parameter it must not keep
- * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-concepts.html). */
+/* What AWS services' CloudTrail records carry where a request held a secret. */
 #define HIDDEN "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 /* The members that hold a secret: a password, an API key, an OAuth client secret, and the
