@@ -41,6 +41,16 @@ static const ev_op OPS[] = {
     {"TagResource", ev_tag_resource},
     {"UntagResource", ev_untag_resource},
     {"ListTagsForResource", ev_list_tags_for_resource},
+    {"CreateConnection", ev_create_connection},
+    {"DescribeConnection", ev_describe_connection},
+    {"ListConnections", ev_list_connections},
+    {"UpdateConnection", ev_update_connection},
+    {"DeleteConnection", ev_delete_connection},
+    {"CreateApiDestination", ev_create_api_destination},
+    {"DescribeApiDestination", ev_describe_api_destination},
+    {"ListApiDestinations", ev_list_api_destinations},
+    {"UpdateApiDestination", ev_update_api_destination},
+    {"DeleteApiDestination", ev_delete_api_destination},
 };
 
 void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
@@ -62,21 +72,27 @@ void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 static ot_rules *opened_here;
 
-ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s)
+ot_rules *ot_api_rules(ot_api *srv)
 {
-    *s = ev_scope(c);
-    if (c->srv->rules)
-        return c->srv->rules;
+    if (srv->rules)
+        return srv->rules;
     pthread_mutex_lock(&open_mu);
     if (!opened_here) {
         char path[1100];
-        snprintf(path, sizeof path, "%s/rules.db", c->srv->cfg.data_dir);
+        snprintf(path, sizeof path, "%s/rules.db", srv->cfg.data_dir);
         int rc = ot_rules_open(path, &opened_here);
         if (rc)
             ot_error("cannot open %s: %s", path, ot_strerror(rc));
     }
     ot_rules *r = opened_here;
     pthread_mutex_unlock(&open_mu);
+    return r;
+}
+
+ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s)
+{
+    *s = ev_scope(c);
+    ot_rules *r = ot_api_rules(c->srv);
     if (!r)
         ot_aws_json_error(c->resp, 500, "InternalException", "The rules store is not open.");
     return r;

@@ -49,46 +49,15 @@ static bool s3_op_is_management(const char *op)
     return false;
 }
 
-static void write_camel(ot_jw *w, ot_json v)
+/* Writes a member with its key in lower camel case (Name -> name), its value likewise. */
+static bool camel_member(ot_jw *w, const char *k, size_t kl, ot_json v, void *ctx)
 {
-    ot_json_iter it;
-    ot_json child;
-    switch (ot_json_typeof(v)) {
-    case OT_JSON_OBJECT: {
-        const char *k;
-        size_t kl;
-        ot_jw_obj(w);
-        ot_json_object_iter(v, &it);
-        while (ot_json_object_next(&it, &k, &kl, &child)) {
-            char key[256];
-            if (kl >= sizeof key)
-                kl = sizeof key - 1;
-            memcpy(key, k, kl);
-            key[kl] = '\0';
-            key[0] = (char)tolower((unsigned char)key[0]);
-            ot_jw_key(w, key);
-            write_camel(w, child);
-        }
-        ot_jw_end(w);
-        break;
-    }
-    case OT_JSON_ARRAY:
-        ot_jw_arr(w);
-        ot_json_array_iter(v, &it);
-        while (ot_json_array_next(&it, &child))
-            write_camel(w, child);
-        ot_jw_end(w);
-        break;
-    default: {
-        ot_buf tmp;
-        ot_buf_init(&tmp, 0);
-        if (ot_json_write(v, &tmp) == OT_OK)
-            ot_jw_raw(w, tmp.data, tmp.len);
-        else
-            ot_jw_null(w);
-        ot_buf_free(&tmp);
-    }
-    }
+    char key[256];
+    ot_jw_key_copy(k, kl, key, sizeof key);
+    key[0] = (char)tolower((unsigned char)key[0]);
+    ot_jw_key(w, key);
+    ot_jw_json(w, v, camel_member, ctx);
+    return true;
 }
 
 /* Writes body (JSON text) camel-cased, or null if it is empty, not an object or too big. */
@@ -103,7 +72,7 @@ static void write_json_member(ot_jw *w, const char *key, const char *body, size_
     ot_json root;
     if (doc && ot_json_parse(doc, body, len, false, &root, NULL, 0) == OT_OK &&
         ot_json_typeof(root) == OT_JSON_OBJECT && ot_json_count(root) > 0)
-        write_camel(w, root);
+        ot_jw_json(w, root, camel_member, NULL);
     else
         ot_jw_null(w);
     ot_json_doc_free(doc);

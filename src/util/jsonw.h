@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/json.h"
 
 #define OT_JW_MAX_DEPTH 64
 
@@ -46,6 +47,16 @@ void ot_jw_begin_value(ot_jw *w);
 void ot_jw_kstr(ot_jw *w, const char *key, const char *s);
 void ot_jw_kint(ot_jw *w, const char *key, int64_t v);
 void ot_jw_kbool(ot_jw *w, const char *key, bool v);
+
+/* Rewrites an object member while ot_jw_json copies a value: writes the member (its key and
+ * value) itself and returns true, or returns false to have it copied as it is. It may call
+ * ot_jw_json on the value to copy it with the same hook. */
+typedef bool (*ot_jw_member_fn)(ot_jw *w, const char *key, size_t keylen, ot_json v, void *ctx);
+/* Writes the parsed value v; every object member at any depth goes through member (NULL: none).
+ * A value that cannot be encoded is written as null. (jsonw_copy.c) */
+void ot_jw_json(ot_jw *w, ot_json v, ot_jw_member_fn member, void *ctx);
+/* The keylen bytes of key as a C string in out (truncated to cap - 1 bytes); returns out. */
+const char *ot_jw_key_copy(const char *key, size_t keylen, char *out, size_t cap);
 
 /* Appends s as a quoted, escaped JSON string (no writer state). */
 int ot_json_escape(ot_buf *b, const char *s, size_t n);
