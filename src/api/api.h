@@ -79,6 +79,8 @@ void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **op
 /* EventBridge rules on the default bus (api_events*.c). */
 void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
                           const char **operation);
+/* The rules store (rules.db): srv->rules, opened by the daemon. */
+struct ot_rules *ot_api_rules(ot_api *srv);
 
 /* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so
  * delivery flushes what it holds for it now (through the daemon's trail_changed hook). */

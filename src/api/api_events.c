@@ -40,6 +40,16 @@ static const ev_op OPS[] = {
     {"TagResource", ev_tag_resource},
     {"UntagResource", ev_untag_resource},
     {"ListTagsForResource", ev_list_tags_for_resource},
+    {"CreateConnection", ev_create_connection},
+    {"DescribeConnection", ev_describe_connection},
+    {"ListConnections", ev_list_connections},
+    {"UpdateConnection", ev_update_connection},
+    {"DeleteConnection", ev_delete_connection},
+    {"CreateApiDestination", ev_create_api_destination},
+    {"DescribeApiDestination", ev_describe_api_destination},
+    {"ListApiDestinations", ev_list_api_destinations},
+    {"UpdateApiDestination", ev_update_api_destination},
+    {"DeleteApiDestination", ev_delete_api_destination},
 };
 
 void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
@@ -56,12 +66,15 @@ void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
 }
 
 /* rules.db is opened by the daemon with the other components (srv->rules). */
+ot_rules *ot_api_rules(ot_api *srv) { return srv->rules; }
+
 ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s)
 {
     *s = ev_scope(c);
-    if (!c->srv->rules)
+    ot_rules *r = ot_api_rules(c->srv);
+    if (!r)
         ot_aws_json_error(c->resp, 500, "InternalException", "The rules store is not open.");
-    return c->srv->rules;
+    return r;
 }
 
 ot_rules_scope ev_scope(const ct_ctx *c)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "api/api_cloudtrail.h"
+#include "rules/destinations.h"
 #include "rules/rules.h"
 
 #define EV_LIST_LIMIT 100 /* LimitMax100, and the page size when Limit is absent */
@@ -67,6 +68,26 @@ int ev_tags_parse(ct_ctx *c, ot_json obj, const char *key, ot_rule_tag **tags, s
 /* Checks an event pattern as PutRule does: 0, or -1 after InvalidEventPatternException. */
 int ev_pattern_check(ct_ctx *c, const char *pattern);
 
+/* ---- connections and API destinations (api_events_dest*.c) ---- */
+
+/* Sets the call's audit requestParameters to the request with every secret (Password,
+ * ApiKeyValue, ClientSecret, parameter values) replaced by HIDDEN_DUE_TO_SECURITY_REASONS.
+ * Called first by every handler whose request may hold one, so a refused call hides it too. */
+void ev_audit_hide_secrets(ct_ctx *c);
+/* Answers a store error about the connection or destination `name` (what: "Connection", "An
+ * api-destination"): OT_ENOTFOUND as ResourceNotFoundException, OT_EEXIST as
+ * ResourceAlreadyExistsException, others as ev_store_fail. Returns -1. */
+int ev_dest_fail(ct_ctx *c, int rc, const char *what, const char *name);
+/* The required Name member (ConnectionName, ApiDestinationName). 0 or -1. */
+int ev_dest_name(ct_ctx *c, const char **name);
+/* Description (at most 512) into out[OT_DEST_DESCRIPTION_MAX + 1], *has set when given. */
+int ev_dest_description(ct_ctx *c, char *out, bool *has);
+/* InvocationEndpoint: the model's pattern, an https:// URL with a host (http:// too with
+ * --api-destination-allow-http). 0 or -1. */
+int ev_dest_endpoint(ct_ctx *c, const char *url);
+/* CreationTime and LastModifiedTime. */
+void ev_dest_times(ct_ctx *c, int64_t created_ms, int64_t modified_ms);
+
 /* ---- the operations ---- */
 
 int ev_put_rule(ct_ctx *c);
@@ -83,5 +104,15 @@ int ev_test_event_pattern(ct_ctx *c);
 int ev_tag_resource(ct_ctx *c);
 int ev_untag_resource(ct_ctx *c);
 int ev_list_tags_for_resource(ct_ctx *c);
+int ev_create_connection(ct_ctx *c);
+int ev_describe_connection(ct_ctx *c);
+int ev_list_connections(ct_ctx *c);
+int ev_update_connection(ct_ctx *c);
+int ev_delete_connection(ct_ctx *c);
+int ev_create_api_destination(ct_ctx *c);
+int ev_describe_api_destination(ct_ctx *c);
+int ev_list_api_destinations(ct_ctx *c);
+int ev_update_api_destination(ct_ctx *c);
+int ev_delete_api_destination(ct_ctx *c);
 
 #endif

@@ -79,6 +79,18 @@ static int target_parse(ct_ctx *c, ot_json tv, ot_rule_target *t, ot_buf *map_te
     return 0;
 }
 
+/* *missing: no API destination of the caller's has this ARN. -1 when the store is not open. */
+static int api_destination_missing(ct_ctx *c, const char *arn, bool *missing)
+{
+    ot_rules_scope s;
+    ot_rules *r = ev_store(c, &s);
+    ot_api_destination d;
+    if (!r)
+        return -1;
+    *missing = ot_apidest_get_by_arn(r, arn, &d) != 0;
+    return 0;
+}
+
 /* Whether opentrail delivers to the target; if not, why, in f. A malformed ARN is -1 after
  * ValidationException. */
 static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *f, bool *ok)
@@ -86,6 +98,7 @@ static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *
     ot_target_ref ref;
     ot_target_kind kind = ot_rules_target_parse(t->arn, &ref);
     char why[sizeof f->message] = "";
+    bool missing = false;
     if (kind == OT_TARGET_MALFORMED)
         return ct_fail(c, "ValidationException",
                        "Parameter %.1600s is not valid. Reason: Provided Arn is not in correct "
@@ -104,6 +117,11 @@ static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *
         snprintf(why, sizeof why,
                  "Target %s is in region %s: API destinations and runbooks must be in the "
                  "rule's region.", t->id, ref.region);
+    else if (kind == OT_TARGET_API_DESTINATION && api_destination_missing(c, t->arn, &missing))
+        return -1;
+    if (!why[0] && missing)
+        snprintf(why, sizeof why, "Target %s: API destination %.*s does not exist.", t->id,
+                 (int)ref.name_len, ref.name);
     *ok = !why[0];
     memcpy(f->id, t->id, sizeof f->id);
     memcpy(f->message, why, sizeof why);

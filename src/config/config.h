@@ -49,6 +49,7 @@ typedef struct ot_config {
     int64_t ready_delivery_lag_ms; /* ... or when delivery lags by more than the delivery
                                     * interval plus this; default 15 minutes */
     int metrics_access;        /* who may GET /metrics unsigned (ot_metrics_access); loopback */
+    bool api_destination_allow_http; /* http:// InvocationEndpoints; default false (https) */
 } ot_config;
 
 /* --metrics-access (docs/metrics.md "Access"): who may read GET /metrics without signing.

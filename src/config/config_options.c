@@ -112,6 +112,10 @@ static const ot_option options[] = {
      .help = "who may read GET /metrics (Prometheus) without signing: loopback (127.0.0.0/8 "
              "and ::1, not through a proxy), sigv4 (nobody) or public (anyone); a SigV4 request "
              "signed for service 'metrics' is always answered"},
+    {.name = "api-destination-allow-http", .type = OT_OPT_BOOL,
+     FIELD(api_destination_allow_http), .def = "false", .metavar = "B",
+     .help = "EventBridge API destinations may call http:// endpoints too (EventBridge "
+             "requires https://): for receivers on a private network"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
      .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
              "benchmarks; acknowledged events can be lost"},

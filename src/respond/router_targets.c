@@ -1,12 +1,13 @@
 /* router_targets.c — one delivery attempt of an invocation to its target: an SNS topic (the
  * SNS module's durable outbox, as alarm actions publish), a CloudWatch Logs log group (one log
  * event in the stream named by the event's id, as EventBridge writes log-group targets), an API
- * destination, or a built-in runbook. */
+ * destination (one HTTP request, target_http.h), or a built-in runbook. */
 #include <stdio.h>
 #include <string.h>
 
 #include "logs/logs.h"
 #include "respond/router_int.h"
+#include "respond/target_http.h"
 #include "sns/sns.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -56,14 +57,17 @@ static int send_logs(ot_api *srv, const ot_target_ref *ref, const rt_entry *e, c
 int rt_target_send(ot_api *srv, const rt_entry *e, char *err, size_t cap)
 {
     ot_target_ref ref;
+    int rc;
     switch (ot_rules_target_parse(e->target_arn, &ref)) {
     case OT_TARGET_SNS:
         return send_sns(srv, e, err, cap);
     case OT_TARGET_LOGS:
         return send_logs(srv, &ref, e, err, cap);
     case OT_TARGET_API_DESTINATION:
-        snprintf(err, cap, "API destinations are not delivered by this version of opentrail");
-        return OT_EINVAL;
+        /* the destination belongs to the rule's account, which the target ARN names */
+        rc = ot_target_http_send(srv, ref.account, e->target_arn, e->payload,
+                                 strlen(e->payload), err, cap);
+        return rc == OT_ENOMEM ? OT_EAGAIN : rc;
     case OT_TARGET_RUNBOOK:
         snprintf(err, cap, "runbook targets are not supported yet (the runbooks react to the "
                            "events themselves)");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/rules_dest_int.h"
 #include "rules/rules_int.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -180,7 +181,9 @@ static int db_open(const char *path, sqlite3 **db)
     sqlite3_busy_timeout(*db, 5000);
     int rc = ot_sql_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                               " PRAGMA foreign_keys=ON;");
-    return rc ? rc : ot_sql_exec(*db, SCHEMA);
+    if (!rc)
+        rc = ot_sql_exec(*db, SCHEMA);
+    return rc ? rc : rules_dest_schema(*db);
 }
 
 int ot_rules_open(const char *path, ot_rules **out)

@@ -23,7 +23,6 @@ PATTERN = json.dumps({"source": ["aws.cloudtrail"],
 TOPIC = "arn:aws:sns:%s:%s:security-alerts" % (REGION, ACCOUNT)
 GROUP = "arn:aws:logs:%s:%s:log-group:/opentrail/rules:*" % (REGION, ACCOUNT)
 RUNBOOK = "arn:aws:events:%s:%s:opentrail-runbook/trail-restore" % (REGION, ACCOUNT)
-HOOK = "arn:aws:events:%s:%s:api-destination/isolate/0d3e" % (REGION, ACCOUNT)
 LIMIT_MSG = "The requested resource exceeds the maximum number allowed."
 
 
@@ -214,12 +213,20 @@ class EventsRules(ServerTestCase):
 
     def test_targets(self):
         self.ev.put_rule(Name="r", EventPattern=PATTERN)
+        # an API destination is a target once it exists (test_api_destinations.py)
+        conn = self.ev.create_connection(
+            Name="hook", AuthorizationType="API_KEY",
+            AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-key",
+                                                      "ApiKeyValue": "v"}})["ConnectionArn"]
+        hook = self.ev.create_api_destination(
+            Name="isolate", ConnectionArn=conn, HttpMethod="POST",
+            InvocationEndpoint="https://hooks.example.com/isolate")["ApiDestinationArn"]
         xf = {"InputPathsMap": {"who": "$.detail.userIdentity.arn", "ev": "$.detail.eventName"},
               "InputTemplate": '{"actor": <who>, "text": "<ev> by <who>"}'}
         targets = [{"Id": "sns", "Arn": TOPIC, "Input": '{"fixed": true}'},
                    {"Id": "logs", "Arn": GROUP, "InputPath": "$.detail"},
                    {"Id": "runbook", "Arn": RUNBOOK, "InputTransformer": xf},
-                   {"Id": "hook", "Arn": HOOK, "RoleArn": "arn:aws:iam::%s:role/eb" % ACCOUNT},
+                   {"Id": "hook", "Arn": hook, "RoleArn": "arn:aws:iam::%s:role/eb" % ACCOUNT},
                    {"Id": "lambda",
                     "Arn": "arn:aws:lambda:%s:%s:function:f" % (REGION, ACCOUNT)},
                    {"Id": "elsewhere", "Arn": "arn:aws:sns:%s:%s:theirs" % (REGION, OTHER)}]

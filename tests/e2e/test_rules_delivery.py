@@ -4,11 +4,14 @@ topic (a real `file` subscription) and a CloudWatch Logs log group wrapped in Ev
 envelope, every field exact; a read-only call reaches only an
 ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS rule; a DISABLED rule gets nothing; InputPath and
 InputTransformer give exactly what EventBridge would; an invocation of a target that cannot take
-it becomes a dead letter (logged, counted); and an event recorded right before kill -9 is
+it becomes a dead letter (logged, counted); an API destination (a real HTTP receiver) gets the
+event after its 500 answers are retried, and one that answers 400 is a dead letter; and an event recorded right before kill -9 is
 delivered after the restart.
 """
+import http.server
 import json
 import os
+import threading
 import time
 import urllib.request
 
@@ -178,6 +181,86 @@ class RulesDelivery(SnsTestCase):
                          {"before-the-crash"})
         # at least once: a repeat keeps the envelope's id
         self.assertEqual(len({e["id"] for e in envs}), 1)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Answers each POST with the next status of the server's script (then 200), keeping the
+    bodies it was sent."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        srv = self.server
+        with srv.lock:
+            status = srv.script.pop(0) if srv.script else 200
+            srv.got.append((status, body.decode(), self.headers.get("Authorization")))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class ApiDestinationDelivery(SnsTestCase):
+    server_args = ("--api-destination-allow-http", "true")
+
+    def receiver(self, script):
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        httpd.lock, httpd.script, httpd.got = threading.Lock(), list(script), []
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        return httpd
+
+    def destination(self, name, httpd):
+        ev = self.server.client("events")
+        conn = ev.create_connection(Name=name, AuthorizationType="BASIC", AuthParameters={
+            "BasicAuthParameters": {"Username": "u", "Password": "p"}})["ConnectionArn"]
+        return ev.create_api_destination(
+            Name=name, ConnectionArn=conn, HttpMethod="POST",
+            InvocationEndpoint="http://127.0.0.1:%d/hook" % httpd.server_port)[
+                "ApiDestinationArn"]
+
+    def wait(self, httpd, count):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with httpd.lock:
+                if len(httpd.got) >= count:
+                    return list(httpd.got)
+            time.sleep(0.1)
+        self.fail("the receiver never got %d requests" % count)
+
+    def test_retried_until_delivered_and_dead_letter(self):
+        flaky, refusing = self.receiver([500, 503]), self.receiver([400])
+        s = self.server
+        s.aws("s3api", "create-bucket", "--bucket", BUCKET)
+        s.aws("events", "put-rule", "--name", "hooks", "--event-pattern", on(["CreateTrail"]))
+        s.aws("events", "put-targets", "--rule", "hooks", "--targets", json.dumps([
+            {"Id": "flaky", "Arn": self.destination("flaky", flaky),
+             "InputPath": "$.detail.requestParameters"},
+            {"Id": "refusing", "Arn": self.destination("refusing", refusing)}]))
+        s.aws("cloudtrail", "create-trail", "--name", "hooked", "--s3-bucket-name", BUCKET)
+        # two failures worth retrying (1 s, then 2 s later), then delivered: the same body each time
+        got = self.wait(flaky, 3)
+        self.assertEqual([g[0] for g in got], [500, 503, 200])
+        self.assertEqual(len({g[1] for g in got}), 1)
+        self.assertEqual(json.loads(got[0][1])["name"], "hooked")
+        self.assertEqual(got[0][2], "Basic dTpw")
+        # a 400 is never worth retrying: one request, then a dead letter
+        got = self.wait(refusing, 1)
+        self.assertEqual(json.loads(got[0][1])["detail"]["eventName"], "CreateTrail")
+        deadline = time.time() + 30
+        text = ""
+        while time.time() < deadline and "opentrail_rule_dead_letters_total 1" not in text:
+            text = urllib.request.urlopen(s.endpoint + "/metrics", timeout=30).read().decode()
+            time.sleep(0.1)
+        self.assertIn('opentrail_rule_invocations_total{kind="api-destination",result="retry"} 2',
+                      text)
+        self.assertIn(
+            'opentrail_rule_invocations_total{kind="api-destination",result="delivered"} 1', text)
+        self.assertIn(
+            'opentrail_rule_invocations_total{kind="api-destination",result="failed"} 1', text)
+        self.assertEqual(len(refusing.got), 1)
 
 
 if __name__ == "__main__":
