@@ -1,7 +1,9 @@
 /* test_router.c — the rule router's pure parts: the EventBridge envelope around a CloudTrail
  * record (every field exact, the id repeatable), the bus of global services, and what a target
  * receives (constant Input, InputPath, InputTransformer with JSON and string templates), with a
- * test for each way the transformer refuses its input; and the retry backoff. */
+ * test for each way the transformer refuses its input; the retry backoff; and router.db: a
+ * batch's invocations and position committed together and kept across a reopen, rows due by
+ * their next attempt, a retry moved later, a dead letter taken out of the outbox. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include "respond/router_input.h"
 #include "respond/router_int.h"
 #include "util/err.h"
+#include "otest.h"
 
 static const char RECORD[] =
     "{\"eventVersion\":\"1.09\",\"eventTime\":\"2026-03-01T10:20:30Z\","
@@ -233,6 +236,82 @@ static void test_backoff(void **state)
     assert_int_equal(rt_backoff_ms(184), 300000);
 }
 
+static rt_entry entry(const char *event_id, const char *payload, int64_t first_ms)
+{
+    rt_entry e = {.first_ms = first_ms, .event_ms = first_ms};
+    snprintf(e.event_id, sizeof e.event_id, "%s", event_id);
+    snprintf(e.rule_arn, sizeof e.rule_arn, "arn:aws:events:us-east-1:111122223333:rule/r");
+    snprintf(e.target_id, sizeof e.target_id, "t1");
+    e.target_arn = strdup("arn:aws:sns:us-east-1:111122223333:alerts");
+    e.payload = strdup(payload);
+    return e;
+}
+
+static void test_outbox(void **state)
+{
+    (void)state;
+    char dir[128], path[256];
+    otest_tmpdir(dir, sizeof dir, "router");
+    snprintf(path, sizeof path, "%s/router.db", dir);
+    rt_db db = {0};
+    assert_int_equal(rt_db_open(path, &db), 0);
+    rt_entry ok[2] = {entry("e1", "{\"a\":1}", 1000), entry("e2", "{\"a\":2}", 2000)};
+    rt_entry dead = entry("e3", "x", 3000);
+    snprintf(dead.last_error, sizeof dead.last_error, "input: bad");
+    assert_int_equal(rt_db_commit_batch(&db, 42, ok, 2, &dead, 1), 0);
+    rt_db_close(&db);
+    /* everything was committed: a new connection sees the position and both rows */
+    assert_int_equal(rt_db_open(path, &db), 0);
+    uint64_t lsn = 0;
+    assert_int_equal(rt_db_position(&db, &lsn), 0);
+    assert_int_equal(lsn, 42);
+    rt_entry *due = NULL;
+    size_t n = 0;
+    assert_int_equal(rt_db_due(&db, 1500, 10, &due, &n), 0);
+    assert_int_equal(n, 1); /* e2 is not due before 2000 */
+    assert_string_equal(due[0].event_id, "e1");
+    assert_string_equal(due[0].payload, "{\"a\":1}");
+    /* a retry moves it later; a dead letter leaves the outbox */
+    due[0].attempts = 1;
+    due[0].next_ms = 9000;
+    snprintf(due[0].last_error, sizeof due[0].last_error, "busy");
+    assert_int_equal(rt_db_retry_later(&db, &due[0]), 0);
+    int64_t next, rows;
+    assert_int_equal(rt_db_next(&db, &next, &rows), 0);
+    assert_int_equal(next, 2000);
+    assert_int_equal(rows, 2);
+    rt_entry_clear(&due[0]);
+    free(due);
+    assert_int_equal(rt_db_due(&db, 5000, 10, &due, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(due[0].event_id, "e2");
+    assert_int_equal(rt_db_dead(&db, &due[0], 5000), 0);
+    rt_entry_clear(&due[0]);
+    free(due);
+    assert_int_equal(rt_db_next(&db, &next, &rows), 0);
+    assert_int_equal(next, 9000);
+    assert_int_equal(rows, 1);
+    assert_int_equal(rt_db_delivered(&db, 1), 0);
+    assert_int_equal(rt_db_next(&db, &next, &rows), 0);
+    assert_int_equal(rows, 0);
+    assert_true(next == INT64_MAX);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db.db, "SELECT event_id, reason FROM dead_letters"
+                                               " ORDER BY id", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "e3");
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "input: bad");
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "e2");
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    rt_db_close(&db);
+    for (int i = 0; i < 2; i++)
+        rt_entry_clear(&ok[i]);
+    rt_entry_clear(&dead);
+    otest_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_input_errors),
         cmocka_unit_test(test_input_event_not_json),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_outbox),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
