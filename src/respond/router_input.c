@@ -237,7 +237,8 @@ static int fill(const char *tpl, const tvars *vs, bool json_template, ot_buf *ou
         }
         if (*p == '"')
             in_string = !in_string;
-        const char *close = *p == '<' ? strchr(p + 1, '>') : NULL;
+        /* a name is short: looking no further keeps a template of many '<' linear */
+        const char *close = *p == '<' ? memchr(p + 1, '>', strnlen(p + 1, VAR_NAME_MAX)) : NULL;
         const tvar *var = close ? var_find(vs, p + 1, (size_t)(close - p - 1)) : NULL;
         if (var) {
             if (put_value(out, var, in_string, json_template))
