@@ -27,6 +27,7 @@ struct ot_mfilter;
 struct ot_trail_stream;
 struct ot_rules;
 struct ot_insights;
+struct ot_router;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -53,9 +54,9 @@ typedef struct ot_api {
     struct ot_cw *cw;                     /* CloudWatch metrics and alarms (cloudwatch.db) */
     struct ot_mfilter *mfilter;           /* the log groups' metric filters, compiled */
     struct ot_trail_stream *trail_stream; /* trails into their log groups (a WAL reader) */
-    struct ot_rules *rules;               /* EventBridge rules (rules.db); NULL: the events
-                                           * API opens it on first use (api_events.c) */
+    struct ot_rules *rules;               /* EventBridge rules (rules.db) */
     struct ot_insights *insights;         /* CloudTrail Insights (a WAL reader, insights.db) */
+    struct ot_router *router;             /* the rule router: WAL reader + target delivery */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;
@@ -80,8 +81,7 @@ void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **op
 /* EventBridge rules on the default bus (api_events*.c). */
 void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
                           const char **operation);
-/* The rules store (rules.db): srv->rules, or the one the events API opened on first use when
- * the daemon did not open it. NULL (logged) when it cannot be opened. */
+/* The rules store (rules.db): srv->rules, opened by the daemon. */
 struct ot_rules *ot_api_rules(ot_api *srv);
 
 /* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so

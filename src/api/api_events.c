@@ -6,7 +6,6 @@
  * rules answer exactly as missing ones do. Each call is audited as a management event of
  * events.amazonaws.com by dispatch (read-only for Describe, List and Test). */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,28 +65,8 @@ void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const c
     ct_serve(&c, op->name, op->fn);
 }
 
-/* Until the daemon opens rules.db with the other components (with the event router), the API
- * opens it on first use. The handle then lives as long as the process: every write is committed
- * before its call returns, so nothing needs a close. */
-static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
-static ot_rules *opened_here;
-
-ot_rules *ot_api_rules(ot_api *srv)
-{
-    if (srv->rules)
-        return srv->rules;
-    pthread_mutex_lock(&open_mu);
-    if (!opened_here) {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/rules.db", srv->cfg.data_dir);
-        int rc = ot_rules_open(path, &opened_here);
-        if (rc)
-            ot_error("cannot open %s: %s", path, ot_strerror(rc));
-    }
-    ot_rules *r = opened_here;
-    pthread_mutex_unlock(&open_mu);
-    return r;
-}
+/* rules.db is opened by the daemon with the other components (srv->rules). */
+ot_rules *ot_api_rules(ot_api *srv) { return srv->rules; }
 
 ot_rules *ev_store(ct_ctx *c, ot_rules_scope *s)
 {

@@ -27,6 +27,7 @@ typedef struct ot_config {
     bool no_fsync;             /* benchmarks of the ceiling only; never the default */
     bool log_bucket_write_once; /* AWSLogs/ of trail buckets: no overwrite/delete; default true */
     int64_t history_retention_ms; /* event history kept this long; default 90 days, 0 = forever */
+    int64_t rules_retry_window_ms; /* rule targets retried this long; default 24 h */
     double lookup_rate;        /* LookupEvents calls per second per account; 0 = unlimited */
     /* HTTP listener (docs/serve.md "Connections and TLS"): */
     char tls_cert[512];        /* PEM certificate; with tls_key, serve HTTPS */

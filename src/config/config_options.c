@@ -48,6 +48,10 @@ static const ot_option options[] = {
     {.name = "history-retention", .type = OT_OPT_DURATION, FIELD(history_retention_ms),
      .def = "90d", .zero = "forever", .metavar = "DUR",
      .help = "how long event history (LookupEvents) keeps events; imported events are exempt"},
+    {.name = "rules-retry-window", .type = OT_OPT_DURATION, FIELD(rules_retry_window_ms),
+     .def = "24h", .lo = SECONDS, .metavar = "DUR",
+     .help = "how long a rule target that fails is retried (at most 185 attempts) before the "
+             "invocation becomes a dead letter (EventBridge: 24h)"},
     {.name = "lookup-rate", .type = OT_OPT_DOUBLE, FIELD(lookup_rate), .def = "0", .hi = 1e6,
      .zero = "unlimited", .metavar = "N",
      .help = "LookupEvents calls per second per account before ThrottlingException (AWS "

@@ -23,6 +23,7 @@
 #include "digest/digest.h"
 #include "logs/logs.h"
 #include "mfilter/mfilter.h"
+#include "rules/rules.h"
 #include "sns/sns.h"
 #include "store/store.h"
 #include "sys/datadir.h"
@@ -238,6 +239,23 @@ static int open_cw(ot_api *srv)
 
 static void close_cw(ot_api *srv) { ot_cw_close(srv->cw); }
 
+/* EventBridge rules (rules.db): the events API and the rule router's reader. */
+static int open_rules(ot_api *srv)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rules.db", srv->cfg.data_dir);
+    int rc = ot_rules_open(path, &srv->rules);
+    if (rc)
+        ot_error("cannot open %s: %s", path, ot_strerror(rc));
+    return rc;
+}
+
+static void close_rules(ot_api *srv)
+{
+    ot_rules_close(srv->rules);
+    srv->rules = NULL;
+}
+
 /* The WAL readers (history, delivery): their table is daemon/readers.c. */
 static int open_readers(ot_api *srv)
 {
@@ -271,6 +289,8 @@ static const component components[] = {
     {"SNS topics", open_sns, close_sns},
     /* After SNS (alarm actions publish to it), before the WAL readers (metric filters). */
     {"CloudWatch alarms", open_cw, close_cw},
+    /* Before the WAL readers: the rule router matches every event against its rules. */
+    {"EventBridge rules", open_rules, close_rules},
     {"WAL readers", open_readers, ot_readers_stop},
 };
 

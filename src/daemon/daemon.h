@@ -26,6 +26,11 @@
  *   alarm evaluator   (cw/cw_thread.c) every 10 s evaluates the CloudWatch alarms and runs
  *                     the pending actions of their state changes (SNS publishes,
  *                     daemon/alarm_actions.c).
+ *   rule router       (respond/router.c) owns router.db's outbox writes: envelopes each durable
+ *                     record, matches it against the EventBridge rules and stores the
+ *                     invocations with its WAL position.
+ *   rule dispatcher   (respond/router_dispatch.c) sends the outbox's invocations to their
+ *                     targets (SNS, log groups, API destinations), retries, dead letters.
  * API threads also reach the digest writer and delivery synchronously (a trail that stops
  * logging is flushed and its final digest written before the call returns). */
 #ifndef OT_DAEMON_H

@@ -9,6 +9,7 @@
 #include "deliver/deliver.h"
 #include "history/history.h"
 #include "insights/insights.h"
+#include "respond/router.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "wal/wal_cursor.h"
@@ -97,11 +98,20 @@ static void insights_stop(ot_api *srv)
     srv->insights = NULL;
 }
 
+static int router_start(ot_api *srv) { return ot_router_start(srv, &srv->router); }
+
+static void router_stop(ot_api *srv)
+{
+    ot_router_stop(srv->router);
+    srv->router = NULL;
+}
+
 static const reader_entry readers[] = {
     {OT_HISTORY_CURSOR, history_start, history_stop},
     {OT_DELIVER_CURSOR, delivery_start, delivery_stop},
     {OT_TRAIL_STREAM_CURSOR, stream_start, stream_stop},
     {OT_INSIGHTS_CURSOR, insights_start, insights_stop},
+    {OT_ROUTER_CURSOR, router_start, router_stop}, /* EventBridge rules to their targets */
 };
 
 #define NREADERS (sizeof readers / sizeof readers[0])
