@@ -16,7 +16,12 @@ struct ot_history;
 
 typedef struct ot_incident_db ot_incident_db;
 
+/* Opens (creating if needed) the store at path: WAL journal, synchronous=FULL. The handle may
+ * be shared by threads (calls are serialised). */
 int ot_incident_db_open(const char *path, ot_incident_db **out);
+/* Opens an existing store for reading only (`opentrail incidents`, also while the server runs):
+ * OT_ENOTFOUND when path does not exist; put and update then fail with OT_EINVAL. */
+int ot_incident_db_open_readonly(const char *path, ot_incident_db **out);
 void ot_incident_db_close(ot_incident_db *db);
 
 /* The index fields of one incident; the whole record is `json`. */
@@ -33,14 +38,17 @@ typedef struct ot_incident {
 
 void ot_incident_free(ot_incident *inc);
 
-/* Stores inc (inc->id empty: a new id is made and written back). OT_EEXIST when an incident
- * for (runbook, trigger_event_id) exists already: its id is written into inc->id. Durable when
- * it returns 0. */
+/* Stores inc (inc->id empty: a new id is made and written back; created_ms 0: now). runbook,
+ * trigger_event_id and json are required (OT_EINVAL). OT_EEXIST when an incident for
+ * (runbook, trigger_event_id) exists already: its id is written into inc->id and nothing is
+ * changed. Durable when it returns 0. */
 int ot_incident_put(ot_incident_db *db, ot_incident *inc);
 
-/* Replaces the JSON of an existing incident (a runbook adds its outcome after acting). */
+/* Replaces the JSON of an existing incident (a runbook adds its outcome after acting); the
+ * index fields stay. OT_ENOTFOUND for an unknown id. */
 int ot_incident_update(ot_incident_db *db, const char *id, const char *json);
 
+/* The incident with that id (out->json malloc'd: ot_incident_free), or OT_ENOTFOUND. */
 int ot_incident_get(ot_incident_db *db, const char *id, ot_incident *out);
 
 /* Newest first, at most max; account "" means every account. Entries have json == NULL. */
@@ -48,7 +56,8 @@ int ot_incident_list(ot_incident_db *db, const char *account, size_t max, ot_inc
                      size_t *n);
 void ot_incident_list_free(ot_incident *list, size_t n);
 
-/* Ids of earlier incidents (created before before_ms) for the same human, newest first. */
+/* Earlier incidents (created before before_ms) for the same human, newest first, json NULL.
+ * An empty human (unresolved) has no prior incidents. */
 int ot_incident_prior(ot_incident_db *db, const char *human, int64_t before_ms, size_t max,
                       ot_incident **out, size_t *n);
 
