@@ -92,8 +92,10 @@ const char *ot_human_how_name(ot_human_how how); /* "iam-user", "root", "source-
 /* Resolves the human behind the userIdentity of one CloudTrail record (JSON text). Correlation
  * searches the event history for the AssumeRole / AssumeRoleWithSAML /
  * AssumeRoleWithWebIdentity event that issued the record's access key (or assumed-role ARN)
- * before the record's eventTime, and recurses through role chaining (at most 10 hops).
- * history may be NULL (no correlation). */
+ * before the record's eventTime, and recurses through role chaining (at most 10 hops; an event
+ * met twice ends the walk). history may be NULL (no correlation). Returns 0 with out filled
+ * (how OT_HUMAN_UNRESOLVED when nobody was found, also when the history cannot be read; free
+ * with ot_human_free), OT_EINVAL when record is not a JSON object, or OT_ENOMEM. */
 int ot_human_resolve(struct ot_history *history, const char *record, size_t len, ot_human *out);
 
 #endif
