@@ -17,6 +17,7 @@ static const ot_command commands[] = {
     {"lookup", ot_cmd_lookup, "search the event history (LookupEvents, offline or against a server)"},
     {"filter", ot_cmd_filter, "try a CloudWatch Logs filter pattern on log lines or CloudTrail files (filter test)"},
     {"monitor", ot_cmd_monitor, "the CIS metric filters and alarms on a log group (monitor cis, monitor list)"},
+    {"runbook", ot_cmd_runbook, "the built-in runbooks, their state, trigger and settings (runbook list)"},
 };
 
 static void usage(FILE *out)

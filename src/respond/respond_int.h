@@ -72,19 +72,22 @@ bool rb_trail_restore_wants(const ot_event *ev);
  * only when the incident could not be stored (the reader then reads the record again). */
 int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t);
 
-/* What the runbook found and did, for the incident. */
+/* What the runbook found and did, for the incident (docs/runbooks.md "Incident records"). */
 typedef struct rb_restore_outcome {
-    const char *mode;            /* "on" or "dry-run" */
-    const char *change;          /* what the trigger did, one sentence */
-    const char *result;          /* "restored", "no-action-needed", "dry-run", "failed" */
-    char detail[512];            /* the steps taken or the error */
-    int logging_before;          /* 1, 0, -1 = the trail did not exist */
+    bool dry_run;
+    const char *change;          /* "StopLogging: logging stopped" */
+    const char *status;          /* restored, no-action-needed, dry-run, failed */
+    char taken[128];             /* the changing calls, ", "-separated; "" = none */
+    char steps[512];             /* the steps in words, "; "-separated */
+    char error[512];             /* why it failed */
+    int logging_before;          /* IsLogging: 1, 0, or -1 = the trail did not exist */
     int logging_after;
+    bool mgmt_before;            /* whether the selectors recorded management events */
     bool recreated;              /* DeleteTrail: the trail was made again */
     int64_t selectors_restored;  /* the selector version put back (0 = the default), -1 none */
-    bool recorded_mgmt_before;   /* whether the trail recorded management events */
-    char start_request_id[37];   /* of our StartLogging ("" if none) */
-    int64_t restored_ms;         /* when our restoring call was made (0 if none) */
+    char last_op[32];            /* the last changing call made, and its requestID */
+    char last_request_id[37];
+    int64_t restored_ms;         /* when that call was made (0 if none) */
 } rb_restore_outcome;
 
 /* Writes the incident of t with outcome o (resolving the human, the blind window and the

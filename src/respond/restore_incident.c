@@ -54,39 +54,16 @@ static void copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member)
     ot_buf_free(&tmp);
 }
 
-static void write_actor(ot_jw *w, ot_json rec)
+/* "true"/"false" (how sessionContext.attributes holds it) as a boolean. */
+static void copy_bool(ot_jw *w, const char *key, ot_json obj, const char *member)
 {
-    ot_json id, ctx, attrs;
-    ot_jw_key(w, "actor");
-    ot_jw_obj(w);
-    if (!ot_json_get(rec, "userIdentity", &id)) {
-        static const char *const members[] = {"type", "arn", "principalId", "accountId",
-                                              "accessKeyId", "userName"};
-        for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-            copy_raw(w, members[i], id, members[i]);
-        if (!ot_json_get(id, "sessionContext", &ctx)) {
-            copy_raw(w, "sourceIdentity", ctx, "sourceIdentity");
-            if (!ot_json_get(ctx, "attributes", &attrs)) {
-                copy_raw(w, "mfaAuthenticated", attrs, "mfaAuthenticated");
-                copy_raw(w, "sessionCreationDate", attrs, "creationDate");
-            }
-        }
-    }
-    copy_raw(w, "sourceIPAddress", rec, "sourceIPAddress");
-    copy_raw(w, "userAgent", rec, "userAgent");
-    ot_jw_end(w);
-}
-
-static void write_trigger(ot_jw *w, const rb_trigger *t)
-{
-    ot_jw_key(w, "trigger");
-    ot_jw_obj(w);
-    static const char *const members[] = {"eventID", "eventName", "eventSource", "eventTime",
-                                          "awsRegion", "recipientAccountId", "requestID",
-                                          "requestParameters"};
-    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-        copy_raw(w, members[i], t->root, members[i]);
-    ot_jw_end(w);
+    const char *s;
+    size_t n;
+    bool b;
+    if (!ot_json_get_str(obj, member, &s, &n))
+        ot_jw_kbool(w, key, n == 4 && !memcmp(s, "true", 4));
+    else if (!ot_json_get_bool(obj, member, &b))
+        ot_jw_kbool(w, key, b);
 }
 
 static void write_human(ot_jw *w, const ot_human *h)
@@ -95,8 +72,7 @@ static void write_human(ot_jw *w, const ot_human *h)
     ot_jw_obj(w);
     ot_jw_kstr(w, "name", h->name);
     ot_jw_kstr(w, "how", ot_human_how_name(h->how));
-    if (h->provider[0])
-        ot_jw_kstr(w, "provider", h->provider);
+    ot_jw_kstr(w, "provider", h->provider);
     ot_jw_key(w, "chain");
     if (h->chain_json)
         ot_jw_raw(w, h->chain_json, strlen(h->chain_json));
@@ -105,7 +81,53 @@ static void write_human(ot_jw *w, const ot_human *h)
     ot_jw_end(w);
 }
 
-/* ---- the history: our StartLogging, the blind window ---- */
+static void write_actor(ot_jw *w, ot_json rec, const ot_human *h)
+{
+    ot_json id, ctx, attrs, issuer;
+    ot_jw_key(w, "actor");
+    ot_jw_obj(w);
+    if (!ot_json_get(rec, "userIdentity", &id)) {
+        static const char *const members[] = {"type", "arn", "principalId", "accessKeyId"};
+        for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+            copy_raw(w, members[i], id, members[i]);
+        bool has_ctx = !ot_json_get(id, "sessionContext", &ctx);
+        /* a role session names its role in sessionContext.sessionIssuer.userName */
+        if (!ot_json_get(id, "userName", &issuer))
+            copy_raw(w, "userName", id, "userName");
+        else if (has_ctx && !ot_json_get(ctx, "sessionIssuer", &issuer))
+            copy_raw(w, "userName", issuer, "userName");
+        if (has_ctx && !ot_json_get(ctx, "attributes", &attrs)) {
+            copy_bool(w, "mfaAuthenticated", attrs, "mfaAuthenticated");
+            copy_raw(w, "sessionCreationDate", attrs, "creationDate");
+        }
+    }
+    copy_raw(w, "sourceIPAddress", rec, "sourceIPAddress");
+    copy_raw(w, "userAgent", rec, "userAgent");
+    write_human(w, h);
+    ot_jw_end(w);
+}
+
+static void write_trigger(ot_jw *w, const rb_trigger *t)
+{
+    ot_jw_key(w, "trigger");
+    ot_jw_obj(w);
+    static const char *const members[] = {"eventID", "eventName", "eventTime", "eventSource",
+                                          "awsRegion", "recipientAccountId"};
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+        copy_raw(w, members[i], t->root, members[i]);
+    ot_jw_end(w);
+}
+
+/* ISO 8601 with milliseconds: the blind window is usually shorter than a second. */
+static void iso_ms(int64_t ms, char out[32])
+{
+    ot_time_iso8601(ms, out);
+    size_t n = strlen(out);
+    if (n && out[n - 1] == 'Z')
+        snprintf(out + n - 1, 32 - (n - 1), ".%03dZ", (int)(ms % 1000));
+}
+
+/* ---- the history: our own call's event, the blind window ---- */
 
 typedef struct find_call {
     char needle[80];   /* "requestID":"<id>" */
@@ -121,123 +143,198 @@ static int match_request(void *ctx, const ot_history_hit *hit)
     return 1;
 }
 
-/* The eventID of our StartLogging, found in the history by its requestID; "" if not yet. */
-static void start_event_id(ot_api *srv, const rb_restore_outcome *o, char out[64])
+/* The eventID that audited our last changing call, found in the history by its requestID;
+ * "" if none (or the history did not catch up in time). */
+static void own_event_id(ot_api *srv, const rb_restore_outcome *o, char out[64])
 {
     out[0] = '\0';
-    if (!o->start_request_id[0] || !history_reaches(srv->history, ot_wal_durable_lsn(srv->wal)))
+    if (!o->last_request_id[0] || !srv->history ||
+        !history_reaches(srv->history, ot_wal_durable_lsn(srv->wal)))
         return;
     find_call f = {.event_id = ""};
-    snprintf(f.needle, sizeof f.needle, "\"requestID\":\"%s\"", o->start_request_id);
+    snprintf(f.needle, sizeof f.needle, "\"requestID\":\"%s\"", o->last_request_id);
     ot_history_query q = {.nattrs = 1, .start_ms = o->restored_ms - 2000, .end_ms = INT64_MAX,
                           .cat = OT_HCAT_MANAGEMENT, .limit = OT_HISTORY_MAX_PAGE};
     q.attrs[0].key = OT_HK_EVENT_NAME;
-    q.attrs[0].value = "StartLogging";
+    q.attrs[0].value = o->last_op;
     bool more;
     ot_history_cursor next;
     ot_history_query_run(srv->history, &q, match_request, &f, &more, &next);
     snprintf(out, 64, "%s", f.event_id);
 }
 
+typedef struct window_event {
+    int64_t time_ms;
+    char event_id[64], event_name[64], event_source[64], username[128];
+} window_event;
+
 typedef struct window_list {
-    ot_jw *w;
     const char *trigger_id;
-    size_t n;
+    window_event ev[WINDOW_EVENTS_MAX];
+    size_t n, total;
 } window_list;
 
-static int list_event(void *ctx, const ot_history_hit *hit)
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* Collects the window's events, newest first as the history answers. */
+static int collect_event(void *ctx, const ot_history_hit *hit)
 {
     window_list *l = ctx;
     static const char own[] = "\"sourceIPAddress\":\"" OT_RESPONDER_SOURCE_IP "\"";
     if ((hit->event_id && !strcmp(hit->event_id, l->trigger_id)) ||
         memmem(hit->raw, hit->raw_len, own, sizeof own - 1))
         return 0; /* the trigger itself and our own calls are not what the trail missed */
-    if (l->n == WINDOW_EVENTS_MAX)
-        return 1;
-    char when[32];
-    ot_time_iso8601(hit->time_ms, when);
-    ot_jw_obj(l->w);
-    ot_jw_kstr(l->w, "eventTime", when);
-    ot_jw_kstr(l->w, "eventSource", hit->event_source ? hit->event_source : "");
-    ot_jw_kstr(l->w, "eventName", hit->event_name ? hit->event_name : "");
-    ot_jw_kstr(l->w, "username", hit->username ? hit->username : "");
-    ot_jw_kstr(l->w, "eventID", hit->event_id ? hit->event_id : "");
-    ot_jw_end(l->w);
-    l->n++;
+    if (l->n < WINDOW_EVENTS_MAX) {
+        window_event *e = &l->ev[l->n++];
+        e->time_ms = hit->time_ms;
+        copy_str(e->event_id, sizeof e->event_id, hit->event_id);
+        copy_str(e->event_name, sizeof e->event_name, hit->event_name);
+        copy_str(e->event_source, sizeof e->event_source, hit->event_source);
+        copy_str(e->username, sizeof e->username, hit->username);
+    }
+    l->total++;
     return 0;
 }
 
-/* The logging gap: from the trigger's eventTime to our restoring call (still open when the
+static void write_events(ot_jw *w, const window_list *l)
+{
+    ot_jw_key(w, "events");
+    ot_jw_arr(w);
+    for (size_t i = l->n; i-- > 0;) { /* oldest first */
+        char when[32];
+        ot_time_iso8601(l->ev[i].time_ms, when);
+        ot_jw_obj(w);
+        ot_jw_kstr(w, "eventID", l->ev[i].event_id);
+        ot_jw_kstr(w, "eventTime", when);
+        ot_jw_kstr(w, "eventName", l->ev[i].event_name);
+        ot_jw_kstr(w, "eventSource", l->ev[i].event_source);
+        ot_jw_kstr(w, "username", l->ev[i].username);
+        ot_jw_end(w);
+    }
+    ot_jw_end(w);
+    if (l->total > l->n)
+        ot_jw_kint(w, "eventsTotal", (int64_t)l->total);
+}
+
+/* The logging gap: from the trigger's eventTime to our restoring call (to now when the
  * runbook did not restore), with the management events the history holds for it. */
 static void write_window(ot_jw *w, ot_api *srv, const rb_trigger *t, const rb_restore_outcome *o)
 {
-    ot_jw_key(w, "blindWindow");
-    if (!strcmp(o->result, "no-action-needed") || !t->event_ms) {
-        ot_jw_null(w);
+    if (!strcmp(o->status, "no-action-needed") || !t->event_ms)
         return;
-    }
-    bool open = !o->restored_ms;
-    int64_t end = open ? ot_now_ms() : o->restored_ms;
+    int64_t end = o->restored_ms ? o->restored_ms : ot_now_ms();
     char start_s[32], end_s[32];
-    ot_time_iso8601(t->event_ms, start_s);
-    ot_time_iso8601(end, end_s);
+    iso_ms(t->event_ms, start_s);
+    iso_ms(end, end_s);
+    ot_jw_key(w, "window");
     ot_jw_obj(w);
     ot_jw_kstr(w, "start", start_s);
-    ot_jw_kstr(w, "end", open ? NULL : end_s);
-    ot_jw_kint(w, "durationMs", end - t->event_ms);
-    ot_jw_kbool(w, "open", open);
-    ot_jw_key(w, "events");
-    ot_jw_arr(w);
-    window_list l = {.w = w, .trigger_id = t->ev->event_id};
-    ot_history_query q = {.start_ms = t->event_ms, .end_ms = end, .cat = OT_HCAT_MANAGEMENT,
-                          .limit = OT_HISTORY_MAX_PAGE};
-    bool more = false;
-    ot_history_cursor next;
-    int rc = srv->history ? ot_history_query_run(srv->history, &q, list_event, &l, &more, &next)
-                          : OT_OK;
-    ot_jw_end(w);
-    ot_jw_kbool(w, "eventsTruncated", rc == 1 || more);
+    ot_jw_kstr(w, "end", end_s);
+    ot_jw_key(w, "seconds");
+    ot_jw_num(w, (double)(end - t->event_ms) / 1000.0);
+    window_list *l = calloc(1, sizeof *l);
+    if (l && srv->history) {
+        l->trigger_id = t->ev->event_id;
+        ot_history_query q = {.start_ms = t->event_ms, .end_ms = end, .cat = OT_HCAT_MANAGEMENT,
+                              .limit = OT_HISTORY_MAX_PAGE};
+        bool more = false;
+        ot_history_cursor next;
+        ot_history_query_run(srv->history, &q, collect_event, l, &more, &next);
+        write_events(w, l);
+    }
+    free(l);
     ot_jw_end(w);
 }
 
 /* ---- the record ---- */
 
-static void write_action(ot_jw *w, const rb_restore_outcome *o, const char *start_id)
+static const char *logging_state(int logging)
 {
+    return logging < 0 ? "trail deleted" : logging ? "IsLogging=true" : "IsLogging=false";
+}
+
+static void write_action(ot_jw *w, const rb_restore_outcome *o, const char *own_id)
+{
+    char result[600];
+    snprintf(result, sizeof result, "%s%s",
+             !strcmp(o->status, "failed")            ? "failed: "
+             : !strcmp(o->status, "restored")        ? "succeeded"
+             : !strcmp(o->status, "dry-run")         ? "skipped"
+                                                     : "not-needed",
+             !strcmp(o->status, "failed") ? o->error : "");
+    char before[64];
+    snprintf(before, sizeof before, "%s%s", logging_state(o->logging_before),
+             o->mgmt_before ? "" : "; no management events recorded");
     ot_jw_key(w, "action");
     ot_jw_obj(w);
-    ot_jw_kstr(w, "result", o->result);
-    ot_jw_kstr(w, "steps", o->detail);
-    ot_jw_key(w, "isLoggingBefore");
-    o->logging_before < 0 ? ot_jw_null(w) : ot_jw_bool(w, o->logging_before);
-    ot_jw_key(w, "isLoggingAfter");
-    o->logging_after < 0 ? ot_jw_null(w) : ot_jw_bool(w, o->logging_after);
-    ot_jw_kbool(w, "trailRecreated", o->recreated);
-    ot_jw_kbool(w, "recordedManagementEvents", o->recorded_mgmt_before);
-    ot_jw_kstr(w, "startLoggingEventId", start_id[0] ? start_id : NULL);
-    if (o->restored_ms) {
-        char at[32];
-        ot_time_iso8601(o->restored_ms, at);
-        ot_jw_kstr(w, "restoredAt", at);
-    }
+    ot_jw_kstr(w, "taken", o->taken[0] ? o->taken : "none");
+    ot_jw_kstr(w, "result", result);
+    ot_jw_kstr(w, "before", before);
+    ot_jw_kstr(w, "after", logging_state(o->logging_after));
+    if (own_id[0])
+        ot_jw_kstr(w, "eventID", own_id);
+    ot_jw_kbool(w, "dryRun", o->dry_run);
     ot_jw_end(w);
+}
+
+static void write_details(ot_jw *w, const rb_restore_outcome *o)
+{
+    ot_jw_key(w, "details");
+    ot_jw_obj(w);
+    ot_jw_kstr(w, "steps", o->steps);
+    ot_jw_kbool(w, "trailRecreated", o->recreated);
+    ot_jw_kbool(w, "managementEventsRecorded", o->mgmt_before);
+    if (o->selectors_restored >= 0)
+        ot_jw_kint(w, "selectorsVersionRestored", o->selectors_restored);
+    ot_jw_end(w);
+}
+
+/* The status of a stored incident ("" if unreadable). */
+static void status_of(ot_incident_db *db, const char *id, char *out, size_t cap)
+{
+    ot_incident inc;
+    memset(&inc, 0, sizeof inc);
+    out[0] = '\0';
+    ot_json_doc *doc = ot_json_doc_new();
+    ot_json root;
+    const char *s;
+    size_t n;
+    if (doc && !ot_incident_get(db, id, &inc) &&
+        !ot_json_parse(doc, inc.json, strlen(inc.json), false, &root, NULL, 0) &&
+        !ot_json_get_str(root, "status", &s, &n))
+        snprintf(out, cap, "%.*s", (int)n, s);
+    ot_json_doc_free(doc);
+    ot_incident_free(&inc);
 }
 
 static void write_prior(ot_jw *w, ot_incident_db *db, const char *human, int64_t now)
 {
     ot_incident *list = NULL;
     size_t n = 0;
-    ot_jw_key(w, "priorIncidents");
+    ot_jw_key(w, "prior");
     ot_jw_arr(w);
     if (human[0] && !ot_incident_prior(db, human, now, PRIOR_MAX, &list, &n))
-        for (size_t i = 0; i < n; i++)
-            ot_jw_str(w, list[i].id);
+        for (size_t i = 0; i < n; i++) {
+            char created[32], status[32];
+            ot_time_iso8601(list[i].created_ms, created);
+            status_of(db, list[i].id, status, sizeof status);
+            ot_jw_obj(w);
+            ot_jw_kstr(w, "id", list[i].id);
+            ot_jw_kstr(w, "runbook", list[i].runbook);
+            ot_jw_kstr(w, "createdAt", created);
+            ot_jw_kstr(w, "status", status);
+            ot_jw_end(w);
+        }
     ot_incident_list_free(list, n);
     ot_jw_end(w);
 }
 
 static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome *o,
-                 const ot_human *h, const char *start_id, int64_t now, ot_buf *out)
+                 const ot_human *h, const char *own_id, const char *title, int64_t now,
+                 ot_buf *out)
 {
     ot_jw w;
     char created[32];
@@ -246,22 +343,22 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome 
     ot_jw_init(&w, out);
     ot_jw_obj(&w);
     ot_jw_kstr(&w, "runbook", RB_TRAIL_RESTORE);
-    ot_jw_kstr(&w, "mode", o->mode);
+    ot_jw_kstr(&w, "status", o->status);
+    ot_jw_kstr(&w, "title", title);
     ot_jw_kstr(&w, "createdAt", created);
-    ot_jw_kstr(&w, "account", t->account);
-    ot_jw_kstr(&w, "region", t->region);
-    ot_jw_key(&w, "trail");
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "name", t->trail_name);
-    ot_jw_kstr(&w, "arn", t->trail_arn);
-    ot_jw_end(&w);
     write_trigger(&w, t);
-    write_actor(&w, t->root);
-    write_human(&w, h);
+    write_actor(&w, t->root, h);
+    ot_jw_key(&w, "resource");
+    ot_jw_obj(&w);
+    ot_jw_kstr(&w, "type", "AWS::CloudTrail::Trail");
+    ot_jw_kstr(&w, "arn", t->trail_arn);
+    ot_jw_kstr(&w, "name", t->trail_name);
+    ot_jw_end(&w);
     ot_jw_kstr(&w, "change", o->change);
-    write_action(&w, o, start_id);
+    write_action(&w, o, own_id);
     write_window(&w, rb->srv, t, o);
     write_prior(&w, rb->incidents, h->name, now);
+    write_details(&w, o);
     ot_jw_key(&w, "notifications"); /* filled by finish_json */
     ot_jw_arr(&w);
     ot_jw_end(&w);
@@ -294,7 +391,8 @@ static int finish_json(const char *body, const char *id, const char *topic,
     if (topic) {
         ot_jw_init(&w, out);
         ot_jw_obj(&w);
-        ot_jw_kstr(&w, "topicArn", topic);
+        ot_jw_kstr(&w, "type", "sns");
+        ot_jw_kstr(&w, "target", topic);
         if (message_id)
             ot_jw_kstr(&w, "messageId", message_id);
         if (error)
@@ -376,13 +474,13 @@ int rb_restore_incident(ot_runbooks *rb, const rb_trigger *t, const rb_restore_o
     memset(&h, 0, sizeof h);
     if (ot_human_resolve(srv->history, t->record, t->len, &h))
         h.how = OT_HUMAN_UNRESOLVED;
-    char start_id[64], subject[SUBJECT_MAX + 1];
-    start_event_id(srv, o, start_id);
-    subject_of(t, o->result, subject);
+    char own_id[64], subject[SUBJECT_MAX + 1];
+    own_event_id(srv, o, own_id);
+    subject_of(t, o->status, subject);
     int64_t now = ot_now_ms();
     ot_buf body;
     ot_buf_init(&body, 0);
-    int rc = build(rb, t, o, &h, start_id, now, &body);
+    int rc = build(rb, t, o, &h, own_id, subject, now, &body);
     ot_incident inc;
     memset(&inc, 0, sizeof inc);
     snprintf(inc.runbook, sizeof inc.runbook, RB_TRAIL_RESTORE);
@@ -400,7 +498,7 @@ int rb_restore_incident(ot_runbooks *rb, const rb_trigger *t, const rb_restore_o
         rc = complete(rb, inc.id, body.data, subject);
     if (!rc)
         ot_info("trail-restore: incident %s for %s of %s (%s)", inc.id, t->ev->event_name,
-                t->trail_arn, o->result);
+                t->trail_arn, o->status);
     ot_human_free(&h);
     ot_buf_free(&body);
     return rc;

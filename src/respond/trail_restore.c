@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "respond/respond_int.h"
 #include "trail/selectors.h"
@@ -22,6 +23,8 @@
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+
+#define STOP_WAIT_MS 1000 /* how long a StopLogging may take to commit after its event */
 
 static const char *const trigger_names[] = {"StopLogging", "DeleteTrail", "UpdateTrail",
                                             "PutEventSelectors", "PutAdvancedEventSelectors"};
@@ -62,7 +65,7 @@ typedef struct restore_run {
     const rb_trigger *t;
     char region[32];          /* the trail's home region: where it is changed */
     rb_restore_outcome *o;
-    ot_buf steps;             /* what was done, "; "-separated, into o->detail */
+    ot_buf steps;             /* what was done, "; "-separated, into o->steps */
     bool acted;               /* something was (or, in a dry run, would have been) changed */
     bool failed;
 } restore_run;
@@ -94,6 +97,20 @@ static int body_with(ot_buf *out, const char *key, const char *value, const char
     return ot_buf_putc(out, ',') || ot_buf_puts(out, rest) ? OT_ENOMEM : OT_OK;
 }
 
+/* Notes op among the changing calls taken (or, in a dry run, that would be). */
+static void taken(restore_run *r, const char *op, const rb_call *c)
+{
+    rb_restore_outcome *o = r->o;
+    size_t n = strlen(o->taken);
+    snprintf(o->taken + n, sizeof o->taken - n, "%s%s", n ? ", " : "", op);
+    r->acted = true;
+    if (!c)
+        return;
+    snprintf(o->last_op, sizeof o->last_op, "%s", op);
+    memcpy(o->last_request_id, c->request_id, sizeof o->last_request_id);
+    o->restored_ms = c->at_ms;
+}
+
 /* Calls op with body (NULL: {"Name": <the trail's ARN>}); notes a failure. */
 static int call(restore_run *r, const char *op, const char *body, rb_call *c)
 {
@@ -106,10 +123,12 @@ static int call(restore_run *r, const char *op, const char *body, rb_call *c)
                   : OT_ENOMEM;
     ot_buf_free(&b);
     if (rc) {
-        char what[700];
-        snprintf(what, sizeof what, "%s failed: %s %s", op, c->error_code, c->error_message);
-        note(r, "%s", what);
+        snprintf(r->o->error, sizeof r->o->error, "%s: %s %.300s", op, c->error_code,
+                 c->error_message);
+        note(r, "%s", r->o->error);
         r->failed = true;
+    } else {
+        taken(r, op, c);
     }
     return rc;
 }
@@ -186,18 +205,19 @@ static void restore_selectors(restore_run *r, bool dry)
         return; /* gone, or the default selectors: they record management events */
     bool ok = records_management(json, r->t);
     free(json);
-    r->o->recorded_mgmt_before = ok;
+    r->o->mgmt_before = ok;
     if (ok)
         return;
     int64_t version;
     if (earlier_selectors(r, trail.selectors_id, &version, &json)) {
-        note(r, "%s", "the earlier selectors could not be read");
+        snprintf(r->o->error, sizeof r->o->error, "the earlier selectors could not be read");
+        note(r, "%s", r->o->error);
         r->failed = true;
         return;
     }
     r->o->selectors_restored = version;
-    r->acted = true;
     if (dry) {
+        taken(r, "PutEventSelectors", NULL);
         note(r, "would put back the event selectors %s", version ? "stored before" : "by default");
     } else {
         ot_buf b;
@@ -294,12 +314,14 @@ static void recreate(restore_run *r, bool dry)
 {
     char *kept = NULL;
     if (ot_trail_deleted_get(r->rb->srv->trails, r->t->trail_arn, &kept)) {
-        note(r, "%s", "no configuration of the deleted trail is kept: it cannot be made again");
+        snprintf(r->o->error, sizeof r->o->error,
+                 "no configuration of the deleted trail is kept: it cannot be made again");
+        note(r, "%s", r->o->error);
         r->failed = true;
         return;
     }
-    r->acted = true;
     if (dry) {
+        taken(r, "CreateTrail", NULL);
         note(r, "%s", "would create the trail again from its kept configuration");
         free(kept);
         return;
@@ -325,7 +347,9 @@ static void recreate(restore_run *r, bool dry)
         }
         rb_call_free(&c);
     } else {
-        note(r, "%s", "the kept configuration of the trail cannot be read");
+        snprintf(r->o->error, sizeof r->o->error,
+                 "the kept configuration of the trail cannot be read");
+        note(r, "%s", r->o->error);
         r->failed = true;
     }
     ot_buf_free(&body);
@@ -337,45 +361,65 @@ static void recreate(restore_run *r, bool dry)
 
 static void start_logging(restore_run *r, bool dry)
 {
-    r->acted = true;
     if (dry) {
+        taken(r, "StartLogging", NULL);
         note(r, "%s", "would start logging");
         return;
     }
     rb_call c = {0};
-    if (!call(r, "StartLogging", NULL, &c)) {
-        memcpy(r->o->start_request_id, c.request_id, sizeof r->o->start_request_id);
-        r->o->restored_ms = c.at_ms;
+    if (!call(r, "StartLogging", NULL, &c))
         note(r, "%s", "started logging");
-    }
     rb_call_free(&c);
 }
 
 static const char *change_of(const char *event_name)
 {
     if (!strcmp(event_name, "StopLogging"))
-        return "stopped the trail's logging";
+        return "StopLogging: logging stopped";
     if (!strcmp(event_name, "DeleteTrail"))
-        return "deleted the trail";
+        return "DeleteTrail: trail deleted";
     if (!strcmp(event_name, "UpdateTrail"))
-        return "updated the trail's configuration";
-    return "changed the trail's event selectors";
+        return "UpdateTrail: trail configuration changed";
+    return "PutEventSelectors: event selectors changed";
 }
 
+/* StopLogging is audited before the stop is committed (api_trail_status.c: its event must be in
+ * the trail's last log file), so the runbook can read the event while the trail still logs.
+ * Waits (bounded) until state.db says the trail stopped; a trail that still logs after that
+ * was started again by someone else, or the stop failed after its event was written. */
+static void await_stop(restore_run *r)
+{
+    struct timespec nap = {0, 5 * 1000000L};
+    for (int waited = 0; waited < STOP_WAIT_MS; waited += 5) {
+        ot_trail trail;
+        if (ot_trail_get_by_arn(r->rb->srv->trails, r->t->trail_arn, &trail) || !trail.logging ||
+            trail.stop_logging_ms >= r->t->event_ms)
+            return;
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* Logging is restored after StopLogging and DeleteTrail; an UpdateTrail or a selector change
+ * only has its selectors looked at (a trail never started stays as its owner left it). */
 static void act(restore_run *r, bool dry)
 {
-    bool deleted = !strcmp(r->t->ev->event_name, "DeleteTrail");
-    r->o->logging_before = trail_logging(r);
-    if (r->o->logging_before < 0 && deleted)
+    const char *name = r->t->ev->event_name;
+    bool deleted = !strcmp(name, "DeleteTrail");
+    bool stopped = !strcmp(name, "StopLogging");
+    rb_restore_outcome *o = r->o;
+    if (stopped)
+        await_stop(r);
+    o->logging_before = trail_logging(r);
+    if (o->logging_before < 0 && deleted)
         recreate(r, dry);
-    else if (r->o->logging_before < 0)
+    else if (o->logging_before < 0)
         note(r, "%s", "the trail no longer exists (its DeleteTrail is a trigger of its own)");
-    if (r->o->logging_before >= 0)
+    else
         restore_selectors(r, dry);
-    if (!r->failed && (r->o->recreated || r->o->logging_before == 0 ||
-                       (dry && deleted && r->o->logging_before < 0)))
+    bool made_again = o->recreated || (dry && deleted && o->logging_before < 0);
+    if (!r->failed && (made_again || ((stopped || deleted) && o->logging_before == 0)))
         start_logging(r, dry);
-    r->o->logging_after = trail_logging(r);
+    o->logging_after = trail_logging(r);
 }
 
 int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t)
@@ -385,8 +429,7 @@ int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t)
         excluded(cfg->runbook_trail_restore_exclude, t))
         return OT_OK;
     bool dry = cfg->runbook_trail_restore == OT_RUNBOOK_DRY_RUN;
-    rb_restore_outcome o = {.mode = dry ? "dry-run" : "on", .selectors_restored = -1,
-                            .recorded_mgmt_before = true,
+    rb_restore_outcome o = {.dry_run = dry, .selectors_restored = -1, .mgmt_before = true,
                             .change = change_of(t->ev->event_name)};
     restore_run r = {.rb = rb, .t = t, .o = &o};
     char account[16], name[129];
@@ -394,12 +437,18 @@ int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t)
         return OT_OK; /* not a trail ARN: nothing of ours */
     ot_buf_init(&r.steps, 0);
     act(&r, dry);
-    snprintf(o.detail, sizeof o.detail, "%s", r.steps.len ? r.steps.data : "");
+    bool stop_or_delete = !strcmp(t->ev->event_name, "StopLogging") ||
+                          !strcmp(t->ev->event_name, "DeleteTrail");
+    if (!r.acted && !r.failed && !stop_or_delete) { /* a change that kept management events */
+        ot_buf_free(&r.steps);
+        return OT_OK;
+    }
+    snprintf(o.steps, sizeof o.steps, "%s", r.steps.len ? r.steps.data : "");
     ot_buf_free(&r.steps);
-    o.result = r.failed ? "failed" : !r.acted ? "no-action-needed" : dry ? "dry-run" : "restored";
+    o.status = r.failed ? "failed" : !r.acted ? "no-action-needed" : dry ? "dry-run" : "restored";
     if (r.failed)
-        ot_warn("trail-restore: %s of %s: %s", t->ev->event_name, t->trail_arn, o.detail);
+        ot_warn("trail-restore: %s of %s: %s", t->ev->event_name, t->trail_arn, o.steps);
     else if (r.acted)
-        ot_info("trail-restore: %s of %s: %s", t->ev->event_name, t->trail_arn, o.detail);
+        ot_info("trail-restore: %s of %s: %s", t->ev->event_name, t->trail_arn, o.steps);
     return rb_restore_incident(rb, t, &o);
 }
