@@ -43,6 +43,21 @@ bool incident_who_direct(const incident_who *w, ot_human *h);
 int incident_find_issuer(struct ot_history *h, const incident_who *w, int64_t before_ms,
                          char **raw, size_t *len);
 
+/* ---- Markdown of untrusted values (incident_md_text.c) ---- */
+
+/* Appends s[0..n) as inert Markdown text (control characters become spaces; the characters of
+ * links, HTML, emphasis, code and tables are escaped). 0 or the buffer's error. */
+int md_text(ot_buf *b, const char *s, size_t n);
+/* A JSON value as text: a string as md_text, anything else as its compact JSON (via tmp). */
+int md_value(ot_buf *b, ot_json v, ot_buf *tmp);
+/* Member key of obj as a NUL-free string, or NULL. */
+const char *md_str(ot_json obj, const char *key);
+/* *out = member key of obj when it is an object (true), else empty (false: an empty object, so
+ * a missing section reads as one whose members are all absent). */
+bool md_obj(ot_json obj, const char *key, ot_json empty, ot_json *out);
+/* A fenced ```json block of v's compact JSON (the fence outgrows any backticks inside). */
+int md_code_block(ot_buf *b, ot_json v, ot_buf *tmp);
+
 /* "INC-YYYYMMDD-<8 random hex>" for an incident created at created_ms (UTC date). */
 void incident_make_id(int64_t created_ms, char out[32]);
 

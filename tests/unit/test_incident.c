@@ -219,6 +219,127 @@ static void test_incident__reopen_and_read_only(void **state)
     assert_null(ro);
 }
 
+
+/* ---- Markdown ---- */
+
+static const char FULL[] =
+    "{\"id\":\"INC-20261203-1a2b3c4d\",\"runbook\":\"trail-restore\",\"status\":\"restored\","
+    "\"title\":\"CloudTrail logging restarted for main\",\"createdAt\":\"2026-12-03T10:00:01Z\","
+    "\"trigger\":{\"eventID\":\"ev-stop\",\"eventName\":\"StopLogging\","
+    "\"eventTime\":\"2026-12-03T10:00:00Z\",\"eventSource\":\"cloudtrail.amazonaws.com\","
+    "\"awsRegion\":\"us-east-1\",\"recipientAccountId\":\"111122223333\"},"
+    "\"actor\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::111122223333:assumed-role/RoleB/hop-b\","
+    "\"principalId\":\"AROAEXAMPLE:hop-b\",\"accessKeyId\":\"ASIAB\",\"userName\":\"RoleB\","
+    "\"mfaAuthenticated\":false,\"sessionCreationDate\":\"2026-12-03T09:30:00Z\","
+    "\"sourceIPAddress\":\"203.0.113.5\",\"userAgent\":\"aws-cli/2.15.0\","
+    "\"human\":{\"name\":\"erin\",\"how\":\"assume-role\",\"provider\":\"\",\"chain\":["
+    "{\"eventID\":\"ev-b\",\"eventName\":\"AssumeRole\",\"eventTime\":\"2026-12-03T09:30:00Z\","
+    "\"arn\":\"arn:aws:sts::111122223333:assumed-role/RoleB/hop-b\",\"accessKeyId\":\"ASIAB\","
+    "\"callerType\":\"IAMUser\",\"callerArn\":\"arn:aws:iam::111122223333:user/erin\"}]}},"
+    "\"resource\":{\"type\":\"AWS::CloudTrail::Trail\","
+    "\"arn\":\"arn:aws:cloudtrail:us-east-1:111122223333:trail/main\",\"name\":\"main\"},"
+    "\"change\":\"StopLogging: logging stopped\","
+    "\"action\":{\"taken\":\"StartLogging\",\"result\":\"succeeded\",\"before\":\"IsLogging=false\","
+    "\"after\":{\"IsLogging\":true},\"eventID\":\"ev-start\",\"dryRun\":false},"
+    "\"window\":{\"start\":\"2026-12-03T10:00:00Z\",\"end\":\"2026-12-03T10:00:01Z\",\"seconds\":0.412,"
+    "\"events\":[{\"eventID\":\"ev-w1\",\"eventTime\":\"2026-12-03T10:00:00Z\","
+    "\"eventName\":\"DeleteBucket\",\"eventSource\":\"s3.amazonaws.com\",\"username\":\"hop-b\"}],"
+    "\"eventsTotal\":3},"
+    "\"prior\":[{\"id\":\"INC-20261101-00000001\",\"runbook\":\"trail-restore\","
+    "\"createdAt\":\"2026-11-01T08:00:00Z\",\"status\":\"restored\"}],"
+    "\"notifications\":[{\"type\":\"sns\",\"target\":\"arn:aws:sns:us-east-1:111122223333:alerts\","
+    "\"messageId\":\"m-1\"},{\"type\":\"webhook\",\"target\":\"http://127.0.0.1:9/hook\","
+    "\"error\":\"connection refused\"}],"
+    "\"details\":{\"note\":\"``` fenced\"}}";
+
+static char *markdown(const char *json)
+{
+    char *md = NULL;
+    assert_int_equal(ot_incident_markdown(json, strlen(json), &md), 0);
+    assert_non_null(md);
+    return md;
+}
+
+static void assert_has(const char *md, const char *want)
+{
+    if (!strstr(md, want))
+        fail_msg("missing %s in:\n%s", want, md);
+}
+
+static void test_incident__markdown_full(void **state)
+{
+    (void)state;
+    char *md = markdown(FULL);
+    assert_has(md, "# INC-20261203-1a2b3c4d: CloudTrail logging restarted for main\n");
+    assert_has(md, "**Status:** restored · **Runbook:** trail-restore · **Created:** "
+                   "2026-12-03T10:00:01Z\n");
+    assert_has(md, "- **Human:** erin (assume-role)\n");
+    assert_has(md, "  1. AssumeRole at 2026-12-03T09:30:00Z by IAMUser "
+                   "arn:aws:iam::111122223333:user/erin issued "
+                   "arn:aws:sts::111122223333:assumed-role/RoleB/hop-b (key ASIAB), event ev-b\n");
+    assert_has(md, "- **Principal:** arn:aws:sts::111122223333:assumed-role/RoleB/hop-b\n");
+    assert_has(md, "- **MFA:** false\n");
+    assert_has(md, "- **Source IP:** 203.0.113.5\n");
+    assert_has(md, "- **User agent:** aws-cli/2.15.0\n");
+    assert_has(md, "- **Event:** StopLogging\n");
+    assert_has(md, "- **Resource:** main\n");
+    assert_has(md, "- **Change:** StopLogging: logging stopped\n");
+    assert_has(md, "- **Action:** StartLogging\n- **Result:** succeeded\n");
+    assert_has(md, "- **After:** {\"IsLogging\":true}\n");
+    assert_has(md, "- **Seconds:** 0.412\n");
+    assert_has(md, "| 2026-12-03T10:00:00Z | DeleteBucket | s3.amazonaws.com | hop-b | ev-w1 |\n");
+    assert_has(md, "3 events in all; 1 shown.");
+    assert_has(md, "- INC-20261101-00000001: trail-restore, 2026-11-01T08:00:00Z, restored\n");
+    assert_has(md, "- sns to arn:aws:sns:us-east-1:111122223333:alerts: message id m-1\n");
+    assert_has(md, "- webhook to http://127.0.0.1:9/hook: failed: connection refused\n");
+    assert_has(md, "````json\n{\"note\":\"``` fenced\"}\n````\n");
+    assert_null(strstr(md, "Dry run"));
+    free(md);
+}
+
+static void test_incident__markdown_minimal(void **state)
+{
+    (void)state;
+    char *md = markdown("{\"id\":\"INC-1\",\"runbook\":\"instance-login\",\"status\":\"open\","
+                        "\"trigger\":{\"eventName\":\"SendSSHPublicKey\"},"
+                        "\"action\":{\"taken\":\"none\",\"dryRun\":true},\"prior\":[],"
+                        "\"window\":{\"start\":\"a\",\"events\":[]}}");
+    assert_has(md, "# INC-1: instance-login after SendSSHPublicKey\n");
+    assert_has(md, "- **Human:** not resolved\n");
+    assert_has(md, "**Dry run:** the runbook changed nothing.");
+    assert_has(md, "No events were recorded in the window.");
+    assert_has(md, "## Prior incidents for this human\n\nNone.\n");
+    assert_has(md, "## Notifications\n\nNone sent.\n");
+    assert_null(strstr(md, "Role chain"));
+    assert_null(strstr(md, "## Details"));
+    free(md);
+
+    md = markdown("{}");
+    assert_has(md, "# Incident: runbook after an event\n");
+    assert_has(md, "## What changed\n\nNot recorded.\n");
+    assert_has(md, "Nothing yet.");
+    free(md);
+}
+
+static void test_incident__markdown_escapes(void **state)
+{
+    (void)state;
+    char *md = markdown("{\"id\":\"INC-2\",\"actor\":{\"userAgent\":"
+                        "\"[click](http://evil.example) <img src=x>\\n# Pwned | *x* `c`\","
+                        "\"human\":{\"name\":\"a_b\\u0007\"}}}");
+    assert_has(md, "- **User agent:** \\[click\\](http://evil.example) \\<img src=x\\> "
+                   "# Pwned \\| \\*x\\* \\`c\\`\n");
+    assert_has(md, "- **Human:** a\\_b  (unresolved)\n");
+    assert_null(strstr(md, "\n# Pwned"));
+    free(md);
+
+    char *out = (char *)1;
+    assert_int_equal(ot_incident_markdown("[1]", 3, &out), OT_EINVAL);
+    assert_null(out);
+    assert_int_equal(ot_incident_markdown("{\"id\":", 6, &out), OT_EINVAL);
+    assert_int_equal(ot_incident_markdown("", 0, &out), OT_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +350,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_incident__list_order_and_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incident__prior, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incident__reopen_and_read_only, setup, teardown),
+        cmocka_unit_test(test_incident__markdown_full),
+        cmocka_unit_test(test_incident__markdown_minimal),
+        cmocka_unit_test(test_incident__markdown_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
