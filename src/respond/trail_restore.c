@@ -392,8 +392,10 @@ static void await_stop(restore_run *r)
     struct timespec nap = {0, 5 * 1000000L};
     for (int waited = 0; waited < STOP_WAIT_MS; waited += 5) {
         ot_trail trail;
+        /* the stop is stamped after its event was accepted (ingest_ms, in milliseconds: the
+         * eventTime's seconds cannot tell two stops in one second apart) */
         if (ot_trail_get_by_arn(r->rb->srv->trails, r->t->trail_arn, &trail) || !trail.logging ||
-            trail.stop_logging_ms >= r->t->event_ms)
+            trail.stop_logging_ms >= r->t->ev->ingest_ms)
             return;
         nanosleep(&nap, NULL);
     }
