@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 #define CT_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
@@ -106,4 +107,23 @@ void rb_call_free(rb_call *call)
 {
     ot_json_doc_free(call->doc);
     call->doc = NULL;
+}
+
+void rb_copy_member(ot_jw *w, const char *key, ot_json obj, const char *member, bool skip_unset)
+{
+    ot_json v;
+    const char *s;
+    size_t n;
+    if (ot_json_get(obj, member, &v))
+        return;
+    if (skip_unset && (ot_json_typeof(v) == OT_JSON_NULL ||
+                       (ot_json_typeof(v) == OT_JSON_STRING && (ot_json_str(v, &s, &n) || !n))))
+        return;
+    ot_buf tmp;
+    ot_buf_init(&tmp, 0);
+    if (!ot_json_write(v, &tmp)) {
+        ot_jw_key(w, key);
+        ot_jw_raw(w, tmp.data, tmp.len);
+    }
+    ot_buf_free(&tmp);
 }

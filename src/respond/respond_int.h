@@ -11,6 +11,7 @@
 #include "incident/incident.h"
 #include "respond/respond.h"
 #include "util/json.h"
+#include "util/jsonw.h"
 
 struct ot_wal_reader;
 
@@ -61,6 +62,11 @@ void rb_call_free(rb_call *call);
 void rb_responder_arn(const char *account, const char *runbook, char *out, size_t cap);
 /* Whether a record was written by a runbook's own call (it must not trigger a runbook). */
 bool rb_is_own_record(ot_json record);
+
+/* Writes member of obj to w under key, as it is (nothing if absent). skip_unset also leaves
+ * out null and "" (how state.db says "not set"). (rb_invoke.c) */
+void rb_copy_member(ot_jw *w, const char *key, ot_json obj, const char *member,
+                    bool skip_unset);
 
 /* ---- trail-restore (trail_restore.c, restore_incident.c) ---- */
 

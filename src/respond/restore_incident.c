@@ -40,20 +40,6 @@ static bool history_reaches(ot_history *h, uint64_t lsn)
 
 /* ---- members copied from the record ---- */
 
-static void copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member)
-{
-    ot_json v;
-    if (ot_json_get(obj, member, &v))
-        return;
-    ot_buf tmp;
-    ot_buf_init(&tmp, 0);
-    if (!ot_json_write(v, &tmp)) {
-        ot_jw_key(w, key);
-        ot_jw_raw(w, tmp.data, tmp.len);
-    }
-    ot_buf_free(&tmp);
-}
-
 /* "true"/"false" (how sessionContext.attributes holds it) as a boolean. */
 static void copy_bool(ot_jw *w, const char *key, ot_json obj, const char *member)
 {
@@ -89,20 +75,20 @@ static void write_actor(ot_jw *w, ot_json rec, const ot_human *h)
     if (!ot_json_get(rec, "userIdentity", &id)) {
         static const char *const members[] = {"type", "arn", "principalId", "accessKeyId"};
         for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-            copy_raw(w, members[i], id, members[i]);
+            rb_copy_member(w, members[i], id, members[i], false);
         bool has_ctx = !ot_json_get(id, "sessionContext", &ctx);
         /* a role session names its role in sessionContext.sessionIssuer.userName */
         if (!ot_json_get(id, "userName", &issuer))
-            copy_raw(w, "userName", id, "userName");
+            rb_copy_member(w, "userName", id, "userName", false);
         else if (has_ctx && !ot_json_get(ctx, "sessionIssuer", &issuer))
-            copy_raw(w, "userName", issuer, "userName");
+            rb_copy_member(w, "userName", issuer, "userName", false);
         if (has_ctx && !ot_json_get(ctx, "attributes", &attrs)) {
             copy_bool(w, "mfaAuthenticated", attrs, "mfaAuthenticated");
-            copy_raw(w, "sessionCreationDate", attrs, "creationDate");
+            rb_copy_member(w, "sessionCreationDate", attrs, "creationDate", false);
         }
     }
-    copy_raw(w, "sourceIPAddress", rec, "sourceIPAddress");
-    copy_raw(w, "userAgent", rec, "userAgent");
+    rb_copy_member(w, "sourceIPAddress", rec, "sourceIPAddress", false);
+    rb_copy_member(w, "userAgent", rec, "userAgent", false);
     write_human(w, h);
     ot_jw_end(w);
 }
@@ -114,7 +100,7 @@ static void write_trigger(ot_jw *w, const rb_trigger *t)
     static const char *const members[] = {"eventID", "eventName", "eventTime", "eventSource",
                                           "awsRegion", "recipientAccountId"};
     for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-        copy_raw(w, members[i], t->root, members[i]);
+        rb_copy_member(w, members[i], t->root, members[i], false);
     ot_jw_end(w);
 }
 

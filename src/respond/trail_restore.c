@@ -235,26 +235,6 @@ static void restore_selectors(restore_run *r, bool dry)
 
 /* ---- DeleteTrail ---- */
 
-static void copy_member(ot_jw *w, ot_json cfg, const char *key)
-{
-    ot_json v;
-    const char *s;
-    size_t n;
-    if (ot_json_get(cfg, key, &v))
-        return;
-    if (ot_json_typeof(v) == OT_JSON_STRING && (ot_json_str(v, &s, &n) || !n))
-        return; /* "" is how state.db says "not set" */
-    if (ot_json_typeof(v) == OT_JSON_NULL)
-        return;
-    ot_buf tmp;
-    ot_buf_init(&tmp, 0);
-    if (!ot_json_write(v, &tmp)) {
-        ot_jw_key(w, key);
-        ot_jw_raw(w, tmp.data, tmp.len);
-    }
-    ot_buf_free(&tmp);
-}
-
 /* TagsList without the null values (a key without a value is sent without Value). */
 static void copy_tags(ot_jw *w, ot_json cfg)
 {
@@ -266,8 +246,8 @@ static void copy_tags(ot_jw *w, ot_json cfg)
     ot_jw_arr(w);
     while (ot_json_array_next(&it, &tag)) {
         ot_jw_obj(w);
-        copy_member(w, tag, "Key");
-        copy_member(w, tag, "Value");
+        rb_copy_member(w, "Key", tag, "Key", true);
+        rb_copy_member(w, "Value", tag, "Value", true);
         ot_jw_end(w);
     }
     ot_jw_end(w);
@@ -335,7 +315,7 @@ static void recreate(restore_run *r, bool dry)
         ot_jw_init(&w, &body);
         ot_jw_obj(&w);
         for (size_t i = 0; i < sizeof create_members / sizeof create_members[0]; i++)
-            copy_member(&w, cfg, create_members[i]);
+            rb_copy_member(&w, create_members[i], cfg, create_members[i], true);
         copy_tags(&w, cfg);
         ot_jw_end(&w);
         rb_call c = {0};
