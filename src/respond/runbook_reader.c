@@ -11,6 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "wal/wal.h"
 #include "wal/wal_cursor.h"
 
 #define RUNBOOKS_BATCH 64
@@ -77,6 +78,25 @@ static int batch(void *ctx, const ot_wal_record *recs, size_t n)
     return rc;
 }
 
+/* Where a data dir's first start of the runbooks begins: after the records the log holds
+ * already, so that a StopLogging of long ago, still retained, does not restart a trail that
+ * was stopped on purpose since. Later starts resume from the reader's position (0 here). */
+static uint64_t first_start(ot_api *srv)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/wal", srv->cfg.data_dir);
+    ot_wal_cursor_info *list = NULL;
+    size_t n = 0;
+    bool known = true; /* when the cursors cannot be listed, act on every record (at least once) */
+    if (!ot_wal_cursors_list_dir(dir, 0, &list, &n)) {
+        known = false;
+        for (size_t i = 0; i < n; i++)
+            known = known || !strcmp(list[i].name, OT_RUNBOOKS_CURSOR);
+    }
+    free(list);
+    return known ? 0 : ot_wal_durable_lsn(srv->wal);
+}
+
 int ot_runbooks_start(ot_api *srv, ot_runbooks **out)
 {
     *out = NULL;
@@ -88,7 +108,7 @@ int ot_runbooks_start(ot_api *srv, ot_runbooks **out)
     snprintf(path, sizeof path, "%s/incidents.db", srv->cfg.data_dir);
     int rc = ot_incident_db_open(path, &rb->incidents);
     ot_wal_reader_def def = {.name = OT_RUNBOOKS_CURSOR, .batch = batch, .ctx = rb,
-                             .batch_max = RUNBOOKS_BATCH};
+                             .batch_max = RUNBOOKS_BATCH, .checkpoint = first_start(srv)};
     if (!rc)
         rc = ot_wal_reader_start(srv->wal, &def, &rb->reader);
     if (rc) {
