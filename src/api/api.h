@@ -26,6 +26,7 @@ struct ot_cw;
 struct ot_mfilter;
 struct ot_trail_stream;
 struct ot_rules;
+struct ot_runbooks;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -54,6 +55,7 @@ typedef struct ot_api {
     struct ot_trail_stream *trail_stream; /* trails into their log groups (a WAL reader) */
     struct ot_rules *rules;               /* EventBridge rules (rules.db); NULL: the events
                                            * API opens it on first use (api_events.c) */
+    struct ot_runbooks *runbooks;         /* the built-in runbooks (a WAL reader, respond/) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;
