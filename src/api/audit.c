@@ -28,13 +28,14 @@
 OT_COUNTER(m_recorded, "opentrail_audit_events_recorded_total",
            "Events recorded for calls to opentrail's own APIs (management and S3 data events).");
 
-static bool op_read_only(const char *op)
+static bool op_read_only(const char *service, const char *op)
 {
     static const char *prefixes[] = {"Get", "Describe", "List", "Lookup", "Head"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (!strncmp(op, prefixes[i], strlen(prefixes[i])))
             return true;
-    return false;
+    /* EventBridge's TestEventPattern changes nothing: CloudTrail records it read-only. */
+    return !strcmp(service, "events") && !strcmp(op, "TestEventPattern");
 }
 
 /* S3 calls on buckets are management events; calls on objects are data events. */
@@ -265,7 +266,7 @@ int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const c
     bool xml = s3 || !strcmp(req->service, "sts") || /* their error bodies are XML */
                !strcmp(req->service, "sns");
     bool data_event = s3 && !s3_op_is_management(operation);
-    bool read_only = op_read_only(operation);
+    bool read_only = op_read_only(req->service, operation);
     char source[64], event_id[37], when[32], code[128], msg[512];
     snprintf(source, sizeof source, "%s.amazonaws.com", s3 ? "s3" : req->service);
     if (resp->audit_event_id[0])

@@ -90,3 +90,31 @@ int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json)
     pthread_mutex_unlock(&db->mu);
     return rc;
 }
+
+int ot_trail_selectors_before(ot_trail_db *db, const char *trail_arn, int64_t before_id,
+                              int64_t *id, char **json)
+{
+    *json = NULL;
+    pthread_mutex_lock(&db->mu);
+    sqlite3_stmt *st;
+    int rc = ot_sql_prepare(db->sql,
+                            "SELECT id, json FROM trail_selectors WHERE trail_arn=?1 AND id<?2"
+                            " ORDER BY id DESC LIMIT 1",
+                            &st);
+    if (!rc) {
+        ot_sql_bind_text(st, 1, trail_arn);
+        sqlite3_bind_int64(st, 2, before_id);
+        rc = ot_sql_step(db->sql, st, "read earlier selectors");
+        if (rc == 1) {
+            const unsigned char *t = sqlite3_column_text(st, 1);
+            *id = sqlite3_column_int64(st, 0);
+            *json = strdup(t ? (const char *)t : "");
+            rc = *json ? OT_OK : OT_ENOMEM;
+        } else if (rc == 0) {
+            rc = OT_ENOTFOUND;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}
