@@ -21,7 +21,7 @@
 static void audit_policy(s3_ctx *c, const char *json, size_t len)
 {
     ot_buf b;
-    ot_buf_init(&b, len + 48);
+    ot_buf_init(&b, 0);
     ot_buf_puts(&b, "{\"bucketPolicy\":");
     ot_buf_append(&b, json, len);
     ot_buf_puts(&b, ",\"policy\":\"\"}");

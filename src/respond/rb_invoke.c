@@ -37,7 +37,7 @@ bool rb_is_own_record(ot_json record)
                                                                   sizeof role - 1);
 }
 
-static void responder_principal(const char *account, const char *runbook, ot_principal *p)
+void rb_responder_principal(const char *account, const char *runbook, ot_principal *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->type, sizeof p->type, "AssumedRole");
@@ -89,7 +89,7 @@ int rb_invoke(ot_api *srv, const char *runbook, const char *account, const char 
     ot_uuid4(req.request_id);
     snprintf(req.service, sizeof req.service, "cloudtrail");
     snprintf(req.region, sizeof req.region, "%s", region);
-    responder_principal(account, runbook, &req.principal);
+    rb_responder_principal(account, runbook, &req.principal);
 
     ot_resp resp;
     ot_resp_init(&resp);

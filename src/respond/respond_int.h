@@ -62,6 +62,8 @@ void rb_call_free(rb_call *call);
 
 /* The responder's ARN for runbook in account. */
 void rb_responder_arn(const char *account, const char *runbook, char *out, size_t cap);
+/* The responder's principal (an assumed-role session) for runbook in account. */
+void rb_responder_principal(const char *account, const char *runbook, ot_principal *p);
 /* Whether a record was written by a runbook's own call (it must not trigger a runbook). */
 bool rb_is_own_record(ot_json record);
 
