@@ -75,6 +75,9 @@ bool s3_body_read(s3_ctx *c, s3_body *body);
  * the response headers. */
 bool s3_body_verify(s3_ctx *c, const s3_body *body, const uint8_t md5[16]);
 void s3_body_free(s3_body *body);
+/* s3_body_read then s3_body_verify, for a small configuration body (policy, Block Public
+ * Access): false when either sent an error (the body is then released already). */
+bool s3_body_read_checked(s3_ctx *c, s3_body *body);
 
 /* Write-once log buckets (s3_write_once.c): true if key exists under [prefix/]AWSLogs/ of a
  * bucket some trail names and the option is on; s3_write_once_deny sends 403 AccessDenied. */

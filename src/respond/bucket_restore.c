@@ -228,10 +228,16 @@ static int run(bucket_run *r)
     read_state(r, false);
     if (!exposing_policy(r))
         return OT_OK;
-    if (ot_store_policy_history(r->rb->srv->store, o->bucket, &r->versions, &r->nversions))
-        r->versions = NULL, r->nversions = 0;
-    read_history(r);
-    if (!o->public_before) {
+    int rc = ot_store_policy_history(r->rb->srv->store, o->bucket, &r->versions,
+                                     &r->nversions);
+    if (!rc)
+        read_history(r);
+    if (rc && o->public_before) { /* without it, deleting could lose a good policy */
+        o->status = "failed";
+        snprintf(o->error, sizeof o->error, "the policy history cannot be read: %s",
+                 ot_strerror(rc));
+        note(r, "%s", o->error);
+    } else if (!o->public_before) {
         o->status = "no-action-needed";
         note(r, "%sthe bucket's policy is not public now", "");
     } else {
