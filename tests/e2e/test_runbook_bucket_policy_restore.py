@@ -7,14 +7,16 @@ and an incident records the actor, the verdict, the policies before and after wi
 difference, the responder's own calls (audited as its principal, triggering nothing), the
 exposure window and the SNS message; without an earlier policy the public one is deleted; a
 policy that is not public (a named account, or "*" pinned by aws:SourceAccount) raises nothing;
-dry-run writes the incident and changes nothing; off does nothing, and a later weakening of
+dry-run writes the incident and changes nothing; an excluded bucket is left alone; `opentrail
+runbook list` shows the settings; off does nothing, and a later weakening of
 Block Public Access while that public policy is in force triggers the runbook; kill -9 right
 after the call still ends with the policy restored and exactly one incident.
 """
 import json
 import os
+import subprocess
 
-from otharness import Server, ServerTestCase, main
+from otharness import BIN, ServerTestCase, main
 from test_pipeline import wait_for
 import test_runbook_trail_restore as trail_restore
 
@@ -241,6 +243,22 @@ class DryRun(BucketPolicyRestore):
         self.assertEqual(self.own_calls("PutBucketPolicy"), [])
         self.assertEqual(self.own_calls("PutBucketPublicAccessBlock"), [])
 
+    def test_runbook_list(self):
+        env = dict(os.environ, OPENTRAIL_RUNBOOK_BUCKET_POLICY_RESTORE="dry-run",
+                   OPENTRAIL_RUNBOOK_BUCKET_POLICY_RESTORE_EXCLUDE="www, downloads",
+                   OPENTRAIL_RUNBOOK_TOPIC=TOPIC)
+        env.pop("OPENTRAIL_BIN", None)
+        out = subprocess.run([BIN, "runbook", "list", "--json"], env=env, capture_output=True,
+                             text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        [rb] = [r for r in json.loads(out.stdout)["runbooks"]
+                if r["name"] == "bucket-policy-restore"]
+        self.assertEqual(rb["state"], "dry-run")
+        self.assertIn("PutBucketPolicy", rb["trigger"])
+        self.assertEqual(rb["settings"], {"runbook-bucket-policy-restore": "dry-run",
+                                          "runbook-bucket-policy-restore-exclude": "www, downloads",
+                                          "runbook-topic": TOPIC})
+
     test_public_policy_is_reverted_with_an_incident = None
     test_without_an_earlier_policy_the_public_one_is_deleted = None
     test_kill9_right_after_the_call = None
@@ -278,6 +296,23 @@ class OffThenBlockPublicAccessWeakened(BucketPolicyRestore):
         self.assertEqual(inc["details"]["newPolicy"], json.loads(PUBLIC))
         self.assertEqual(inc["details"]["restoredPolicy"], json.loads(PRIVATE))
         self.assertEqual(self.pab_now(), ALL_ON)
+
+    test_public_policy_is_reverted_with_an_incident = None
+    test_without_an_earlier_policy_the_public_one_is_deleted = None
+    test_a_policy_that_is_not_public_raises_nothing = None
+    test_kill9_right_after_the_call = None
+
+
+
+class Excluded(BucketPolicyRestore):
+    server_args = ("--runbook-topic", TOPIC,
+                   "--runbook-bucket-policy-restore-exclude", "other-bucket, " + BUCKET)
+
+    def test_an_excluded_bucket_is_left_alone(self):
+        self.put_public_as_mallory()
+        self.runbooks_caught_up()
+        self.assertEqual(self.incidents(), [])
+        self.assertEqual(self.policy_now(), json.loads(PUBLIC))
 
     test_public_policy_is_reverted_with_an_incident = None
     test_without_an_earlier_policy_the_public_one_is_deleted = None
