@@ -16,7 +16,9 @@ static const ot_command commands[] = {
     {"import", ot_cmd_import, "load CloudTrail log files (.json, .json.gz, S3 layout) into the event history"},
     {"lookup", ot_cmd_lookup, "search the event history (LookupEvents, offline or against a server)"},
     {"filter", ot_cmd_filter, "try a CloudWatch Logs filter pattern on log lines or CloudTrail files (filter test)"},
+    {"pattern", ot_cmd_pattern, "try EventBridge event patterns on JSON events, one or a whole rule set (pattern test)"},
     {"monitor", ot_cmd_monitor, "the CIS metric filters and alarms on a log group (monitor cis, monitor list)"},
+    {"incidents", ot_cmd_incidents, "the incidents the runbooks wrote (incidents list, incidents show ID)"},
     {"runbook", ot_cmd_runbook, "the built-in runbooks, their state, trigger and settings (runbook list)"},
 };
 

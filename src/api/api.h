@@ -25,6 +25,7 @@ struct ot_sns;
 struct ot_cw;
 struct ot_mfilter;
 struct ot_trail_stream;
+struct ot_rules;
 struct ot_runbooks;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
@@ -52,6 +53,8 @@ typedef struct ot_api {
     struct ot_cw *cw;                     /* CloudWatch metrics and alarms (cloudwatch.db) */
     struct ot_mfilter *mfilter;           /* the log groups' metric filters, compiled */
     struct ot_trail_stream *trail_stream; /* trails into their log groups (a WAL reader) */
+    struct ot_rules *rules;               /* EventBridge rules (rules.db); NULL: the events
+                                           * API opens it on first use (api_events.c) */
     struct ot_runbooks *runbooks;         /* the built-in runbooks (a WAL reader, respond/) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
@@ -74,6 +77,9 @@ void ot_cloudtrail_data_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
                                const char **operation);
 void ot_logs_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
 void ot_s3_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation);
+/* EventBridge rules on the default bus (api_events*.c). */
+void ot_api_events_handle(ot_api *srv, const ot_req *req, ot_resp *resp,
+                          const char **operation);
 
 /* Called by the control plane after StopLogging / DeleteTrail / UpdateTrail on a trail, so
  * delivery flushes what it holds for it now (through the daemon's trail_changed hook). */

@@ -34,6 +34,12 @@ typedef int (*ct_op_fn)(ct_ctx *c);
  * JSON object, or InternalFailure for a response that could not be built. */
 void ct_serve(ct_ctx *c, const char *name, ct_op_fn fn);
 
+/* The entry of ops (n entries of size bytes, each starting with its `const char *name`) that
+ * the request's X-Amz-Target "<prefix><name>" names on a POST; NULL after writing
+ * UnknownOperationException (api_json_target.c). */
+const void *ct_op_by_target(const ot_req *req, ot_resp *resp, const char *prefix,
+                            const void *ops, size_t n, size_t size);
+
 /* Whether a CloudTrail operation only reads state (false for unknown names). */
 bool ot_cloudtrail_read_only(const char *operation);
 

@@ -37,28 +37,13 @@ static const lg_op OPS[] = {
     {"TestMetricFilter", lg_test_metric_filter, false},
 };
 
-static const lg_op *op_from_target(const ot_req *req)
-{
-    const char *target = ot_req_header(req, "x-amz-target");
-    if (!target || strncmp(target, LG_TARGET_PREFIX, sizeof LG_TARGET_PREFIX - 1) ||
-        strcmp(req->method, "POST"))
-        return NULL;
-    for (size_t i = 0; i < sizeof OPS / sizeof *OPS; i++)
-        if (!strcmp(OPS[i].name, target + sizeof LG_TARGET_PREFIX - 1))
-            return &OPS[i];
-    return NULL;
-}
-
 void ot_logs_handle(ot_api *srv, const ot_req *req, ot_resp *resp, const char **operation)
 {
     *operation = NULL;
-    const lg_op *op = op_from_target(req);
-    if (!op) {
-        const char *target = ot_req_header(req, "x-amz-target");
-        ot_aws_json_error(resp, 400, "UnknownOperationException", "Unknown operation: %.200s %.200s",
-                          req->method, target ? target : "(no X-Amz-Target)");
+    const lg_op *op = ct_op_by_target(req, resp, LG_TARGET_PREFIX, OPS, sizeof OPS / sizeof *OPS,
+                                      sizeof *OPS);
+    if (!op)
         return;
-    }
     if (!srv->logs) {
         ot_aws_json_error(resp, 503, "ServiceUnavailableException",
                           "The CloudWatch Logs store is not open.");

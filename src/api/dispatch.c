@@ -27,8 +27,8 @@
 #include "util/timeutil.h"
 
 #define UNKNOWN_SERVICE_FMT                                                                   \
-    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, logs, monitoring, " \
-    "s3, sns and sts on this endpoint)."
+    "opentrail does not serve '%s' (it serves cloudtrail, cloudtrail-data, events, logs, "    \
+    "monitoring, s3, sns and sts on this endpoint)."
 
 typedef struct service_route {
     const char *name;
@@ -39,6 +39,7 @@ typedef struct service_route {
 static const service_route routes[] = {
     {"cloudtrail", ot_cloudtrail_handle, false},
     {"cloudtrail-data", ot_cloudtrail_data_handle, false},
+    {"events", ot_api_events_handle, false},
     {"logs", ot_logs_handle, false},
     {"monitoring", ot_api_cw_handle, false},
     {"s3", ot_s3_handle, true},

@@ -17,6 +17,8 @@ int ot_cmd_import(int argc, char **argv);
 int ot_cmd_lookup(int argc, char **argv);
 int ot_cmd_filter(int argc, char **argv);
 int ot_cmd_monitor(int argc, char **argv);
+int ot_cmd_incidents(int argc, char **argv);
+int ot_cmd_pattern(int argc, char **argv);
 int ot_cmd_runbook(int argc, char **argv);
 
 /* The exit status of every command: 0 success, 1 the command ran and failed (an unreadable

@@ -51,6 +51,8 @@ typedef struct ot_config {
     /* The built-in runbooks (docs/runbooks.md "Configuration"): */
     int runbook_trail_restore; /* ot_runbook_mode; default on */
     char runbook_trail_restore_exclude[1024]; /* comma-separated trail names or ARNs */
+    int runbook_bucket_policy_restore; /* ot_runbook_mode; default on */
+    char runbook_bucket_policy_restore_exclude[1024]; /* comma-separated bucket names */
     char runbook_topic[256];   /* SNS topic ARN the incidents are published to; "" none */
 } ot_config;
 

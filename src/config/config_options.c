@@ -118,6 +118,15 @@ static const ot_option options[] = {
     {.name = "runbook-trail-restore-exclude", .type = OT_OPT_STRING,
      FIELD(runbook_trail_restore_exclude), .metavar = "TRAILS",
      .help = "comma-separated trail names or ARNs that trail-restore leaves alone"},
+    {.name = "runbook-bucket-policy-restore", .type = OT_OPT_ENUM,
+     FIELD(runbook_bucket_policy_restore), .def = "on", .choices = runbook_modes,
+     .metavar = "MODE",
+     .help = "the bucket-policy-restore runbook: on (puts a bucket's earlier policy back when a "
+             "change makes it public, turns Block Public Access on, writes an incident), off, "
+             "or dry-run (writes the incident, changes nothing)"},
+    {.name = "runbook-bucket-policy-restore-exclude", .type = OT_OPT_STRING,
+     FIELD(runbook_bucket_policy_restore_exclude), .metavar = "BUCKETS",
+     .help = "comma-separated bucket names that bucket-policy-restore leaves alone"},
     {.name = "runbook-topic", .type = OT_OPT_STRING, FIELD(runbook_topic), .metavar = "ARN",
      .help = "the SNS topic (ARN) every runbook publishes its incidents to; none by default"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),

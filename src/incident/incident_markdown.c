@@ -68,27 +68,41 @@ static const char *str_or(ot_json obj, const char *key, const char *dflt)
     return s && *s ? s : dflt;
 }
 
+/* Writes tmpl with each "{key}" or "{key|default}" replaced by member key of obj as text (the
+ * default, else "?", when it is missing or empty). */
+static void fill(md *m, ot_json obj, const char *tmpl)
+{
+    const char *p = tmpl;
+    while (*p && !m->rc) {
+        const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+        if (!close) {
+            put(m, p);
+            return;
+        }
+        m->rc = ot_buf_append(m->b, p, (size_t)(open - p));
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(close - open - 1), open + 1);
+        char *bar = strchr(key, '|');
+        if (bar)
+            *bar++ = '\0';
+        text(m, str_or(obj, key, bar ? bar : "?"));
+        p = close + 1;
+    }
+}
+
 static void heading(md *m, ot_json rec)
 {
     ot_json trigger;
     md_obj(rec, "trigger", m->empty, &trigger);
-    put(m, "# ");
-    text(m, str_or(rec, "id", "Incident"));
-    put(m, ": ");
+    fill(m, rec, "# {id|Incident}: ");
     if (md_str(rec, "title")) {
-        text(m, md_str(rec, "title"));
+        fill(m, rec, "{title}");
     } else {
-        text(m, str_or(rec, "runbook", "runbook"));
-        put(m, " after ");
-        text(m, str_or(trigger, "eventName", "an event"));
+        fill(m, rec, "{runbook|runbook} after ");
+        fill(m, trigger, "{eventName|an event}");
     }
-    put(m, "\n\n**Status:** ");
-    text(m, str_or(rec, "status", "unknown"));
-    put(m, " · **Runbook:** ");
-    text(m, str_or(rec, "runbook", "unknown"));
-    put(m, " · **Created:** ");
-    text(m, str_or(rec, "createdAt", "unknown"));
-    put(m, "\n");
+    fill(m, rec, "\n\n**Status:** {status|unknown} · **Runbook:** {runbook|unknown} · "
+                 "**Created:** {createdAt|unknown}\n");
 }
 
 static void chain_hop(md *m, ot_json hop, size_t i)
@@ -96,23 +110,10 @@ static void chain_hop(md *m, ot_json hop, size_t i)
     char num[24];
     snprintf(num, sizeof num, "  %zu. ", i + 1);
     put(m, num);
-    text(m, str_or(hop, "eventName", "?"));
-    put(m, " at ");
-    text(m, str_or(hop, "eventTime", "?"));
-    put(m, " by ");
-    text(m, str_or(hop, "callerType", "?"));
-    put(m, " ");
-    text(m, str_or(hop, "callerArn", "?"));
-    put(m, " issued ");
-    text(m, str_or(hop, "arn", "?"));
-    if (md_str(hop, "accessKeyId") && *md_str(hop, "accessKeyId")) {
-        put(m, " (key ");
-        text(m, md_str(hop, "accessKeyId"));
-        put(m, ")");
-    }
-    put(m, ", event ");
-    text(m, str_or(hop, "eventID", "?"));
-    put(m, "\n");
+    fill(m, hop, "{eventName} at {eventTime} by {callerType} {callerArn} issued {arn}");
+    if (md_str(hop, "accessKeyId") && *md_str(hop, "accessKeyId"))
+        fill(m, hop, " (key {accessKeyId})");
+    fill(m, hop, ", event {eventID}\n");
 }
 
 static void human(md *m, ot_json actor)
@@ -143,19 +144,46 @@ static void human(md *m, ot_json actor)
             chain_hop(m, hop, i);
 }
 
+/* One "- **label:** value" line per member of obj that is there; true when any was. */
+typedef struct md_field {
+    const char *label, *key;
+} md_field;
+
+static bool fields(md *m, ot_json obj, const md_field *f, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any |= field(m, f[i].label, obj, f[i].key);
+    return any;
+}
+
+#define FIELDS(m, obj, table) fields((m), (obj), (table), sizeof(table) / sizeof((table)[0]))
+
+static const md_field PRINCIPAL[] = {
+    {"Principal type", "type"},        {"Principal", "arn"},
+    {"Principal id", "principalId"},   {"User name", "userName"},
+    {"Access key", "accessKeyId"},     {"MFA", "mfaAuthenticated"},
+    {"Session created", "sessionCreationDate"},
+};
+static const md_field TRIGGER[] = {
+    {"Event", "eventName"},    {"Event source", "eventSource"},     {"Time", "eventTime"},
+    {"Event id", "eventID"},   {"Account", "recipientAccountId"},   {"Region", "awsRegion"},
+};
+static const md_field ORIGIN[] = {{"Source IP", "sourceIPAddress"}, {"User agent", "userAgent"}};
+static const md_field RESOURCE[] = {{"Resource type", "type"}, {"Resource", "name"}, {"ARN", "arn"}};
+static const md_field ACTION[] = {
+    {"Action", "taken"}, {"Result", "result"}, {"Before", "before"}, {"After", "after"},
+    {"Our call's event id", "eventID"},
+};
+static const md_field WINDOW[] = {{"From", "start"}, {"To", "end"}, {"Seconds", "seconds"}};
+
 static void who(md *m, ot_json rec)
 {
     ot_json actor;
     md_obj(rec, "actor", m->empty, &actor);
     put(m, "\n## Who\n\n");
     human(m, actor);
-    field(m, "Principal type", actor, "type");
-    field(m, "Principal", actor, "arn");
-    field(m, "Principal id", actor, "principalId");
-    field(m, "User name", actor, "userName");
-    field(m, "Access key", actor, "accessKeyId");
-    field(m, "MFA", actor, "mfaAuthenticated");
-    field(m, "Session created", actor, "sessionCreationDate");
+    FIELDS(m, actor, PRINCIPAL);
 }
 
 static void when_where(md *m, ot_json rec)
@@ -164,14 +192,8 @@ static void when_where(md *m, ot_json rec)
     md_obj(rec, "trigger", m->empty, &trigger);
     md_obj(rec, "actor", m->empty, &actor);
     put(m, "\n## When and from where\n\n");
-    field(m, "Event", trigger, "eventName");
-    field(m, "Event source", trigger, "eventSource");
-    field(m, "Time", trigger, "eventTime");
-    field(m, "Event id", trigger, "eventID");
-    field(m, "Account", trigger, "recipientAccountId");
-    field(m, "Region", trigger, "awsRegion");
-    field(m, "Source IP", actor, "sourceIPAddress");
-    field(m, "User agent", actor, "userAgent");
+    FIELDS(m, trigger, TRIGGER);
+    FIELDS(m, actor, ORIGIN);
 }
 
 static void what(md *m, ot_json rec)
@@ -179,9 +201,7 @@ static void what(md *m, ot_json rec)
     ot_json res, action;
     md_obj(rec, "resource", m->empty, &res);
     put(m, "\n## What changed\n\n");
-    bool any = field(m, "Resource type", res, "type");
-    any |= field(m, "Resource", res, "name");
-    any |= field(m, "ARN", res, "arn");
+    bool any = FIELDS(m, res, RESOURCE);
     any |= field(m, "Change", rec, "change");
     if (!any)
         put(m, "Not recorded.\n");
@@ -193,24 +213,7 @@ static void what(md *m, ot_json rec)
     bool dry = false;
     if (ot_json_get_bool(action, "dryRun", &dry) == 0 && dry)
         put(m, "**Dry run:** the runbook changed nothing.\n\n");
-    field(m, "Action", action, "taken");
-    field(m, "Result", action, "result");
-    field(m, "Before", action, "before");
-    field(m, "After", action, "after");
-    field(m, "Our call's event id", action, "eventID");
-}
-
-static void window_row(md *m, ot_json ev)
-{
-    static const char *const cols[] = {"eventTime", "eventName", "eventSource", "username",
-                                       "eventID"};
-    put(m, "|");
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        put(m, " ");
-        text(m, str_or(ev, cols[i], ""));
-        put(m, " |");
-    }
-    put(m, "\n");
+    FIELDS(m, action, ACTION);
 }
 
 static void window_events(md *m, ot_json win)
@@ -227,7 +230,8 @@ static void window_events(md *m, ot_json win)
            "|---|---|---|---|---|\n");
     for (size_t i = 0; ot_json_array_next(&it, &ev) && i < MAX_WINDOW_ROWS; i++)
         if (ot_json_typeof(ev) == OT_JSON_OBJECT)
-            window_row(m, ev);
+            fill(m, ev, "| {eventTime|} | {eventName|} | {eventSource|} | {username|} | "
+                        "{eventID|} |\n");
     int64_t all = (int64_t)n;
     if (ot_json_get(win, "eventsTotal", &total) == 0)
         ot_json_int64(total, &all);
@@ -245,9 +249,7 @@ static void blind_window(md *m, ot_json rec)
     if (!md_obj(rec, "window", m->empty, &win))
         return;
     put(m, "\n## Blind window\n\n");
-    field(m, "From", win, "start");
-    field(m, "To", win, "end");
-    field(m, "Seconds", win, "seconds");
+    FIELDS(m, win, WINDOW);
     window_events(m, win);
 }
 
@@ -274,29 +276,15 @@ static void list(md *m, ot_json rec, const char *title, const char *key, const c
         }
 }
 
-static void prior_item(md *m, ot_json p)
-{
-    text(m, str_or(p, "id", "?"));
-    put(m, ": ");
-    text(m, str_or(p, "runbook", "?"));
-    put(m, ", ");
-    text(m, str_or(p, "createdAt", "?"));
-    put(m, ", ");
-    text(m, str_or(p, "status", "?"));
-}
+static void prior_item(md *m, ot_json p) { fill(m, p, "{id}: {runbook}, {createdAt}, {status}"); }
 
 static void notification_item(md *m, ot_json n)
 {
-    text(m, str_or(n, "type", "notification"));
-    put(m, " to ");
-    text(m, str_or(n, "target", "?"));
-    if (md_str(n, "error") && *md_str(n, "error")) {
-        put(m, ": failed: ");
-        text(m, md_str(n, "error"));
-    } else if (md_str(n, "messageId") && *md_str(n, "messageId")) {
-        put(m, ": message id ");
-        text(m, md_str(n, "messageId"));
-    }
+    fill(m, n, "{type|notification} to {target}");
+    if (md_str(n, "error") && *md_str(n, "error"))
+        fill(m, n, ": failed: {error}");
+    else if (md_str(n, "messageId") && *md_str(n, "messageId"))
+        fill(m, n, ": message id {messageId}");
 }
 
 static void details(md *m, ot_json rec)

@@ -10,7 +10,6 @@
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
-#include "util/jsonw.h"
 #include "util/timeutil.h"
 
 #define CT_TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
@@ -38,7 +37,7 @@ bool rb_is_own_record(ot_json record)
                                                                   sizeof role - 1);
 }
 
-static void responder_principal(const char *account, const char *runbook, ot_principal *p)
+void rb_responder_principal(const char *account, const char *runbook, ot_principal *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->type, sizeof p->type, "AssumedRole");
@@ -90,7 +89,7 @@ int rb_invoke(ot_api *srv, const char *runbook, const char *account, const char 
     ot_uuid4(req.request_id);
     snprintf(req.service, sizeof req.service, "cloudtrail");
     snprintf(req.region, sizeof req.region, "%s", region);
-    responder_principal(account, runbook, &req.principal);
+    rb_responder_principal(account, runbook, &req.principal);
 
     ot_resp resp;
     ot_resp_init(&resp);
@@ -107,23 +106,4 @@ void rb_call_free(rb_call *call)
 {
     ot_json_doc_free(call->doc);
     call->doc = NULL;
-}
-
-void rb_copy_member(ot_jw *w, const char *key, ot_json obj, const char *member, bool skip_unset)
-{
-    ot_json v;
-    const char *s;
-    size_t n;
-    if (ot_json_get(obj, member, &v))
-        return;
-    if (skip_unset && (ot_json_typeof(v) == OT_JSON_NULL ||
-                       (ot_json_typeof(v) == OT_JSON_STRING && (ot_json_str(v, &s, &n) || !n))))
-        return;
-    ot_buf tmp;
-    ot_buf_init(&tmp, 0);
-    if (!ot_json_write(v, &tmp)) {
-        ot_jw_key(w, key);
-        ot_jw_raw(w, tmp.data, tmp.len);
-    }
-    ot_buf_free(&tmp);
 }

@@ -10,9 +10,11 @@
 #include "event/event.h"
 #include "incident/incident.h"
 #include "respond/respond.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/jsonw.h"
 
+struct ot_history;
 struct ot_wal_reader;
 
 struct ot_runbooks {
@@ -60,13 +62,43 @@ void rb_call_free(rb_call *call);
 
 /* The responder's ARN for runbook in account. */
 void rb_responder_arn(const char *account, const char *runbook, char *out, size_t cap);
+/* The responder's principal (an assumed-role session) for runbook in account. */
+void rb_responder_principal(const char *account, const char *runbook, ot_principal *p);
 /* Whether a record was written by a runbook's own call (it must not trigger a runbook). */
 bool rb_is_own_record(ot_json record);
 
-/* Writes member of obj to w under key, as it is (nothing if absent). skip_unset also leaves
- * out null and "" (how state.db says "not set"). (rb_invoke.c) */
-void rb_copy_member(ot_jw *w, const char *key, ot_json obj, const char *member,
-                    bool skip_unset);
+/* ---- what every incident has (rb_incident.c; docs/runbooks.md "Incident records") ---- */
+
+/* A runbook's record before it is stored ends in this: rb_incident_complete fills it. */
+#define RB_NO_NOTIFICATIONS "\"notifications\":[]}"
+
+/* Waits (at most 5 s) until the history has indexed every WAL record up to lsn. */
+bool rb_history_reaches(struct ot_history *h, uint64_t lsn);
+/* The human behind t's principal (waiting for the history to hold t first); ot_human_free. */
+void rb_resolve_human(ot_runbooks *rb, const rb_trigger *t, const char *runbook, ot_human *h);
+/* Member key of the record: member of obj, copied as it is (nothing when absent). */
+void rb_copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member);
+void rb_write_trigger(ot_jw *w, const rb_trigger *t);           /* "trigger": {…} */
+void rb_write_actor(ot_jw *w, ot_json rec, const ot_human *h);  /* "actor": {…, "human"} */
+/* "prior": the earlier incidents of the same human. */
+void rb_write_prior(ot_jw *w, ot_incident_db *db, const char *human, int64_t now);
+/* The status of stored incident id ("" if unreadable). */
+void rb_incident_status(ot_incident_db *db, const char *id, char *out, size_t cap);
+
+/* Stores the record json (ending in RB_NO_NOTIFICATIONS) of t as a new incident of runbook;
+ * inc gets the index fields and the id. OT_EEXIST (with inc->id) when t has one already. */
+int rb_incident_put(ot_runbooks *rb, const char *runbook, const rb_trigger *t,
+                    const ot_human *h, int64_t now, const char *json, ot_incident *inc);
+/* body with "id" in front (what is stored once complete, without notifications). */
+int rb_incident_with_id(const char *body, const char *id, ot_buf *out);
+/* Completes incident id with body: publishes it to the runbook topic (when one is set) and
+ * stores it with its id and the notifications sent (note: one more, a JSON object, first;
+ * NULL: none). */
+int rb_incident_complete(ot_runbooks *rb, const char *runbook, const char *id,
+                         const char *body, const char *subject, const char *note);
+/* A run after a crash found incident id: completed if the crash came before it was. */
+int rb_incident_complete_existing(ot_runbooks *rb, const char *runbook, const char *id,
+                                  const char *subject);
 
 /* ---- trail-restore (trail_restore.c, restore_incident.c) ---- */
 

@@ -21,88 +21,8 @@
 #include "util/timeutil.h"
 #include "wal/wal.h"
 
-#define HISTORY_WAIT_MS 5000   /* how long the history may lag the WAL before we go on */
 #define WINDOW_EVENTS_MAX 100  /* events of the blind window listed in the incident */
-#define PRIOR_MAX 20
 #define SUBJECT_MAX 100        /* SNS's Subject limit */
-
-/* Waits until the history has indexed every WAL record up to lsn; false after the bound. */
-static bool history_reaches(ot_history *h, uint64_t lsn)
-{
-    struct timespec nap = {0, 20 * 1000000L};
-    for (int waited = 0; h && waited < HISTORY_WAIT_MS; waited += 20) {
-        if (ot_history_checkpoint(h) >= lsn)
-            return true;
-        nanosleep(&nap, NULL);
-    }
-    return h && ot_history_checkpoint(h) >= lsn;
-}
-
-/* ---- members copied from the record ---- */
-
-/* "true"/"false" (how sessionContext.attributes holds it) as a boolean. */
-static void copy_bool(ot_jw *w, const char *key, ot_json obj, const char *member)
-{
-    const char *s;
-    size_t n;
-    bool b;
-    if (!ot_json_get_str(obj, member, &s, &n))
-        ot_jw_kbool(w, key, n == 4 && !memcmp(s, "true", 4));
-    else if (!ot_json_get_bool(obj, member, &b))
-        ot_jw_kbool(w, key, b);
-}
-
-static void write_human(ot_jw *w, const ot_human *h)
-{
-    ot_jw_key(w, "human");
-    ot_jw_obj(w);
-    ot_jw_kstr(w, "name", h->name);
-    ot_jw_kstr(w, "how", ot_human_how_name(h->how));
-    ot_jw_kstr(w, "provider", h->provider);
-    ot_jw_key(w, "chain");
-    if (h->chain_json)
-        ot_jw_raw(w, h->chain_json, strlen(h->chain_json));
-    else
-        ot_jw_raw(w, "[]", 2);
-    ot_jw_end(w);
-}
-
-static void write_actor(ot_jw *w, ot_json rec, const ot_human *h)
-{
-    ot_json id, ctx, attrs, issuer;
-    ot_jw_key(w, "actor");
-    ot_jw_obj(w);
-    if (!ot_json_get(rec, "userIdentity", &id)) {
-        static const char *const members[] = {"type", "arn", "principalId", "accessKeyId"};
-        for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-            rb_copy_member(w, members[i], id, members[i], false);
-        bool has_ctx = !ot_json_get(id, "sessionContext", &ctx);
-        /* a role session names its role in sessionContext.sessionIssuer.userName */
-        if (!ot_json_get(id, "userName", &issuer))
-            rb_copy_member(w, "userName", id, "userName", false);
-        else if (has_ctx && !ot_json_get(ctx, "sessionIssuer", &issuer))
-            rb_copy_member(w, "userName", issuer, "userName", false);
-        if (has_ctx && !ot_json_get(ctx, "attributes", &attrs)) {
-            copy_bool(w, "mfaAuthenticated", attrs, "mfaAuthenticated");
-            rb_copy_member(w, "sessionCreationDate", attrs, "creationDate", false);
-        }
-    }
-    rb_copy_member(w, "sourceIPAddress", rec, "sourceIPAddress", false);
-    rb_copy_member(w, "userAgent", rec, "userAgent", false);
-    write_human(w, h);
-    ot_jw_end(w);
-}
-
-static void write_trigger(ot_jw *w, const rb_trigger *t)
-{
-    ot_jw_key(w, "trigger");
-    ot_jw_obj(w);
-    static const char *const members[] = {"eventID", "eventName", "eventTime", "eventSource",
-                                          "awsRegion", "recipientAccountId"};
-    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-        rb_copy_member(w, members[i], t->root, members[i], false);
-    ot_jw_end(w);
-}
 
 /* ISO 8601 with milliseconds: the blind window is usually shorter than a second. */
 static void iso_ms(int64_t ms, char out[32])
@@ -135,7 +55,7 @@ static void own_event_id(ot_api *srv, const rb_restore_outcome *o, char out[64])
 {
     out[0] = '\0';
     if (!o->last_request_id[0] || !srv->history ||
-        !history_reaches(srv->history, ot_wal_durable_lsn(srv->wal)))
+        !rb_history_reaches(srv->history, ot_wal_durable_lsn(srv->wal)))
         return;
     find_call f = {.event_id = ""};
     snprintf(f.needle, sizeof f.needle, "\"requestID\":\"%s\"", o->last_request_id);
@@ -278,46 +198,6 @@ static void write_details(ot_jw *w, const rb_restore_outcome *o)
     ot_jw_end(w);
 }
 
-/* The status of a stored incident ("" if unreadable). */
-static void status_of(ot_incident_db *db, const char *id, char *out, size_t cap)
-{
-    ot_incident inc;
-    memset(&inc, 0, sizeof inc);
-    out[0] = '\0';
-    ot_json_doc *doc = ot_json_doc_new();
-    ot_json root;
-    const char *s;
-    size_t n;
-    if (doc && !ot_incident_get(db, id, &inc) &&
-        !ot_json_parse(doc, inc.json, strlen(inc.json), false, &root, NULL, 0) &&
-        !ot_json_get_str(root, "status", &s, &n))
-        snprintf(out, cap, "%.*s", (int)n, s);
-    ot_json_doc_free(doc);
-    ot_incident_free(&inc);
-}
-
-static void write_prior(ot_jw *w, ot_incident_db *db, const char *human, int64_t now)
-{
-    ot_incident *list = NULL;
-    size_t n = 0;
-    ot_jw_key(w, "prior");
-    ot_jw_arr(w);
-    if (human[0] && !ot_incident_prior(db, human, now, PRIOR_MAX, &list, &n))
-        for (size_t i = 0; i < n; i++) {
-            char created[32], status[32];
-            ot_time_iso8601(list[i].created_ms, created);
-            status_of(db, list[i].id, status, sizeof status);
-            ot_jw_obj(w);
-            ot_jw_kstr(w, "id", list[i].id);
-            ot_jw_kstr(w, "runbook", list[i].runbook);
-            ot_jw_kstr(w, "createdAt", created);
-            ot_jw_kstr(w, "status", status);
-            ot_jw_end(w);
-        }
-    ot_incident_list_free(list, n);
-    ot_jw_end(w);
-}
-
 static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome *o,
                  const ot_human *h, const char *own_id, const char *title, int64_t now,
                  ot_buf *out)
@@ -332,8 +212,8 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome 
     ot_jw_kstr(&w, "status", o->status);
     ot_jw_kstr(&w, "title", title);
     ot_jw_kstr(&w, "createdAt", created);
-    write_trigger(&w, t);
-    write_actor(&w, t->root, h);
+    rb_write_trigger(&w, t);
+    rb_write_actor(&w, t->root, h);
     ot_jw_key(&w, "resource");
     ot_jw_obj(&w);
     ot_jw_kstr(&w, "type", "AWS::CloudTrail::Trail");
@@ -343,49 +223,13 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome 
     ot_jw_kstr(&w, "change", o->change);
     write_action(&w, o, own_id);
     write_window(&w, rb->srv, t, o);
-    write_prior(&w, rb->incidents, h->name, now);
+    rb_write_prior(&w, rb->incidents, h->name, now);
     write_details(&w, o);
-    ot_jw_key(&w, "notifications"); /* filled by finish_json */
+    ot_jw_key(&w, "notifications"); /* filled by rb_incident_complete */
     ot_jw_arr(&w);
     ot_jw_end(&w);
     ot_jw_end(&w);
     return ot_jw_error(&w);
-}
-
-/* ---- storing and publishing ---- */
-
-#define NO_NOTIFICATIONS "\"notifications\":[]}"
-
-/* The stored record with its id in front and the notifications sent at the end: body is
- * build()'s output, which ends in NO_NOTIFICATIONS. */
-static int finish_json(const char *body, const char *id, const char *topic,
-                       const char *message_id, const char *error, ot_buf *out)
-{
-    size_t len = strlen(body), tail = strlen(NO_NOTIFICATIONS);
-    if (len < tail + 1 || strcmp(body + len - tail, NO_NOTIFICATIONS))
-        return OT_EINVAL;
-    ot_buf_reset(out);
-    ot_jw w;
-    ot_jw_init(&w, out);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "id", id);
-    ot_jw_end(&w);
-    out->len--; /* reopen: the record's members follow */
-    ot_buf_putc(out, ',');
-    ot_buf_append(out, body + 1, len - 1 - (sizeof "[]}" - 1));
-    ot_buf_putc(out, '[');
-    if (topic) {
-        ot_jw_init(&w, out);
-        ot_jw_obj(&w);
-        ot_jw_kstr(&w, "type", "sns");
-        ot_jw_kstr(&w, "target", topic);
-        if (message_id)
-            ot_jw_kstr(&w, "messageId", message_id);
-        if (error)
-            ot_jw_kstr(&w, "error", error);
-        ot_jw_end(&w);
-    }
-    return ot_buf_puts(out, "]}") ? OT_ENOMEM : OT_OK;
 }
 
 static void subject_of(const rb_trigger *t, const char *result, char out[SUBJECT_MAX + 1])
@@ -397,69 +241,11 @@ static void subject_of(const rb_trigger *t, const char *result, char out[SUBJECT
     snprintf(out, SUBJECT_MAX + 1, fmt, t->trail_name);
 }
 
-/* Publishes the incident (Markdown; its JSON if it cannot be rendered) to the runbook topic.
- * 0 and the MessageId, or the error. */
-static int publish(ot_runbooks *rb, const char *topic, const char *subject, const ot_buf *json,
-                   char message_id[37])
-{
-    char *md = NULL;
-    if (ot_incident_markdown(json->data, json->len, &md))
-        md = NULL;
-    ot_sns_message m = {.topic_arn = topic, .subject = subject, .message = md ? md : json->data};
-    int rc = rb->srv->sns ? ot_sns_publish(rb->srv->sns, &m, message_id) : OT_ECLOSED;
-    free(md);
-    return rc;
-}
-
-/* Completes the stored record id (body: without id and notifications): publishes it when a
- * topic is set, then writes it again with both. */
-static int complete(ot_runbooks *rb, const char *id, const char *body, const char *subject)
-{
-    const char *topic = rb->srv->cfg.runbook_topic[0] ? rb->srv->cfg.runbook_topic : NULL;
-    ot_buf json;
-    ot_buf_init(&json, 0);
-    int rc = finish_json(body, id, NULL, NULL, NULL, &json);
-    char message_id[37] = "";
-    int prc = OT_OK;
-    if (!rc && topic) {
-        prc = publish(rb, topic, subject, &json, message_id);
-        if (prc)
-            ot_warn("trail-restore: incident %s not published to %s: %s", id, topic,
-                    ot_strerror(prc));
-        rc = finish_json(body, id, topic, prc ? NULL : message_id,
-                         prc ? ot_strerror(prc) : NULL, &json);
-    }
-    if (!rc)
-        rc = ot_incident_update(rb->incidents, id, json.data);
-    ot_buf_free(&json);
-    return rc;
-}
-
-/* A run after a crash: the incident of this trigger exists; it is completed if the crash came
- * before its publication was recorded. */
-static int complete_existing(ot_runbooks *rb, const char *id, const char *subject)
-{
-    ot_incident old;
-    memset(&old, 0, sizeof old);
-    int rc = ot_incident_get(rb->incidents, id, &old);
-    if (rc)
-        return rc;
-    if (strncmp(old.json, "{\"id\":", 6)) /* completed records start with their id */
-        rc = complete(rb, id, old.json, subject);
-    ot_incident_free(&old);
-    return rc;
-}
-
 int rb_restore_incident(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome *o)
 {
     ot_api *srv = rb->srv;
-    if (!history_reaches(srv->history, t->lsn))
-        ot_warn("trail-restore: the event history lags; the human behind %s may be unresolved",
-                t->ev->event_id);
     ot_human h;
-    memset(&h, 0, sizeof h);
-    if (ot_human_resolve(srv->history, t->record, t->len, &h))
-        h.how = OT_HUMAN_UNRESOLVED;
+    rb_resolve_human(rb, t, RB_TRAIL_RESTORE, &h);
     char own_id[64], subject[SUBJECT_MAX + 1];
     own_event_id(srv, o, own_id);
     subject_of(t, o->status, subject);
@@ -467,21 +253,13 @@ int rb_restore_incident(ot_runbooks *rb, const rb_trigger *t, const rb_restore_o
     ot_buf body;
     ot_buf_init(&body, 0);
     int rc = build(rb, t, o, &h, own_id, subject, now, &body);
-    ot_incident inc;
-    memset(&inc, 0, sizeof inc);
-    snprintf(inc.runbook, sizeof inc.runbook, RB_TRAIL_RESTORE);
-    snprintf(inc.account, sizeof inc.account, "%s", t->account);
-    snprintf(inc.region, sizeof inc.region, "%s", t->region);
-    snprintf(inc.trigger_event_id, sizeof inc.trigger_event_id, "%s", t->ev->event_id);
-    snprintf(inc.human, sizeof inc.human, "%s", h.name);
-    inc.created_ms = now;
-    inc.json = body.data;
+    ot_incident inc = {0};
     if (!rc)
-        rc = ot_incident_put(rb->incidents, &inc);
+        rc = rb_incident_put(rb, RB_TRAIL_RESTORE, t, &h, now, body.data, &inc);
     if (rc == OT_EEXIST)
-        rc = complete_existing(rb, inc.id, subject);
+        rc = rb_incident_complete_existing(rb, RB_TRAIL_RESTORE, inc.id, subject);
     else if (!rc)
-        rc = complete(rb, inc.id, body.data, subject);
+        rc = rb_incident_complete(rb, RB_TRAIL_RESTORE, inc.id, body.data, subject, NULL);
     if (!rc)
         ot_info("trail-restore: incident %s for %s of %s (%s)", inc.id, t->ev->event_name,
                 t->trail_arn, o->status);

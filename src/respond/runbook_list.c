@@ -34,5 +34,20 @@ size_t ot_runbook_list(const ot_config *cfg, ot_runbook_info *out, size_t max)
     setting(r, "runbook-trail-restore", r->state);
     setting(r, "runbook-trail-restore-exclude", cfg->runbook_trail_restore_exclude);
     setting(r, "runbook-topic", cfg->runbook_topic);
-    return 1;
+    if (max < 2)
+        return 1;
+    r = &out[1];
+    memset(r, 0, sizeof *r);
+    r->name = "bucket-policy-restore";
+    r->state = mode_name(cfg->runbook_bucket_policy_restore);
+    r->trigger = "PutBucketPolicy with a public policy, or a Block Public Access change "
+                 "(PutBucketPublicAccessBlock, DeleteBucketPublicAccessBlock) that leaves a "
+                 "public policy in force";
+    r->action = "puts the bucket's earlier policy back (or deletes it), turns Block Public "
+                "Access on; writes an incident with the exposure window";
+    setting(r, "runbook-bucket-policy-restore", r->state);
+    setting(r, "runbook-bucket-policy-restore-exclude",
+            cfg->runbook_bucket_policy_restore_exclude);
+    setting(r, "runbook-topic", cfg->runbook_topic);
+    return 2;
 }

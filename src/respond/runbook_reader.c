@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "respond/bucket_int.h"
 #include "respond/respond_int.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -54,6 +55,8 @@ static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc 
         memcpy(t.event_time, when, n);
         ot_time_parse_iso8601(t.event_time, &t.event_ms);
     }
+    if (rb_bucket_restore_wants(ev))
+        return rb_bucket_restore_run(rb, &t);
     if (trigger_trail(&t))
         return OT_OK;
     return rb_trail_restore_run(rb, &t);
@@ -68,7 +71,8 @@ static int batch(void *ctx, const ot_wal_record *recs, size_t n)
     int rc = OT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         ot_event ev;
-        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) || !rb_trail_restore_wants(&ev))
+        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) ||
+            (!rb_trail_restore_wants(&ev) && !rb_bucket_restore_wants(&ev)))
             continue;
         rc = offer(rb, recs[i].lsn, &ev, doc);
     }

@@ -235,6 +235,18 @@ static void restore_selectors(restore_run *r, bool dry)
 
 /* ---- DeleteTrail ---- */
 
+/* Member key of a kept configuration, unless it is null or "" (how state.db says "not set"). */
+static void copy_set(ot_jw *w, ot_json cfg, const char *key)
+{
+    ot_json v;
+    const char *s;
+    size_t n;
+    if (ot_json_get(cfg, key, &v) || ot_json_typeof(v) == OT_JSON_NULL ||
+        (ot_json_typeof(v) == OT_JSON_STRING && (ot_json_str(v, &s, &n) || !n)))
+        return;
+    rb_copy_raw(w, key, cfg, key);
+}
+
 /* TagsList without the null values (a key without a value is sent without Value). */
 static void copy_tags(ot_jw *w, ot_json cfg)
 {
@@ -246,8 +258,8 @@ static void copy_tags(ot_jw *w, ot_json cfg)
     ot_jw_arr(w);
     while (ot_json_array_next(&it, &tag)) {
         ot_jw_obj(w);
-        rb_copy_member(w, "Key", tag, "Key", true);
-        rb_copy_member(w, "Value", tag, "Value", true);
+        copy_set(w, tag, "Key");
+        copy_set(w, tag, "Value");
         ot_jw_end(w);
     }
     ot_jw_end(w);
@@ -315,7 +327,7 @@ static void recreate(restore_run *r, bool dry)
         ot_jw_init(&w, &body);
         ot_jw_obj(&w);
         for (size_t i = 0; i < sizeof create_members / sizeof create_members[0]; i++)
-            rb_copy_member(&w, create_members[i], cfg, create_members[i], true);
+            copy_set(&w, cfg, create_members[i]);
         copy_tags(&w, cfg);
         ot_jw_end(&w);
         rb_call c = {0};

@@ -187,8 +187,8 @@ class Sts(ServerTestCase):
         self.assertNotEqual(rc, 0)
         assert_cli_error(self, err, "ListUsers", "InvalidAction",
                          "opentrail does not serve 'iam' (it serves cloudtrail, "
-                         "cloudtrail-data, logs, monitoring, s3, sns and sts on this "
-                         "endpoint).")
+                         "cloudtrail-data, events, logs, monitoring, s3, sns and sts on "
+                         "this endpoint).")
         # JSON services still get JSON
         rc, _, err = self.cli("kms", "list-keys", check=False)
         assert_cli_error(self, err, "ListKeys", "UnknownServiceException",

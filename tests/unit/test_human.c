@@ -234,19 +234,30 @@ static void test_human__two_hop_chain(void **state)
            "\"callerType\":\"IAMUser\",\"callerArn\":\"arn:aws:iam::" ACCT ":user/erin\"}]");
 }
 
+/* One STS event (event_name, by caller) issued the session that made the record: the human is
+ * expected as how / name / provider; the result is returned for more checks. */
+static ot_human through_one_event(ot_history *h, const char *event_name, const char *caller,
+                                  ot_human_how how, const char *name, const char *provider)
+{
+    add_sts(h, "ev-1", "2026-12-03T09:00:00Z", event_name, caller, "ASIAFED", "Federated",
+            "session-1");
+    ot_human got = resolve(h, session("Federated", "session-1", "ASIAFED",
+                                      "2026-12-03T09:00:00Z", NULL),
+                           "2026-12-03T09:30:00Z");
+    assert_int_equal(got.how, how);
+    assert_string_equal(got.name, name);
+    assert_string_equal(got.provider, provider);
+    return got;
+}
+
 static void test_human__saml(void **state)
 {
     fixture *f = *state;
-    add_sts(f->h, "ev-saml", "2026-12-03T09:00:00Z", "AssumeRoleWithSAML",
-            "{\"type\":\"SAMLUser\",\"principalId\":\"SampleUkh1i4+ExamplexL/jEvs=:frank@example.com\","
-            "\"userName\":\"frank@example.com\",\"identityProvider\":\"bdGOnTesti4+ExamplexL/jEvs=\"}",
-            "ASIASAML", "Federated", "frank@example.com");
-    ot_human got = resolve(f->h, session("Federated", "frank@example.com", "ASIASAML",
-                                         "2026-12-03T09:00:00Z", NULL),
-                           "2026-12-03T09:30:00Z");
-    assert_int_equal(got.how, OT_HUMAN_SAML);
-    assert_string_equal(got.name, "frank@example.com");
-    assert_string_equal(got.provider, "bdGOnTesti4+ExamplexL/jEvs=");
+    ot_human got = through_one_event(
+        f->h, "AssumeRoleWithSAML",
+        "{\"type\":\"SAMLUser\",\"principalId\":\"SampleUkh1i4+ExamplexL/jEvs=:frank@example.com\","
+        "\"userName\":\"frank@example.com\",\"identityProvider\":\"bdGOnTesti4+ExamplexL/jEvs=\"}",
+        OT_HUMAN_SAML, "frank@example.com", "bdGOnTesti4+ExamplexL/jEvs=");
     assert_non_null(strstr(got.chain_json, "\"eventName\":\"AssumeRoleWithSAML\""));
     assert_non_null(strstr(got.chain_json, "\"callerType\":\"SAMLUser\""));
     /* The SAML user has no ARN: the hop names its principal id. */
@@ -257,32 +268,23 @@ static void test_human__saml(void **state)
 static void test_human__web_identity(void **state)
 {
     fixture *f = *state;
-    add_sts(f->h, "ev-web", "2026-12-03T09:00:00Z", "AssumeRoleWithWebIdentity",
-            "{\"type\":\"WebIdentityUser\",\"principalId\":"
-            "\"accounts.google.com:app-id.apps.googleusercontent.com:108012345678901234567\","
-            "\"userName\":\"108012345678901234567\",\"identityProvider\":\"accounts.google.com\"}",
-            "ASIAWEB", "MobileApp", "web-session");
-    ot_human got = resolve(f->h, session("MobileApp", "web-session", "ASIAWEB",
-                                         "2026-12-03T09:00:00Z", NULL),
-                           "2026-12-03T09:30:00Z");
-    assert_int_equal(got.how, OT_HUMAN_WEB_IDENTITY);
-    assert_string_equal(got.name, "108012345678901234567");
-    assert_string_equal(got.provider, "accounts.google.com");
+    ot_human got = through_one_event(
+        f->h, "AssumeRoleWithWebIdentity",
+        "{\"type\":\"WebIdentityUser\",\"principalId\":"
+        "\"accounts.google.com:app-id.apps.googleusercontent.com:108012345678901234567\","
+        "\"userName\":\"108012345678901234567\",\"identityProvider\":\"accounts.google.com\"}",
+        OT_HUMAN_WEB_IDENTITY, "108012345678901234567", "accounts.google.com");
+    assert_non_null(strstr(got.chain_json, "\"eventName\":\"AssumeRoleWithWebIdentity\""));
     ot_human_free(&got);
 }
 
 static void test_human__other_account(void **state)
 {
     fixture *f = *state;
-    add_sts(f->h, "ev-x", "2026-12-03T09:00:00Z", "AssumeRole",
-            "{\"type\":\"AWSAccount\",\"principalId\":\"AIDAQRSTUVWXYZEXAMPLE\","
-            "\"accountId\":\"444455556666\"}",
-            "ASIAXACCT", "CrossAccountAudit", "auditor");
-    ot_human got = resolve(f->h, session("CrossAccountAudit", "auditor", "ASIAXACCT",
-                                         "2026-12-03T09:00:00Z", NULL),
-                           "2026-12-03T09:30:00Z");
-    assert_int_equal(got.how, OT_HUMAN_OTHER_ACCOUNT);
-    assert_string_equal(got.name, "444455556666");
+    ot_human got = through_one_event(f->h, "AssumeRole",
+                                     "{\"type\":\"AWSAccount\",\"principalId\":"
+                                     "\"AIDAQRSTUVWXYZEXAMPLE\",\"accountId\":\"444455556666\"}",
+                                     OT_HUMAN_OTHER_ACCOUNT, "444455556666", "");
     assert_non_null(strstr(got.chain_json, "\"callerArn\":\"AIDAQRSTUVWXYZEXAMPLE\""));
     ot_human_free(&got);
 }
