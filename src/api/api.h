@@ -28,6 +28,7 @@ struct ot_trail_stream;
 struct ot_rules;
 struct ot_insights;
 struct ot_router;
+struct ot_runbooks;
 
 /* One readiness check of the running server (GET /ready, api/health.c). */
 typedef struct ot_ready_check {
@@ -57,6 +58,7 @@ typedef struct ot_api {
     struct ot_rules *rules;               /* EventBridge rules (rules.db) */
     struct ot_insights *insights;         /* CloudTrail Insights (a WAL reader, insights.db) */
     struct ot_router *router;             /* the rule router: WAL reader + target delivery */
+    struct ot_runbooks *runbooks;         /* the built-in runbooks (a WAL reader, respond/) */
     /* Set by the daemon; called by ot_api_trail_changed(). */
     void (*trail_changed)(void *ctx, const char *trail_arn);
     void *trail_changed_ctx;

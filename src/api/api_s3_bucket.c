@@ -85,8 +85,7 @@ static bool check_create_config(s3_ctx *c)
     if (c->req->body_len == 0)
         return true;
     if (!s3_xml_find(p, end, "CreateBucketConfiguration", &in, &in_end, &after)) {
-        s3_error(c, 400, "MalformedXML", "The XML you provided was not well-formed or did not "
-                 "validate against our published schema.");
+        s3_malformed_xml(c);
         return false;
     }
     const char *lin, *lend;

@@ -275,12 +275,6 @@ static void delete_one(s3_ctx *c, ot_buf *b, const char *key, size_t klen, bool 
     }
 }
 
-static void malformed(s3_ctx *c)
-{
-    s3_error(c, 400, "MalformedXML", "The XML you provided was not well-formed or did not "
-             "validate against our published schema.");
-}
-
 void s3_delete_objects(s3_ctx *c)
 {
     s3_body body;
@@ -295,7 +289,7 @@ void s3_delete_objects(s3_ctx *c)
     if (!key || !s3_body_verify(c, &body, md5))
         goto out;
     if (!s3_xml_find(p, end, "Delete", &in, &in_end, &after)) {
-        malformed(c);
+        s3_malformed_xml(c);
         goto out;
     }
     const char *qin, *qend, *oin, *oend;
@@ -308,13 +302,13 @@ void s3_delete_objects(s3_ctx *c)
         long kl;
         if (++count > DELETE_MAX_KEYS || !s3_xml_find(oin, oend, "Key", &kin, &kend, &kafter) ||
             (kl = s3_xml_unescape(kin, (size_t)(kend - kin), key, S3_KEY_MAX * 6 + 1)) < 0) {
-            malformed(c);
+            s3_malformed_xml(c);
             goto out;
         }
         delete_one(c, &out, key, (size_t)kl, quiet);
     }
     if (count == 0) {
-        malformed(c);
+        s3_malformed_xml(c);
         goto out;
     }
     s3_xml_end(&out, "DeleteResult");

@@ -2,7 +2,10 @@
  *
  * Only the bucket owner's account calls them (checked by the router); a policy is checked in
  * full before it is stored (MalformedPolicy names what is wrong or unsupported) and is kept
- * byte for byte as sent, which is what GetBucketPolicy returns. */
+ * byte for byte as sent, which is what GetBucketPolicy returns. Every change, deletion included,
+ * is kept in the bucket's policy history with the eventID of its audit record, so the runbook
+ * bucket-policy-restore can put the previous policy back. A public policy is refused when the
+ * bucket's Block Public Access has BlockPublicPolicy (s3_public_access.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,24 +13,37 @@
 #include "api/s3_int.h"
 #include "api/s3_policy.h"
 #include "store/store.h"
-#include "util/crypto.h"
 #include "util/err.h"
+
+/* requestParameters as CloudTrail logs them: the policy as a JSON object, beside "policy": "".
+ * Only a checked policy gets here, so it is one JSON object. */
+static void audit_policy(s3_ctx *c, const char *json, size_t len)
+{
+    ot_buf b;
+    ot_buf_init(&b, 0);
+    ot_buf_puts(&b, "{\"bucketPolicy\":");
+    ot_buf_append(&b, json, len);
+    ot_buf_puts(&b, ",\"policy\":\"\"}");
+    free(c->resp->audit_params);
+    c->resp->audit_params = ot_buf_take(&b, NULL);
+}
 
 void s3_put_bucket_policy(s3_ctx *c)
 {
     s3_body body;
-    uint8_t md5[16];
     char err[512];
-    if (!s3_body_read(c, &body))
+    if (!s3_body_read_checked(c, &body))
         return;
-    ot_md5(body.data, body.len, md5);
-    if (!s3_body_verify(c, &body, md5))
-        goto out;
     if (ot_s3_policy_check(body.data, body.len, c->bucket, err, sizeof err)) {
         s3_error(c, 400, "MalformedPolicy", "%s", err);
         goto out;
     }
-    int rc = ot_store_policy_put(c->srv->store, c->bucket, body.data, body.len);
+    audit_policy(c, body.data, body.len);
+    if (s3_pab_refuses_policy(c, body.data, body.len))
+        goto out;
+    ot_policy_version who;
+    s3_policy_version_of_call(c, &who);
+    int rc = ot_store_policy_set(c->srv->store, c->bucket, body.data, body.len, &who);
     if (rc) {
         s3_store_error(c, rc);
         goto out;
@@ -57,7 +73,9 @@ void s3_get_bucket_policy(s3_ctx *c)
 
 void s3_delete_bucket_policy(s3_ctx *c)
 {
-    int rc = ot_store_policy_delete(c->srv->store, c->bucket);
+    ot_policy_version who;
+    s3_policy_version_of_call(c, &who);
+    int rc = ot_store_policy_set(c->srv->store, c->bucket, NULL, 0, &who);
     if (rc) {
         s3_store_error(c, rc);
         return;

@@ -41,8 +41,12 @@ static bool op_read_only(const char *service, const char *op)
 /* S3 calls on buckets are management events; calls on objects are data events. */
 static bool s3_op_is_management(const char *op)
 {
-    static const char *ops[] = {"ListBuckets", "CreateBucket", "DeleteBucket", "HeadBucket",
-                                "GetBucketLocation"};
+    static const char *ops[] = {"ListBuckets",        "CreateBucket",
+                                "DeleteBucket",       "HeadBucket",
+                                "GetBucketLocation",  "PutBucketPolicy",
+                                "GetBucketPolicy",    "DeleteBucketPolicy",
+                                "PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock",
+                                "DeleteBucketPublicAccessBlock"};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (!strcmp(op, ops[i]))
             return true;
@@ -105,6 +109,28 @@ static void s3_target(const ot_req *req, char *bucket, size_t bcap, char *key, s
         key[0] = '\0';
 }
 
+/* The members of a JSON object (text), written as they are into the object being written: the
+ * S3 handlers' additions to requestParameters (a bucket policy keeps its own key names). */
+static void write_members(ot_jw *w, const char *obj)
+{
+    ot_json_doc *doc = obj ? ot_json_doc_new() : NULL;
+    ot_json root, v;
+    ot_json_iter it;
+    const char *k;
+    size_t kl;
+    if (doc && ot_json_parse(doc, obj, strlen(obj), false, &root, NULL, 0) == OT_OK &&
+        ot_json_object_iter(root, &it) == OT_OK) {
+        while (ot_json_object_next(&it, &k, &kl, &v)) {
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)kl, k);
+            ot_jw_key(w, key);
+            ot_jw_begin_value(w);
+            ot_json_write(v, w->b);
+        }
+    }
+    ot_json_doc_free(doc);
+}
+
 static void write_s3_parts(ot_jw *w, const ot_req *req, const ot_resp *resp, bool data_event)
 {
     char bucket[256], key[1100];
@@ -117,6 +143,7 @@ static void write_s3_parts(ot_jw *w, const ot_req *req, const ot_resp *resp, boo
     ot_jw_kstr(w, "Host", host ? host : "");
     if (key[0])
         ot_jw_kstr(w, "key", key);
+    write_members(w, resp->audit_params);
     ot_jw_end(w);
     ot_jw_key(w, "responseElements");
     ot_jw_null(w);
@@ -211,7 +238,10 @@ int ot_audit_record(ot_api *srv, const ot_req *req, const ot_resp *resp, const c
     bool read_only = op_read_only(req->service, operation);
     char source[64], event_id[37], when[32], code[128], msg[512];
     snprintf(source, sizeof source, "%s.amazonaws.com", s3 ? "s3" : req->service);
-    ot_uuid4(event_id);
+    if (resp->audit_event_id[0])
+        snprintf(event_id, sizeof event_id, "%s", resp->audit_event_id);
+    else
+        ot_uuid4(event_id);
     ot_time_iso8601(req->received_ms, when);
     response_error(req, resp, xml, code, sizeof code, msg, sizeof msg);
     const char *ua = ot_req_header(req, "user-agent");

@@ -185,16 +185,9 @@ static void unknown_service(const ot_req *req, ot_resp *resp)
                           req->service);
 }
 
-void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
+/* Runs the service handler of an authenticated request and audits the call. */
+static void route_and_audit(ot_api *srv, ot_req *req, ot_resp *resp)
 {
-    ot_api *srv = ctx;
-    ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
-    ot_resp_header(resp, "x-amz-request-id", req->request_id);
-    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp) ||
-        ot_api_sns_public(srv, req, resp))
-        return;
-    if (authenticate(srv, req, resp) != OT_OK || ot_metrics_answer_signed(srv, req, resp))
-        return;
     const service_route *route = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(routes[i].name, req->service))
@@ -208,6 +201,24 @@ void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
     req->operation = operation;
     if (operation && !resp->skip_audit)
         ot_audit_record(srv, req, resp, operation);
+}
+
+void ot_dispatch(void *ctx, ot_req *req, ot_resp *resp)
+{
+    ot_api *srv = ctx;
+    ot_resp_header(resp, "x-amzn-RequestId", req->request_id);
+    ot_resp_header(resp, "x-amz-request-id", req->request_id);
+    if (ot_health_answer(srv, req, resp) || ot_metrics_answer(srv, req, resp) ||
+        ot_api_sns_public(srv, req, resp))
+        return;
+    if (authenticate(srv, req, resp) != OT_OK || ot_metrics_answer_signed(srv, req, resp))
+        return;
+    route_and_audit(srv, req, resp);
+}
+
+void ot_api_invoke(ot_api *srv, ot_req *req, ot_resp *resp)
+{
+    route_and_audit(srv, req, resp);
 }
 
 void ot_api_trail_changed(ot_api *srv, const char *trail_arn)

@@ -64,7 +64,10 @@ typedef struct ot_resp {
                               * management (PutAuditEvents, PutLogEvents) */
     char *audit_params;      /* the call's requestParameters as a JSON object (malloc'd),
                               * for a request whose body is no JSON object (query, CBOR);
-                              * NULL: the body */
+                              * NULL: the body. S3: members added to requestParameters beside
+                              * bucketName, Host and key (bucketPolicy, ...) */
+    char audit_event_id[37]; /* the eventID the call's record must carry, chosen by a handler
+                              * that keeps it (the policy history); "": a new one */
 } ot_resp;
 
 /* Header lookup by lowercase name; NULL if absent. */

@@ -5,7 +5,8 @@
  * (--account-id, the account of the credentials file's default profile). The owner may do
  * anything its policy does not explicitly deny, except that the policy operations themselves are
  * the owner's alone and never denied (so a policy cannot lock its owner out). Any other account,
- * and a service such as CloudTrail delivering, may do only what the policy allows. */
+ * and a service such as CloudTrail delivering, may do only what the policy allows (and, with
+ * RestrictPublicBuckets, nothing through a public policy). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,16 @@ int ot_s3_bucket_owner(ot_store *s, const char *bucket, const char *default_owne
     if (rc == OT_OK && !owner[0])
         snprintf(owner, 16, "%s", default_owner);
     return rc;
+}
+
+/* RestrictPublicBuckets on a bucket whose policy is public: only the owner's account and
+ * services get in. Stricter than S3, which keeps the grants of the policy's non-public
+ * statements to named accounts: here a public policy grants other accounts nothing. */
+static bool restricted_public(ot_store *s, const char *bucket, const char *json, size_t len)
+{
+    unsigned flags;
+    return ot_store_pab_get(s, bucket, &flags) == OT_OK &&
+           (flags & OT_PAB_RESTRICT_PUBLIC_BUCKETS) && ot_s3_policy_is_public(json, len, NULL, 0);
 }
 
 int ot_s3_access_check(ot_store *s, const char *default_owner, const ot_s3_access *a,
@@ -42,8 +53,10 @@ int ot_s3_access_check(ot_store *s, const char *default_owner, const ot_s3_acces
     if (rc)
         return rc;
     ot_policy_result r = ot_s3_policy_eval(json, len, a);
-    free(json);
     *allowed = r == OT_POLICY_ALLOW || (is_owner && r != OT_POLICY_DENY);
+    if (*allowed && !is_owner && !a->service && restricted_public(s, a->bucket, json, len))
+        *allowed = false;
+    free(json);
     return OT_OK;
 }
 

@@ -177,3 +177,15 @@ bool s3_body_verify(s3_ctx *c, const s3_body *b, const uint8_t md5[16])
     }
     return true;
 }
+
+bool s3_body_read_checked(s3_ctx *c, s3_body *body)
+{
+    uint8_t md5[16];
+    if (!s3_body_read(c, body))
+        return false;
+    ot_md5(body->data, body->len, md5);
+    if (s3_body_verify(c, body, md5))
+        return true;
+    s3_body_free(body);
+    return false;
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -31,6 +32,8 @@ void s3_error(s3_ctx *c, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Maps a store error to its S3 error (NoSuchBucket, NoSuchKey, KeyConflict, InternalError). */
 void s3_store_error(s3_ctx *c, int rc);
+/* 400 MalformedXML. */
+void s3_malformed_xml(s3_ctx *c);
 /* Checks the bucket exists; sends NoSuchBucket and returns false otherwise. */
 bool s3_need_bucket(s3_ctx *c);
 /* Checks the object key can be stored; sends KeyTooLongError / InvalidArgument otherwise. */
@@ -72,6 +75,9 @@ bool s3_body_read(s3_ctx *c, s3_body *body);
  * the response headers. */
 bool s3_body_verify(s3_ctx *c, const s3_body *body, const uint8_t md5[16]);
 void s3_body_free(s3_body *body);
+/* s3_body_read then s3_body_verify, for a small configuration body (policy, Block Public
+ * Access): false when either sent an error (the body is then released already). */
+bool s3_body_read_checked(s3_ctx *c, s3_body *body);
 
 /* Write-once log buckets (s3_write_once.c): true if key exists under [prefix/]AWSLogs/ of a
  * bucket some trail names and the option is on; s3_write_once_deny sends 403 AccessDenied. */
@@ -105,5 +111,19 @@ void s3_delete_objects(s3_ctx *c);
 void s3_put_bucket_policy(s3_ctx *c);
 void s3_get_bucket_policy(s3_ctx *c);
 void s3_delete_bucket_policy(s3_ctx *c);
+void s3_put_public_access_block(s3_ctx *c);
+void s3_get_public_access_block(s3_ctx *c);
+void s3_delete_public_access_block(s3_ctx *c);
+
+/* Block Public Access (s3_public_access.c). Whether the bucket's configuration forbids storing
+ * this policy (BlockPublicPolicy and the policy is public): sends 403 AccessDenied and returns
+ * true. */
+bool s3_pab_refuses_policy(s3_ctx *c, const char *json, size_t len);
+/* Whether the bucket's BlockPublicAcls forbids the request's x-amz-acl (public-read,
+ * public-read-write, authenticated-read): sends 403 AccessDenied and returns true. */
+bool s3_pab_refuses_acl(s3_ctx *c);
+/* The policy history's record of this call: the caller, the request time, and the eventID its
+ * audit record will carry (chosen now, into c->resp->audit_event_id). */
+void s3_policy_version_of_call(s3_ctx *c, ot_policy_version *v);
 
 #endif

@@ -46,6 +46,13 @@ int ot_s3_policy_check(const char *json, size_t len, const char *bucket, char *e
 /* Evaluates a (checked) policy for one request. A document that does not check gives DENY. */
 ot_policy_result ot_s3_policy_eval(const char *json, size_t len, const ot_s3_access *a);
 
+/* Whether a policy makes its bucket public, by S3's rule (s3_policy_public.c): an Allow to
+ * "*" or {"AWS": "*"} without a condition pinning a key such as aws:SourceIp, aws:SourceVpc,
+ * aws:PrincipalOrgID, aws:SourceAccount or aws:SourceArn to fixed values. Any JSON is read
+ * (not only policies ot_s3_policy_check accepts); unparsable text is not public. why (may be
+ * NULL) names the first public statement. */
+bool ot_s3_policy_is_public(const char *json, size_t len, char *why, size_t whylen);
+
 /* The account that owns bucket: its owner record, or default_owner for a bucket without one
  * (created before owners were recorded). OT_ENOTFOUND if there is no bucket. */
 int ot_s3_bucket_owner(struct ot_store *s, const char *bucket, const char *default_owner,

@@ -50,7 +50,20 @@ typedef struct ot_config {
                                     * interval plus this; default 15 minutes */
     int metrics_access;        /* who may GET /metrics unsigned (ot_metrics_access); loopback */
     bool api_destination_allow_http; /* http:// InvocationEndpoints; default false (https) */
+    /* The built-in runbooks (docs/runbooks.md "Configuration"): */
+    int runbook_trail_restore; /* ot_runbook_mode; default on */
+    char runbook_trail_restore_exclude[1024]; /* comma-separated trail names or ARNs */
+    int runbook_bucket_policy_restore; /* ot_runbook_mode; default on */
+    char runbook_bucket_policy_restore_exclude[1024]; /* comma-separated bucket names */
+    char runbook_topic[256];   /* SNS topic ARN the incidents are published to; "" none */
 } ot_config;
+
+/* What a runbook does when its trigger fires (--runbook-trail-restore). */
+typedef enum ot_runbook_mode {
+    OT_RUNBOOK_ON,      /* acts and writes the incident */
+    OT_RUNBOOK_OFF,     /* does nothing */
+    OT_RUNBOOK_DRY_RUN, /* writes the incident, changes nothing */
+} ot_runbook_mode;
 
 /* --metrics-access (docs/metrics.md "Access"): who may read GET /metrics without signing.
  * A SigV4-signed scrape (service "metrics") is always answered. */

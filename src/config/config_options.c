@@ -13,6 +13,7 @@
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"text", "logfmt", "json", NULL};
 static const char *const metrics_access[] = {"loopback", "sigv4", "public", NULL};
+static const char *const runbook_modes[] = {"on", "off", "dry-run", NULL};
 
 /* The stored value of an enum is its index among the choices: keep them in the enum's order. */
 _Static_assert(OT_LOG_DEBUG == 0 && OT_LOG_INFO == 1 && OT_LOG_WARN == 2 && OT_LOG_ERROR == 3,
@@ -21,6 +22,8 @@ _Static_assert(OT_LOG_TEXT == 0 && OT_LOG_LOGFMT == 1 && OT_LOG_JSON == 2,
                "log_formats follows util/log.h");
 _Static_assert(OT_METRICS_LOOPBACK == 0 && OT_METRICS_SIGV4 == 1 && OT_METRICS_PUBLIC == 2,
                "metrics_access follows ot_metrics_access");
+_Static_assert(OT_RUNBOOK_ON == 0 && OT_RUNBOOK_OFF == 1 && OT_RUNBOOK_DRY_RUN == 2,
+               "runbook_modes follows ot_runbook_mode");
 
 static const ot_option options[] = {
     {.name = "listen", .type = OT_OPT_HOSTPORT, FIELD(listen), .def = "127.0.0.1:4590",
@@ -116,6 +119,24 @@ static const ot_option options[] = {
      FIELD(api_destination_allow_http), .def = "false", .metavar = "B",
      .help = "EventBridge API destinations may call http:// endpoints too (EventBridge "
              "requires https://): for receivers on a private network"},
+    {.name = "runbook-trail-restore", .type = OT_OPT_ENUM, FIELD(runbook_trail_restore),
+     .def = "on", .choices = runbook_modes, .metavar = "MODE",
+     .help = "the trail-restore runbook: on (restarts a trail's logging and writes an "
+             "incident), off, or dry-run (writes the incident, changes nothing)"},
+    {.name = "runbook-trail-restore-exclude", .type = OT_OPT_STRING,
+     FIELD(runbook_trail_restore_exclude), .metavar = "TRAILS",
+     .help = "comma-separated trail names or ARNs that trail-restore leaves alone"},
+    {.name = "runbook-bucket-policy-restore", .type = OT_OPT_ENUM,
+     FIELD(runbook_bucket_policy_restore), .def = "on", .choices = runbook_modes,
+     .metavar = "MODE",
+     .help = "the bucket-policy-restore runbook: on (puts a bucket's earlier policy back when a "
+             "change makes it public, turns Block Public Access on, writes an incident), off, "
+             "or dry-run (writes the incident, changes nothing)"},
+    {.name = "runbook-bucket-policy-restore-exclude", .type = OT_OPT_STRING,
+     FIELD(runbook_bucket_policy_restore_exclude), .metavar = "BUCKETS",
+     .help = "comma-separated bucket names that bucket-policy-restore leaves alone"},
+    {.name = "runbook-topic", .type = OT_OPT_STRING, FIELD(runbook_topic), .metavar = "ARN",
+     .help = "the SNS topic (ARN) every runbook publishes its incidents to; none by default"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
      .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
              "benchmarks; acknowledged events can be lost"},

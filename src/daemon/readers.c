@@ -10,6 +10,7 @@
 #include "history/history.h"
 #include "insights/insights.h"
 #include "respond/router.h"
+#include "respond/respond.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "wal/wal_cursor.h"
@@ -106,12 +107,22 @@ static void router_stop(ot_api *srv)
     srv->router = NULL;
 }
 
+static int runbooks_start(ot_api *srv) { return ot_runbooks_start(srv, &srv->runbooks); }
+
+static void runbooks_stop(ot_api *srv)
+{
+    ot_runbooks_stop(srv->runbooks);
+    srv->runbooks = NULL;
+}
+
+/* The runbooks come after the history: their incidents name what it holds. */
 static const reader_entry readers[] = {
     {OT_HISTORY_CURSOR, history_start, history_stop},
     {OT_DELIVER_CURSOR, delivery_start, delivery_stop},
     {OT_TRAIL_STREAM_CURSOR, stream_start, stream_stop},
     {OT_INSIGHTS_CURSOR, insights_start, insights_stop},
     {OT_ROUTER_CURSOR, router_start, router_stop}, /* EventBridge rules to their targets */
+    {OT_RUNBOOKS_CURSOR, runbooks_start, runbooks_stop},
 };
 
 #define NREADERS (sizeof readers / sizeof readers[0])

@@ -6,8 +6,9 @@
  *   <root>/.tmp/                temp files of puts in progress (same file system, outside every
  *                               bucket; bucket names cannot start with '.')
  *   <root>/.policy/<bucket>     the bucket's policy document, if it has one
+ *   <root>/.policy-history/<bucket>  every version of it, one JSON line each (appended)
  * A bucket directory carries its creation time (LOCAL_XATTR_BUCKET) and owning account
- * (LOCAL_XATTR_OWNER) as extended attributes.
+ * (LOCAL_XATTR_OWNER) as extended attributes, and its Block Public Access bits (LOCAL_XATTR_PAB).
  * Object metadata (ETag, Content-Type, x-amz-meta-*, mtime) lives in the extended attribute
  * "user.opentrail.object" of the file (or of the directory, for a folder marker), so data and
  * metadata are replaced together by one rename and never leak into the key space. */
@@ -24,8 +25,10 @@
 #define LOCAL_XATTR_OBJECT "user.opentrail.object"
 #define LOCAL_XATTR_BUCKET "user.opentrail.bucket"
 #define LOCAL_XATTR_OWNER "user.opentrail.owner"
+#define LOCAL_XATTR_PAB "user.opentrail.pab"
 #define LOCAL_TMP_DIR ".tmp"
 #define LOCAL_POLICY_DIR ".policy" /* <root>/.policy/<bucket>: the bucket's policy document */
+#define LOCAL_HISTORY_DIR ".policy-history" /* <root>/.policy-history/<bucket>: its versions */
 #define LOCAL_META_MAX 3072 /* bytes of the encoded metadata record (S3 allows 2 KB user meta) */
 
 struct local_store {
@@ -33,6 +36,8 @@ struct local_store {
     int rootfd;
     int tmpfd;
     int policyfd;
+    int historyfd;
+    pthread_mutex_t policy_lock; /* orders policy changes with their history records */
     /* Puts take it shared; pruning empty directories after a delete, and bucket deletion, take
      * it exclusive, so a put never renames into a directory that is being removed. */
     pthread_rwlock_t lock;
@@ -44,6 +49,15 @@ int local_bucket_owner(ot_store *s, const char *bucket, char owner[16]);
 int local_policy_get(ot_store *s, const char *bucket, char **json, size_t *len);
 int local_policy_put(ot_store *s, const char *bucket, const char *json, size_t len);
 int local_policy_delete(ot_store *s, const char *bucket);
+
+/* Policy history and Block Public Access (store_local_history.c, store_local_pab.c). */
+int local_policy_set(ot_store *s, const char *bucket, const char *json, size_t len,
+                     const ot_policy_version *who);
+int local_policy_history(ot_store *s, const char *bucket, ot_policy_version **out, size_t *n);
+int local_history_drop(struct local_store *ls, const char *bucket);
+int local_pab_get(ot_store *s, const char *bucket, unsigned *flags);
+int local_pab_put(ot_store *s, const char *bucket, unsigned flags);
+int local_pab_delete(ot_store *s, const char *bucket);
 
 /* The OT_E* code for the errno of a failed call: OT_EAGAIN for what clears by itself (a full
  * disk or quota, no descriptors or memory), OT_EIO otherwise (see store.h). */

@@ -175,6 +175,54 @@ int ot_store_policy_delete(ot_store *s, const char *bucket)
     return s->ops->policy_delete(s, bucket);
 }
 
+int ot_store_policy_set(ot_store *s, const char *bucket, const char *json, size_t len,
+                        const ot_policy_version *who)
+{
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    return s->ops->policy_set(s, bucket, json, len, who);
+}
+
+int ot_store_policy_history(ot_store *s, const char *bucket, ot_policy_version **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_OK;
+    return s->ops->policy_history(s, bucket, out, n);
+}
+
+void ot_policy_versions_free(ot_policy_version *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].policy);
+    free(v);
+}
+
+int ot_store_pab_get(ot_store *s, const char *bucket, unsigned *flags)
+{
+    *flags = 0;
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    return s->ops->pab_get(s, bucket, flags);
+}
+
+int ot_store_pab_put(ot_store *s, const char *bucket, unsigned flags)
+{
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_ENOTFOUND;
+    if (flags > OT_PAB_ALL)
+        return OT_EINVAL;
+    return s->ops->pab_put(s, bucket, flags);
+}
+
+int ot_store_pab_delete(ot_store *s, const char *bucket)
+{
+    if (!ot_store_bucket_name_valid(bucket))
+        return OT_OK;
+    return s->ops->pab_delete(s, bucket);
+}
+
 int ot_store_bucket_exists(ot_store *s, const char *bucket)
 {
     if (!ot_store_bucket_name_valid(bucket))

@@ -82,6 +82,38 @@ int ot_store_bucket_owner(ot_store *s, const char *bucket, char owner[16]);
 int ot_store_policy_get(ot_store *s, const char *bucket, char **json, size_t *len);
 int ot_store_policy_put(ot_store *s, const char *bucket, const char *json, size_t len);
 int ot_store_policy_delete(ot_store *s, const char *bucket);
+/* One version of a bucket's policy in its history: when, by whom (principal ARN) and by which
+ * call (the eventID of its audit record) it was set; policy NULL records a deletion. */
+typedef struct ot_policy_version {
+    int64_t time_ms;
+    char principal[256];
+    char event_id[40];
+    char *policy; /* malloc'd, NUL-terminated; NULL: the policy was deleted */
+    size_t len;
+} ot_policy_version;
+/* Sets (json non-NULL) or deletes (json NULL) the bucket's policy and appends the change to its
+ * history, as one step: concurrent calls are applied and recorded in the same order. who gives
+ * the time, principal and event id recorded (its policy fields are ignored). OT_ENOTFOUND if
+ * there is no bucket. The history is durable (fsynced) when this returns 0. */
+int ot_store_policy_set(ot_store *s, const char *bucket, const char *json, size_t len,
+                        const ot_policy_version *who);
+/* The bucket's policy versions, oldest first (an empty history is 0 with *n = 0). Re-creating a
+ * bucket starts a new history; deleting one keeps it (evidence) until then. Free with
+ * ot_policy_versions_free. */
+int ot_store_policy_history(ot_store *s, const char *bucket, ot_policy_version **out, size_t *n);
+void ot_policy_versions_free(ot_policy_version *v, size_t n);
+
+/* Block Public Access of a bucket (S3's PublicAccessBlockConfiguration) as OT_PAB_* bits. get
+ * gives OT_ENOTFOUND when the bucket has no configuration (or there is no bucket); put replaces
+ * it durably; delete returns 0 even if there was none. Re-creating a bucket drops it. */
+#define OT_PAB_BLOCK_PUBLIC_ACLS 1u
+#define OT_PAB_IGNORE_PUBLIC_ACLS 2u
+#define OT_PAB_BLOCK_PUBLIC_POLICY 4u
+#define OT_PAB_RESTRICT_PUBLIC_BUCKETS 8u
+#define OT_PAB_ALL 15u
+int ot_store_pab_get(ot_store *s, const char *bucket, unsigned *flags);
+int ot_store_pab_put(ot_store *s, const char *bucket, unsigned flags);
+int ot_store_pab_delete(ot_store *s, const char *bucket);
 int ot_store_bucket_exists(ot_store *s, const char *bucket);       /* 0 or OT_ENOTFOUND */
 /* Removes an empty bucket: OT_ENOTFOUND if absent, OT_EEXIST if it still holds objects. */
 int ot_store_bucket_delete(ot_store *s, const char *bucket);

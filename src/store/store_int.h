@@ -15,6 +15,12 @@ struct ot_store_ops {
     int (*policy_get)(ot_store *s, const char *bucket, char **json, size_t *len);
     int (*policy_put)(ot_store *s, const char *bucket, const char *json, size_t len);
     int (*policy_delete)(ot_store *s, const char *bucket);
+    int (*policy_set)(ot_store *s, const char *bucket, const char *json, size_t len,
+                      const ot_policy_version *who); /* json NULL: delete */
+    int (*policy_history)(ot_store *s, const char *bucket, ot_policy_version **out, size_t *n);
+    int (*pab_get)(ot_store *s, const char *bucket, unsigned *flags);
+    int (*pab_put)(ot_store *s, const char *bucket, unsigned flags);
+    int (*pab_delete)(ot_store *s, const char *bucket);
     int (*bucket_exists)(ot_store *s, const char *bucket);
     int (*bucket_delete)(ot_store *s, const char *bucket);
     int (*bucket_list)(ot_store *s, ot_bucket_info **out, size_t *n);

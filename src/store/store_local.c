@@ -440,6 +440,8 @@ static void local_close(ot_store *s)
     close(ls->rootfd);
     close(ls->tmpfd);
     close(ls->policyfd);
+    close(ls->historyfd);
+    pthread_mutex_destroy(&ls->policy_lock);
     pthread_rwlock_destroy(&ls->lock);
     free(ls);
 }
@@ -455,6 +457,11 @@ static const struct ot_store_ops local_ops = {
     .policy_get = local_policy_get,
     .policy_put = local_policy_put,
     .policy_delete = local_policy_delete,
+    .policy_set = local_policy_set,
+    .policy_history = local_policy_history,
+    .pab_get = local_pab_get,
+    .pab_put = local_pab_put,
+    .pab_delete = local_pab_delete,
     .put = local_put,
     .reader_open = local_reader_open,
     .reader_read = local_reader_read,
@@ -512,6 +519,7 @@ int ot_store_open_local(const char *dir, ot_store **out)
     ls->base.ops = &local_ops;
     ls->tmpfd = -1;
     ls->policyfd = -1;
+    ls->historyfd = -1;
     ls->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     rc = OT_EIO;
     if (ls->rootfd < 0)
@@ -526,8 +534,13 @@ int ot_store_open_local(const char *dir, ot_store **out)
         goto out;
     if ((ls->policyfd = ot_sys->openat(ls->rootfd, LOCAL_POLICY_DIR, DIR_FLAGS, 0)) < 0)
         goto out;
+    if (ot_sys->mkdirat(ls->rootfd, LOCAL_HISTORY_DIR, 0700) != 0 && errno != EEXIST)
+        goto out;
+    if ((ls->historyfd = ot_sys->openat(ls->rootfd, LOCAL_HISTORY_DIR, DIR_FLAGS, 0)) < 0)
+        goto out;
     clean_stale_tmp(ls->tmpfd);
     pthread_rwlock_init(&ls->lock, NULL);
+    pthread_mutex_init(&ls->policy_lock, NULL);
     *out = &ls->base;
     return OT_OK;
 out:
@@ -537,6 +550,8 @@ out:
         close(ls->tmpfd);
     if (ls->policyfd >= 0)
         close(ls->policyfd);
+    if (ls->historyfd >= 0)
+        close(ls->historyfd);
     free(ls);
     return rc;
 }

@@ -61,7 +61,8 @@ int local_bucket_create(ot_store *s, const char *bucket, const char *owner)
         rc = OT_EEXIST;
         goto out;
     }
-    if ((rc = build_bucket_dir(ls, name, owner)) || (rc = local_policy_delete(s, bucket)))
+    if ((rc = build_bucket_dir(ls, name, owner)) || (rc = local_policy_delete(s, bucket)) ||
+        (rc = local_history_drop(ls, bucket)))
         goto out;
     int r = ot_sys->renameat2(ls->tmpfd, name, ls->rootfd, bucket, RENAME_NOREPLACE);
     if (r != 0 && errno == EINVAL) /* a file system without RENAME_NOREPLACE: the name was */

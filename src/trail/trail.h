@@ -163,6 +163,11 @@ int ot_trail_selectors_put(ot_trail_db *db, const char *trail_arn, const char *j
 /* The canonical JSON of a stored version (malloc'd into *json; free() it). OT_ENOTFOUND if
  * no such version. */
 int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json);
+/* The newest version stored for trail_arn before version before_id (INT64_MAX: before none),
+ * its id into *id and its JSON malloc'd into *json (free() it). OT_ENOTFOUND if there is none:
+ * the trail had the default selectors. The trail-restore runbook puts earlier selectors back. */
+int ot_trail_selectors_before(ot_trail_db *db, const char *trail_arn, int64_t before_id,
+                              int64_t *id, char **json);
 /* Creates the selector table and the trails.selectors_id column (older state.db files);
  * called by ot_trail_db_open. */
 int ot_trail_selectors_schema(struct sqlite3 *sql);
@@ -177,6 +182,11 @@ int ot_trail_insights_get(ot_trail_db *db, const char *trail_arn, char **json);
 /* Adds the trails.insight_selectors column to older state.db files; ot_trail_db_open calls
  * it. */
 int ot_trail_insights_schema(struct sqlite3 *sql);
+
+/* The configuration a trail had when it was last deleted (trail_deleted.c documents the JSON
+ * object), for the trail-restore runbook to make it again. malloc'd into *config; free() it.
+ * OT_ENOTFOUND if no trail of that ARN was ever deleted. */
+int ot_trail_deleted_get(ot_trail_db *db, const char *arn, char **config);
 
 /* Tags of any resource (trail or channel ARN). */
 typedef struct ot_tag {

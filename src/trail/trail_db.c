@@ -221,6 +221,8 @@ static int db_schema(sqlite3 *sql)
     if (!rc)
         rc = ot_trail_insights_schema(sql);
     if (!rc)
+        rc = ot_trail_deleted_schema(sql);
+    if (!rc)
         rc = ot_sql_exec(sql, "PRAGMA user_version=" SCHEMA_VERSION);
     return rc;
 }

@@ -81,4 +81,9 @@ int ot_trail_tx_begin(ot_trail_db *db);
  * Returns rc, or the commit's error. */
 int ot_trail_tx_end(ot_trail_db *db, int rc);
 
+/* The deleted trails' configurations (trail_deleted.c): the table, and the copy that
+ * ot_trail_delete makes inside its transaction (now_ms as decimal text). */
+int ot_trail_deleted_schema(sqlite3 *sql);
+int ot_trail_deleted_note(ot_trail_db *db, const char *arn, const char *now_ms);
+
 #endif

@@ -69,17 +69,24 @@ int ot_trail_selectors_put(ot_trail_db *db, const char *trail_arn, const char *j
     return ot_trail_tx_end(db, rc);
 }
 
-int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json)
+/* Runs sql (?1 bound to arn unless NULL, ?2 to id) for one row (id, json): its id into *id
+ * (may be NULL) and its JSON malloc'd into *json. OT_ENOTFOUND when there is no row. */
+static int read_version(ot_trail_db *db, const char *sql, const char *arn, int64_t id,
+                        int64_t *id_out, char **json)
 {
     *json = NULL;
     pthread_mutex_lock(&db->mu);
     sqlite3_stmt *st;
-    int rc = ot_sql_prepare(db->sql, "SELECT json FROM trail_selectors WHERE id=?1", &st);
+    int rc = ot_sql_prepare(db->sql, sql, &st);
     if (!rc) {
-        sqlite3_bind_int64(st, 1, id);
+        if (arn)
+            ot_sql_bind_text(st, 1, arn);
+        sqlite3_bind_int64(st, 2, id);
         rc = ot_sql_step(db->sql, st, "read selectors");
         if (rc == 1) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
+            const unsigned char *t = sqlite3_column_text(st, 1);
+            if (id_out)
+                *id_out = sqlite3_column_int64(st, 0);
             *json = strdup(t ? (const char *)t : "");
             rc = *json ? OT_OK : OT_ENOMEM;
         } else if (rc == 0) {
@@ -89,4 +96,19 @@ int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json)
     }
     pthread_mutex_unlock(&db->mu);
     return rc;
+}
+
+int ot_trail_selectors_get(ot_trail_db *db, int64_t id, char **json)
+{
+    return read_version(db, "SELECT id, json FROM trail_selectors WHERE id=?2", NULL, id, NULL,
+                        json);
+}
+
+int ot_trail_selectors_before(ot_trail_db *db, const char *trail_arn, int64_t before_id,
+                              int64_t *id, char **json)
+{
+    return read_version(db,
+                        "SELECT id, json FROM trail_selectors WHERE trail_arn=?1 AND id<?2"
+                        " ORDER BY id DESC LIMIT 1",
+                        trail_arn, before_id, id, json);
 }

@@ -1,10 +1,12 @@
 /* trail_store.c — trails in state.db: create (with the per-region limit), update, delete,
  * lookups, logging state and delivery outcomes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trail/trail_int.h"
 #include "util/err.h"
+#include "util/timeutil.h"
 
 /* The trails row: column i of TRAIL_COLS (trail_db.c) is parameter i + 1 of ST_TRAIL_INSERT. */
 #define COL(member, idx) OT_SQL_COL(ot_trail, member, idx)
@@ -178,7 +180,11 @@ int ot_trail_update(ot_trail_db *db, const ot_trail *t, size_t max_per_region)
 
 static int delete_locked(ot_trail_db *db, const char *arn)
 {
-    int rc = ot_trail_run(db, ST_TRAIL_DELETE, &arn, 1);
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)ot_now_ms());
+    int rc = ot_trail_deleted_note(db, arn, now);
+    if (!rc)
+        rc = ot_trail_run(db, ST_TRAIL_DELETE, &arn, 1);
     if (!rc && sqlite3_changes(db->sql) == 0)
         rc = OT_ENOTFOUND;
     if (!rc)

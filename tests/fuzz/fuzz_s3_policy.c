@@ -1,9 +1,12 @@
 /* fuzz_s3_policy.c — bucket policies (s3_policy.c): the checker on any bytes, and evaluation of
  * every document it accepts for a few requests (an account, a user, the CloudTrail service),
- * which must agree with the checker (an accepted document never fails to evaluate). */
+ * which must agree with the checker (an accepted document never fails to evaluate); and the
+ * public-policy rule (s3_policy_public.c) on any bytes, which names a statement whenever it
+ * calls a document public. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/s3_policy.h"
 
@@ -11,6 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512];
     const char *doc = (const char *)data;
+    char why[160];
+    if (ot_s3_policy_is_public(doc, size, why, sizeof why) && strnlen(why, sizeof why) == 0)
+        abort();
     if (ot_s3_policy_check(doc, size, "logs-bucket", err, sizeof err) != 0)
         return 0;
     const ot_s3_access reqs[] = {
