@@ -235,7 +235,7 @@ class MetricsTest(otharness.ServerTestCase):
         # The management events (not the activity events) reach the event history.
         self.assertTrue(wait_for(lambda: d(scrape(s), "opentrail_history_events_indexed_total") >= 4))
         readers = {l["reader"] for _, l, _ in fams["opentrail_wal_reader_lag_seconds"]["samples"]}
-        self.assertEqual(readers, {"delivery", "history", "trail-stream", "insights", "rules"})
+        self.assertEqual(readers, {"delivery", "history", "trail-stream", "insights", "rules", "runbooks"})
         self.assertGreater(value(fams, "opentrail_process_resident_memory_bytes"), 0)
         self.assertGreater(value(fams, "opentrail_process_open_fds"), 2)
         self.assertAlmostEqual(value(fams, "opentrail_process_start_time_seconds"), time.time(),

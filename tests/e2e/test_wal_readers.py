@@ -36,14 +36,14 @@ class WalReaders(ServerTestCase):
         for _ in range(5):
             s.aws("cloudtrail", "describe-trails")
         last, readers = self.readers()
-        self.assertEqual(set(readers), {"history", "delivery", "trail-stream", "insights", "rules"})
+        self.assertEqual(set(readers), {"history", "delivery", "trail-stream", "insights", "rules", "runbooks"})
         self.assertGreaterEqual(last, 8)  # the control-plane calls above are audited into the WAL
         for r in readers.values():
             self.assertLessEqual(r["committed"], last)
             self.assertEqual(r["lag_records"], last - r["committed"])
         # The readers catch up: history indexes every record, delivery writes the logging
         # trail's file (1 s interval) and commits its floor past it.
-        for name in ("history", "delivery", "trail-stream", "insights", "rules"):
+        for name in ("history", "delivery", "trail-stream", "insights", "rules", "runbooks"):
             last, readers = self.wait_caught_up(name)
             self.assertEqual(readers[name]["lag_records"], 0, readers)
             self.assertEqual(readers[name]["committed"], last)
