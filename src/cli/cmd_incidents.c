@@ -19,7 +19,7 @@
 
 static const char incidents_help[] =
     "usage: opentrail incidents list [--account ID] [--limit N] [--json] [--data-dir DIR]\n"
-    "       opentrail incidents show ID [--format json|markdown] [--data-dir DIR]\n"
+    "       opentrail incidents show ID|latest [--format json|markdown] [--data-dir DIR]\n"
     "\n"
     "The incidents the runbooks wrote (trail-restore, bucket-policy-restore, instance-login),\n"
     "read from DIR/incidents.db; this works while the server runs.\n"
@@ -27,8 +27,9 @@ static const char incidents_help[] =
     "list  newest first: a table on a terminal, else (or with --json) JSON\n"
     "      {\"Incidents\": [{\"id\", \"runbook\", \"status\", \"createdAt\", \"account\", \"region\",\n"
     "      \"triggerEventId\", \"triggerEventName\", \"human\", \"title\"}, ...]}\n"
-    "show  one incident: its whole record (the fields are in docs/runbooks.md) as JSON, or as\n"
-    "      the Markdown report the runbook published (the default on a terminal)\n"
+    "show  one incident (latest: the newest): its whole record (the fields are in\n"
+    "      docs/runbooks.md) as JSON, or as the Markdown report the runbook published (the\n"
+    "      default on a terminal)\n"
     "\n"
     "options:\n"
     "  --account ID          list: only this account's incidents\n"
@@ -244,6 +245,21 @@ static int print_incident(const char *cmd, const incidents_opts *o, const ot_inc
     return OT_EXIT_OK;
 }
 
+/* `show latest`: the newest incident of any account, so a walkthrough needs no id. */
+static int get_incident(ot_incident_db *db, const char *id, ot_incident *inc)
+{
+    if (strcmp(id, "latest"))
+        return ot_incident_get(db, id, inc);
+    ot_incident *list;
+    size_t n;
+    int rc = ot_incident_list(db, "", 1, &list, &n);
+    if (rc)
+        return rc;
+    rc = n ? ot_incident_get(db, list[0].id, inc) : OT_ENOTFOUND;
+    ot_incident_list_free(list, n);
+    return rc;
+}
+
 static int cmd_show(incidents_opts *o)
 {
     const char *cmd = "incidents show";
@@ -258,8 +274,8 @@ static int cmd_show(incidents_opts *o)
     int rc = open_db(cmd, o, &db);
     if (rc)
         return rc;
-    ot_incident inc;
-    rc = ot_incident_get(db, o->id, &inc);
+    ot_incident inc = {0};
+    rc = get_incident(db, o->id, &inc);
     if (rc == OT_ENOTFOUND)
         rc = ot_cli_error(cmd, "no incident '%s'", o->id);
     else if (rc)

@@ -145,6 +145,8 @@ class Incidents(ServerTestCase):
 
     def test_show_json_is_the_stored_record(self):
         self.assertEqual(json.loads(self.incidents("show", THIRD["id"]).stdout), THIRD)
+        # "latest" is the newest incident of any account
+        self.assertEqual(json.loads(self.incidents("show", "latest").stdout), THIRD)
         self.assertEqual(
             json.loads(self.incidents("show", FIRST["id"], "--format", "json").stdout), FIRST)
 
@@ -214,7 +216,7 @@ class Incidents(ServerTestCase):
         p = subprocess.run([BIN, "incidents", "--help"], capture_output=True, text=True,
                            timeout=60)
         self.assertEqual(p.returncode, 0)
-        self.assertIn("opentrail incidents show ID [--format json|markdown]", p.stdout)
+        self.assertIn("opentrail incidents show ID|latest [--format json|markdown]", p.stdout)
         self.assertTrue(re.search(r"incidents\s+the incidents the runbooks wrote",
                                   subprocess.run([BIN, "--help"], capture_output=True,
                                                  text=True).stdout))
