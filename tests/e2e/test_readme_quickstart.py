@@ -65,6 +65,16 @@ class ReadmeQuickstartTest(otharness.ServerTestCase):
         # and filter-log-events found the StopLogging event, with who and from where
         self.assertIn('\\"eventName\\":\\"StopLogging\\"', p.stdout)
         self.assertIn('\\"sourceIPAddress\\":\\"127.0.0.1\\"', p.stdout)
+        # trail-restore turned the trail back on and wrote an incident for each stop-logging
+        # (the quickstart's and the walkthrough's)
+        self.assertIn("\ntrue\n", p.stdout)
+        listing = re.search(r'^\{"Incidents".*$', p.stdout, re.M)
+        self.assertTrue(listing, p.stdout)
+        incidents = json.loads(listing.group(0))["Incidents"]
+        self.assertEqual([(i["runbook"], i["triggerEventName"], i["status"]) for i in incidents],
+                         [("trail-restore", "StopLogging", "restored")] * 2)
+        self.assertIn("# %s: CloudTrail logging restarted for main" % incidents[0]["id"],
+                      p.stdout)
 
 
 if __name__ == "__main__":
