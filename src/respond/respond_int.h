@@ -62,8 +62,11 @@ void rb_call_free(rb_call *call);
 
 /* The responder's ARN for runbook in account. */
 void rb_responder_arn(const char *account, const char *runbook, char *out, size_t cap);
-/* The responder's principal (an assumed-role session) for runbook in account. */
-void rb_responder_principal(const char *account, const char *runbook, ot_principal *p);
+/* Makes req (method, path, body and other headers set by the caller) a call of runbook's
+ * responder in account and region to service: its principal, address, user agent (written into
+ * agent, which must outlive req), request id and time. */
+void rb_responder_request(ot_req *req, const char *runbook, const char *account,
+                          const char *region, const char *service, char agent[64]);
 /* Whether a record was written by a runbook's own call (it must not trigger a runbook). */
 bool rb_is_own_record(ot_json record);
 
