@@ -21,6 +21,7 @@ struct ot_runbooks {
     ot_api *srv;
     ot_incident_db *incidents;
     struct ot_wal_reader *reader;
+    struct rb_login *login;  /* instance-login's parsed configuration (login_int.h) */
 };
 
 /* One CloudTrail record offered to the runbooks: its WAL position, routing facts and the
