@@ -8,7 +8,6 @@
 #include "respond/login_int.h"
 #include "util/err.h"
 #include "util/jsonw.h"
-#include "util/timeutil.h"
 
 /* url as scheme://host[:port]/path: without user:password@, ?query and #fragment. */
 static void url_for_record(const char *url, char *out, size_t cap)
@@ -132,34 +131,21 @@ int rb_login_incident_json(ot_runbooks *rb, const rb_trigger *t, const rb_login_
                            const rb_login_outcome *o, const ot_human *h, int64_t created_ms,
                            ot_buf *out)
 {
-    char created[32], title[200], change[200], arn[128];
-    ot_time_iso8601(created_ms, created);
+    char title[200], change[200], arn[128];
     rb_login_title(f, o, title, sizeof title);
     snprintf(arn, sizeof arn, "arn:aws:ec2:%s:%s:instance/%s", t->region, t->account,
              f->instance_id);
     ot_buf_reset(out);
     ot_jw w;
     ot_jw_init(&w, out);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "runbook", RB_INSTANCE_LOGIN);
-    ot_jw_kstr(&w, "status", o->status);
-    ot_jw_kstr(&w, "title", title);
-    ot_jw_kstr(&w, "createdAt", created);
-    rb_write_trigger(&w, t);
-    rb_write_actor(&w, t->root, h);
-    ot_jw_key(&w, "resource");
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "type", "AWS::EC2::Instance");
-    ot_jw_kstr(&w, "arn", arn);
-    ot_jw_kstr(&w, "name", f->instance_id);
-    ot_jw_end(&w);
-    ot_jw_kstr(&w, "change", change_of(f, change, sizeof change));
+    rb_incident_head head = {.runbook = RB_INSTANCE_LOGIN, .status = o->status, .title = title,
+                             .created_ms = created_ms, .resource_type = "AWS::EC2::Instance",
+                             .resource_arn = arn, .resource_name = f->instance_id,
+                             .change = change_of(f, change, sizeof change)};
+    rb_write_head(&w, &head, t, h);
     write_action(&w, o);
     rb_write_prior(&w, rb->incidents, h->name, created_ms);
     write_details(&w, f, o);
-    ot_jw_key(&w, "notifications"); /* filled by rb_incident_complete */
-    ot_jw_arr(&w);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
+    rb_write_tail(&w);
     return ot_jw_error(&w);
 }

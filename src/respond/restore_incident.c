@@ -203,32 +203,18 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome 
                  ot_buf *out)
 {
     ot_jw w;
-    char created[32];
-    ot_time_iso8601(now, created);
     ot_buf_reset(out);
     ot_jw_init(&w, out);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "runbook", RB_TRAIL_RESTORE);
-    ot_jw_kstr(&w, "status", o->status);
-    ot_jw_kstr(&w, "title", title);
-    ot_jw_kstr(&w, "createdAt", created);
-    rb_write_trigger(&w, t);
-    rb_write_actor(&w, t->root, h);
-    ot_jw_key(&w, "resource");
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "type", "AWS::CloudTrail::Trail");
-    ot_jw_kstr(&w, "arn", t->trail_arn);
-    ot_jw_kstr(&w, "name", t->trail_name);
-    ot_jw_end(&w);
-    ot_jw_kstr(&w, "change", o->change);
+    rb_incident_head head = {.runbook = RB_TRAIL_RESTORE, .status = o->status, .title = title,
+                             .created_ms = now, .resource_type = "AWS::CloudTrail::Trail",
+                             .resource_arn = t->trail_arn, .resource_name = t->trail_name,
+                             .change = o->change};
+    rb_write_head(&w, &head, t, h);
     write_action(&w, o, own_id);
     write_window(&w, rb->srv, t, o);
     rb_write_prior(&w, rb->incidents, h->name, now);
     write_details(&w, o);
-    ot_jw_key(&w, "notifications"); /* filled by rb_incident_complete */
-    ot_jw_arr(&w);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
+    rb_write_tail(&w);
     return ot_jw_error(&w);
 }
 

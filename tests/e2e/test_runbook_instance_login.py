@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import uuid
 
 from otharness import BIN, ServerTestCase, free_port, main
 from test_pipeline import wait_for
+import test_runbook_trail_restore as trail_restore
 
 ACCOUNT = "123456789012"
 TOPIC = "arn:aws:sns:us-east-1:%s:security-alerts" % ACCOUNT
@@ -148,17 +148,10 @@ class Base(ServerTestCase):
         self.assertEqual(out["failed"], [])
         return out["successful"]
 
-    def incidents(self):
-        path = os.path.join(self.server.data_dir, "incidents.db")
-        if not os.path.exists(path):
-            return []
-        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-        try:
-            rows = db.execute("SELECT json FROM incidents ORDER BY created_ms").fetchall()
-        except sqlite3.OperationalError:
-            rows = []
-        db.close()
-        return [json.loads(r[0]) for r in rows]
+    # the trail-restore test's helpers (a module attribute: its tests are not collected here)
+    incidents = trail_restore.TrailRestore.incidents
+    runbooks_caught_up = trail_restore.TrailRestore.runbooks_caught_up
+    alerts = trail_restore.TrailRestore.alerts
 
     def complete_incidents(self, count, status=None):
         """The incidents once count are complete (they carry their id; status: all of it)."""
@@ -170,26 +163,6 @@ class Base(ServerTestCase):
         done = wait_for(ready)
         self.assertTrue(done, "no %d complete incidents: %s" % (count, self.incidents()))
         return done
-
-    def runbooks_caught_up(self):
-        def lag():
-            out = subprocess.run([BIN, "wal", "readers", os.path.join(self.server.data_dir, "wal"),
-                                  "--json"], capture_output=True, text=True).stdout
-            readers = {r["name"]: r for r in json.loads(out)["readers"]}
-            return "runbooks" in readers and readers["runbooks"]["lag_records"] == 0
-        self.assertTrue(wait_for(lag), "the runbooks reader did not catch up")
-
-    def alerts(self, count):
-        path = os.path.join(self.server.data_dir, "sns", "alerts.jsonl")
-
-        def read():
-            if not os.path.exists(path):
-                return []
-            with open(path) as f:
-                return [json.loads(x) for x in f.read().splitlines()]
-        lines = wait_for(lambda: (lambda l: l if len(l) >= count else None)(read()))
-        self.assertTrue(lines, "no SNS message")
-        return lines
 
     def actor(self, user="alice", ip="203.0.113.5"):
         return {"type": "IAMUser", "arn": "arn:aws:iam::%s:user/%s" % (ACCOUNT, user),
