@@ -56,6 +56,10 @@ typedef struct ot_config {
     int runbook_bucket_policy_restore; /* ot_runbook_mode; default on */
     char runbook_bucket_policy_restore_exclude[1024]; /* comma-separated bucket names */
     char runbook_topic[256];   /* SNS topic ARN the incidents are published to; "" none */
+    int runbook_instance_login; /* ot_runbook_mode; default on */
+    char runbook_instance_login_allow[1024];   /* the allowlist (respond/login_allowlist.h) */
+    char runbook_instance_login_webhook[512];  /* the isolation webhook's URL; "" none */
+    char runbook_instance_login_webhook_header[512]; /* "Name: value" sent with it; "" none */
 } ot_config;
 
 /* What a runbook does when its trigger fires (--runbook-trail-restore). */

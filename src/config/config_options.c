@@ -137,6 +137,21 @@ static const ot_option options[] = {
      .help = "comma-separated bucket names that bucket-policy-restore leaves alone"},
     {.name = "runbook-topic", .type = OT_OPT_STRING, FIELD(runbook_topic), .metavar = "ARN",
      .help = "the SNS topic (ARN) every runbook publishes its incidents to; none by default"},
+    {.name = "runbook-instance-login", .type = OT_OPT_ENUM, FIELD(runbook_instance_login),
+     .def = "on", .choices = runbook_modes, .metavar = "MODE",
+     .help = "the instance-login runbook: on (a login to an EC2 instance not on the allowlist "
+             "is isolated through the webhook; an incident either way), off, or dry-run"},
+    {.name = "runbook-instance-login-allow", .type = OT_OPT_STRING,
+     FIELD(runbook_instance_login_allow), .metavar = "ENTRIES",
+     .help = "logins instance-login does not isolate: ';'-separated entries of user=GLOB "
+             "actor=GLOB cidr=BLOCK, every part given must match"},
+    {.name = "runbook-instance-login-webhook", .type = OT_OPT_STRING,
+     FIELD(runbook_instance_login_webhook), .metavar = "URL",
+     .help = "the isolation webhook instance-login POSTs the instance and the incident to; "
+             "none: logins are only recorded"},
+    {.name = "runbook-instance-login-webhook-header", .type = OT_OPT_STRING,
+     FIELD(runbook_instance_login_webhook_header), .metavar = "HEADER",
+     .help = "one 'Name: value' header sent with every webhook call (a shared secret)"},
     {.name = "no-fsync", .type = OT_OPT_FLAG, FIELD(no_fsync),
      .help = "skip fdatasync in the WAL: only for measuring the machine's ceiling in "
              "benchmarks; acknowledged events can be lost"},

@@ -147,16 +147,7 @@ static void write_window(ot_jw *w, const rb_trigger *t, const rb_bucket_outcome 
 {
     if (!t->event_ms || (!o->exposed_until_ms && !strcmp(o->status, "no-action-needed")))
         return;
-    int64_t end = o->exposed_until_ms ? o->exposed_until_ms : now;
-    char start_s[32], end_s[32];
-    ot_time_iso8601_ms(t->event_ms, start_s);
-    ot_time_iso8601_ms(end, end_s);
-    ot_jw_key(w, "window");
-    ot_jw_obj(w);
-    ot_jw_kstr(w, "start", start_s);
-    ot_jw_kstr(w, "end", end_s);
-    ot_jw_key(w, "seconds");
-    ot_jw_num(w, (double)(end - t->event_ms) / 1000.0);
+    rb_write_window_open(w, t->event_ms, o->exposed_until_ms ? o->exposed_until_ms : now);
     ot_jw_kbool(w, "ongoing", !o->exposed_until_ms);
     ot_jw_end(w);
 }
@@ -198,32 +189,19 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_bucket_outcome *
                  const ot_human *h, const char *title, int64_t now, ot_buf *out)
 {
     ot_jw w;
-    char created[32], arn[96];
-    ot_time_iso8601(now, created);
+    char arn[96];
     snprintf(arn, sizeof arn, "arn:aws:s3:::%s", o->bucket);
+    rb_incident_head head = {.runbook = RB_BUCKET_RESTORE, .status = o->status, .title = title,
+                             .created_ms = now, .resource_type = "AWS::S3::Bucket",
+                             .resource_arn = arn, .resource_name = o->bucket,
+                             .change = o->change};
     ot_jw_init(&w, out);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "runbook", RB_BUCKET_RESTORE);
-    ot_jw_kstr(&w, "status", o->status);
-    ot_jw_kstr(&w, "title", title);
-    ot_jw_kstr(&w, "createdAt", created);
-    rb_write_trigger(&w, t);
-    rb_write_actor(&w, t->root, h);
-    ot_jw_key(&w, "resource");
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "type", "AWS::S3::Bucket");
-    ot_jw_kstr(&w, "arn", arn);
-    ot_jw_kstr(&w, "name", o->bucket);
-    ot_jw_end(&w);
-    ot_jw_kstr(&w, "change", o->change);
+    rb_write_head(&w, &head, t, h);
     write_action(&w, o);
     write_window(&w, t, o, now);
     rb_write_prior(&w, rb->incidents, h->name, now);
     write_details(&w, o);
-    ot_jw_key(&w, "notifications"); /* filled by rb_incident_complete */
-    ot_jw_arr(&w);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
+    rb_write_tail(&w);
     return ot_jw_error(&w);
 }
 

@@ -10,7 +10,6 @@
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/err.h"
-#include "util/timeutil.h"
 
 /* The <Code> and <Message> of an S3 error body. */
 static void read_error(const ot_resp *resp, rb_s3_call *call)
@@ -34,19 +33,13 @@ int rb_invoke_s3(ot_api *srv, const char *account, const char *region, const cha
     memset(call, 0, sizeof *call);
     char path[80], agent[64];
     snprintf(path, sizeof path, "/%s", bucket);
-    snprintf(agent, sizeof agent, OT_RESPONDER_USER_AGENT_PREFIX RB_BUCKET_RESTORE);
     ot_buf in;
     ot_buf_init(&in, 0);
     if (ot_buf_reserve(&in, 1) || ot_buf_puts(&in, body ? body : "")) /* the handlers read OT_BUF_PAD bytes past it */
         return OT_ENOMEM;
     ot_req req = {.method = method, .raw_path = path, .raw_query = subresource,
-                  .body = in.data, .body_len = in.len, .received_ms = ot_now_ms()};
-    req.headers[req.nheaders++] = (ot_header){"user-agent", agent};
-    snprintf(req.source_ip, sizeof req.source_ip, OT_RESPONDER_SOURCE_IP);
-    ot_uuid4(req.request_id);
-    snprintf(req.service, sizeof req.service, "s3");
-    snprintf(req.region, sizeof req.region, "%s", region);
-    rb_responder_principal(account, RB_BUCKET_RESTORE, &req.principal);
+                  .body = in.data, .body_len = in.len};
+    rb_responder_request(&req, RB_BUCKET_RESTORE, account, region, "s3", agent);
 
     ot_resp resp;
     ot_resp_init(&resp);

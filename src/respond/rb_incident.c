@@ -111,6 +111,47 @@ void rb_write_trigger(ot_jw *w, const rb_trigger *t)
     ot_jw_end(w);
 }
 
+void rb_write_head(ot_jw *w, const rb_incident_head *hd, const rb_trigger *t, const ot_human *h)
+{
+    char created[32];
+    ot_time_iso8601(hd->created_ms, created);
+    ot_jw_obj(w);
+    ot_jw_kstr(w, "runbook", hd->runbook);
+    ot_jw_kstr(w, "status", hd->status);
+    ot_jw_kstr(w, "title", hd->title);
+    ot_jw_kstr(w, "createdAt", created);
+    rb_write_trigger(w, t);
+    rb_write_actor(w, t->root, h);
+    ot_jw_key(w, "resource");
+    ot_jw_obj(w);
+    ot_jw_kstr(w, "type", hd->resource_type);
+    ot_jw_kstr(w, "arn", hd->resource_arn);
+    ot_jw_kstr(w, "name", hd->resource_name);
+    ot_jw_end(w);
+    ot_jw_kstr(w, "change", hd->change);
+}
+
+void rb_write_window_open(ot_jw *w, int64_t start_ms, int64_t end_ms)
+{
+    char start_s[32], end_s[32];
+    ot_time_iso8601_ms(start_ms, start_s);
+    ot_time_iso8601_ms(end_ms, end_s);
+    ot_jw_key(w, "window");
+    ot_jw_obj(w);
+    ot_jw_kstr(w, "start", start_s);
+    ot_jw_kstr(w, "end", end_s);
+    ot_jw_key(w, "seconds");
+    ot_jw_num(w, (double)(end_ms - start_ms) / 1000.0);
+}
+
+void rb_write_tail(ot_jw *w)
+{
+    ot_jw_key(w, "notifications"); /* filled by rb_incident_complete */
+    ot_jw_arr(w);
+    ot_jw_end(w);
+    ot_jw_end(w);
+}
+
 /* The status of a stored incident ("" if unreadable). */
 void rb_incident_status(ot_incident_db *db, const char *id, char *out, size_t cap)
 {

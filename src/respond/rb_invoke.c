@@ -37,13 +37,26 @@ bool rb_is_own_record(ot_json record)
                                                                   sizeof role - 1);
 }
 
-void rb_responder_principal(const char *account, const char *runbook, ot_principal *p)
+static void responder_principal(const char *account, const char *runbook, ot_principal *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->type, sizeof p->type, "AssumedRole");
     snprintf(p->account_id, sizeof p->account_id, "%s", account);
     rb_responder_arn(account, runbook, p->arn, sizeof p->arn);
     snprintf(p->principal_id, sizeof p->principal_id, RESPONDER_ROLE_ID ":%s", runbook);
+}
+
+void rb_responder_request(ot_req *req, const char *runbook, const char *account,
+                          const char *region, const char *service, char agent[64])
+{
+    snprintf(agent, 64, OT_RESPONDER_USER_AGENT_PREFIX "%s", runbook);
+    req->headers[req->nheaders++] = (ot_header){"user-agent", agent};
+    snprintf(req->source_ip, sizeof req->source_ip, OT_RESPONDER_SOURCE_IP);
+    ot_uuid4(req->request_id);
+    snprintf(req->service, sizeof req->service, "%s", service);
+    snprintf(req->region, sizeof req->region, "%s", region);
+    responder_principal(account, runbook, &req->principal);
+    req->received_ms = ot_now_ms();
 }
 
 static void read_answer(const ot_resp *resp, rb_call *call)
@@ -75,21 +88,15 @@ int rb_invoke(ot_api *srv, const char *runbook, const char *account, const char 
     memset(call, 0, sizeof *call);
     char target[128], agent[64];
     snprintf(target, sizeof target, CT_TARGET "%s", op);
-    snprintf(agent, sizeof agent, OT_RESPONDER_USER_AGENT_PREFIX "%s", runbook);
     ot_buf in;
     ot_buf_init(&in, 0);
     if (ot_buf_puts(&in, body)) /* the handlers read OT_BUF_PAD bytes past the body */
         return OT_ENOMEM;
     ot_req req = {.method = "POST", .raw_path = "/", .raw_query = "", .body = in.data,
-                  .body_len = in.len, .received_ms = ot_now_ms()};
+                  .body_len = in.len};
     req.headers[req.nheaders++] = (ot_header){"x-amz-target", target};
     req.headers[req.nheaders++] = (ot_header){"content-type", "application/x-amz-json-1.1"};
-    req.headers[req.nheaders++] = (ot_header){"user-agent", agent};
-    snprintf(req.source_ip, sizeof req.source_ip, OT_RESPONDER_SOURCE_IP);
-    ot_uuid4(req.request_id);
-    snprintf(req.service, sizeof req.service, "cloudtrail");
-    snprintf(req.region, sizeof req.region, "%s", region);
-    rb_responder_principal(account, runbook, &req.principal);
+    rb_responder_request(&req, runbook, account, region, "cloudtrail", agent);
 
     ot_resp resp;
     ot_resp_init(&resp);

@@ -32,7 +32,7 @@ int ot_runbooks_start(ot_api *srv, ot_runbooks **out);
 void ot_runbooks_stop(ot_runbooks *rb);
 
 /* One runbook as `opentrail runbook list` shows it. */
-#define OT_RUNBOOK_MAX_SETTINGS 4
+#define OT_RUNBOOK_MAX_SETTINGS 6
 
 typedef struct ot_runbook_setting {
     const char *key;        /* the config key (config.h) */

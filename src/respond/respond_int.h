@@ -21,6 +21,7 @@ struct ot_runbooks {
     ot_api *srv;
     ot_incident_db *incidents;
     struct ot_wal_reader *reader;
+    struct rb_login *login;  /* instance-login's parsed configuration (login_int.h) */
 };
 
 /* One CloudTrail record offered to the runbooks: its WAL position, routing facts and the
@@ -62,8 +63,11 @@ void rb_call_free(rb_call *call);
 
 /* The responder's ARN for runbook in account. */
 void rb_responder_arn(const char *account, const char *runbook, char *out, size_t cap);
-/* The responder's principal (an assumed-role session) for runbook in account. */
-void rb_responder_principal(const char *account, const char *runbook, ot_principal *p);
+/* Makes req (method, path, body and other headers set by the caller) a call of runbook's
+ * responder in account and region to service: its principal, address, user agent (written into
+ * agent, which must outlive req), request id and time. */
+void rb_responder_request(ot_req *req, const char *runbook, const char *account,
+                          const char *region, const char *service, char agent[64]);
 /* Whether a record was written by a runbook's own call (it must not trigger a runbook). */
 bool rb_is_own_record(ot_json record);
 
@@ -80,6 +84,22 @@ void rb_resolve_human(ot_runbooks *rb, const rb_trigger *t, const char *runbook,
 void rb_copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member);
 void rb_write_trigger(ot_jw *w, const rb_trigger *t);           /* "trigger": {…} */
 void rb_write_actor(ot_jw *w, ot_json rec, const ot_human *h);  /* "actor": {…, "human"} */
+
+/* The members every record starts with. */
+typedef struct rb_incident_head {
+    const char *runbook, *status, *title;
+    int64_t created_ms;
+    const char *resource_type, *resource_arn, *resource_name;
+    const char *change;
+} rb_incident_head;
+
+/* Opens the record: runbook, status, title, createdAt, trigger, actor, resource, change. */
+void rb_write_head(ot_jw *w, const rb_incident_head *hd, const rb_trigger *t, const ot_human *h);
+/* Opens "window" (the blind or exposure window) with its start and end (ISO 8601 with
+ * milliseconds) and seconds; the caller adds its own members and closes it. */
+void rb_write_window_open(ot_jw *w, int64_t start_ms, int64_t end_ms);
+/* Closes it with RB_NO_NOTIFICATIONS. */
+void rb_write_tail(ot_jw *w);
 /* "prior": the earlier incidents of the same human. */
 void rb_write_prior(ot_jw *w, ot_incident_db *db, const char *human, int64_t now);
 /* The status of stored incident id ("" if unreadable). */

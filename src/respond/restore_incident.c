@@ -24,15 +24,6 @@
 #define WINDOW_EVENTS_MAX 100  /* events of the blind window listed in the incident */
 #define SUBJECT_MAX 100        /* SNS's Subject limit */
 
-/* ISO 8601 with milliseconds: the blind window is usually shorter than a second. */
-static void iso_ms(int64_t ms, char out[32])
-{
-    ot_time_iso8601(ms, out);
-    size_t n = strlen(out);
-    if (n && out[n - 1] == 'Z')
-        snprintf(out + n - 1, 32 - (n - 1), ".%03dZ", (int)(ms % 1000));
-}
-
 /* ---- the history: our own call's event, the blind window ---- */
 
 typedef struct find_call {
@@ -132,15 +123,7 @@ static void write_window(ot_jw *w, ot_api *srv, const rb_trigger *t, const rb_re
     if (!strcmp(o->status, "no-action-needed") || !t->event_ms)
         return;
     int64_t end = o->restored_ms ? o->restored_ms : ot_now_ms();
-    char start_s[32], end_s[32];
-    iso_ms(t->event_ms, start_s);
-    iso_ms(end, end_s);
-    ot_jw_key(w, "window");
-    ot_jw_obj(w);
-    ot_jw_kstr(w, "start", start_s);
-    ot_jw_kstr(w, "end", end_s);
-    ot_jw_key(w, "seconds");
-    ot_jw_num(w, (double)(end - t->event_ms) / 1000.0);
+    rb_write_window_open(w, t->event_ms, end);
     window_list *l = calloc(1, sizeof *l);
     if (l && srv->history) {
         l->trigger_id = t->ev->event_id;
@@ -203,32 +186,18 @@ static int build(ot_runbooks *rb, const rb_trigger *t, const rb_restore_outcome 
                  ot_buf *out)
 {
     ot_jw w;
-    char created[32];
-    ot_time_iso8601(now, created);
     ot_buf_reset(out);
     ot_jw_init(&w, out);
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "runbook", RB_TRAIL_RESTORE);
-    ot_jw_kstr(&w, "status", o->status);
-    ot_jw_kstr(&w, "title", title);
-    ot_jw_kstr(&w, "createdAt", created);
-    rb_write_trigger(&w, t);
-    rb_write_actor(&w, t->root, h);
-    ot_jw_key(&w, "resource");
-    ot_jw_obj(&w);
-    ot_jw_kstr(&w, "type", "AWS::CloudTrail::Trail");
-    ot_jw_kstr(&w, "arn", t->trail_arn);
-    ot_jw_kstr(&w, "name", t->trail_name);
-    ot_jw_end(&w);
-    ot_jw_kstr(&w, "change", o->change);
+    rb_incident_head head = {.runbook = RB_TRAIL_RESTORE, .status = o->status, .title = title,
+                             .created_ms = now, .resource_type = "AWS::CloudTrail::Trail",
+                             .resource_arn = t->trail_arn, .resource_name = t->trail_name,
+                             .change = o->change};
+    rb_write_head(&w, &head, t, h);
     write_action(&w, o, own_id);
     write_window(&w, rb->srv, t, o);
     rb_write_prior(&w, rb->incidents, h->name, now);
     write_details(&w, o);
-    ot_jw_key(&w, "notifications"); /* filled by rb_incident_complete */
-    ot_jw_arr(&w);
-    ot_jw_end(&w);
-    ot_jw_end(&w);
+    rb_write_tail(&w);
     return ot_jw_error(&w);
 }
 

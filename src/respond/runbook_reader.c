@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "respond/bucket_int.h"
+#include "respond/login_int.h"
 #include "respond/respond_int.h"
 #include "trail/trail.h"
 #include "util/err.h"
@@ -41,7 +42,28 @@ static int trigger_trail(rb_trigger *t)
                              t->trail_name);
 }
 
-static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc *doc)
+/* trail-restore's triggers name a trail; a record that names none is not one. */
+static int run_trail_restore(ot_runbooks *rb, rb_trigger *t)
+{
+    return trigger_trail(t) ? OT_OK : rb_trail_restore_run(rb, t);
+}
+
+typedef int (*runbook_fn)(ot_runbooks *rb, rb_trigger *t);
+
+/* The runbook a record may trigger (its WAL header says enough), or NULL. */
+static runbook_fn runbook_for(const ot_event *ev)
+{
+    if (rb_trail_restore_wants(ev))
+        return run_trail_restore;
+    if (rb_instance_login_wants(ev))
+        return rb_instance_login_run;
+    if (rb_bucket_restore_wants(ev))
+        return rb_bucket_restore_run;
+    return NULL;
+}
+
+static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc *doc,
+                 runbook_fn run)
 {
     rb_trigger t = {.lsn = lsn, .ev = ev, .record = ev->json, .len = ev->json_len,
                     .account = ev->account_id, .region = ev->region};
@@ -55,11 +77,7 @@ static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc 
         memcpy(t.event_time, when, n);
         ot_time_parse_iso8601(t.event_time, &t.event_ms);
     }
-    if (rb_bucket_restore_wants(ev))
-        return rb_bucket_restore_run(rb, &t);
-    if (trigger_trail(&t))
-        return OT_OK;
-    return rb_trail_restore_run(rb, &t);
+    return run(rb, &t);
 }
 
 static int batch(void *ctx, const ot_wal_record *recs, size_t n)
@@ -71,10 +89,10 @@ static int batch(void *ctx, const ot_wal_record *recs, size_t n)
     int rc = OT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         ot_event ev;
-        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) ||
-            (!rb_trail_restore_wants(&ev) && !rb_bucket_restore_wants(&ev)))
+        runbook_fn run;
+        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) || !(run = runbook_for(&ev)))
             continue;
-        rc = offer(rb, recs[i].lsn, &ev, doc);
+        rc = offer(rb, recs[i].lsn, &ev, doc, run);
     }
     ot_json_doc_free(doc);
     if (rc)
@@ -110,13 +128,16 @@ int ot_runbooks_start(ot_api *srv, ot_runbooks **out)
     rb->srv = srv;
     char path[1024];
     snprintf(path, sizeof path, "%s/incidents.db", srv->cfg.data_dir);
-    int rc = ot_incident_db_open(path, &rb->incidents);
+    char why[512] = "";
+    int rc = rb_login_open(&srv->cfg, &rb->login, why, sizeof why);
+    if (!rc)
+        rc = ot_incident_db_open(path, &rb->incidents);
     ot_wal_reader_def def = {.name = OT_RUNBOOKS_CURSOR, .batch = batch, .ctx = rb,
                              .batch_max = RUNBOOKS_BATCH, .checkpoint = first_start(srv)};
     if (!rc)
         rc = ot_wal_reader_start(srv->wal, &def, &rb->reader);
     if (rc) {
-        ot_error("cannot start the runbooks: %s", ot_strerror(rc));
+        ot_error("cannot start the runbooks: %s", why[0] ? why : ot_strerror(rc));
         ot_runbooks_stop(rb);
         return rc;
     }
@@ -132,5 +153,6 @@ void ot_runbooks_stop(ot_runbooks *rb)
         ot_wal_reader_stop(rb->reader);
     if (rb->incidents)
         ot_incident_db_close(rb->incidents);
+    rb_login_close(rb->login);
     free(rb);
 }

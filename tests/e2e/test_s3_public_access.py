@@ -43,6 +43,10 @@ ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy"
 
 
 class PublicAccessBlock(ServerTestCase):
+    # the S3 semantics alone: the runbook that reverts public policies is tested on its own
+    # (test_runbook_bucket_policy_restore.py)
+    server_args = ("--runbook-bucket-policy-restore", "off")
+
     def setUp(self):
         super().setUp()
         self.server.stop()
