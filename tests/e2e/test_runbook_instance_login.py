@@ -9,7 +9,8 @@ body (instance id, the open incident, the record) with the documented headers, a
 says "isolated" with exact fields; a login the allowlist approves calls nothing; a webhook that
 is down or answers 503 leaves "webhook-failed" (retried, one Idempotency-Key), and a re-delivered
 record calls it again only then; an ssm StartSession sent through a Custom (activity) channel is
-a trigger too; a serial console key names its port; dry-run and off call nothing;
+a trigger too; a serial console key names its port; kill -9 right after a login ends with one isolated
+incident; dry-run and off call nothing;
 `opentrail runbook list` shows the settings with the secret masked.
 """
 import json
@@ -254,6 +255,20 @@ class Isolation(Base):
                                             "createdAt": inc["createdAt"], "status": "isolated"}])
         self.assertEqual(json.loads(self.receiver.requests()[1]["body"])["instanceId"],
                          "i-0fedcba9876543210")
+
+    def test_kill9_right_after_the_login(self):
+        """Whenever the crash comes (before the call, between the call and its outcome, after),
+        the restarted server ends with one isolated incident, and every call it made for it
+        carried that incident's id as its Idempotency-Key."""
+        self.send(ssh_key())
+        self.server.kill9()
+        self.server.start()
+        [inc] = self.complete_incidents(1, status="isolated")
+        self.runbooks_caught_up()
+        calls = self.receiver.requests()
+        self.assertGreaterEqual(len(calls), 1)
+        self.assertEqual({c["headers"]["idempotency-key"] for c in calls}, {inc["id"]})
+        self.assertEqual(len(self.incidents()), 1)
 
     def test_allowlisted_logins_call_nothing(self):
         by_ops = ssh_key(user="ops-carol", os_user="root", ip="198.51.100.7")
