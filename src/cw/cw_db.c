@@ -76,17 +76,7 @@ char *cw_col_dup(sqlite3_stmt *st, int col)
 
 static int open_db(ot_cw *cw, const char *path)
 {
-    if (sqlite3_open_v2(path, &cw->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        ot_error("cw: cannot open %s: %s", path,
-                 cw->db ? sqlite3_errmsg(cw->db) : "out of memory");
-        return OT_EIO;
-    }
-    sqlite3_busy_timeout(cw->db, 5000);
-    int rc = ot_sql_exec(cw->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                 " PRAGMA foreign_keys=ON;");
-    return rc ? rc : ot_sql_exec(cw->db, SCHEMA);
+    return ot_sql_open_durable(path, "cw", SCHEMA, &cw->db);
 }
 
 int ot_cw_open(const ot_cw_opts *opts, ot_cw **out)

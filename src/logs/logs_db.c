@@ -124,7 +124,7 @@ static int sweep_step(ot_logs *l, const char *sql, int64_t now_ms, int64_t *chan
 
 int ot_logs_sweep(ot_logs *l, int64_t now_ms, int64_t *deleted)
 {
-    int64_t n = 0, changed;
+    int64_t n = 0, changed = 0;
     pthread_mutex_lock(&l->mu);
     int rc = ot_sql_begin(l->db);
     for (size_t i = 0; !rc && i < sizeof SWEEP / sizeof *SWEEP; i++) {
@@ -169,17 +169,7 @@ static void *sweeper_main(void *arg)
 
 static int db_open(const char *path, sqlite3 **db)
 {
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                      SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        ot_error("logs.db: cannot open %s: %s", path,
-                 *db ? sqlite3_errmsg(*db) : "out of memory");
-        return OT_EIO;
-    }
-    sqlite3_busy_timeout(*db, 5000);
-    int rc = ot_sql_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                              " PRAGMA foreign_keys=ON;");
-    if (!rc)
-        rc = ot_sql_exec(*db, SCHEMA);
+    int rc = ot_sql_open_durable(path, "logs.db", SCHEMA, db);
     return rc ? rc : logs_feed_schema(*db);
 }
 

@@ -172,17 +172,7 @@ static int load_generation(ot_rules *r)
 
 static int db_open(const char *path, sqlite3 **db)
 {
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                      SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        ot_error("rules.db: cannot open %s: %s", path,
-                 *db ? sqlite3_errmsg(*db) : "out of memory");
-        return OT_EIO;
-    }
-    sqlite3_busy_timeout(*db, 5000);
-    int rc = ot_sql_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                              " PRAGMA foreign_keys=ON;");
-    if (!rc)
-        rc = ot_sql_exec(*db, SCHEMA);
+    int rc = ot_sql_open_durable(path, "rules.db", SCHEMA, db);
     return rc ? rc : rules_dest_schema(*db);
 }
 

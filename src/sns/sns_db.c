@@ -113,17 +113,7 @@ static int open_db(ot_sns *sns, const char *data_dir)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/state.db", data_dir);
-    if (sqlite3_open_v2(path, &sns->sql,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        ot_error("sns: cannot open %s: %s", path,
-                 sns->sql ? sqlite3_errmsg(sns->sql) : "out of memory");
-        return OT_EIO;
-    }
-    sqlite3_busy_timeout(sns->sql, 5000);
-    int rc = ot_sql_exec(sns->sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   " PRAGMA foreign_keys=ON;");
-    return rc ? rc : ot_sql_exec(sns->sql, SCHEMA);
+    return ot_sql_open_durable(path, "sns", SCHEMA, &sns->sql);
 }
 
 static int make_sns_dir(ot_sns *sns, const char *data_dir)

@@ -52,6 +52,21 @@ int ot_sql_exec(sqlite3 *db, const char *sql)
     return code ? code : OT_EIO;
 }
 
+int ot_sql_open_durable(const char *path, const char *what, const char *schema, sqlite3 **db)
+{
+    *db = NULL;
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        ot_error("%s: cannot open %s: %s", what, path,
+                 *db ? sqlite3_errmsg(*db) : "out of memory");
+        return OT_EIO;
+    }
+    sqlite3_busy_timeout(*db, 5000);
+    int rc = ot_sql_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              " PRAGMA foreign_keys=ON;");
+    return rc || !schema ? rc : ot_sql_exec(*db, schema);
+}
+
 int ot_sql_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
     *st = NULL;

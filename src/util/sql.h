@@ -26,6 +26,13 @@ int ot_sql_err(sqlite3 *db, const char *what);
 /* sqlite3_exec of sql (one or more statements, no rows wanted). 0 or OT_E* (logged). */
 int ot_sql_exec(sqlite3 *db, const char *sql);
 
+/* Opens (or creates) the database file at path the way every store of acknowledged state does:
+ * one connection per handle (the caller serialises), WAL journal, synchronous=FULL so a commit
+ * survives power loss, foreign keys on, a 5 s busy timeout for readers in other processes; then
+ * runs schema (may be NULL). `what` names the store in the error logged on failure. On failure
+ * *db may be set: the caller closes it (sqlite3_close(NULL) is harmless). */
+int ot_sql_open_durable(const char *path, const char *what, const char *schema, sqlite3 **db);
+
 /* Prepares one statement into *st (the caller finalizes it). 0 or OT_E* (logged). */
 int ot_sql_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st);
 
