@@ -28,14 +28,19 @@ static void print_help(void)
            "terminal)\n");
 }
 
+/* The name column is as wide as the longest name, so every row lines up. */
 static void print_table(const ot_runbook_info *rb, size_t n)
 {
-    printf("%-16s %-8s %s\n", "RUNBOOK", "STATE", "TRIGGER");
+    int w = (int)strlen("RUNBOOK");
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(rb[i].name) > w)
+            w = (int)strlen(rb[i].name);
+    printf("%-*s %-8s %s\n", w, "RUNBOOK", "STATE", "TRIGGER");
     for (size_t i = 0; i < n; i++) {
-        printf("%-16s %-8s %s\n", rb[i].name, rb[i].state, rb[i].trigger);
-        printf("%-16s %-8s action: %s\n", "", "", rb[i].action);
+        printf("%-*s %-8s %s\n", w, rb[i].name, rb[i].state, rb[i].trigger);
+        printf("%-*s %-8s action: %s\n", w, "", "", rb[i].action);
         for (size_t s = 0; s < rb[i].nsettings; s++)
-            printf("%-16s %-8s %s = %s\n", "", "", rb[i].settings[s].key,
+            printf("%-*s %-8s %s = %s\n", w, "", "", rb[i].settings[s].key,
                    rb[i].settings[s].value[0] ? rb[i].settings[s].value : "-");
     }
 }
