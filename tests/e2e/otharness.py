@@ -61,8 +61,13 @@ def make_tls_cert(directory, cn="127.0.0.1"):
 
 class Server:
     def __init__(self, *extra_args, delivery_interval="1s", data_dir=None, region="us-east-1",
-                 tls=False):
+                 tls=False, embedded_runbooks=False):
         self.tmp = tempfile.mkdtemp(prefix="ot-e2e-")
+        # Most tests stop and delete trails and put public bucket policies on purpose; the
+        # runbooks that undo such changes would undo them. So unless a test asks for the
+        # embedded runbook defaults (embedded_runbooks=True) or sets the option itself,
+        # trail-restore and bucket-policy-restore are off.
+        self.embedded_runbooks = embedded_runbooks
         # tls=True: serve HTTPS with a fresh self-signed certificate (self.tls_cert), and every
         # client below trusts it.
         self.tls_cert = self.tls_key = None
@@ -99,6 +104,10 @@ class Server:
     def start(self):
         args = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir,
                 "--delivery-interval", self.delivery_interval] + self.extra_args
+        if not self.embedded_runbooks:
+            for opt in ("--runbook-trail-restore", "--runbook-bucket-policy-restore"):
+                if opt not in self.extra_args:
+                    args += [opt, "off"]
         self.log = open(self.log_path, "ab")
         logged_before = os.path.getsize(self.log_path)
         # OPENTRAIL_BIN is the harness's own variable, not a server option (it would be warned
@@ -206,9 +215,11 @@ class ServerTestCase(unittest.TestCase):
     """Starts one server per test; fails the test on a sanitizer report or an unclean exit."""
     server_args = ()
     delivery_interval = "1s"
+    embedded_runbooks = False  # True: the runbooks as the server's defaults have them
 
     def setUp(self):
-        self.server = Server(*self.server_args, delivery_interval=self.delivery_interval).start()
+        self.server = Server(*self.server_args, delivery_interval=self.delivery_interval,
+                             embedded_runbooks=self.embedded_runbooks).start()
 
     def tearDown(self):
         rc = self.server.stop()

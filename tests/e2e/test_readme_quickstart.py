@@ -23,7 +23,8 @@ def quickstart_script():
 class ReadmeQuickstartTest(otharness.ServerTestCase):
     def setUp(self):
         # The quickstart runs from the directory that holds ./opentrail-data.
-        self.server = otharness.Server(delivery_interval="1s")
+        # the server as `make run` starts it: the runbooks on
+        self.server = otharness.Server(delivery_interval="1s", embedded_runbooks=True)
         self.server.data_dir = os.path.join(self.server.tmp, "opentrail-data")
         self.server.start()
 

@@ -52,6 +52,7 @@ ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy"
 
 
 class BucketPolicyRestore(ServerTestCase):
+    embedded_runbooks = True  # the server's own defaults: runbooks on
     server_args = ("--runbook-topic", TOPIC)
 
     # the incident, SNS and WAL-reader helpers of the trail-restore test

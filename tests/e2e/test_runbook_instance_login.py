@@ -112,6 +112,7 @@ def ssh_key(user="alice", os_user="ec2-user", ip="203.0.113.5", instance=INSTANC
 class Base(ServerTestCase):
     """A server with a trail, the runbook topic (a file subscription) and a CloudTrailRecords
     channel; args: the instance-login options of this server."""
+    embedded_runbooks = True  # the server's own defaults: runbooks on
     args = ()
     receiver_status = 200
 

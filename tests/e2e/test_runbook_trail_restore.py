@@ -38,6 +38,7 @@ def iso(t):
 
 
 class TrailRestore(ServerTestCase):
+    embedded_runbooks = True  # the server's own defaults: runbooks on
     server_args = ("--runbook-topic", TOPIC)
 
     def setUp(self):
@@ -334,6 +335,7 @@ class TrailRestore(ServerTestCase):
 
 class TrailRestoreConfigured(ServerTestCase):
     """dry-run, off and an excluded trail: each on a server of its own."""
+    embedded_runbooks = True  # the server's own defaults: runbooks on
 
     def serve(self, *args):
         self.server.stop()
