@@ -36,6 +36,45 @@ MALLORY_KEY, MALLORY_SECRET = "AKIAMALLORY000000001", "mallorysecret"
 def iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+# --- forwarded records (a CloudTrailRecords channel) of sessions and the STS calls behind them --
+ALICE = {"type": "IAMUser", "principalId": "AIDAALICE00000000001",
+         "arn": "arn:aws:iam::%s:user/alice" % ACCOUNT, "accountId": ACCOUNT,
+         "accessKeyId": "AKIAALICE00000000001", "userName": "alice"}
+
+
+def session(role, name, key, created):
+    """The userIdentity of a role session."""
+    return {"type": "AssumedRole", "principalId": "AROA%s:%s" % (role.upper(), name),
+            "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (ACCOUNT, role, name),
+            "accountId": ACCOUNT, "accessKeyId": key,
+            "sessionContext": {"sessionIssuer": {
+                "type": "Role", "principalId": "AROA%s" % role.upper(),
+                "arn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, role), "accountId": ACCOUNT,
+                "userName": role},
+                "attributes": {"creationDate": iso(created), "mfaAuthenticated": "false"}}}
+
+
+def record(name, source, identity, t, params, response=None):
+    return {"eventVersion": "1.08", "userIdentity": identity, "eventTime": iso(t),
+            "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
+            "requestParameters": params, "responseElements": response,
+            "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()),
+            "readOnly": False, "eventType": "AwsApiCall", "managementEvent": True,
+            "recipientAccountId": ACCOUNT, "eventCategory": "Management"}
+
+
+def assume(caller, role, name, key, t, event="AssumeRole"):
+    """caller's STS call that issued the session (role, name) with access key `key`."""
+    return record(event, "sts.amazonaws.com", caller, t,
+                  {"roleArn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, role),
+                   "roleSessionName": name},
+                  {"credentials": {"accessKeyId": key, "sessionToken": "x",
+                                   "expiration": "Dec 3, 2099, 11:00:00 AM"},
+                   "assumedRoleUser": {"assumedRoleId": "AROA%s:%s" % (role.upper(), name),
+                                       "arn": "arn:aws:sts::%s:assumed-role/%s/%s"
+                                              % (ACCOUNT, role, name)}})
+
 
 class TrailRestore(ServerTestCase):
     embedded_runbooks = True  # the server's own defaults: runbooks on
@@ -184,57 +223,29 @@ class TrailRestore(ServerTestCase):
                                             "createdAt": inc["createdAt"], "status": "restored"}])
         self.assertTrue(wait_for(self.logging, step=0.05))
 
-    def test_human_behind_a_two_hop_role_chain(self):
-        """Forwarded records (a CloudTrailRecords channel): alice assumes RoleA, that session
-        assumes RoleB, and RoleB's session stops the trail. The trail is logging (the record is
-        a copy), so nothing is needed, but the incident names alice through both hops."""
+    def forward(self, *records):
+        """Sends records through a CloudTrailRecords channel into the trail."""
         s = self.server
         chan = s.aws_json("cloudtrail", "create-channel", "--name", "forwarded", "--source",
                           "CloudTrailRecords", "--destinations",
                           json.dumps([{"Type": "AWS_SERVICE", "Location": TRAIL_ARN}]))
-        now = time.time()
-        alice = {"type": "IAMUser", "principalId": "AIDAALICE00000000001",
-                 "arn": "arn:aws:iam::%s:user/alice" % ACCOUNT, "accountId": ACCOUNT,
-                 "accessKeyId": "AKIAALICE00000000001", "userName": "alice"}
-
-        def session(role, name, key, created):
-            return {"type": "AssumedRole", "principalId": "AROA%s:%s" % (role.upper(), name),
-                    "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (ACCOUNT, role, name),
-                    "accountId": ACCOUNT, "accessKeyId": key,
-                    "sessionContext": {"sessionIssuer": {
-                        "type": "Role", "principalId": "AROA%s" % role.upper(),
-                        "arn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, role), "accountId": ACCOUNT,
-                        "userName": role},
-                        "attributes": {"creationDate": iso(created), "mfaAuthenticated": "false"}}}
-
-        def rec(name, source, identity, t, params, response=None):
-            return {"eventVersion": "1.08", "userIdentity": identity, "eventTime": iso(t),
-                    "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
-                    "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2.15.0",
-                    "requestParameters": params, "responseElements": response,
-                    "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()),
-                    "readOnly": False, "eventType": "AwsApiCall", "managementEvent": True,
-                    "recipientAccountId": ACCOUNT, "eventCategory": "Management"}
-
-        def assume(caller, role, name, key, t):
-            return rec("AssumeRole", "sts.amazonaws.com", caller, t,
-                       {"roleArn": "arn:aws:iam::%s:role/%s" % (ACCOUNT, role),
-                        "roleSessionName": name},
-                       {"credentials": {"accessKeyId": key, "sessionToken": "x",
-                                        "expiration": "Dec 3, 2099, 11:00:00 AM"},
-                        "assumedRoleUser": {"assumedRoleId": "AROA%s:%s" % (role.upper(), name),
-                                            "arn": "arn:aws:sts::%s:assumed-role/%s/%s"
-                                                   % (ACCOUNT, role, name)}})
-
-        hop_a = assume(alice, "RoleA", "hop-a", "ASIAHOPA000000000001", now - 120)
-        hop_b = assume(session("RoleA", "hop-a", "ASIAHOPA000000000001", now - 120), "RoleB",
-                       "hop-b", "ASIAHOPB000000000001", now - 60)
-        role_b = session("RoleB", "hop-b", "ASIAHOPB000000000001", now - 60)
-        stop = rec("StopLogging", "cloudtrail.amazonaws.com", role_b, now - 10, {"name": "main"})
-        events = [{"id": str(i), "eventData": json.dumps(r)} for i, r in enumerate((hop_a, hop_b, stop))]
+        events = [{"id": str(i), "eventData": json.dumps(r)} for i, r in enumerate(records)]
         out = s.client("cloudtrail-data").put_audit_events(channelArn=chan["ChannelArn"],
                                                           auditEvents=events)
         self.assertEqual(out["failed"], [])
+
+    def test_human_behind_a_two_hop_role_chain(self):
+        """Forwarded records: alice assumes RoleA, that session assumes RoleB, and RoleB's
+        session stops the trail. The trail is logging (the record is a copy), so nothing is
+        needed, but the incident names alice through both hops."""
+        now = time.time()
+        hop_a = assume(ALICE, "RoleA", "hop-a", "ASIAHOPA000000000001", now - 120)
+        hop_b = assume(session("RoleA", "hop-a", "ASIAHOPA000000000001", now - 120), "RoleB",
+                       "hop-b", "ASIAHOPB000000000001", now - 60)
+        role_b = session("RoleB", "hop-b", "ASIAHOPB000000000001", now - 60)
+        stop = record("StopLogging", "cloudtrail.amazonaws.com", role_b, now - 10,
+                      {"name": "main"})
+        self.forward(hop_a, hop_b, stop)
         [inc] = self.complete_incidents(1)
         self.assertEqual(inc["status"], "no-action-needed")
         self.assertEqual(inc["trigger"]["eventID"], stop["eventID"])
@@ -256,6 +267,29 @@ class TrailRestore(ServerTestCase):
         self.assertNotIn("window", inc)
         [note] = self.alerts(1)
         self.assertEqual(note["Subject"], "CloudTrail change on main: no action needed")
+
+
+    def test_human_behind_a_saml_federation(self):
+        """Forwarded records: carol signs in through a SAML identity provider
+        (AssumeRoleWithSAML) and that session stops the trail: the incident names carol, the
+        provider, and the one hop."""
+        now = time.time()
+        carol = {"type": "SAMLUser", "principalId": "SampleQualifier+Ex=:carol@example.com",
+                 "userName": "carol@example.com",
+                 "identityProvider": "arn:aws:iam::%s:saml-provider/Okta" % ACCOUNT}
+        signin = assume(carol, "Admins", "carol@example.com", "ASIASAML000000000001",
+                        now - 60, event="AssumeRoleWithSAML")
+        stop = record("StopLogging", "cloudtrail.amazonaws.com",
+                      session("Admins", "carol@example.com", "ASIASAML000000000001", now - 60),
+                      now - 10, {"name": "main"})
+        self.forward(signin, stop)
+        [inc] = self.complete_incidents(1)
+        self.assertEqual(inc["trigger"]["eventID"], stop["eventID"])
+        human = inc["actor"]["human"]
+        self.assertEqual((human["name"], human["how"], human["provider"]),
+                         ("carol@example.com", "saml", carol["identityProvider"]))
+        self.assertEqual([(h["eventID"], h["eventName"]) for h in human["chain"]],
+                         [(signin["eventID"], "AssumeRoleWithSAML")])
 
     # --- DeleteTrail and selectors ---------------------------------------------------------
     def test_deleted_trail_is_made_again_as_it_was(self):
