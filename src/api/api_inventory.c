@@ -1,9 +1,10 @@
 /* api_inventory.c — the read-only CloudTrail calls that compliance and inventory tools make on
  * every account, for the features opentrail does not have: CloudTrail Lake (event data stores,
- * queries, imports, dashboards), Insights and resource policies.
+ * queries, imports, dashboards), data-event Insights and resource policies.
  *
  * Each answers as AWS answers an account that has none of them: an empty list, or the "not
- * found" error of the thing asked for. The members are checked as the botocore model states
+ * found" error of the thing asked for. ListInsightsMetricData is checked here too, then
+ * answered from the Insights counts (api_insights_metric.c). The members are checked as the botocore model states
  * them (required members, patterns, enums, ranges), so a malformed call gets the error AWS
  * gives it rather than an empty success. */
 #include <stdio.h>
