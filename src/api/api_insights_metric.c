@@ -31,9 +31,11 @@ typedef struct metric_range {
 
 static int parse_times(ct_ctx *c, metric_range *r, int64_t now_s)
 {
-    int64_t start = now_s - DEFAULT_RANGE_S, end = now_s;
-    if (ct_time_range(c, "InvalidParameterException", &start, &end))
+    int64_t start_ms = (now_s - DEFAULT_RANGE_S) * 1000, end_ms = now_s * 1000;
+    if (ct_time_range_ms(c, "InvalidParameterException", &start_ms, &end_ms))
         return -1;
+    /* a fraction of a second past a period's start is after it; EndTime is exclusive */
+    int64_t start = (start_ms + 999) / 1000, end = (end_ms + 999) / 1000;
     r->first_s = (start + r->period_s - 1) / r->period_s * r->period_s;
     r->end_s = end;
     return 0;

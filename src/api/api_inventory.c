@@ -69,6 +69,13 @@ static bool matches(const char *s, const char *chars, size_t min, size_t max)
     return n >= min && n <= max && strspn(s, chars) == n;
 }
 
+/* StartTime/EndTime of a call with nothing to select from: only checked. */
+static int any_time_range(ct_ctx *c, const char *err_code)
+{
+    int64_t start = INT64_MIN, end = INT64_MAX;
+    return ct_time_range_ms(c, err_code, &start, &end);
+}
+
 /* The common checks of a list call: MaxResults within [1, max] and no NextToken. */
 static int list_members(ct_ctx *c, int64_t max, const char *max_err)
 {
@@ -139,7 +146,7 @@ int ct_list_queries(ct_ctx *c)
     if (required(c, "EventDataStore", &eds) < 0 ||
         list_members(c, 1000, "InvalidMaxResultsException") ||
         one_of(c, "QueryStatus", statuses, "InvalidQueryStatusException") ||
-        ct_time_range(c, "InvalidDateRangeException", &(int64_t){0}, &(int64_t){INT64_MAX}))
+        any_time_range(c, "InvalidDateRangeException"))
         return -1;
     return ct_eds_not_found(c, eds);
 }
@@ -303,7 +310,7 @@ int ct_list_insights_data(ct_ctx *c)
     if (required(c, "InsightSource", &source) < 0 || required(c, "DataType", &type) < 0 ||
         one_of(c, "DataType", data_types, "InvalidParameterException") ||
         list_members(c, 50, "InvalidParameterException") ||
-        ct_time_range(c, "InvalidParameterException", &(int64_t){0}, &(int64_t){INT64_MAX}))
+        any_time_range(c, "InvalidParameterException"))
         return -1;
     if (!matches(source, ARN_CHARS, 3, 256))
         return ct_fail(c, "InvalidParameterException", "InsightSource is not valid: %.300s",

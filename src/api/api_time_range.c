@@ -1,4 +1,4 @@
-/* api_time_range.c — StartTime/EndTime of the list calls over a time range. */
+/* api_time_range.c — StartTime/EndTime of the calls over a time range. */
 #include <math.h>
 
 #include "api/api_time_range.h"
@@ -6,7 +6,7 @@
 #define MAX_EPOCH_S 253402300799.0 /* 9999-12-31T23:59:59Z */
 
 /* A timestamp member in epoch seconds (the JSON protocol sends a number); 1 if present. */
-static int time_member(ct_ctx *c, const char *key, const char *error_code, int64_t *s)
+static int time_member(ct_ctx *c, const char *key, const char *error_code, int64_t *ms)
 {
     ot_json v;
     if (ot_json_get(c->in, key, &v) != 0 || ot_json_typeof(v) == OT_JSON_NULL)
@@ -16,16 +16,16 @@ static int time_member(ct_ctx *c, const char *key, const char *error_code, int64
         return ct_fail(c, "SerializationException", "Member '%s' must be a timestamp.", key);
     if (!isfinite(d) || d < 0 || d > MAX_EPOCH_S)
         return ct_fail(c, error_code, "%s is outside the range of possible values.", key);
-    *s = (int64_t)floor(d);
+    *ms = (int64_t)floor(d * 1000.0);
     return 1;
 }
 
-int ct_time_range(ct_ctx *c, const char *error_code, int64_t *start_s, int64_t *end_s)
+int ct_time_range_ms(ct_ctx *c, const char *error_code, int64_t *start_ms, int64_t *end_ms)
 {
-    if (time_member(c, "StartTime", error_code, start_s) < 0 ||
-        time_member(c, "EndTime", error_code, end_s) < 0)
+    if (time_member(c, "StartTime", error_code, start_ms) < 0 ||
+        time_member(c, "EndTime", error_code, end_ms) < 0)
         return -1;
-    if (*start_s > *end_s)
+    if (*start_ms > *end_ms)
         return ct_fail(c, error_code,
                        "The start time must be earlier than or equal to the end time.");
     return 0;

@@ -12,12 +12,12 @@ refused with InvalidParameterException (or AWS's error of the member)."""
 import datetime
 import json
 import time
-import uuid
 
 import boto3
 import botocore.config
 
 from otharness import ServerTestCase, main
+from test_insights import record
 
 ACCT = "123456789012"
 REGION = "us-east-1"
@@ -30,22 +30,6 @@ MUST = "InvalidParameterException"
 def iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
-
-
-def record(t, source, name, read_only, error=None):
-    rec = {"eventVersion": "1.09",
-           "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE",
-                            "arn": "arn:aws:iam::%s:user/alice" % ACCT, "accountId": ACCT},
-           "eventTime": iso(t), "eventSource": source, "eventName": name,
-           "awsRegion": REGION, "sourceIPAddress": "198.51.100.7", "userAgent": "test",
-           "requestParameters": None, "responseElements": None,
-           "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()),
-           "eventType": "AwsApiCall", "managementEvent": True, "readOnly": read_only,
-           "recipientAccountId": ACCT, "eventCategory": "Management"}
-    if error:
-        rec["errorCode"] = error
-        rec["errorMessage"] = "failed"
-    return rec
 
 
 def epochs(timestamps):
@@ -98,10 +82,10 @@ class InsightsMetricData(ServerTestCase):
         calls += [(65, IAM, "GetRolePolicy", True, "NoSuchEntityException")]
         calls += [(3, IAM, "GetRolePolicy", True, "AccessDenied")] * 4
         calls.append((0, EC2, "CreateTags", False, None))
-        records = [record(self.at(m, i % 60), src, name, ro, err)
+        records = [record(self.at(m) // 60, i % 60, src, name, ro, err)
                    for i, (m, src, name, ro, err) in enumerate(calls)]
         # the last record: once it is counted, every record before it is
-        records.append(record(self.at(170), EC2, "CreateTags", False))
+        records.append(record(self.at(170) // 60, 0, EC2, "CreateTags", False))
         return records
 
     def send(self, channel, records):
