@@ -12,6 +12,7 @@
 
 #include "api/api_insights_metric.h"
 #include "api/api_time_range.h"
+#include "api/aws_error.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -74,6 +75,22 @@ static void token_make(const metric_range *r, int64_t next_s, char *out, size_t 
              (long long)r->end_s, (long long)r->period_s);
 }
 
+/* The four numbers of a token, each a run of digits (strtoll saturates rather than overflow). */
+static bool token_read(const char *token, long long v[4])
+{
+    const char *p = token;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            return false;
+        v[i] = strtoll(p, &end, 10);
+        if (*end != (i < 3 ? '.' : '\0'))
+            return false;
+        p = end + 1;
+    }
+    return true;
+}
+
 static int parse_token(ct_ctx *c, metric_range *r)
 {
     const char *token;
@@ -81,14 +98,12 @@ static int parse_token(ct_ctx *c, metric_range *r)
     int rt = ct_str(c, c->in, "NextToken", &token);
     if (rt <= 0)
         return rt;
-    long long next, first, end, period;
-    char tail;
-    if (strlen(token) > 5000 ||
-        sscanf(token, "%lld.%lld.%lld.%lld%c", &next, &first, &end, &period, &tail) != 4 ||
-        first != r->first_s || end != r->end_s || period != r->period_s || next < first ||
-        next >= end || (next - first) % period)
+    long long v[4]; /* next, first, end, period */
+    if (strlen(token) > 5000 || !token_read(token, v) || v[1] != r->first_s ||
+        v[2] != r->end_s || v[3] != r->period_s || v[0] < v[1] || v[0] >= v[2] ||
+        (v[0] - v[1]) % v[3])
         return ct_fail(c, "InvalidParameterException", "NextToken is not valid.");
-    r->from_s = next;
+    r->from_s = v[0];
     return 0;
 }
 
@@ -181,7 +196,8 @@ int ct_insights_metric_answer(ct_ctx *c, const ct_metric_req *m)
     int64_t next_s = -1;
     if (!page || read_page(c, m, &r, page, &n, &next_s)) {
         free(page);
-        return ct_fail(c, "InternalFailure", "The Insights data could not be read.");
+        ot_aws_json_error(c->resp, 500, "InternalFailure", "The Insights data could not be read.");
+        return -1;
     }
     write_header(c, m);
     write_points(c, page, n);
