@@ -1,15 +1,18 @@
 /* api_inventory.c — the read-only CloudTrail calls that compliance and inventory tools make on
  * every account, for the features opentrail does not have: CloudTrail Lake (event data stores,
- * queries, imports, dashboards), Insights and resource policies.
+ * queries, imports, dashboards), data-event Insights and resource policies.
  *
  * Each answers as AWS answers an account that has none of them: an empty list, or the "not
- * found" error of the thing asked for. The members are checked as the botocore model states
+ * found" error of the thing asked for. ListInsightsMetricData is checked here too, then
+ * answered from the Insights counts (api_insights_metric.c). The members are checked as the botocore model states
  * them (required members, patterns, enums, ranges), so a malformed call gets the error AWS
  * gives it rather than an empty success. */
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_insights_metric.h"
 #include "api/api_inventory.h"
+#include "api/api_time_range.h"
 #include "util/err.h"
 
 #define EDS_NOT_FOUND "The event data store was not found."
@@ -64,6 +67,13 @@ static bool matches(const char *s, const char *chars, size_t min, size_t max)
 {
     size_t n = strlen(s);
     return n >= min && n <= max && strspn(s, chars) == n;
+}
+
+/* StartTime/EndTime of a call with nothing to select from: only checked. */
+static int any_time_range(ct_ctx *c, const char *err_code)
+{
+    int64_t start = INT64_MIN, end = INT64_MAX;
+    return ct_time_range_ms(c, err_code, &start, &end);
 }
 
 /* The common checks of a list call: MaxResults within [1, max] and no NextToken. */
@@ -135,7 +145,8 @@ int ct_list_queries(ct_ctx *c)
     const char *eds;
     if (required(c, "EventDataStore", &eds) < 0 ||
         list_members(c, 1000, "InvalidMaxResultsException") ||
-        one_of(c, "QueryStatus", statuses, "InvalidQueryStatusException"))
+        one_of(c, "QueryStatus", statuses, "InvalidQueryStatusException") ||
+        any_time_range(c, "InvalidDateRangeException"))
         return -1;
     return ct_eds_not_found(c, eds);
 }
@@ -262,39 +273,34 @@ static int metric_members(ct_ctx *c, const char **source, const char **name, con
     return 0;
 }
 
-/* No Insights data exists: the series asked for is empty. */
+/* ErrorCode names the error of an ApiErrorRateInsight metric and nothing else. */
+static int error_code_fits(ct_ctx *c, ot_insight_type type, const char *error_code)
+{
+    if (type == OT_INSIGHT_ERROR_RATE && !error_code)
+        return ct_fail(c, "InvalidParameterException",
+                       "ErrorCode must be provided when InsightType is ApiErrorRateInsight.");
+    if (type == OT_INSIGHT_CALL_RATE && error_code)
+        return ct_fail(c, "InvalidParameterException",
+                       "ErrorCode is only valid when InsightType is ApiErrorRateInsight.");
+    return 0;
+}
+
+/* The counts of insights.db (api_insights_metric.c), for the account's trails or the one named. */
 int ct_list_insights_metric_data(ct_ctx *c)
 {
-    const char *source, *name, *type, *error_code = NULL, *trail_name = NULL, *token;
-    int64_t period;
-    if (metric_members(c, &source, &name, &type, &error_code) ||
-        max_results(c, "MaxResults", 21600, "InvalidParameterException"))
+    const char *type, *trail_name = NULL;
+    ct_metric_req m = {0};
+    if (metric_members(c, &m.source, &m.name, &type, &m.error_code))
         return -1;
-    int rp = ct_int(c, c->in, "Period", &period);
-    if (rp < 0 || (rp > 0 && (period < 60 || period > 3600)))
-        return rp < 0 ? -1 : ct_fail(c, "InvalidParameterException", "Period must be 60 to 3600.");
-    int rt = ct_str(c, c->in, "NextToken", &token);
-    if (rt < 0 || rt > 0)
-        return rt < 0 ? -1 : ct_fail(c, "InvalidParameterException", "NextToken is not valid.");
+    m.type = strcmp(type, "ApiErrorRateInsight") ? OT_INSIGHT_CALL_RATE : OT_INSIGHT_ERROR_RATE;
+    if (error_code_fits(c, m.type, m.error_code))
+        return -1;
     ot_trail t;
     int rn = ct_str(c, c->in, "TrailName", &trail_name);
     if (rn < 0 || (rn > 0 && ct_trail_resolve(c, trail_name, false, &t)))
         return -1;
-    ct_ok(c);
-    if (rn > 0)
-        ot_jw_kstr(&c->w, "TrailARN", t.arn);
-    ot_jw_kstr(&c->w, "EventSource", source);
-    ot_jw_kstr(&c->w, "EventName", name);
-    ot_jw_kstr(&c->w, "InsightType", type);
-    if (error_code)
-        ot_jw_kstr(&c->w, "ErrorCode", error_code);
-    ot_jw_key(&c->w, "Timestamps");
-    ot_jw_arr(&c->w);
-    ot_jw_end(&c->w);
-    ot_jw_key(&c->w, "Values");
-    ot_jw_arr(&c->w);
-    ot_jw_end(&c->w);
-    return 0;
+    m.trail_arn = rn > 0 ? t.arn : NULL;
+    return ct_insights_metric_answer(c, &m);
 }
 
 int ct_list_insights_data(ct_ctx *c)
@@ -303,7 +309,8 @@ int ct_list_insights_data(ct_ctx *c)
     const char *source, *type;
     if (required(c, "InsightSource", &source) < 0 || required(c, "DataType", &type) < 0 ||
         one_of(c, "DataType", data_types, "InvalidParameterException") ||
-        list_members(c, 50, "InvalidParameterException"))
+        list_members(c, 50, "InvalidParameterException") ||
+        any_time_range(c, "InvalidParameterException"))
         return -1;
     if (!matches(source, ARN_CHARS, 3, 256))
         return ct_fail(c, "InvalidParameterException", "InsightSource is not valid: %.300s",

@@ -1,6 +1,7 @@
 /* api_inventory.h — the read-only CloudTrail operations of features opentrail does not have
- * (CloudTrail Lake, imports, dashboards, Insights data, resource policies), answered as AWS
- * answers an account without any (api_inventory.c; the table in docs/cloudtrail-api.md). */
+ * (CloudTrail Lake, imports, dashboards, data-event Insights, resource policies), answered as
+ * AWS answers an account without any (api_inventory.c; the table in docs/cloudtrail-api.md),
+ * and ListInsightsMetricData, whose members are checked the same way. */
 #ifndef OT_API_INVENTORY_H
 #define OT_API_INVENTORY_H
 

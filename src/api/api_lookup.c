@@ -7,11 +7,11 @@
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html */
 #include "api/api_lookup.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_time_range.h"
 #include "api/aws_error.h"
 #include "history/history.h"
 #include "util/crypto.h"
@@ -20,7 +20,6 @@
 
 #define LOOKUP_DEFAULT_MAX 50
 #define LOOKUP_VALUE_MAX 2000
-#define MAX_EPOCH_S 253402300799.0 /* 9999-12-31T23:59:59Z */
 
 typedef struct lookup_req {
     ot_history_query q;
@@ -117,36 +116,11 @@ static int parse_attributes(ct_ctx *c, lookup_req *r)
     return 0;
 }
 
-/* A timestamp member in epoch seconds (any JSON number); 1 if present. */
-static int parse_time(ct_ctx *c, const char *key, int64_t *ms)
-{
-    ot_json v;
-    if (ot_json_get(c->in, key, &v) != 0 || ot_json_typeof(v) == OT_JSON_NULL)
-        return 0;
-    double d;
-    if (ot_json_typeof(v) != OT_JSON_NUMBER || ot_json_double(v, &d) != 0)
-        return ct_fail(c, "SerializationException", "Member '%s' must be a timestamp.", key);
-    if (!isfinite(d) || d < 0 || d > MAX_EPOCH_S)
-        return ct_fail(c, "InvalidTimeRangeException",
-                       "%s is outside the range of possible values.", key);
-    *ms = (int64_t)floor(d * 1000.0);
-    return 1;
-}
-
 static int parse_range(ct_ctx *c, lookup_req *r)
 {
     r->q.start_ms = INT64_MIN;
     r->q.end_ms = INT64_MAX;
-    int rs = parse_time(c, "StartTime", &r->q.start_ms);
-    if (rs < 0)
-        return -1;
-    int re = parse_time(c, "EndTime", &r->q.end_ms);
-    if (re < 0)
-        return -1;
-    if (r->q.start_ms > r->q.end_ms)
-        return ct_fail(c, "InvalidTimeRangeException",
-                       "The start time must be earlier than or equal to the end time.");
-    return 0;
+    return ct_time_range_ms(c, "InvalidTimeRangeException", &r->q.start_ms, &r->q.end_ms);
 }
 
 static int parse_category(ct_ctx *c, lookup_req *r)

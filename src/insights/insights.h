@@ -143,4 +143,30 @@ typedef struct ot_insights_stats {
 
 void ot_insights_stats_get(ot_insights *in, ot_insights_stats *out);
 
+/* ---- the series as ListInsightsMetricData reads them (insights_series.c) ---- */
+
+/* One metric of an account in a region, over minutes [from, to), summed per period-long bucket
+ * (buckets start at multiples of period_min since the epoch). Every trail with Insights counts
+ * the same management events, so a minute counted by several of the account's trails counts
+ * once: its largest count. trail (an ARN) narrows it to that trail's counts. */
+typedef struct ot_insights_query {
+    const char *account, *region;
+    const char *trail;            /* NULL: every trail the account owns */
+    ot_insight_type type;
+    const char *source, *name;
+    const char *error;            /* the errorCode of ApiErrorRateInsight; "" for call rate */
+    int64_t from_minute, to_minute;
+    int64_t period_min;           /* >= 1 */
+} ot_insights_query;
+
+typedef struct ot_insights_point {
+    int64_t minute;               /* the bucket's first minute (minutes since the epoch) */
+    uint64_t calls;
+} ot_insights_point;
+
+/* The non-zero buckets of q, oldest first, at most max of them, read from insights.db at path
+ * (opened read-only; a missing file is no data). *out is malloc'd (NULL when *n is 0). */
+int ot_insights_series_read(const char *path, const ot_insights_query *q, size_t max,
+                            ot_insights_point **out, size_t *n);
+
 #endif

@@ -116,7 +116,13 @@ class InventoryOps(ServerTestCase):
                                               EventName="RunInstances",
                                               InsightType="ApiCallRateInsight", Period=3600,
                                               DataType="FillWithZeros", MaxResults=10)
-        self.assertEqual((r["Timestamps"], r["Values"]), ([], []))
+        # no calls counted: FillWithZeros answers the first 10 hours of the default range
+        # (the 90 days before now) as zeros, and a token for the rest
+        self.assertEqual(r["Values"], [0.0] * 10)
+        hours = [int(t.timestamp()) for t in r["Timestamps"]]
+        self.assertEqual([h - hours[0] for h in hours], [3600 * i for i in range(10)])
+        self.assertEqual(hours[0] % 3600, 0)
+        self.assertIn("NextToken", r)
         self.assertNotIn("TrailARN", r)
 
     # ---- resource policies ----------------------------------------------------------------
