@@ -278,7 +278,7 @@ int rb_instance_login_run(ot_runbooks *rb, rb_trigger *t)
 {
     const struct rb_login *cfg = rb->login;
     login_run r = {.rb = rb, .t = t, .created_ms = ot_now_ms()};
-    if (!cfg || cfg->mode == OT_RUNBOOK_OFF || read_facts(t, &r.f))
+    if (!cfg || rb_run_mode(cfg->mode, t) == OT_RUNBOOK_OFF || read_facts(t, &r.f))
         return OT_OK;
     rb_resolve_human(rb, t, RB_INSTANCE_LOGIN, &r.h);
     decide(&r, cfg);
