@@ -56,12 +56,14 @@ int rb_run_mode(int configured, const rb_trigger *t);
 /* ---- rule targets (runbook_target.c) ---- */
 
 /* Offers the event of a rule's runbook target (the EventBridge envelope the router matched,
- * envelope[0..len)) to runbook `name` (name_len bytes): 0 when the runbook ran (or the record
+ * envelope[0..len), accepted by the server at ingest_ms: a StopLogging is audited before its
+ * stop commits, and the runbook waits for that) to runbook `name` (name_len bytes): 0 when
+ * the runbook ran (or the record
  * is a runbook's own, which triggers nothing); OT_EINVAL, the reason in err, when the event
  * is none the runbook acts on or the runbook is unknown (final: a dead letter); OT_EAGAIN
  * when it could not run now (the runbooks are not running, the incident was not stored). */
 int rb_run_for_rule(ot_runbooks *rb, const char *name, size_t name_len, const char *envelope,
-                    size_t len, char *err, size_t errcap);
+                    size_t len, int64_t ingest_ms, char *err, size_t errcap);
 
 /* ---- the runbooks and the reader's offer (runbook_reader.c) ---- */
 

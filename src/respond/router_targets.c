@@ -71,7 +71,7 @@ int rt_target_send(ot_api *srv, const rt_entry *e, char *err, size_t cap)
         return rc == OT_ENOMEM ? OT_EAGAIN : rc;
     case OT_TARGET_RUNBOOK: /* the payload is the matched event's envelope (router.c) */
         return rb_run_for_rule(srv->runbooks, ref.name, ref.name_len, e->payload,
-                               strlen(e->payload), err, cap);
+                               strlen(e->payload), e->event_ms, err, cap);
     default:
         snprintf(err, cap, "opentrail does not deliver to this kind of target");
         return OT_EINVAL;

@@ -65,13 +65,14 @@ static int read_record(ot_json_doc *doc, const char *envelope, size_t len, ot_bu
 }
 
 static int offer(ot_runbooks *rb, const rb_runbook *book, size_t i, const char *envelope,
-                 size_t len, ot_json_doc *doc, char *err, size_t cap)
+                 size_t len, int64_t ingest_ms, ot_json_doc *doc, char *err, size_t cap)
 {
     ot_buf json;
     ot_buf_init(&json, 0);
     record_facts f;
     ot_event ev;
     int rc = read_record(doc, envelope, len, &json, &f, &ev);
+    ev.ingest_ms = ingest_ms;
     if (rc == OT_EINVAL)
         snprintf(err, cap, "the event is not a CloudTrail record (an envelope whose detail has "
                            "eventID, eventName, eventSource and recipientAccountId)");
@@ -94,7 +95,7 @@ static int offer(ot_runbooks *rb, const rb_runbook *book, size_t i, const char *
 }
 
 int rb_run_for_rule(ot_runbooks *rb, const char *name, size_t name_len, const char *envelope,
-                    size_t len, char *err, size_t cap)
+                    size_t len, int64_t ingest_ms, char *err, size_t cap)
 {
     size_t i;
     const rb_runbook *book = rb_runbook_named(name, name_len, &i);
@@ -110,7 +111,7 @@ int rb_run_for_rule(ot_runbooks *rb, const char *name, size_t name_len, const ch
     ot_json_doc *doc = ot_json_doc_new();
     if (!doc)
         return OT_EAGAIN;
-    int rc = offer(rb, book, i, envelope, len, doc, err, cap);
+    int rc = offer(rb, book, i, envelope, len, ingest_ms, doc, err, cap);
     ot_json_doc_free(doc);
     return rc;
 }
