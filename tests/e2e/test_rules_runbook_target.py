@@ -125,6 +125,33 @@ class RunbookTargetTriggerOff(RunbookTargetBase):
                          ["good"])
 
 
+class RunbookTargetExcluded(RunbookTargetBase):
+    server_args = ("--runbook-trail-restore", "off", "--runbook-trail-restore-exclude", "main")
+
+    def test_exclude_list_applies_to_rules_too(self):
+        self.rule("restore-main", stop_logging_of("main"), [{"Id": "restore", "Arn": RUNBOOK_ARN}])
+        self.server.aws("cloudtrail", "stop-logging", "--name", "main")
+        self.assertTrue(self.metric(
+            'opentrail_rule_invocations_total{kind="runbook",result="delivered"} 1'))
+        self.assertFalse(self.logging("main"))
+        self.assertEqual(self.incidents(), [])
+
+
+class RunbookTargetDryRun(RunbookTargetBase):
+    server_args = ("--runbook-trail-restore", "dry-run")
+
+    def test_dry_run_applies_to_rules_too(self):
+        self.rule("restore-main", stop_logging_of("main"), [{"Id": "restore", "Arn": RUNBOOK_ARN}])
+        self.server.aws("cloudtrail", "stop-logging", "--name", "main")
+        self.assertTrue(self.metric(
+            'opentrail_rule_invocations_total{kind="runbook",result="delivered"} 1'))
+        self.runbooks_caught_up()
+        [inc] = self.complete_incidents(1)
+        self.assertEqual(inc["status"], "dry-run")
+        self.assertFalse(self.logging("main"))
+        self.assertEqual(len(self.incidents()), 1)
+
+
 class RunbookTargetTriggerOn(RunbookTargetBase):
     def test_trigger_and_rule_give_one_incident(self):
         self.rule("restore-main", stop_logging_of("main"), [{"Id": "restore", "Arn": RUNBOOK_ARN}])
@@ -171,7 +198,9 @@ class DeadLettersCommand(RunbookTargetBase):
         def run(*args):
             return subprocess.run([BIN, "rules"] + list(args), capture_output=True, text=True,
                                   timeout=60)
-        self.assertEqual(run("dead-letters", "--limit", "0").returncode, 2)
+        p = run("dead-letters", "--limit", "0")
+        self.assertEqual(p.returncode, 2)
+        self.assertTrue(p.stderr.startswith("opentrail rules dead-letters: --limit"), p.stderr)
         self.assertEqual(run("dead-letters", "--bogus").returncode, 2)
         self.assertEqual(run("nonsense").returncode, 2)
         p = run("dead-letters", "--data-dir", os.path.join(self.server.tmp, "nowhere"))
