@@ -121,10 +121,6 @@ static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *
         snprintf(why, sizeof why,
                  "Target %s: opentrail has no runbook %.*s (its runbooks: trail-restore, "
                  "bucket-policy-restore, instance-login).", t->id, (int)ref.name_len, ref.name);
-    else if (kind == OT_TARGET_RUNBOOK && (t->input || t->input_path || t->input_template))
-        snprintf(why, sizeof why,
-                 "Target %s: a runbook acts on the matched event itself; it takes no Input, "
-                 "InputPath or InputTransformer.", t->id);
     else if (kind == OT_TARGET_API_DESTINATION && api_destination_missing(c, t->arn, &missing))
         return -1;
     if (!why[0] && missing)

@@ -6,8 +6,8 @@ trail-restore, restores that trail and writes one incident; a StopLogging of ano
 left alone. With the default trigger on as well, the same StopLogging (acted on by both the
 runbook's reader and the rule) still gives exactly one incident. An event the runbook does not
 act on (CreateTrail sent to trail-restore) is a dead letter with the reason, read back with
-`opentrail rules dead-letters`. PutTargets refuses an unknown runbook and an input on a runbook
-target.
+`opentrail rules dead-letters`. PutTargets refuses an unknown runbook; an InputTransformer
+on a runbook target is not applied (the runbook still gets the recorded event).
 """
 import json
 import os
@@ -73,7 +73,10 @@ class RunbookTargetTriggerOff(RunbookTargetBase):
     server_args = ("--runbook-trail-restore", "off")
 
     def test_rule_drives_the_runbook_for_one_trail_only(self):
-        self.rule("restore-main", stop_logging_of("main"), [{"Id": "restore", "Arn": RUNBOOK_ARN}])
+        # an InputTransformer is not applied: the runbook acts on the recorded event
+        xf = {"InputPathsMap": {"n": "$.detail.eventName"}, "InputTemplate": '{"made": "<n>"}'}
+        self.rule("restore-main", stop_logging_of("main"),
+                  [{"Id": "restore", "Arn": RUNBOOK_ARN, "InputTransformer": xf}])
         self.server.aws("cloudtrail", "stop-logging", "--name", "other")
         self.server.aws("cloudtrail", "stop-logging", "--name", "main")
         self.assertTrue(wait_for(lambda: self.logging("main")), "main was not restored")
@@ -109,18 +112,17 @@ class RunbookTargetTriggerOff(RunbookTargetBase):
             'opentrail_rule_invocations_total{kind="runbook",result="failed"} 1'))
         self.assertEqual(self.incidents(), [])
 
-    def test_put_targets_refuses_unknown_runbooks_and_inputs(self):
+    def test_put_targets_refuses_unknown_runbooks(self):
         self.server.aws("events", "put-rule", "--name", "r", "--event-pattern",
                         stop_logging_of("main"))
         bad = [{"Id": "unknown", "Arn": RUNBOOK_ARN.replace("trail-restore", "nope")},
-               {"Id": "input", "Arn": RUNBOOK_ARN, "Input": "{\"a\": 1}"},
                {"Id": "good", "Arn": RUNBOOK_ARN}]
         out = self.ev.put_targets(Rule="r", Targets=bad)
-        self.assertEqual(out["FailedEntryCount"], 2)
-        failed = {f["TargetId"]: f for f in out["FailedEntries"]}
-        self.assertEqual(set(failed), {"unknown", "input"})
-        self.assertIn("opentrail has no runbook nope", failed["unknown"]["ErrorMessage"])
-        self.assertIn("takes no Input", failed["input"]["ErrorMessage"])
+        self.assertEqual(out["FailedEntryCount"], 1)
+        [failed] = out["FailedEntries"]
+        self.assertEqual((failed["TargetId"], failed["ErrorCode"]),
+                         ("unknown", "ValidationException"))
+        self.assertIn("opentrail has no runbook nope", failed["ErrorMessage"])
         self.assertEqual([t["Id"] for t in self.ev.list_targets_by_rule(Rule="r")["Targets"]],
                          ["good"])
 
