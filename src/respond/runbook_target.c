@@ -16,21 +16,10 @@ typedef struct record_facts {
     char id[128], name[128], source[128], account[16], region[32], error[128], type[32];
 } record_facts;
 
-static void fact(ot_json rec, const char *key, char *dst, size_t cap)
-{
-    const char *s;
-    size_t n;
-    dst[0] = '\0';
-    if (!ot_json_get_str(rec, key, &s, &n) && n < cap) {
-        memcpy(dst, s, n);
-        dst[n] = '\0';
-    }
-}
-
 static uint8_t category_of(ot_json rec)
 {
     char cat[32];
-    fact(rec, "eventCategory", cat, sizeof cat);
+    rb_member(rec, "eventCategory", cat, sizeof cat);
     return !strcmp(cat, "Data") ? OT_CAT_DATA
            : !strcmp(cat, "Insight") ? OT_CAT_INSIGHT
                                      : OT_CAT_MANAGEMENT;
@@ -44,13 +33,13 @@ static int read_record(ot_json_doc *doc, const char *envelope, size_t len, ot_bu
     if (ot_json_parse(doc, envelope, len, false, &root, NULL, 0) ||
         ot_json_get(root, "detail", &rec) || ot_json_typeof(rec) != OT_JSON_OBJECT)
         return OT_EINVAL;
-    fact(rec, "eventID", f->id, sizeof f->id);
-    fact(rec, "eventName", f->name, sizeof f->name);
-    fact(rec, "eventSource", f->source, sizeof f->source);
-    fact(rec, "recipientAccountId", f->account, sizeof f->account);
-    fact(rec, "awsRegion", f->region, sizeof f->region);
-    fact(rec, "errorCode", f->error, sizeof f->error);
-    fact(rec, "eventType", f->type, sizeof f->type);
+    rb_member(rec, "eventID", f->id, sizeof f->id);
+    rb_member(rec, "eventName", f->name, sizeof f->name);
+    rb_member(rec, "eventSource", f->source, sizeof f->source);
+    rb_member(rec, "recipientAccountId", f->account, sizeof f->account);
+    rb_member(rec, "awsRegion", f->region, sizeof f->region);
+    rb_member(rec, "errorCode", f->error, sizeof f->error);
+    rb_member(rec, "eventType", f->type, sizeof f->type);
     if (!f->id[0] || !f->name[0] || !f->source[0] || !f->account[0])
         return OT_EINVAL;
     *ev = (ot_event){.category = category_of(rec), .account_id = f->account,
