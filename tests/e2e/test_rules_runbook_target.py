@@ -155,6 +155,8 @@ class RunbookTargetDryRun(RunbookTargetBase):
 
 
 class RunbookTargetTriggerOn(RunbookTargetBase):
+    server_args = ("--runbook-trail-restore", "on")  # the default, said so (the harness may not)
+
     def test_trigger_and_rule_give_one_incident(self):
         self.rule("restore-main", stop_logging_of("main"), [{"Id": "restore", "Arn": RUNBOOK_ARN}])
         self.server.aws("cloudtrail", "stop-logging", "--name", "main")
