@@ -19,6 +19,7 @@ static const ot_command commands[] = {
     {"pattern", ot_cmd_pattern, "try EventBridge event patterns on JSON events, one or a whole rule set (pattern test)"},
     {"monitor", ot_cmd_monitor, "the CIS metric filters and alarms on a log group (monitor cis, monitor list)"},
     {"incidents", ot_cmd_incidents, "the incidents the runbooks wrote (incidents list, incidents show ID)"},
+    {"rules", ot_cmd_rules, "the rule target invocations given up on (rules dead-letters)"},
     {"runbook", ot_cmd_runbook, "the built-in runbooks, their state, trigger and settings (runbook list)"},
 };
 

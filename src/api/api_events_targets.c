@@ -117,6 +117,10 @@ static int target_deliverable(ct_ctx *c, const ot_rule_target *t, failed_entry *
         snprintf(why, sizeof why,
                  "Target %s is in region %s: API destinations and runbooks must be in the "
                  "rule's region.", t->id, ref.region);
+    else if (kind == OT_TARGET_RUNBOOK && !ot_rules_runbook_known(ref.name, ref.name_len))
+        snprintf(why, sizeof why,
+                 "Target %s: opentrail has no runbook %.*s (its runbooks: trail-restore, "
+                 "bucket-policy-restore, instance-login).", t->id, (int)ref.name_len, ref.name);
     else if (kind == OT_TARGET_API_DESTINATION && api_destination_missing(c, t->arn, &missing))
         return -1;
     if (!why[0] && missing)

@@ -20,6 +20,7 @@ int ot_cmd_monitor(int argc, char **argv);
 int ot_cmd_incidents(int argc, char **argv);
 int ot_cmd_pattern(int argc, char **argv);
 int ot_cmd_runbook(int argc, char **argv);
+int ot_cmd_rules(int argc, char **argv);
 
 /* The exit status of every command: 0 success, 1 the command ran and failed (an unreadable
  * file, a damaged log, a server that answered an error), 2 it was called wrongly (an unknown

@@ -121,8 +121,9 @@ static const reader_entry readers[] = {
     {OT_DELIVER_CURSOR, delivery_start, delivery_stop},
     {OT_TRAIL_STREAM_CURSOR, stream_start, stream_stop},
     {OT_INSIGHTS_CURSOR, insights_start, insights_stop},
-    {OT_ROUTER_CURSOR, router_start, router_stop}, /* EventBridge rules to their targets */
     {OT_RUNBOOKS_CURSOR, runbooks_start, runbooks_stop},
+    /* after the runbooks: its dispatcher runs them (runbook targets), so it stops first */
+    {OT_ROUTER_CURSOR, router_start, router_stop}, /* EventBridge rules to their targets */
 };
 
 #define NREADERS (sizeof readers / sizeof readers[0])

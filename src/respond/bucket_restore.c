@@ -256,7 +256,8 @@ int rb_bucket_restore_run(ot_runbooks *rb, rb_trigger *t)
     bucket_run r = {.rb = rb, .t = t};
     const char *name;
     size_t n;
-    if (cfg->runbook_bucket_policy_restore == OT_RUNBOOK_OFF || !rb->srv->store ||
+    int mode = rb_run_mode(cfg->runbook_bucket_policy_restore, t);
+    if (mode == OT_RUNBOOK_OFF || !rb->srv->store ||
         ot_json_get(t->root, "requestParameters", &r.params) ||
         ot_json_get_str(r.params, "bucketName", &name, &n) || n == 0 ||
         n >= sizeof r.o.bucket)
@@ -267,7 +268,7 @@ int rb_bucket_restore_run(ot_runbooks *rb, rb_trigger *t)
         ot_store_bucket_exists(rb->srv->store, r.o.bucket) ||
         excluded(cfg->runbook_bucket_policy_restore_exclude, r.o.bucket))
         return OT_OK;
-    r.o.dry_run = cfg->runbook_bucket_policy_restore == OT_RUNBOOK_DRY_RUN;
+    r.o.dry_run = mode == OT_RUNBOOK_DRY_RUN;
     ot_buf_init(&r.new_policy, 0);
     int rc = run(&r);
     if (rc)

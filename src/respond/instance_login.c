@@ -105,18 +105,6 @@ static bool instance_id_ok(const char *s, size_t n)
            strspn(s + 2, "0123456789abcdef") >= n - 2;
 }
 
-/* The string member key of obj into dst when it is one and fits; "" otherwise. */
-static void member(ot_json obj, const char *key, char *dst, size_t cap)
-{
-    const char *s;
-    size_t n;
-    dst[0] = '\0';
-    if (!ot_json_get_str(obj, key, &s, &n) && n < cap) {
-        memcpy(dst, s, n);
-        dst[n] = '\0';
-    }
-}
-
 static int read_facts(const rb_trigger *t, rb_login_facts *f)
 {
     const char *source, *name;
@@ -129,17 +117,17 @@ static int read_facts(const rb_trigger *t, rb_login_facts *f)
         ot_json_get(t->root, "requestParameters", &params))
         return OT_ENOTFOUND;
     bool session = !strcmp(f->event_name, "StartSession");
-    member(params, session ? "target" : "instanceId", f->instance_id, sizeof f->instance_id);
+    rb_member(params, session ? "target" : "instanceId", f->instance_id, sizeof f->instance_id);
     if (!instance_id_ok(f->instance_id, strlen(f->instance_id)))
         return OT_ENOTFOUND; /* a session to a managed node that is no EC2 instance, say */
-    member(params, "instanceOSUser", f->os_user, sizeof f->os_user);
+    rb_member(params, "instanceOSUser", f->os_user, sizeof f->os_user);
     ot_json port;
     int64_t p;
     if (!ot_json_get(params, "serialPort", &port) && !ot_json_int64(port, &p))
         snprintf(f->serial_port, sizeof f->serial_port, "%lld", (long long)p);
-    member(t->root, "sourceIPAddress", f->source_ip, sizeof f->source_ip);
+    rb_member(t->root, "sourceIPAddress", f->source_ip, sizeof f->source_ip);
     if (!ot_json_get(t->root, "userIdentity", &id))
-        member(id, "arn", f->actor_arn, sizeof f->actor_arn);
+        rb_member(id, "arn", f->actor_arn, sizeof f->actor_arn);
     return OT_OK;
 }
 
@@ -278,7 +266,7 @@ int rb_instance_login_run(ot_runbooks *rb, rb_trigger *t)
 {
     const struct rb_login *cfg = rb->login;
     login_run r = {.rb = rb, .t = t, .created_ms = ot_now_ms()};
-    if (!cfg || cfg->mode == OT_RUNBOOK_OFF || read_facts(t, &r.f))
+    if (!cfg || rb_run_mode(cfg->mode, t) == OT_RUNBOOK_OFF || read_facts(t, &r.f))
         return OT_OK;
     rb_resolve_human(rb, t, RB_INSTANCE_LOGIN, &r.h);
     decide(&r, cfg);

@@ -3,6 +3,7 @@
 #ifndef OT_RESPOND_INT_H
 #define OT_RESPOND_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,11 +18,17 @@
 struct ot_history;
 struct ot_wal_reader;
 
+#define RB_RUNBOOKS 3 /* trail-restore, instance-login, bucket-policy-restore */
+
 struct ot_runbooks {
     ot_api *srv;
     ot_incident_db *incidents;
     struct ot_wal_reader *reader;
     struct rb_login *login;  /* instance-login's parsed configuration (login_int.h) */
+    /* One lock per runbook, held for a whole run: the runbooks' reader and the rule router's
+     * dispatcher (runbook targets) may offer the same record to the same runbook at once, and
+     * a runbook's check-then-act (state, then incident) must not interleave with itself. */
+    pthread_mutex_t run_mu[RB_RUNBOOKS];
 };
 
 /* One CloudTrail record offered to the runbooks: its WAL position, routing facts and the
@@ -39,7 +46,42 @@ typedef struct rb_trigger {
     char trail[400];         /* the trail as requestParameters names it (name or ARN) */
     char trail_arn[400];     /* its ARN */
     char trail_name[130];
+    bool from_rule;          /* offered by a rule's runbook target: runs even when "off" */
 } rb_trigger;
+
+/* The mode a runbook set to `configured` runs t in: a rule's runbook target runs a runbook
+ * whose own trigger is off (on, then); dry-run stays dry-run. */
+int rb_run_mode(int configured, const rb_trigger *t);
+
+/* ---- rule targets (runbook_target.c) ---- */
+
+/* Offers the event of a rule's runbook target (the EventBridge envelope the router matched,
+ * envelope[0..len), accepted by the server at ingest_ms: a StopLogging is audited before its
+ * stop commits, and the runbook waits for that) to runbook `name` (name_len bytes): 0 when
+ * the runbook ran (or the record
+ * is a runbook's own, which triggers nothing); OT_EINVAL, the reason in err, when the event
+ * is none the runbook acts on or the runbook is unknown (final: a dead letter); OT_EAGAIN
+ * when it could not run now (the runbooks are not running, the incident was not stored). */
+int rb_run_for_rule(ot_runbooks *rb, const char *name, size_t name_len, const char *envelope,
+                    size_t len, int64_t ingest_ms, char *err, size_t errcap);
+
+/* ---- the runbooks and the reader's offer (runbook_reader.c) ---- */
+
+typedef int (*rb_runbook_fn)(ot_runbooks *rb, rb_trigger *t);
+
+typedef struct rb_runbook {
+    const char *name;
+    bool (*wants)(const ot_event *ev); /* whether a record (its WAL header) is a trigger */
+    rb_runbook_fn run;
+    const char *triggers;              /* in words, for a dead letter's reason */
+} rb_runbook;
+
+/* The runbook called name (name_len bytes) and its index (into run_mu), or NULL. */
+const rb_runbook *rb_runbook_named(const char *name, size_t name_len, size_t *index);
+/* Parses ev's record into a trigger and runs runbook i on it under its lock; a failed call
+ * (errorCode) or a runbook's own record is skipped (0). from_rule: see rb_trigger. */
+int rb_offer(ot_runbooks *rb, size_t i, uint64_t lsn, const ot_event *ev, ot_json_doc *doc,
+             bool from_rule);
 
 /* ---- in-process calls (rb_invoke.c) ---- */
 
@@ -80,6 +122,8 @@ bool rb_is_own_record(ot_json record);
 bool rb_history_reaches(struct ot_history *h, uint64_t lsn);
 /* The human behind t's principal (waiting for the history to hold t first); ot_human_free. */
 void rb_resolve_human(ot_runbooks *rb, const rb_trigger *t, const char *runbook, ot_human *h);
+/* The string member key of obj into dst when it is one and fits; "" otherwise. */
+void rb_member(ot_json obj, const char *key, char *dst, size_t cap);
 /* Member key of the record: member of obj, copied as it is (nothing when absent). */
 void rb_copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member);
 void rb_write_trigger(ot_jw *w, const rb_trigger *t);           /* "trigger": {…} */

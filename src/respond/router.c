@@ -67,8 +67,12 @@ static int add_invocation(ot_router *rt, const ot_rules_entry *r, const ot_rule_
     char err[256];
     ot_router_input_ctx ctx = {.rule_arn = r->arn, .rule_name = r->name,
                                .ingest_ms = e->ingest_ms};
-    int rc = ot_router_input(rt->doc, t, rt->env.data, rt->env.len, &ctx, &rt->input, err,
-                             sizeof err);
+    ot_target_ref ref;
+    /* a runbook acts on the matched event itself, never on a transformed input */
+    bool runbook = ot_rules_target_parse(t->arn, &ref) == OT_TARGET_RUNBOOK;
+    int rc = runbook ? 0
+                     : ot_router_input(rt->doc, t, rt->env.data, rt->env.len, &ctx, &rt->input,
+                                       err, sizeof err);
     if (rc == OT_ENOMEM)
         return rc;
     bool ok = rc == 0;
@@ -82,7 +86,7 @@ static int add_invocation(ot_router *rt, const ot_rules_entry *r, const ot_rule_
     snprintf(en->rule_arn, sizeof en->rule_arn, "%s", r->arn);
     snprintf(en->target_id, sizeof en->target_id, "%s", t->id);
     en->target_arn = dup_or_abort(t->arn, strlen(t->arn));
-    en->payload = ok ? dup_or_abort(rt->input.data, rt->input.len)
+    en->payload = ok && !runbook ? dup_or_abort(rt->input.data, rt->input.len)
                      : dup_or_abort(rt->env.data, rt->env.len);
     en->first_ms = ot_now_ms();
     en->event_ms = e->ingest_ms;

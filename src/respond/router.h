@@ -27,4 +27,21 @@ int ot_router_start(ot_api *srv, ot_router **out);
 /* Stops both threads (undelivered rows stay in the outbox for the next start). NULL is ok. */
 void ot_router_stop(ot_router *r);
 
+/* One invocation given up on (router_dead.c), as `opentrail rules dead-letters` shows it. */
+typedef struct ot_dead_letter {
+    char rule_arn[256];
+    char target_id[65];
+    char target_arn[1601];
+    char event_id[40];    /* the envelope's id */
+    int64_t attempts;
+    int64_t first_ms;     /* the first attempt */
+    int64_t last_ms;      /* the last one, when it was given up on */
+    char reason[512];     /* the last error */
+} ot_dead_letter;
+
+/* The newest dead letters of DATA-DIR/router.db, newest first, at most max (*out malloc'd),
+ * through a read-only handle, so it works while the server runs. OT_ENOTFOUND when there is
+ * no router.db (no rule has matched an event yet). */
+int ot_router_dead_letters(const char *data_dir, size_t max, ot_dead_letter **out, size_t *n);
+
 #endif

@@ -1,11 +1,12 @@
 /* router_targets.c — one delivery attempt of an invocation to its target: an SNS topic (the
  * SNS module's durable outbox, as alarm actions publish), a CloudWatch Logs log group (one log
  * event in the stream named by the event's id, as EventBridge writes log-group targets), an API
- * destination (one HTTP request, target_http.h), or a built-in runbook. */
+ * destination (one HTTP request, target_http.h), or a built-in runbook (runbook_target.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "logs/logs.h"
+#include "respond/respond_int.h"
 #include "respond/router_int.h"
 #include "respond/target_http.h"
 #include "sns/sns.h"
@@ -68,10 +69,9 @@ int rt_target_send(ot_api *srv, const rt_entry *e, char *err, size_t cap)
         rc = ot_target_http_send(srv, ref.account, e->target_arn, e->payload,
                                  strlen(e->payload), err, cap);
         return rc == OT_ENOMEM ? OT_EAGAIN : rc;
-    case OT_TARGET_RUNBOOK:
-        snprintf(err, cap, "runbook targets are not supported yet (the runbooks react to the "
-                           "events themselves)");
-        return OT_EINVAL;
+    case OT_TARGET_RUNBOOK: /* the payload is the matched event's envelope (router.c) */
+        return rb_run_for_rule(srv->runbooks, ref.name, ref.name_len, e->payload,
+                               strlen(e->payload), e->event_ms, err, cap);
     default:
         snprintf(err, cap, "opentrail does not deliver to this kind of target");
         return OT_EINVAL;

@@ -48,25 +48,48 @@ static int run_trail_restore(ot_runbooks *rb, rb_trigger *t)
     return trigger_trail(t) ? OT_OK : rb_trail_restore_run(rb, t);
 }
 
-typedef int (*runbook_fn)(ot_runbooks *rb, rb_trigger *t);
-
-/* The runbook a record may trigger (its WAL header says enough), or NULL. */
-static runbook_fn runbook_for(const ot_event *ev)
+int rb_run_mode(int configured, const rb_trigger *t)
 {
-    if (rb_trail_restore_wants(ev))
-        return run_trail_restore;
-    if (rb_instance_login_wants(ev))
-        return rb_instance_login_run;
-    if (rb_bucket_restore_wants(ev))
-        return rb_bucket_restore_run;
+    return configured == OT_RUNBOOK_OFF && t->from_rule ? OT_RUNBOOK_ON : configured;
+}
+
+/* In the order a record is offered to them (a record is the trigger of one at most). */
+static const rb_runbook RUNBOOKS[RB_RUNBOOKS] = {
+    {RB_TRAIL_RESTORE, rb_trail_restore_wants, run_trail_restore,
+     "successful StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors and "
+     "PutAdvancedEventSelectors calls of cloudtrail.amazonaws.com"},
+    {RB_INSTANCE_LOGIN, rb_instance_login_wants, rb_instance_login_run,
+     "successful SendSSHPublicKey and SendSerialConsoleSSHPublicKey calls of "
+     "ec2-instance-connect.amazonaws.com and StartSession calls of ssm.amazonaws.com"},
+    {RB_BUCKET_RESTORE, rb_bucket_restore_wants, rb_bucket_restore_run,
+     "successful PutBucketPolicy, DeleteBucketPolicy, PutBucketPublicAccessBlock and "
+     "DeleteBucketPublicAccessBlock calls of s3.amazonaws.com"},
+};
+
+const rb_runbook *rb_runbook_named(const char *name, size_t name_len, size_t *index)
+{
+    for (size_t i = 0; i < RB_RUNBOOKS; i++)
+        if (strlen(RUNBOOKS[i].name) == name_len && !memcmp(RUNBOOKS[i].name, name, name_len)) {
+            *index = i;
+            return &RUNBOOKS[i];
+        }
     return NULL;
 }
 
-static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc *doc,
-                 runbook_fn run)
+/* The runbook a record may trigger (its WAL header says enough): its index, or -1. */
+static int runbook_for(const ot_event *ev)
+{
+    for (size_t i = 0; i < RB_RUNBOOKS; i++)
+        if (RUNBOOKS[i].wants(ev))
+            return (int)i;
+    return -1;
+}
+
+int rb_offer(ot_runbooks *rb, size_t i, uint64_t lsn, const ot_event *ev, ot_json_doc *doc,
+             bool from_rule)
 {
     rb_trigger t = {.lsn = lsn, .ev = ev, .record = ev->json, .len = ev->json_len,
-                    .account = ev->account_id, .region = ev->region};
+                    .account = ev->account_id, .region = ev->region, .from_rule = from_rule};
     ot_json v;
     const char *when;
     size_t n;
@@ -77,7 +100,10 @@ static int offer(ot_runbooks *rb, uint64_t lsn, const ot_event *ev, ot_json_doc 
         memcpy(t.event_time, when, n);
         ot_time_parse_iso8601(t.event_time, &t.event_ms);
     }
-    return run(rb, &t);
+    pthread_mutex_lock(&rb->run_mu[i]);
+    int rc = RUNBOOKS[i].run(rb, &t);
+    pthread_mutex_unlock(&rb->run_mu[i]);
+    return rc;
 }
 
 static int batch(void *ctx, const ot_wal_record *recs, size_t n)
@@ -89,10 +115,10 @@ static int batch(void *ctx, const ot_wal_record *recs, size_t n)
     int rc = OT_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         ot_event ev;
-        runbook_fn run;
-        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) || !(run = runbook_for(&ev)))
+        int which;
+        if (ot_event_decode(recs[i].payload, recs[i].len, &ev) || (which = runbook_for(&ev)) < 0)
             continue;
-        rc = offer(rb, recs[i].lsn, &ev, doc, run);
+        rc = rb_offer(rb, (size_t)which, recs[i].lsn, &ev, doc, false);
     }
     ot_json_doc_free(doc);
     if (rc)
@@ -126,6 +152,8 @@ int ot_runbooks_start(ot_api *srv, ot_runbooks **out)
     if (!rb)
         return OT_ENOMEM;
     rb->srv = srv;
+    for (size_t i = 0; i < RB_RUNBOOKS; i++)
+        pthread_mutex_init(&rb->run_mu[i], NULL);
     char path[1024];
     snprintf(path, sizeof path, "%s/incidents.db", srv->cfg.data_dir);
     char why[512] = "";
@@ -154,5 +182,7 @@ void ot_runbooks_stop(ot_runbooks *rb)
     if (rb->incidents)
         ot_incident_db_close(rb->incidents);
     rb_login_close(rb->login);
+    for (size_t i = 0; i < RB_RUNBOOKS; i++)
+        pthread_mutex_destroy(&rb->run_mu[i]);
     free(rb);
 }

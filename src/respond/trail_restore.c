@@ -419,10 +419,10 @@ static void act(restore_run *r, bool dry)
 int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t)
 {
     const ot_config *cfg = &rb->srv->cfg;
-    if (cfg->runbook_trail_restore == OT_RUNBOOK_OFF ||
-        excluded(cfg->runbook_trail_restore_exclude, t))
+    int mode = rb_run_mode(cfg->runbook_trail_restore, t);
+    if (mode == OT_RUNBOOK_OFF || excluded(cfg->runbook_trail_restore_exclude, t))
         return OT_OK;
-    bool dry = cfg->runbook_trail_restore == OT_RUNBOOK_DRY_RUN;
+    bool dry = mode == OT_RUNBOOK_DRY_RUN;
     rb_restore_outcome o = {.dry_run = dry, .selectors_restored = -1, .mgmt_before = true,
                             .change = change_of(t->ev->event_name)};
     restore_run r = {.rb = rb, .t = t, .o = &o};

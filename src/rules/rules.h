@@ -217,6 +217,9 @@ typedef struct ot_target_ref {
  * kind. */
 ot_target_kind ot_rules_target_parse(const char *arn, ot_target_ref *out);
 
+/* Whether name[0..len) is a built-in runbook a runbook target may name (docs/runbooks.md). */
+bool ot_rules_runbook_known(const char *name, size_t len);
+
 /* ---- target input (PutTargets' Input, InputPath, InputTransformer) ---- */
 
 /* Checks a target's input as EventBridge does at PutTargets: at most one of input, input_path,

@@ -65,6 +65,16 @@ static ot_target_kind classify(const char *resource, ot_target_ref *out)
     return OT_TARGET_UNSUPPORTED;
 }
 
+bool ot_rules_runbook_known(const char *name, size_t len)
+{
+    static const char *const runbooks[] = {"trail-restore", "bucket-policy-restore",
+                                           "instance-login"};
+    for (size_t i = 0; i < sizeof runbooks / sizeof runbooks[0]; i++)
+        if (strlen(runbooks[i]) == len && !memcmp(runbooks[i], name, len))
+            return true;
+    return false;
+}
+
 ot_target_kind ot_rules_target_parse(const char *arn, ot_target_ref *out)
 {
     memset(out, 0, sizeof *out);
