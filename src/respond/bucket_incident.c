@@ -224,15 +224,11 @@ int rb_bucket_incident(ot_runbooks *rb, const rb_trigger *t, const rb_bucket_out
     ot_buf body;
     ot_buf_init(&body, 0);
     int rc = build(rb, t, o, &h, subject, now, &body);
-    ot_incident inc = {0};
+    char id[32] = "";
     if (!rc)
-        rc = rb_incident_put(rb, RB_BUCKET_RESTORE, t, &h, now, body.data, &inc);
-    if (rc == OT_EEXIST)
-        rc = rb_incident_complete_existing(rb, RB_BUCKET_RESTORE, inc.id, subject);
-    else if (!rc)
-        rc = rb_incident_complete(rb, RB_BUCKET_RESTORE, inc.id, body.data, subject, NULL);
+        rc = rb_incident_store(rb, RB_BUCKET_RESTORE, t, &h, now, body.data, subject, id);
     if (!rc)
-        ot_info("bucket-policy-restore: incident %s for %s of %s (%s)", inc.id,
+        ot_info("bucket-policy-restore: incident %s for %s of %s (%s)", id,
                 t->ev->event_name, o->bucket, o->status);
     ot_human_free(&h);
     ot_buf_free(&body);

@@ -36,29 +36,8 @@ static const char *const trigger_names[] = {"PutBucketPolicy", "DeleteBucketPoli
 
 bool rb_bucket_restore_wants(const ot_event *ev)
 {
-    if (ev->category != OT_CAT_MANAGEMENT || strcmp(ev->event_source, "s3.amazonaws.com") ||
-        (ev->error_code && ev->error_code[0]))
-        return false;
-    for (size_t i = 0; i < sizeof trigger_names / sizeof trigger_names[0]; i++)
-        if (!strcmp(ev->event_name, trigger_names[i]))
-            return true;
-    return false;
-}
-
-/* Whether the comma-separated list names the bucket. */
-static bool excluded(const char *list, const char *bucket)
-{
-    size_t bl = strlen(bucket);
-    for (const char *p = list; *p;) {
-        p += strspn(p, " ,");
-        size_t n = strcspn(p, ","), m = n;
-        while (m && p[m - 1] == ' ')
-            m--;
-        if (m == bl && !memcmp(p, bucket, m))
-            return true;
-        p += n;
-    }
-    return false;
+    return rb_event_is(ev, "s3.amazonaws.com", trigger_names,
+                       sizeof trigger_names / sizeof trigger_names[0]);
 }
 
 /* ---- what the trigger did ---- */
@@ -266,7 +245,7 @@ int rb_bucket_restore_run(ot_runbooks *rb, rb_trigger *t)
     r.o.bucket[n] = '\0';
     if (!ot_store_bucket_name_valid(r.o.bucket) ||
         ot_store_bucket_exists(rb->srv->store, r.o.bucket) ||
-        excluded(cfg->runbook_bucket_policy_restore_exclude, r.o.bucket))
+        rb_list_names(cfg->runbook_bucket_policy_restore_exclude, r.o.bucket, NULL))
         return OT_OK;
     r.o.dry_run = mode == OT_RUNBOOK_DRY_RUN;
     ot_buf_init(&r.new_policy, 0);

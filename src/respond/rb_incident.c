@@ -325,3 +325,17 @@ int rb_incident_put(ot_runbooks *rb, const char *runbook, const rb_trigger *t,
     inc->json = NULL;
     return rc;
 }
+
+int rb_incident_store(ot_runbooks *rb, const char *runbook, const rb_trigger *t,
+                      const ot_human *h, int64_t now, const char *body, const char *subject,
+                      char id[32])
+{
+    ot_incident inc;
+    int rc = rb_incident_put(rb, runbook, t, h, now, body, &inc);
+    if (rc == OT_EEXIST)
+        rc = rb_incident_complete_existing(rb, runbook, inc.id, subject);
+    else if (!rc)
+        rc = rb_incident_complete(rb, runbook, inc.id, body, subject, NULL);
+    snprintf(id, 32, "%s", inc.id);
+    return rc;
+}

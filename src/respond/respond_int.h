@@ -163,6 +163,18 @@ int rb_incident_complete(ot_runbooks *rb, const char *runbook, const char *id,
 /* A run after a crash found incident id: completed if the crash came before it was. */
 int rb_incident_complete_existing(ot_runbooks *rb, const char *runbook, const char *id,
                                   const char *subject);
+/* Stores body as t's new incident and completes it, or, when a run before a crash stored it
+ * already, completes that one; id gets the incident's id. */
+int rb_incident_store(ot_runbooks *rb, const char *runbook, const rb_trigger *t,
+                      const ot_human *h, int64_t now, const char *body, const char *subject,
+                      char id[32]);
+
+/* ---- what a runbook applies to (rb_match.c) ---- */
+
+/* Whether ev is a successful management call of source named one of names[0..n). */
+bool rb_event_is(const ot_event *ev, const char *source, const char *const *names, size_t n);
+/* Whether the comma-separated list (spaces around items ignored) holds a or b (b may be NULL). */
+bool rb_list_names(const char *list, const char *a, const char *b);
 
 /* ---- trail-restore (trail_restore.c, restore_incident.c) ---- */
 

@@ -222,15 +222,11 @@ int rb_restore_incident(ot_runbooks *rb, const rb_trigger *t, const rb_restore_o
     ot_buf body;
     ot_buf_init(&body, 0);
     int rc = build(rb, t, o, &h, own_id, subject, now, &body);
-    ot_incident inc = {0};
+    char id[32] = "";
     if (!rc)
-        rc = rb_incident_put(rb, RB_TRAIL_RESTORE, t, &h, now, body.data, &inc);
-    if (rc == OT_EEXIST)
-        rc = rb_incident_complete_existing(rb, RB_TRAIL_RESTORE, inc.id, subject);
-    else if (!rc)
-        rc = rb_incident_complete(rb, RB_TRAIL_RESTORE, inc.id, body.data, subject, NULL);
+        rc = rb_incident_store(rb, RB_TRAIL_RESTORE, t, &h, now, body.data, subject, id);
     if (!rc)
-        ot_info("trail-restore: incident %s for %s of %s (%s)", inc.id, t->ev->event_name,
+        ot_info("trail-restore: incident %s for %s of %s (%s)", id, t->ev->event_name,
                 t->trail_arn, o->status);
     ot_human_free(&h);
     ot_buf_free(&body);

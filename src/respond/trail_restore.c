@@ -31,31 +31,8 @@ static const char *const trigger_names[] = {"StopLogging", "DeleteTrail", "Updat
 
 bool rb_trail_restore_wants(const ot_event *ev)
 {
-    if (ev->category != OT_CAT_MANAGEMENT || strcmp(ev->event_source, "cloudtrail.amazonaws.com") ||
-        (ev->error_code && ev->error_code[0]))
-        return false;
-    for (size_t i = 0; i < sizeof trigger_names / sizeof trigger_names[0]; i++)
-        if (!strcmp(ev->event_name, trigger_names[i]))
-            return true;
-    return false;
-}
-
-/* Whether the comma-separated list names the trail (by name or ARN). */
-static bool excluded(const char *list, const rb_trigger *t)
-{
-    const char *p = list;
-    while (*p) {
-        p += strspn(p, " ,");
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m && p[m - 1] == ' ')
-            m--;
-        if (m && ((strlen(t->trail_name) == m && !memcmp(p, t->trail_name, m)) ||
-                  (strlen(t->trail_arn) == m && !memcmp(p, t->trail_arn, m))))
-            return true;
-        p += n;
-    }
-    return false;
+    return rb_event_is(ev, "cloudtrail.amazonaws.com", trigger_names,
+                       sizeof trigger_names / sizeof trigger_names[0]);
 }
 
 /* ---- one call each ---- */
@@ -420,7 +397,8 @@ int rb_trail_restore_run(ot_runbooks *rb, rb_trigger *t)
 {
     const ot_config *cfg = &rb->srv->cfg;
     int mode = rb_run_mode(cfg->runbook_trail_restore, t);
-    if (mode == OT_RUNBOOK_OFF || excluded(cfg->runbook_trail_restore_exclude, t))
+    if (mode == OT_RUNBOOK_OFF ||
+        rb_list_names(cfg->runbook_trail_restore_exclude, t->trail_name, t->trail_arn))
         return OT_OK;
     bool dry = mode == OT_RUNBOOK_DRY_RUN;
     rb_restore_outcome o = {.dry_run = dry, .selectors_restored = -1, .mgmt_before = true,
