@@ -10,25 +10,16 @@
 
 #include "util/timeutil.h"
 
-static void copy_str(ot_json obj, const char *key, char *out, size_t cap)
-{
-    const char *s;
-    size_t n;
-    out[0] = '\0';
-    if (ot_json_get_str(obj, key, &s, &n) == 0)
-        snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), s);
-}
-
 static void read_session(ot_json id, incident_who *w)
 {
     ot_json ctx, attrs;
     if (ot_json_get(id, "sessionContext", &ctx) != 0 || ot_json_typeof(ctx) != OT_JSON_OBJECT)
         return;
-    copy_str(ctx, "sourceIdentity", w->source_identity, sizeof w->source_identity);
+    (void)ot_json_get_strbuf(ctx, "sourceIdentity", w->source_identity, sizeof w->source_identity);
     if (ot_json_get(ctx, "attributes", &attrs) != 0)
         return;
     char created[64];
-    copy_str(attrs, "creationDate", created, sizeof created);
+    (void)ot_json_get_strbuf(attrs, "creationDate", created, sizeof created);
     if (created[0] && ot_time_parse_iso8601(created, &w->created_ms) != 0)
         w->created_ms = 0;
 }
@@ -38,13 +29,13 @@ void incident_who_read(ot_json id, incident_who *w)
     memset(w, 0, sizeof *w);
     if (ot_json_typeof(id) != OT_JSON_OBJECT)
         return;
-    copy_str(id, "type", w->type, sizeof w->type);
-    copy_str(id, "arn", w->arn, sizeof w->arn);
-    copy_str(id, "accountId", w->account, sizeof w->account);
-    copy_str(id, "principalId", w->principal_id, sizeof w->principal_id);
-    copy_str(id, "accessKeyId", w->access_key_id, sizeof w->access_key_id);
-    copy_str(id, "userName", w->user_name, sizeof w->user_name);
-    copy_str(id, "identityProvider", w->identity_provider, sizeof w->identity_provider);
+    (void)ot_json_get_strbuf(id, "type", w->type, sizeof w->type);
+    (void)ot_json_get_strbuf(id, "arn", w->arn, sizeof w->arn);
+    (void)ot_json_get_strbuf(id, "accountId", w->account, sizeof w->account);
+    (void)ot_json_get_strbuf(id, "principalId", w->principal_id, sizeof w->principal_id);
+    (void)ot_json_get_strbuf(id, "accessKeyId", w->access_key_id, sizeof w->access_key_id);
+    (void)ot_json_get_strbuf(id, "userName", w->user_name, sizeof w->user_name);
+    (void)ot_json_get_strbuf(id, "identityProvider", w->identity_provider, sizeof w->identity_provider);
     read_session(id, w);
 }
 

@@ -24,17 +24,6 @@
 OT_COUNTER(m_files, "opentrail_insights_files_total",
            "Insights files written under CloudTrail-Insight/ in the trails' buckets.");
 
-/* Copies member key of obj into out (cap bytes); "" if absent or too long. */
-static void member(ot_json obj, const char *key, char *out, size_t cap)
-{
-    const char *s;
-    size_t n;
-    if (ot_json_get_str(obj, key, &s, &n) || n >= cap)
-        n = 0, s = "";
-    memcpy(out, s, n);
-    out[n] = '\0';
-}
-
 /* Appends the WAL payload of one queued record to payloads. */
 static int encode_row(ot_insights *in, const ins_outbox_row *r, ot_buf *payloads)
 {
@@ -44,9 +33,9 @@ static int encode_row(ot_insights *in, const ins_outbox_row *r, ot_buf *payloads
     if (ot_json_parse(in->doc, r->record, len, false, &root, NULL, 0) ||
         ot_json_get(root, "insightDetails", &details))
         return OT_EINVAL;
-    member(root, "eventID", id, sizeof id);
-    member(details, "eventSource", source, sizeof source);
-    member(details, "eventName", name, sizeof name);
+    (void)ot_json_get_strbuf(root, "eventID", id, sizeof id);
+    (void)ot_json_get_strbuf(details, "eventSource", source, sizeof source);
+    (void)ot_json_get_strbuf(details, "eventName", name, sizeof name);
     ot_event e = {.ingest_ms = ins_now_ms(in),
                   .category = OT_CAT_INSIGHT,
                   .rw = OT_RW_UNKNOWN,

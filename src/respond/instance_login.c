@@ -117,17 +117,17 @@ static int read_facts(const rb_trigger *t, rb_login_facts *f)
         ot_json_get(t->root, "requestParameters", &params))
         return OT_ENOTFOUND;
     bool session = !strcmp(f->event_name, "StartSession");
-    rb_member(params, session ? "target" : "instanceId", f->instance_id, sizeof f->instance_id);
+    (void)ot_json_get_strbuf(params, session ? "target" : "instanceId", f->instance_id, sizeof f->instance_id);
     if (!instance_id_ok(f->instance_id, strlen(f->instance_id)))
         return OT_ENOTFOUND; /* a session to a managed node that is no EC2 instance, say */
-    rb_member(params, "instanceOSUser", f->os_user, sizeof f->os_user);
+    (void)ot_json_get_strbuf(params, "instanceOSUser", f->os_user, sizeof f->os_user);
     ot_json port;
     int64_t p;
     if (!ot_json_get(params, "serialPort", &port) && !ot_json_int64(port, &p))
         snprintf(f->serial_port, sizeof f->serial_port, "%lld", (long long)p);
-    rb_member(t->root, "sourceIPAddress", f->source_ip, sizeof f->source_ip);
+    (void)ot_json_get_strbuf(t->root, "sourceIPAddress", f->source_ip, sizeof f->source_ip);
     if (!ot_json_get(t->root, "userIdentity", &id))
-        rb_member(id, "arn", f->actor_arn, sizeof f->actor_arn);
+        (void)ot_json_get_strbuf(id, "arn", f->actor_arn, sizeof f->actor_arn);
     return OT_OK;
 }
 

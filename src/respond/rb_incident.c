@@ -33,17 +33,6 @@ bool rb_history_reaches(ot_history *h, uint64_t lsn)
 
 /* ---- members copied from the record ---- */
 
-void rb_member(ot_json obj, const char *key, char *dst, size_t cap)
-{
-    const char *s;
-    size_t n;
-    dst[0] = '\0';
-    if (!ot_json_get_str(obj, key, &s, &n) && n < cap) {
-        memcpy(dst, s, n);
-        dst[n] = '\0';
-    }
-}
-
 void rb_copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member)
 {
     ot_json v;

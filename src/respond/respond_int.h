@@ -122,8 +122,6 @@ bool rb_is_own_record(ot_json record);
 bool rb_history_reaches(struct ot_history *h, uint64_t lsn);
 /* The human behind t's principal (waiting for the history to hold t first); ot_human_free. */
 void rb_resolve_human(ot_runbooks *rb, const rb_trigger *t, const char *runbook, ot_human *h);
-/* The string member key of obj into dst when it is one and fits; "" otherwise. */
-void rb_member(ot_json obj, const char *key, char *dst, size_t cap);
 /* Member key of the record: member of obj, copied as it is (nothing when absent). */
 void rb_copy_raw(ot_jw *w, const char *key, ot_json obj, const char *member);
 void rb_write_trigger(ot_jw *w, const rb_trigger *t);           /* "trigger": {…} */

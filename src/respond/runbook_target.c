@@ -19,7 +19,7 @@ typedef struct record_facts {
 static uint8_t category_of(ot_json rec)
 {
     char cat[32];
-    rb_member(rec, "eventCategory", cat, sizeof cat);
+    (void)ot_json_get_strbuf(rec, "eventCategory", cat, sizeof cat);
     return !strcmp(cat, "Data") ? OT_CAT_DATA
            : !strcmp(cat, "Insight") ? OT_CAT_INSIGHT
                                      : OT_CAT_MANAGEMENT;
@@ -33,13 +33,13 @@ static int read_record(ot_json_doc *doc, const char *envelope, size_t len, ot_bu
     if (ot_json_parse(doc, envelope, len, false, &root, NULL, 0) ||
         ot_json_get(root, "detail", &rec) || ot_json_typeof(rec) != OT_JSON_OBJECT)
         return OT_EINVAL;
-    rb_member(rec, "eventID", f->id, sizeof f->id);
-    rb_member(rec, "eventName", f->name, sizeof f->name);
-    rb_member(rec, "eventSource", f->source, sizeof f->source);
-    rb_member(rec, "recipientAccountId", f->account, sizeof f->account);
-    rb_member(rec, "awsRegion", f->region, sizeof f->region);
-    rb_member(rec, "errorCode", f->error, sizeof f->error);
-    rb_member(rec, "eventType", f->type, sizeof f->type);
+    (void)ot_json_get_strbuf(rec, "eventID", f->id, sizeof f->id);
+    (void)ot_json_get_strbuf(rec, "eventName", f->name, sizeof f->name);
+    (void)ot_json_get_strbuf(rec, "eventSource", f->source, sizeof f->source);
+    (void)ot_json_get_strbuf(rec, "recipientAccountId", f->account, sizeof f->account);
+    (void)ot_json_get_strbuf(rec, "awsRegion", f->region, sizeof f->region);
+    (void)ot_json_get_strbuf(rec, "errorCode", f->error, sizeof f->error);
+    (void)ot_json_get_strbuf(rec, "eventType", f->type, sizeof f->type);
     if (!f->id[0] || !f->name[0] || !f->source[0] || !f->account[0])
         return OT_EINVAL;
     *ev = (ot_event){.category = category_of(rec), .account_id = f->account,

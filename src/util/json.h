@@ -63,6 +63,10 @@ int ot_json_int64(ot_json v, int64_t *i); /* integral numbers only */
  * has another type (null counts as absent). */
 int ot_json_get_str(ot_json obj, const char *key, const char **s, size_t *len);
 int ot_json_get_bool(ot_json obj, const char *key, bool *b);
+/* Member `key` as a string copied into out (cap bytes, NUL-terminated). A value that does not
+ * fit is not cut (a cut ARN or key id would name something else): out is "" and the result
+ * OT_ELIMIT. out is also "" when the member is absent or not a string (the codes above). */
+int ot_json_get_strbuf(ot_json obj, const char *key, char *out, size_t cap);
 
 /* Iteration over arrays and objects. Returns 0 and fills the iterator, or OT_EINVAL. */
 int ot_json_array_iter(ot_json arr, ot_json_iter *it);

@@ -120,6 +120,32 @@ static void test_writer_respects_cap(void **state)
     ot_buf_free(&b);
 }
 
+/* A string member into a fixed buffer: whole, or "" with the reason. */
+static void test_get_strbuf(void **state)
+{
+    (void)state;
+    const char *text = "{\"s\":\"abcd\",\"b\":true,\"z\":null}";
+    ot_json_doc *d = ot_json_doc_new();
+    ot_json root;
+    assert_int_equal(ot_json_parse(d, text, strlen(text), false, &root, NULL, 0), OT_OK);
+    char out[5] = "xxxx";
+    assert_int_equal(ot_json_get_strbuf(root, "s", out, sizeof out), OT_OK);
+    assert_string_equal(out, "abcd");
+    char small[4] = "xxx";
+    assert_int_equal(ot_json_get_strbuf(root, "s", small, sizeof small), OT_ELIMIT);
+    assert_string_equal(small, ""); /* never cut */
+    strcpy(out, "xxxx");
+    assert_int_equal(ot_json_get_strbuf(root, "b", out, sizeof out), OT_EINVAL);
+    assert_string_equal(out, "");
+    strcpy(out, "xxxx");
+    assert_int_equal(ot_json_get_strbuf(root, "z", out, sizeof out), OT_ENOTFOUND);
+    assert_string_equal(out, "");
+    strcpy(out, "xxxx");
+    assert_int_equal(ot_json_get_strbuf(root, "missing", out, sizeof out), OT_ENOTFOUND);
+    assert_string_equal(out, "");
+    ot_json_doc_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_reader_rejects_bad_input),
         cmocka_unit_test(test_writer_escapes_and_commas),
         cmocka_unit_test(test_writer_respects_cap),
+        cmocka_unit_test(test_get_strbuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
